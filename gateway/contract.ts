@@ -1,0 +1,141 @@
+/**
+ * The contract between protocol adapters and the core. An adapter turns its protocol into one
+ * `InboundDelivery`, hands it to `Gateway.intake` and turns the `IntakeResult` back into its
+ * protocol's answer. Nothing else of gateway/ is meant for adapters.
+ */
+
+export type Channel = "rest" | "xta" | "osci" | "fitconnect";
+
+/** An attachment whose bytes are read once, in order, straight into the store. */
+export interface InboundAttachment {
+  name: string;
+  contentType: string;
+  /** The sender's grouping, e.g. OZG-Cloud's `representation` (the form as PDF/XML) or `attachment`. */
+  group?: string;
+  content: AsyncIterable<Uint8Array> | Uint8Array;
+}
+
+/** The primary document (JSON, XML) of a delivery, exactly as received. */
+export interface InboundDocument {
+  contentType: string;
+  bytes: Uint8Array;
+  /** The sender's id for this delivery; with the portal it makes intake idempotent. */
+  sourceMessageId?: string;
+  /** Protocol metadata (XTA MessageMetaData, OSCI headers, form control block); offered to mappings as `$meta`. */
+  metadata?: Record<string, unknown>;
+  /** Mapping id, when the protocol itself fixes the format (e.g. the OZG-Cloud intake). */
+  format?: string;
+  /**
+   * Addressing from the transport (XTA Reader, OSCI addressee). Fills the application's
+   * `recipient` fields that the content itself leaves empty.
+   */
+  recipient?: TransportRecipient;
+}
+
+export interface TransportRecipient {
+  xtaReader?: string;
+  ags?: string;
+  ars?: string;
+  organisationUnitId?: string;
+}
+
+/**
+ * What an adapter hands to the core.
+ *
+ * Attachments are consumed first and streamed into the open store transaction; `document()`
+ * is called after them, so a multipart adapter can meet the JSON part at any position. It may
+ * instead answer with a refusal (`malformed`, `invalid`), which rolls everything back.
+ *
+ * @example
+ * await gateway.intake({
+ *   channel: "rest", portalId: "formsolutions", sourceMessageId: req.header("Idempotency-Key"),
+ *   attachments: [], document: async () => ({ contentType: "application/json", bytes }),
+ * });
+ */
+export interface InboundDelivery {
+  channel: Channel;
+  portalId: string;
+  /** Known before the body is read (e.g. an Idempotency-Key header): a repeat is answered without reading on. */
+  sourceMessageId?: string;
+  attachments: AsyncIterable<InboundAttachment> | Iterable<InboundAttachment>;
+  document(): Promise<InboundDocument | Extract<IntakeResult, { kind: "malformed" | "invalid" | "too_large" }>>;
+}
+
+/** What a sender gets back for an accepted delivery, and again, unchanged, for a repeat of it. */
+export interface Receipt {
+  deliveryId: string;
+  reference: string;
+  sourceMessageId: string | null;
+  receivedAt: Date;
+  /** routed: on its way to subscribers; parked: held for an operator (unmappable or unroutable). */
+  state: string;
+}
+
+export interface Problem {
+  /** Where in the input: a JSON pointer-like path (`control.leikaIds[0]`) or an XML path. */
+  path: string;
+  message: string;
+}
+
+/**
+ * Every expected outcome of an intake. Each adapter maps these to its protocol in one place:
+ *
+ * | kind         | REST              | XTA 2                              | OSCI 1.2        |
+ * |--------------|-------------------|------------------------------------|-----------------|
+ * | accepted     | 202 + receipt     | sendMessage response               | 0800 / 0801     |
+ * | duplicate    | 202 + same receipt, Idempotent-Replayed | 9024 MessageID already used | 9xxx duplicate |
+ * | malformed    | 400 problem       | 9030 / MessageSchemaViolation      | 9200            |
+ * | invalid      | 422 problem       | MessageSchemaViolation             | 9200            |
+ * | too_large    | 413 problem       | 9023 size limit                    | 9xxx            |
+ */
+export type IntakeResult =
+  | { kind: "accepted"; receipt: Receipt }
+  | { kind: "duplicate"; receipt: Receipt }
+  | { kind: "malformed"; detail: string }
+  | { kind: "invalid"; problems: Problem[] }
+  | { kind: "too_large"; limit: number; what: "document" | "attachment" | "delivery" | "attachments" };
+
+/** A delivery's state and timeline, as its sender may see it. */
+export interface DeliveryStatus {
+  deliveryId: string;
+  reference: string;
+  channel: Channel;
+  sourceMessageId: string | null;
+  state: string;
+  stateSince: Date;
+  receivedAt: Date;
+  tenantId: string | null;
+  format: string | null;
+  parkReason: { stage: string; message: string } | null;
+  timeline: { at: Date; type: string; detail: Record<string, unknown> | null }[];
+}
+
+/** The part of the core that adapters use. */
+export interface Gateway {
+  intake(delivery: InboundDelivery): Promise<IntakeResult>;
+  /** The delivery's status, only for the portal that delivered it (otherwise undefined). */
+  status(deliveryId: string, portalId: string): Promise<DeliveryStatus | undefined>;
+}
+
+/**
+ * What an adapter gets from the core when it is built. `runtime()` is read per request, so
+ * that a config reload reaches adapters without restarting them.
+ */
+export interface AdapterContext {
+  gateway: Gateway;
+  runtime: () => import("./runtime.ts").Runtime;
+  store: import("./store/db.ts").Store;
+  log: import("./logger.ts").Logger;
+  metrics: import("./metrics.ts").Metrics;
+  clock: () => Date;
+}
+
+/** A protocol adapter: its HTTP routes (mounted at the root, under its own prefix) and an optional lifecycle. */
+export interface Adapter {
+  routes: import("hono").Hono;
+  /** Background work (pollers); started after migrations, stopped before the store closes. */
+  start?(): Promise<void>;
+  stop?(): Promise<void>;
+}
+
+export type AdapterFactory = (ctx: AdapterContext) => Adapter;

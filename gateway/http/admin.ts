@@ -1,0 +1,90 @@
+import { and, desc, eq, lt, type SQL } from "drizzle-orm";
+import { Hono } from "hono";
+import { createMiddleware } from "hono/factory";
+import { sha256Hex } from "../auth/portals.ts";
+import type { Services } from "../services.ts";
+import { deliveryStatus } from "../status/query.ts";
+import { attachments, deliveries, outbox } from "../store/schema.ts";
+import { problem } from "./problem.ts";
+
+const STATES = ["receiving", "parked", "routed", "published", "cancelled"] as const;
+
+/**
+ * Operator credentials: a bearer token whose sha256 is in `admin.tokenSha256` of gateway.yaml.
+ * Portal and tenant tokens are not admin tokens; without configured hashes every call is 401.
+ */
+function adminAuth(services: Services) {
+  return createMiddleware(async (c, next) => {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "");
+    const allowed = services.runtime().config.gateway.admin?.tokenSha256 ?? [];
+    if (!m || !allowed.includes(sha256Hex(m[1]!))) {
+      c.header("WWW-Authenticate", 'Bearer realm="ozg-hub admin"');
+      return problem(c, { type: "unauthorized", title: "Unauthorized", status: 401, detail: m ? "not an admin token" : "an admin bearer token is required" });
+    }
+    await next();
+  });
+}
+
+/**
+ * The admin API under /admin: deliveries by state (newest first, paged by `before`), and one
+ * delivery with its timeline, attachments and outbox rows. Read-only.
+ *
+ * @example
+ * curl -H "Authorization: Bearer $ADMIN_TOKEN" 'http://127.0.0.1:8080/admin/deliveries?state=parked&limit=20'
+ */
+export function adminRoutes(services: Services): Hono {
+  const app = new Hono();
+  app.use("/admin/*", adminAuth(services));
+  app.use("/admin", adminAuth(services));
+
+  app.get("/admin/deliveries", async (c) => {
+    const state = c.req.query("state");
+    if (state !== undefined && !(STATES as readonly string[]).includes(state)) {
+      return problem(c, { type: "invalid-query", title: "Bad Request", status: 400, detail: `state must be one of ${STATES.join(", ")}` });
+    }
+    const limit = Math.min(Math.max(Number(c.req.query("limit") ?? 50) || 50, 1), 500);
+    const before = c.req.query("before");
+    const beforeDate = before ? new Date(before) : undefined;
+    if (beforeDate && Number.isNaN(beforeDate.getTime())) return problem(c, { type: "invalid-query", title: "Bad Request", status: 400, detail: "before must be an ISO timestamp" });
+    const where: SQL[] = [];
+    if (state) where.push(eq(deliveries.state, state));
+    if (beforeDate) where.push(lt(deliveries.receivedAt, beforeDate));
+    const rows = await services.store.db
+      .select({
+        id: deliveries.id,
+        reference: deliveries.reference,
+        channel: deliveries.channel,
+        portal: deliveries.portalId,
+        sourceId: deliveries.sourceMessageId,
+        state: deliveries.state,
+        tenant: deliveries.tenantId,
+        format: deliveries.format,
+        size: deliveries.size,
+        receivedAt: deliveries.receivedAt,
+        stateSince: deliveries.stateSince,
+        parkReason: deliveries.parkReason,
+      })
+      .from(deliveries)
+      .where(where.length > 0 ? and(...where) : undefined)
+      .orderBy(desc(deliveries.receivedAt))
+      .limit(limit);
+    return c.json({ items: rows, ...(rows.length === limit ? { next: rows.at(-1)!.receivedAt.toISOString() } : {}) });
+  });
+
+  app.get("/admin/deliveries/:id", async (c) => {
+    const status = await deliveryStatus(services.store.db, c.req.param("id"));
+    if (!status) return problem(c, { type: "not-found", title: "Not Found", status: 404, detail: "no such delivery" });
+    const files = await services.store.db
+      .select({ id: attachments.id, name: attachments.name, contentType: attachments.contentType, group: attachments.group, size: attachments.size, sha256: attachments.sha256 })
+      .from(attachments)
+      .where(eq(attachments.deliveryId, status.deliveryId))
+      .orderBy(attachments.position);
+    const rows = await services.store.db
+      .select({ messageId: outbox.messageId, tenant: outbox.tenantId, subscriber: outbox.subscriberId, kind: outbox.kind, attempts: outbox.attempts, lastError: outbox.lastError, publishedAt: outbox.publishedAt, nextAttemptAt: outbox.nextAttemptAt })
+      .from(outbox)
+      .where(eq(outbox.deliveryId, status.deliveryId))
+      .orderBy(outbox.id);
+    return c.json({ ...status, attachments: files, outbox: rows });
+  });
+  return app;
+}

@@ -1,0 +1,48 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { antragBody, ozgCloudForm } from "../../test/support/forms.ts";
+import { startTestHub, TOKENS, type TestHub } from "../../test/support/hub.ts";
+
+describe("operations endpoints", () => {
+  let hub: TestHub;
+  beforeAll(async () => {
+    hub = await startTestHub();
+  });
+  afterAll(async () => {
+    await hub?.stop();
+  });
+
+  it("reports health, readiness and counts deliveries by outcome", async () => {
+    expect((await hub.app.request("/healthz")).status).toBe(200);
+    const ready = await hub.app.request("/readyz");
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ status: "ready", checks: { postgres: true, broker: true } });
+
+    const auth = { authorization: `Bearer ${TOKENS.formsolutions}` };
+    await hub.app.request("/antrag", { method: "POST", headers: auth, body: antragBody(ozgCloudForm({ transactionId: "metrics-1" }), []) });
+    await hub.app.request("/antrag", { method: "POST", headers: auth, body: antragBody(ozgCloudForm({ transactionId: "metrics-2", zustaendigeStelle: "0" }), []) });
+    await hub.app.request("/antrag", { method: "POST", headers: { authorization: "Bearer wrong" }, body: antragBody(ozgCloudForm(), []) });
+    await hub.broker.drain(hub.queue("kiel", "dms"), { atLeast: 1 });
+
+    const metrics = await (await hub.app.request("/metrics")).text();
+    expect(metrics).toContain('ozg_hub_deliveries_total{channel="rest",portal="formsolutions",outcome="accepted"} 2');
+    expect(metrics).toContain('ozg_hub_deliveries_total{channel="rest",portal="",outcome="unauthorized"} 1');
+    expect(metrics).toContain('ozg_hub_parked_total{stage="routing"} 1');
+    expect(metrics).toContain("ozg_hub_parked_deliveries 1");
+    expect(metrics).toMatch(/ozg_hub_published_total\{tenant="kiel",subscriber="dms"\} 1/);
+    expect(metrics).toMatch(/ozg_hub_publish_latency_seconds_count \d+/);
+  });
+
+  it("answers unknown routes with a problem", async () => {
+    const res = await hub.app.request("/nowhere");
+    expect(res.status).toBe(404);
+    expect(res.headers.get("content-type")).toBe("application/problem+json");
+  });
+
+  it("is quiet on success: accepted deliveries write no log line at info level", async () => {
+    const before = hub.logs.length;
+    const res = await hub.app.request("/antrag", { method: "POST", headers: { authorization: `Bearer ${TOKENS.formsolutions}` }, body: antragBody(ozgCloudForm({ transactionId: "quiet-1" }), []) });
+    expect(res.status).toBe(202);
+    await hub.broker.drain(hub.queue("kiel", "gewerbe"), { atLeast: 1 });
+    expect(hub.logs.slice(before)).toEqual([]);
+  });
+});

@@ -1,0 +1,35 @@
+/**
+ * The public face of the core for adapters. Adapters import from here and nowhere else in
+ * gateway/; the core never imports an adapter.
+ */
+export type {
+  Adapter,
+  AdapterContext,
+  AdapterFactory,
+  Channel,
+  DeliveryStatus,
+  Gateway,
+  InboundAttachment,
+  InboundDelivery,
+  InboundDocument,
+  IntakeResult,
+  Problem,
+  Receipt,
+  TransportRecipient,
+} from "./contract.ts";
+export type { PortalConfig, TenantConfig, SubscriberConfig } from "./config/schema.ts";
+export type { Runtime } from "./runtime.ts";
+export type { Application } from "./mapping/canonical.ts";
+export { applicationSchema } from "./mapping/canonical.ts";
+export { formatPath } from "./config/load.ts";
+export { problem, type ProblemDetails } from "./http/problem.ts";
+export { readBody } from "./http/body.ts";
+export { parseXml, hasDoctype } from "./mapping/xml.ts";
+export { sha256Hex } from "./auth/portals.ts";
+export { messageOf, OutageError } from "./errors.ts";
+export { createMailbox, type Mailbox, type MailboxAddress, type MailboxItem, type MailboxPage } from "./mailbox/mailbox.ts";
+export { deliveryControl, type CancelResult, type DeliveryControl, type DeliveryRef } from "./status/control.ts";
+export type { XtaAccountConfig, XtaGatewayConfig } from "./config/schema.ts";
+export type { Store } from "./store/db.ts";
+export type { OsciGatewayConfig, KeystoreConfig } from "./config/schema.ts";
+export { findReceipt } from "./intake/receipts.ts";

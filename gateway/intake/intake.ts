@@ -1,0 +1,175 @@
+import { createHash, randomUUID } from "node:crypto";
+import type { Sql, TransactionSql } from "postgres";
+import type { Gateway, InboundAttachment, InboundDelivery, IntakeResult, Receipt } from "../contract.ts";
+import type { Logger } from "../logger.ts";
+import { parseDocument, type AttachmentInfo } from "../mapping/engine.ts";
+import type { Metrics } from "../metrics.ts";
+import { interpretationRows } from "../outbox/write.ts";
+import type { Runtime } from "../runtime.ts";
+import { deliveryStatus } from "../status/query.ts";
+import type { Store } from "../store/db.ts";
+import { writeAttachment } from "./attachment-writer.ts";
+import { interpret } from "./interpret.ts";
+import { findReceipt, isDuplicateSource, newReference } from "./receipts.ts";
+import { insertDelivery } from "./write-delivery.ts";
+
+type Refusal = Exclude<IntakeResult, { kind: "accepted" | "duplicate" }>;
+
+/** Thrown inside the transaction to roll it back with an expected outcome; caught right outside. */
+class Refused {
+  constructor(readonly result: Refusal) {}
+}
+
+export interface IntakeDeps {
+  store: Store;
+  runtime: () => Runtime;
+  metrics: Metrics;
+  log: Logger;
+  clock: () => Date;
+  /** Called after a commit that wrote outbox rows, to wake the relay. */
+  onCommitted: () => void;
+}
+
+/**
+ * The durable intake. It stores the delivery, streams its attachments, parses and interprets
+ * the document, and writes the application and its outbox rows (or the park reason), all in
+ * one transaction: a delivery without attachments is a single statement, one with attachments
+ * a transaction that the attachments stream into. Only a committed delivery is `accepted`; a
+ * refusal rolls everything back.
+ */
+export function createIntake(deps: IntakeDeps): Gateway {
+  const { store, metrics } = deps;
+
+  async function intake(d: InboundDelivery): Promise<IntakeResult> {
+    const result = await run(d);
+    metrics.deliveries.inc({ channel: d.channel, portal: d.portalId, outcome: result.kind });
+    return result;
+  }
+
+  async function run(d: InboundDelivery): Promise<IntakeResult> {
+    if (d.sourceMessageId) {
+      const earlier = await findReceipt(store.db, d.portalId, d.sourceMessageId);
+      if (earlier) return { kind: "duplicate", receipt: earlier };
+    }
+    const draft: Draft = {
+      deliveryId: randomUUID(),
+      reference: newReference(),
+      receivedAt: deps.clock(),
+      sourceMessageId: d.sourceMessageId ?? null,
+      attachments: [],
+      total: 0,
+    };
+    let written: { state: string; outboxRows: number };
+    try {
+      const attachments = iterate(d.attachments);
+      const first = await attachments.next();
+      if (first.done) {
+        written = await finish(store.sql, d, draft);
+      } else {
+        written = await store.sql.begin(async (tx) => {
+          let next: IteratorResult<InboundAttachment> = first;
+          for (; !next.done; next = await attachments.next()) await addAttachment(tx, draft, next.value);
+          return finish(tx, d, draft);
+        });
+      }
+    } catch (err) {
+      if (err instanceof Refused) return err.result;
+      if (draft.sourceMessageId && isDuplicateSource(err)) {
+        const earlier = await findReceipt(store.db, d.portalId, draft.sourceMessageId);
+        if (earlier) return { kind: "duplicate", receipt: earlier };
+      }
+      throw err;
+    }
+    if (written.outboxRows > 0) deps.onCommitted();
+    const receipt: Receipt = { deliveryId: draft.deliveryId, reference: draft.reference, sourceMessageId: draft.sourceMessageId, receivedAt: draft.receivedAt, state: written.state };
+    return { kind: "accepted", receipt };
+  }
+
+  async function addAttachment(tx: TransactionSql, draft: Draft, a: InboundAttachment): Promise<void> {
+    const limits = deps.runtime().config.gateway.limits;
+    if (draft.attachments.length >= limits.attachments) throw new Refused({ kind: "too_large", limit: limits.attachments, what: "attachments" });
+    const w = await writeAttachment(tx, draft.deliveryId, draft.attachments.length, a, {
+      attachmentBytes: limits.attachmentBytes,
+      remainingDeliveryBytes: limits.deliveryBytes - draft.total,
+    });
+    if (!w.ok) throw new Refused({ kind: "too_large", limit: w.what === "attachment" ? w.limit : limits.deliveryBytes, what: w.what });
+    draft.attachments.push(w.info);
+    draft.total += w.info.size;
+  }
+
+  /** Reads the document, interprets it and writes the delivery with everything that follows from it. */
+  async function finish(sql: Sql | TransactionSql, d: InboundDelivery, draft: Draft): Promise<{ state: string; outboxRows: number }> {
+    const runtime = deps.runtime();
+    const { limits } = runtime.config.gateway;
+    const doc = await d.document();
+    if ("kind" in doc) throw new Refused(doc);
+    if (doc.bytes.byteLength > limits.documentBytes) throw new Refused({ kind: "too_large", limit: limits.documentBytes, what: "document" });
+    const size = draft.total + doc.bytes.byteLength;
+    if (size > limits.deliveryBytes) throw new Refused({ kind: "too_large", limit: limits.deliveryBytes, what: "delivery" });
+    const parsed = parseDocument(doc.bytes, doc.contentType, limits.xmlDepth);
+    if (!parsed.ok) throw new Refused({ kind: "malformed", detail: parsed.detail });
+
+    draft.sourceMessageId = doc.sourceMessageId ?? draft.sourceMessageId;
+    const { deliveryId, reference, receivedAt } = draft;
+    const interpretation = await interpret(runtime, {
+      channel: d.channel,
+      portalId: d.portalId,
+      contentType: doc.contentType,
+      format: doc.format ?? runtime.portals.byId(d.portalId)?.mapping,
+      sourceMessageId: draft.sourceMessageId,
+      receivedAt,
+      metadata: doc.metadata ?? {},
+      attachments: draft.attachments,
+      document: parsed.document,
+      xml: parsed.xml,
+      recipient: doc.recipient,
+    });
+    const rows = interpretationRows(runtime.config, { id: deliveryId, reference, receivedAt }, interpretation, receivedAt);
+    const bytes = Buffer.from(doc.bytes.buffer, doc.bytes.byteOffset, doc.bytes.byteLength);
+    const received = {
+      deliveryId,
+      at: receivedAt,
+      type: "received",
+      detail: { channel: d.channel, portal: d.portalId, sourceMessageId: draft.sourceMessageId, attachments: draft.attachments.length, bytes: size },
+    };
+    await insertDelivery(
+      sql,
+      {
+        id: deliveryId,
+        reference,
+        channel: d.channel,
+        portalId: d.portalId,
+        sourceMessageId: draft.sourceMessageId,
+        contentType: doc.contentType,
+        document: bytes,
+        sha256: createHash("sha256").update(bytes).digest("hex"),
+        size,
+        metadata: doc.metadata ?? {},
+        receivedAt,
+      },
+      rows,
+      [received, ...rows.events],
+    );
+    if (interpretation.kind === "parked") {
+      metrics.parked.inc({ stage: interpretation.stage });
+      if (interpretation.stage === "mapping") metrics.mappingFailures.inc({ format: interpretation.format ?? "" });
+      deps.log.warn({ deliveryId, reference, portal: d.portalId, stage: interpretation.stage, reason: interpretation.message }, "delivery parked");
+    }
+    return { state: rows.delivery.state, outboxRows: rows.outbox.length };
+  }
+
+  return { intake, status: (deliveryId, portalId) => deliveryStatus(store.db, deliveryId, portalId) };
+}
+
+interface Draft {
+  deliveryId: string;
+  reference: string;
+  receivedAt: Date;
+  sourceMessageId: string | null;
+  attachments: AttachmentInfo[];
+  total: number;
+}
+
+function iterate<T>(source: AsyncIterable<T> | Iterable<T>): AsyncIterator<T> | Iterator<T> {
+  return Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : (source as Iterable<T>)[Symbol.iterator]();
+}

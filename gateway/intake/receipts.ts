@@ -1,0 +1,38 @@
+import { randomBytes } from "node:crypto";
+import { and, eq } from "drizzle-orm";
+import type { Receipt } from "../contract.ts";
+import type { Db } from "../store/db.ts";
+import { deliveries } from "../store/schema.ts";
+
+const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"; // Crockford base32: no I, L, O, U
+
+/** A short reference a citizen can read out on the phone, e.g. `7KQ2-M9XD`. */
+export function newReference(): string {
+  const bytes = randomBytes(8);
+  let s = "";
+  for (let i = 0; i < 8; i++) s += ALPHABET[bytes[i]! & 31];
+  return `${s.slice(0, 4)}-${s.slice(4)}`;
+}
+
+export async function findReceipt(db: Db, portalId: string, sourceMessageId: string): Promise<Receipt | undefined> {
+  const [row] = await db
+    .select({
+      deliveryId: deliveries.id,
+      reference: deliveries.reference,
+      sourceMessageId: deliveries.sourceMessageId,
+      receivedAt: deliveries.receivedAt,
+      state: deliveries.state,
+    })
+    .from(deliveries)
+    .where(and(eq(deliveries.portalId, portalId), eq(deliveries.sourceMessageId, sourceMessageId)));
+  // A repeat is answered with the receipt as first given: the state it was accepted in.
+  return row ? { ...row, state: row.state === "parked" ? "parked" : "routed" } : undefined;
+}
+
+/** True for Postgres' unique violation on the (portal, source message id) index. */
+export function isDuplicateSource(err: unknown): boolean {
+  for (let e = err as { code?: string; constraint_name?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (e.code === "23505" && e.constraint_name === "deliveries_portal_source_uq") return true;
+  }
+  return false;
+}

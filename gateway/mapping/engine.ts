@@ -1,0 +1,236 @@
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import type { Channel, Problem, TransportRecipient } from "../contract.ts";
+import { formatPath, parseYamlFile, type ConfigProblem } from "../config/load.ts";
+import { applicationSchema, type Application } from "./canonical.ts";
+import { compileMapping, fieldAt, type CompiledMapping } from "./compile.ts";
+import { lineOf, mappingFileSchema } from "./mapping-file.ts";
+import { plainJson } from "./plain.ts";
+import { parseXml, type XmlRoot } from "./xml.ts";
+
+/** A stored attachment, as mappings see it in `$attachments` and the canonical result lists it. */
+export interface AttachmentInfo {
+  id: string;
+  name: string;
+  contentType: string;
+  group?: string;
+  size: number;
+  sha256: string;
+}
+
+/** A delivery's document after parsing, with everything a mapping may look at. */
+export interface MappingInput {
+  channel: Channel;
+  portalId: string;
+  contentType: string;
+  /** Pinned format (by the adapter or the portal config); skips matching. */
+  format?: string;
+  sourceMessageId?: string | null;
+  receivedAt: Date;
+  metadata: Record<string, unknown>;
+  attachments: AttachmentInfo[];
+  document: unknown;
+  xml?: XmlRoot;
+  /** Transport addressing; fills recipient fields the mapping left empty. */
+  recipient?: TransportRecipient;
+}
+
+export type MappingOutcome =
+  | { ok: true; format: string; application: Application }
+  | { ok: false; format?: string; message: string; problems: Problem[] };
+
+export type ParsedDocument =
+  | { ok: true; kind: "json" | "xml"; document: unknown; xml?: XmlRoot }
+  | { ok: false; detail: string };
+
+/** Media type without parameters, lower-case: `Application/JSON; charset=utf-8` → `application/json`. */
+export function mediaType(contentType: string): string {
+  return contentType.split(";")[0]!.trim().toLowerCase();
+}
+
+function isXml(contentType: string): boolean {
+  const t = mediaType(contentType);
+  return t === "application/xml" || t === "text/xml" || t.endsWith("+xml");
+}
+
+/**
+ * Parses a primary document by its content type: JSON, or XML in the documented shape
+ * (see xml.ts). A document that cannot be parsed is refused at intake, never stored.
+ */
+export function parseDocument(bytes: Uint8Array, contentType: string, xmlDepth: number): ParsedDocument {
+  if (isXml(contentType)) {
+    const r = parseXml(bytes, xmlDepth);
+    return r.ok ? { ok: true, kind: "xml", document: r.value, xml: r.root } : { ok: false, detail: r.detail };
+  }
+  const t = mediaType(contentType);
+  if (t === "application/json" || t.endsWith("+json")) {
+    try {
+      return { ok: true, kind: "json", document: JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes)) };
+    } catch (err) {
+      return { ok: false, detail: `not valid JSON: ${(err as Error).message}` };
+    }
+  }
+  return { ok: false, detail: `unsupported content type ${t}` };
+}
+
+function glob(pattern: string | undefined, value: string | undefined): boolean {
+  if (pattern === undefined) return true;
+  if (value === undefined) return false;
+  const re = new RegExp(`^${pattern.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
+  return re.test(value);
+}
+
+/** All mappings of a deployment, compiled once; replaced whole on reload. */
+export class MappingSet {
+  private constructor(
+    readonly mappings: readonly CompiledMapping[],
+    private readonly byId: ReadonlyMap<string, CompiledMapping>,
+  ) {}
+
+  static of(mappings: CompiledMapping[]): MappingSet {
+    return new MappingSet(mappings, new Map(mappings.map((m) => [m.id, m])));
+  }
+
+  /** Reads `<dir>/<format>/<format>.yaml` for every folder in `dir`. */
+  static async load(dir: string): Promise<{ ok: true; set: MappingSet } | { ok: false; problems: ConfigProblem[] }> {
+    const problems: ConfigProblem[] = [];
+    const compiled: CompiledMapping[] = [];
+    let folders: string[];
+    try {
+      folders = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+    } catch (err) {
+      return { ok: false, problems: [{ file: dir, path: "", message: `cannot read mappings: ${(err as Error).message}` }] };
+    }
+    for (const folder of folders) {
+      const file = path.join(dir, folder, `${folder}.yaml`);
+      const shown = path.relative(process.cwd(), file) || file;
+      const parsed = await parseYamlFile(file, mappingFileSchema, shown);
+      if (!parsed.ok) {
+        problems.push(...parsed.problems);
+        continue;
+      }
+      if (parsed.value.id !== folder) {
+        problems.push({ file: shown, path: "id", line: lineOf(await readFile(file, "utf8"), ["id"]), message: `id "${parsed.value.id}" must equal the folder name "${folder}"` });
+      }
+      const c = compileMapping(parsed.value, shown);
+      if (c.ok) compiled.push(c.mapping);
+      else {
+        const text = await readFile(file, "utf8");
+        for (const p of c.problems) {
+          const at = p.field.startsWith("let.") ? ["let", p.field.slice(4)] : p.field === "match.when" ? ["match", "when"] : ["fields", p.field];
+          problems.push({ file: shown, path: at.join("."), line: lineOf(text, at, p.position), message: p.message });
+        }
+      }
+    }
+    return problems.length > 0 ? { ok: false, problems } : { ok: true, set: MappingSet.of(compiled) };
+  }
+
+  get(id: string): CompiledMapping | undefined {
+    return this.byId.get(id);
+  }
+
+  /** The mapping for an input: the pinned one, else the best match by priority, then file order. */
+  async select(input: MappingInput): Promise<CompiledMapping | undefined> {
+    if (input.format) return this.byId.get(input.format);
+    let best: CompiledMapping | undefined;
+    for (const m of this.mappings) {
+      if (best && best.def.priority >= m.def.priority) continue;
+      if (await matches(m, input)) best = m;
+    }
+    return best;
+  }
+
+  /** Selects and applies a mapping; the result is validated against the canonical schema. */
+  async map(input: MappingInput): Promise<MappingOutcome> {
+    const mapping = await this.select(input);
+    if (!mapping) {
+      const what = input.format ? `no mapping with id "${input.format}"` : "no mapping matches this delivery";
+      return { ok: false, message: what, problems: [] };
+    }
+    return apply(mapping, input);
+  }
+}
+
+async function matches(m: CompiledMapping, input: MappingInput): Promise<boolean> {
+  const rule = m.def.match;
+  if (rule.format !== undefined) return false; // pinned-only mapping
+  if (m.def.input && m.def.input !== (input.xml ? "xml" : "json")) return false;
+  if (rule.channels && !rule.channels.includes(input.channel)) return false;
+  if (rule.portals && !rule.portals.includes(input.portalId)) return false;
+  if (rule.contentTypes && !rule.contentTypes.includes(mediaType(input.contentType))) return false;
+  if (rule.xmlRoot && !(glob(rule.xmlRoot.namespace, input.xml?.namespace) && glob(rule.xmlRoot.name, input.xml?.name))) return false;
+  if (m.when) {
+    try {
+      return Boolean(await m.when.evaluate(input.document, bindings(input)));
+    } catch {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** The variables every mapping expression sees besides the document. */
+export function bindings(input: MappingInput): Record<string, unknown> {
+  return {
+    meta: input.metadata,
+    attachments: input.attachments,
+    xml: input.xml ?? {},
+    delivery: {
+      channel: input.channel,
+      portalId: input.portalId,
+      sourceMessageId: input.sourceMessageId ?? undefined,
+      receivedAt: input.receivedAt.toISOString(),
+    },
+  };
+}
+
+/** Applies one mapping; errors name the mapping, the field and its expression. */
+export async function apply(mapping: CompiledMapping, input: MappingInput): Promise<MappingOutcome> {
+  let raw: unknown;
+  try {
+    raw = await mapping.expression.evaluate(input.document, bindings(input));
+  } catch (err) {
+    const e = err as { message: string; position?: number };
+    const span = fieldAt(mapping, e.position);
+    return {
+      ok: false,
+      format: mapping.id,
+      message: `mapping ${mapping.id}: ${span ? `field ${span.field} (${span.source}): ` : ""}${e.message}`,
+      problems: [{ path: span?.field ?? "", message: e.message }],
+    };
+  }
+  const mapped: Record<string, unknown> = typeof raw === "object" && raw !== null ? plainJson(raw) : {};
+  if (input.recipient) mapped.recipient = { ...plainJson(input.recipient), ...(mapped.recipient as object | undefined) };
+  const candidate = { ...mapped, sourceFormat: mapping.id, attachments: describeAttachments(input.attachments, mapped.attachments) };
+  const parsed = applicationSchema.safeParse(candidate);
+  if (parsed.success) return { ok: true, format: mapping.id, application: parsed.data };
+  const problems = parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message }));
+  const field = (p: string) => mapping.def.fields[p] ?? "";
+  return {
+    ok: false,
+    format: mapping.id,
+    message: `mapping ${mapping.id} produced an invalid application: ${problems
+      .map((p) => `${p.path || "(root)"}: ${p.message}${field(p.path) ? ` (from ${field(p.path)})` : ""}`)
+      .join("; ")}`,
+    problems,
+  };
+}
+
+/**
+ * The stored attachments as the application lists them. A mapping may set `attachments` to a
+ * list of `{ name, title?, group? }` read from the document (xdomea Dokumente, FIT-Connect
+ * metadata): entries are matched to stored files by name and lend them their title and group.
+ * What is listed but was not delivered is ignored; files are never invented by a mapping.
+ */
+function describeAttachments(stored: AttachmentInfo[], described: unknown): Application["attachments"] {
+  const byName = new Map<string, { title?: unknown; group?: unknown }>();
+  for (const d of Array.isArray(described) ? described : described ? [described] : []) {
+    if (d && typeof d === "object" && typeof (d as { name?: unknown }).name === "string") byName.set((d as { name: string }).name, d as object);
+  }
+  return stored.map((a) => {
+    const d = byName.get(a.name);
+    const group = a.group ?? (typeof d?.group === "string" ? d.group : undefined);
+    const title = typeof d?.title === "string" && d.title !== "" ? d.title : undefined;
+    return { id: a.id, name: a.name, contentType: a.contentType, ...(group ? { group } : {}), size: a.size, sha256: a.sha256, ...(title ? { title } : {}) };
+  });
+}

@@ -1,0 +1,63 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+/** Every metric ozg-hub exports, on one registry per process (tests make their own). */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "ozg_hub_process_" });
+  return {
+    registry,
+    deliveries: new Counter({
+      name: "ozg_hub_deliveries_total",
+      help: "Deliveries by channel, portal and intake outcome (accepted, duplicate, malformed, invalid, too_large, unauthorized).",
+      labelNames: ["channel", "portal", "outcome"] as const,
+      registers: [registry],
+    }),
+    mappingFailures: new Counter({
+      name: "ozg_hub_mapping_failures_total",
+      help: "Deliveries that no mapping could turn into a valid application, by format (empty: none matched).",
+      labelNames: ["format"] as const,
+      registers: [registry],
+    }),
+    parked: new Counter({
+      name: "ozg_hub_parked_total",
+      help: "Deliveries parked, by stage (mapping, routing).",
+      labelNames: ["stage"] as const,
+      registers: [registry],
+    }),
+    published: new Counter({
+      name: "ozg_hub_published_total",
+      help: "Messages confirmed by the broker, by tenant and subscriber.",
+      labelNames: ["tenant", "subscriber"] as const,
+      registers: [registry],
+    }),
+    publishFailures: new Counter({
+      name: "ozg_hub_publish_failures_total",
+      help: "Outbox rows whose publish failed and will be retried.",
+      registers: [registry],
+    }),
+    publishLatency: new Histogram({
+      name: "ozg_hub_publish_latency_seconds",
+      help: "From commit of the application to the broker's confirm.",
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [registry],
+    }),
+    outboxBacklog: new Gauge({
+      name: "ozg_hub_outbox_backlog",
+      help: "Outbox rows not yet confirmed by the broker (sampled at scrape).",
+      registers: [registry],
+    }),
+    parkedNow: new Gauge({
+      name: "ozg_hub_parked_deliveries",
+      help: "Deliveries currently parked (sampled at scrape).",
+      registers: [registry],
+    }),
+    configReloads: new Counter({
+      name: "ozg_hub_config_reloads_total",
+      help: "Config and mapping reloads by result (applied, rejected).",
+      labelNames: ["result"] as const,
+      registers: [registry],
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

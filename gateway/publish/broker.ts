@@ -1,0 +1,103 @@
+import amqp, { type ChannelModel, type ConfirmChannel } from "amqplib";
+import { OutageError, messageOf } from "../errors.ts";
+import { withoutPassword, type Logger } from "../logger.ts";
+import type { Topology } from "./topology.ts";
+
+/**
+ * One broker connection with one confirm channel, (re)opened on demand. Every (re)connect
+ * declares the topology first, so a broker that lost its definitions is repaired on the way.
+ */
+export class Broker {
+  private model: ChannelModel | undefined;
+  private channelP: Promise<ConfirmChannel> | undefined;
+  private closing = false;
+
+  constructor(
+    private readonly url: string,
+    private readonly topology: () => Topology,
+    private readonly log: Logger,
+  ) {}
+
+  get connected(): boolean {
+    return this.model !== undefined && this.channelP !== undefined;
+  }
+
+  /** The confirm channel; throws a retryable OutageError while the broker cannot be reached. */
+  channel(): Promise<ConfirmChannel> {
+    if (this.closing) return Promise.reject(new OutageError("broker is shutting down", { retryable: true }));
+    this.channelP ??= this.open().catch((err) => {
+      this.channelP = undefined;
+      throw err;
+    });
+    return this.channelP;
+  }
+
+  private async open(): Promise<ConfirmChannel> {
+    let model: ChannelModel;
+    try {
+      model = await amqp.connect(this.url, { timeout: 5000, clientProperties: { connection_name: "ozg-hub relay" } });
+    } catch (err) {
+      throw new OutageError(`broker unreachable at ${withoutPassword(this.url)}: ${messageOf(err)}`, { retryable: true, cause: err });
+    }
+    model.on("error", (err) => this.log.warn({ err: messageOf(err) }, "broker connection error"));
+    model.on("close", () => {
+      if (this.model === model) this.reset();
+    });
+    this.model = model;
+    try {
+      const ch = await model.createConfirmChannel();
+      ch.on("error", (err) => this.log.warn({ err: messageOf(err) }, "broker channel error"));
+      ch.on("close", () => {
+        if (this.model === model) this.reset();
+      });
+      await declareTopology(ch, this.topology());
+      return ch;
+    } catch (err) {
+      this.reset();
+      await model.close().catch(() => {});
+      throw new OutageError(`broker topology could not be declared: ${messageOf(err)}`, { retryable: true, cause: err });
+    }
+  }
+
+  /** Declares the topology again on the open channel (after a config reload added queues). */
+  async redeclare(): Promise<void> {
+    const ch = this.channelP;
+    if (!ch) return; // declared on the next connect anyway
+    try {
+      await declareTopology(await ch, this.topology());
+    } catch (err) {
+      this.log.warn({ err: messageOf(err) }, "topology could not be declared after reload, will retry on reconnect");
+      this.reset();
+    }
+  }
+
+  private reset(): void {
+    const model = this.model;
+    this.model = undefined;
+    this.channelP = undefined;
+    model?.close().catch(() => {});
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    const model = this.model;
+    this.model = undefined;
+    this.channelP = undefined;
+    await model?.close().catch(() => {});
+  }
+}
+
+/** Declares exchanges, quorum queues and dead-letter queues; idempotent. */
+export async function declareTopology(ch: { assertExchange: ConfirmChannel["assertExchange"]; assertQueue: ConfirmChannel["assertQueue"]; bindQueue: ConfirmChannel["bindQueue"] }, t: Topology): Promise<void> {
+  await ch.assertExchange(t.exchange, "topic", { durable: true });
+  await ch.assertExchange(t.deadLetterExchange, "topic", { durable: true });
+  for (const q of t.queues) {
+    await ch.assertQueue(q.deadLetterQueue, { durable: true, arguments: { "x-queue-type": "quorum" } });
+    await ch.bindQueue(q.deadLetterQueue, t.deadLetterExchange, q.routingKey);
+    await ch.assertQueue(q.queue, {
+      durable: true,
+      arguments: { "x-queue-type": "quorum", "x-dead-letter-exchange": t.deadLetterExchange, "x-dead-letter-routing-key": q.routingKey },
+    });
+    await ch.bindQueue(q.queue, t.exchange, q.routingKey);
+  }
+}

@@ -1,0 +1,39 @@
+import postgres from "postgres";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { antragBody, ozgCloudForm } from "../../test/support/forms.ts";
+import { startTestHub, TOKENS, type TestHub } from "../../test/support/hub.ts";
+
+describe("several relay workers on the rows of one delivery", () => {
+  let hub: TestHub;
+  beforeAll(async () => {
+    // One row per round and four workers: the two rows of a delivery are marked by different
+    // workers at the same time, which is where a delivery's final state can be missed.
+    hub = await startTestHub({ gateway: { relay: { batchSize: 1, workers: 4, pollIntervalMs: 100, backoffInitialMs: 100, backoffMaxMs: 1000 } } });
+  });
+  afterAll(async () => {
+    await hub?.stop();
+  });
+
+  it("publishes every row once and settles every delivery as published", async () => {
+    const n = 30;
+    const sends = Array.from({ length: n }, (_, i) =>
+      hub.app.request("/antrag", { method: "POST", headers: { authorization: `Bearer ${TOKENS.formsolutions}` }, body: antragBody(ozgCloudForm({ transactionId: `w-${i}` }), []) }),
+    );
+    expect((await Promise.all(sends)).map((r) => r.status)).toEqual(Array(n).fill(202));
+    const dms = await hub.broker.drain(hub.queue("kiel", "dms"), { atLeast: n, waitMs: 30_000 });
+    const gewerbe = await hub.broker.drain(hub.queue("kiel", "gewerbe"), { atLeast: n, waitMs: 30_000 });
+    expect(new Set(dms.map((m) => m.messageId)).size).toBe(n);
+    expect(new Set(gewerbe.map((m) => m.messageId)).size).toBe(n);
+    const sql = postgres(hub.databaseUrl, { max: 1 });
+    try {
+      for (let i = 0; i < 50; i++) {
+        const [row] = await sql<{ open: number }[]>`select count(*)::int as open from deliveries where state <> 'published'`;
+        if (row!.open === 0) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(await sql`select state, count(*)::int as n from deliveries group by state`).toEqual([{ state: "published", n }]);
+    } finally {
+      await sql.end();
+    }
+  });
+});

@@ -1,0 +1,239 @@
+import { once } from "node:events";
+import type { TransactionSql } from "postgres";
+import type { ConfirmChannel } from "amqplib";
+import { messageOf } from "../errors.ts";
+import type { Logger } from "../logger.ts";
+import type { Metrics } from "../metrics.ts";
+import type { Store } from "../store/db.ts";
+import type { Broker } from "./broker.ts";
+
+export interface RelaySettings {
+  exchange: string;
+  workers: number;
+  batchSize: number;
+  pollIntervalMs: number;
+  confirmTimeoutMs: number;
+  backoffInitialMs: number;
+  backoffMaxMs: number;
+}
+
+/** An outbox row as the relay reads it: payload and headers as stored text, ready to send. */
+interface Row {
+  id: number | string;
+  messageId: string;
+  deliveryId: string;
+  tenantId: string;
+  subscriberId: string;
+  routingKey: string;
+  headers: string;
+  payload: string;
+  createdAtMs: number;
+  attempts: number;
+}
+
+/**
+ * Moves outbox rows to the broker. Each round claims due rows with FOR UPDATE SKIP LOCKED (so
+ * several instances share the work without coordination), publishes them all on the confirm
+ * channel, waits for the confirms together, and marks them published in the same transaction.
+ * A crash before that commit leaves the rows due: they are published again (at-least-once; the
+ * stable message id lets consumers drop the repeat).
+ */
+export class Relay {
+  private running = false;
+  private loops: Promise<void>[] = [];
+  private readonly sleepers = new Set<() => void>();
+  private woken = false;
+  private lastOutageLog = 0;
+
+  constructor(
+    private readonly store: Store,
+    private readonly broker: Broker,
+    private readonly settings: () => RelaySettings,
+    private readonly metrics: Metrics,
+    private readonly log: Logger,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  /** Starts `workers` loops; each claims its own rows, so one can publish while another waits for confirms. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loops = Array.from({ length: this.settings().workers }, () => this.run());
+  }
+
+  /** Finishes the rounds in flight, then stops. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake();
+    await Promise.all(this.loops);
+  }
+
+  /** Asks for a round now rather than at the next poll (called after a commit). */
+  wake(): void {
+    this.woken = true;
+    for (const w of [...this.sleepers]) w();
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (this.running) {
+      const s = this.settings();
+      let delay = s.pollIntervalMs;
+      try {
+        this.woken = false;
+        const { claimed, failed } = await this.round();
+        failures = failed ? failures + 1 : 0;
+        if (claimed === s.batchSize && !failed) continue;
+        if (failed) delay = backoff(s, failures);
+      } catch (err) {
+        failures++;
+        delay = backoff(s, failures);
+        this.outage(err);
+      }
+      if (this.woken && delay === s.pollIntervalMs) continue;
+      await new Promise<void>((resolve) => {
+        const wakeUp = () => {
+          clearTimeout(timer);
+          this.sleepers.delete(wakeUp);
+          resolve();
+        };
+        const timer = setTimeout(wakeUp, delay);
+        this.sleepers.add(wakeUp);
+      });
+    }
+  }
+
+  private outage(err: unknown): void {
+    const now = Date.now();
+    if (now - this.lastOutageLog > 10_000) {
+      this.lastOutageLog = now;
+      this.log.warn({ err: messageOf(err) }, "outbox relay cannot publish, will retry");
+    }
+  }
+
+  /** One claim-publish-mark round; returns how many rows it claimed and whether any failed. */
+  async round(): Promise<{ claimed: number; failed: boolean }> {
+    const s = this.settings();
+    // SQL rather than drizzle here: the payload is read as text and published as it is stored
+    // (no parse and re-serialise), and the marking is one statement; the relay's cost is
+    // dominated by round trips and per-row work.
+    const round = await this.store.sql.begin(async (tx) => {
+      const now = this.clock();
+      const rows = await tx<Row[]>`
+        select id, message_id as "messageId", delivery_id as "deliveryId", tenant_id as "tenantId",
+               subscriber_id as "subscriberId", routing_key as "routingKey", headers::text as headers,
+               payload::text as payload, (extract(epoch from created_at) * 1000)::float8 as "createdAtMs", attempts
+        from outbox
+        where published_at is null and kind = 'amqp' and next_attempt_at <= ${now.toISOString()}
+        order by next_attempt_at, id
+        limit ${s.batchSize}
+        for update skip locked`;
+      if (rows.length === 0) return { claimed: 0, failed: false, deliveryIds: [] as string[] };
+
+      let outcomes: (Error | undefined)[];
+      try {
+        const ch = await this.broker.channel();
+        outcomes = await publishAll(ch, s.exchange, rows, s.confirmTimeoutMs);
+      } catch (err) {
+        outcomes = rows.map(() => (err instanceof Error ? err : new Error(String(err))));
+        this.outage(err);
+      }
+      const ok = rows.filter((_, i) => !outcomes[i]);
+      const failed = rows.filter((_, i) => outcomes[i]);
+      await this.markPublished(tx, ok);
+      if (failed.length > 0) await this.markFailed(tx, failed, outcomes.find(Boolean)!, s);
+      return { claimed: rows.length, failed: failed.length > 0, deliveryIds: [...new Set(ok.map((r) => r.deliveryId))] };
+    });
+    if (round.deliveryIds.length > 0) await this.settle(round.deliveryIds);
+    return { claimed: round.claimed, failed: round.failed };
+  }
+
+  /**
+   * Moves deliveries whose outbox rows are all published to state `published`. Runs after the
+   * marking transaction committed: two workers may mark rows of one delivery concurrently, and
+   * inside their transactions neither sees the other's rows as published; after its commit, the
+   * later of the two sees both.
+   */
+  private async settle(deliveryIds: string[]): Promise<void> {
+    const at = this.clock().toISOString();
+    await this.store.sql`
+      update deliveries d set state = 'published', state_since = ${at}
+      where d.id = any(${deliveryIds}::uuid[]) and d.state = 'routed'
+        and not exists (select 1 from outbox o where o.delivery_id = d.id and o.published_at is null)`;
+  }
+
+  /** Marks rows published and records a "published" event for each, in one statement. */
+  private async markPublished(tx: TransactionSql, rows: Row[]): Promise<void> {
+    if (rows.length === 0) return;
+    const at = this.clock();
+    const ids = rows.map((r) => String(r.id));
+    await tx`
+      with p as (
+        update outbox set published_at = ${at.toISOString()}, attempts = attempts + 1, last_error = null
+        where id = any(${ids}::bigint[])
+        returning delivery_id, subscriber_id, message_id
+      )
+      insert into events (delivery_id, at, type, detail)
+      select delivery_id, ${at.toISOString()}, 'published', jsonb_build_object('subscriber', subscriber_id, 'messageId', message_id) from p`;
+    for (const r of rows) {
+      this.metrics.published.inc({ tenant: r.tenantId, subscriber: r.subscriberId });
+      this.metrics.publishLatency.observe((at.getTime() - r.createdAtMs) / 1000);
+    }
+  }
+
+  private async markFailed(tx: TransactionSql, rows: Row[], err: Error, s: RelaySettings): Promise<void> {
+    this.metrics.publishFailures.inc(rows.length);
+    const attempts = Math.max(...rows.map((r) => r.attempts)) + 1;
+    const next = new Date(this.clock().getTime() + backoff(s, attempts));
+    await tx`
+      update outbox set attempts = attempts + 1, next_attempt_at = ${next.toISOString()}, last_error = ${err.message.slice(0, 500)}
+      where id = any(${rows.map((r) => String(r.id))}::bigint[])`;
+  }
+}
+
+function backoff(s: RelaySettings, attempt: number): number {
+  const base = Math.min(s.backoffMaxMs, s.backoffInitialMs * 2 ** Math.min(attempt - 1, 20));
+  return Math.round(base * (0.75 + Math.random() * 0.5));
+}
+
+/**
+ * Publishes every row without waiting in between, then waits for all confirms at once
+ * (bounded by `timeoutMs`). Returns, per row, undefined for a confirm or the error.
+ */
+export async function publishAll(ch: ConfirmChannel, exchange: string, rows: Row[], timeoutMs: number): Promise<(Error | undefined)[]> {
+  const confirms: Promise<Error | undefined>[] = [];
+  for (const r of rows) {
+    const body = Buffer.from(r.payload);
+    let writable = true;
+    confirms.push(
+      new Promise((resolve) => {
+        writable = ch.publish(
+          exchange,
+          r.routingKey,
+          body,
+          {
+            persistent: true,
+            mandatory: false,
+            contentType: "application/cloudevents+json",
+            messageId: r.messageId,
+            timestamp: Math.floor(r.createdAtMs / 1000),
+            type: "de.ozghub.application.received.v1",
+            appId: "ozg-hub",
+            headers: JSON.parse(r.headers) as Record<string, string>,
+          },
+          (err: unknown) => resolve(err ? new Error(`broker refused ${r.messageId}: ${messageOf(err)}`) : undefined),
+        );
+      }),
+    );
+    // The channel's buffer is full: let the socket drain before writing more.
+    if (!writable) await Promise.race([once(ch, "drain"), once(ch, "close")]);
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => resolve("timeout"), timeoutMs);
+  });
+  const settled = await Promise.race([Promise.all(confirms), timeout]);
+  clearTimeout(timer);
+  if (settled === "timeout") return rows.map(() => new Error(`no broker confirm within ${timeoutMs} ms`));
+  return settled;
+}

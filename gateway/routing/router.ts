@@ -1,0 +1,63 @@
+import type { HubConfig } from "../config/load.ts";
+import type { SubscriberConfig, TenantConfig } from "../config/schema.ts";
+import type { Application } from "../mapping/canonical.ts";
+
+export type RouteOutcome =
+  | { ok: true; tenant: TenantConfig; subscribers: SubscriberConfig[] }
+  | { ok: false; tenantId?: string; message: string };
+
+/**
+ * Finds the one tenant responsible for an application and the subscribers that want it.
+ *
+ * The recipient is matched by its most specific identifier first: organisation unit
+ * (zuständige Stelle), then XTA reader, then ARS, then AGS. Anything that finds no tenant, or
+ * a tenant the portal may not deliver to, or no subscriber, is parked by the caller.
+ */
+export class Router {
+  private readonly byOu = new Map<string, TenantConfig>();
+  private readonly byReader = new Map<string, TenantConfig>();
+  private readonly byArs = new Map<string, TenantConfig>();
+  private readonly byAgs = new Map<string, TenantConfig>();
+
+  constructor(private readonly config: HubConfig) {
+    for (const t of config.tenants) {
+      for (const ou of t.organisationUnitIds) this.byOu.set(ou, t);
+      for (const r of t.xtaReaders) this.byReader.set(r, t);
+      if (t.ars) this.byArs.set(t.ars, t);
+      if (t.ags) this.byAgs.set(t.ags, t);
+    }
+  }
+
+  tenant(id: string): TenantConfig | undefined {
+    return this.config.tenants.find((t) => t.id === id);
+  }
+
+  route(app: Application, portalId: string): RouteOutcome {
+    const r = app.recipient;
+    const tenant =
+      (r.organisationUnitId && this.byOu.get(r.organisationUnitId)) ||
+      (r.xtaReader && this.byReader.get(r.xtaReader)) ||
+      (r.ars && this.byArs.get(r.ars)) ||
+      (r.ags && this.byAgs.get(r.ags)) ||
+      undefined;
+    if (!tenant) {
+      return { ok: false, message: `no tenant for recipient ${JSON.stringify(r)}` };
+    }
+    const portal = this.config.portals.find((p) => p.id === portalId);
+    if (portal?.tenants && !portal.tenants.includes(tenant.id)) {
+      return { ok: false, tenantId: tenant.id, message: `portal ${portalId} may not deliver to tenant ${tenant.id}` };
+    }
+    const subscribers = tenant.subscribers.filter((s) => wants(s, app));
+    if (subscribers.length === 0) {
+      return { ok: false, tenantId: tenant.id, message: `no subscriber of tenant ${tenant.id} takes ${app.sourceFormat} / ${app.service.leikaKeys.join(",") || "no LeiKa key"}` };
+    }
+    return { ok: true, tenant, subscribers };
+  }
+}
+
+function wants(s: SubscriberConfig, app: Application): boolean {
+  const { leikaKeys, formats } = s.filter;
+  if (formats && !formats.includes(app.sourceFormat)) return false;
+  if (leikaKeys && !app.service.leikaKeys.some((k) => leikaKeys.includes(k))) return false;
+  return true;
+}

@@ -1,0 +1,43 @@
+import path from "node:path";
+import { PortalDirectory } from "./auth/portals.ts";
+import { loadConfig, type ConfigProblem, type HubConfig } from "./config/load.ts";
+import { MappingSet } from "./mapping/engine.ts";
+import { Router } from "./routing/router.ts";
+
+/**
+ * Everything read from config and mapping files, validated together. The running process
+ * holds one and swaps it whole on reload, so a request sees either the old or the new one.
+ */
+export interface Runtime {
+  config: HubConfig;
+  mappings: MappingSet;
+  router: Router;
+  portals: PortalDirectory;
+}
+
+export function mappingsDir(config: HubConfig): string {
+  return path.resolve(config.dir, config.gateway.mappings);
+}
+
+export async function loadRuntime(dir: string): Promise<{ ok: true; runtime: Runtime } | { ok: false; problems: ConfigProblem[] }> {
+  const loaded = await loadConfig(dir);
+  if (!loaded.ok) return loaded;
+  const { config } = loaded;
+  const mappings = await MappingSet.load(mappingsDir(config));
+  if (!mappings.ok) return mappings;
+
+  const problems: ConfigProblem[] = [];
+  const known = (id: string) => mappings.set.get(id) !== undefined;
+  for (const p of config.portals) {
+    if (p.mapping && !known(p.mapping)) problems.push({ file: `portals/${p.id}`, path: "mapping", message: `unknown mapping "${p.mapping}"` });
+  }
+  for (const t of config.tenants) {
+    t.subscribers.forEach((s, i) =>
+      s.filter.formats?.forEach((f, j) => {
+        if (!known(f)) problems.push({ file: `tenants/${t.id}`, path: `subscribers[${i}].filter.formats[${j}]`, message: `unknown mapping "${f}"` });
+      }),
+    );
+  }
+  if (problems.length > 0) return { ok: false, problems };
+  return { ok: true, runtime: { config, mappings: mappings.set, router: new Router(config), portals: new PortalDirectory(config.portals) } };
+}

@@ -1,0 +1,142 @@
+import { count, eq, isNull, and } from "drizzle-orm";
+import type { AdapterContext, Gateway } from "./contract.ts";
+import { formatProblem, type ConfigProblem } from "./config/load.ts";
+import { createIntake } from "./intake/intake.ts";
+import { createLogger, type Logger } from "./logger.ts";
+import { createMetrics, type Metrics } from "./metrics.ts";
+import { Broker } from "./publish/broker.ts";
+import { Relay } from "./publish/relay.ts";
+import { topologyOf } from "./publish/topology.ts";
+import { loadRuntime, type Runtime } from "./runtime.ts";
+import { migrateStore, openStore, type Store } from "./store/db.ts";
+import { deliveries, outbox } from "./store/schema.ts";
+
+/** The environment contract, with the defaults that work against local services. */
+export function envSettings(env: NodeJS.ProcessEnv = process.env) {
+  return {
+    databaseUrl: env.DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres",
+    amqpUrl: env.AMQP_URL || "amqp://guest:guest@127.0.0.1:5672",
+    configDir: env.OZG_HUB_CONFIG || "./config",
+    port: Number(env.PORT || 8080),
+  };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: ConfigProblem[]) {
+    super(`invalid configuration:\n${problems.map(formatProblem).join("\n")}`);
+  }
+}
+
+export interface ServiceOptions {
+  configDir: string;
+  databaseUrl: string;
+  amqpUrl: string;
+  log?: Logger;
+  clock?: () => Date;
+  /** Pool size; each upload in flight holds one connection. */
+  dbPoolSize?: number;
+}
+
+export type ReloadResult = { ok: true } | { ok: false; problems: ConfigProblem[] };
+
+/**
+ * Every long-lived service of one process, wired in one place. Tests build their own with a
+ * config directory, database and broker of their own.
+ */
+export interface Services {
+  runtime(): Runtime;
+  gateway: Gateway;
+  store: Store;
+  broker: Broker;
+  relay: Relay;
+  metrics: Metrics;
+  log: Logger;
+  clock: () => Date;
+  /** Last rejected reload, for /readyz; cleared by a good one. */
+  lastReloadError(): ConfigProblem[] | undefined;
+  reload(): Promise<ReloadResult>;
+  /** Postgres and broker both answer. */
+  ready(): Promise<{ postgres: boolean; broker: boolean }>;
+  /** Samples gauges that are read from the store. */
+  sample(): Promise<void>;
+  migrate(): Promise<void>;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export async function createServices(o: ServiceOptions): Promise<Services> {
+  const log = o.log ?? createLogger();
+  const clock = o.clock ?? (() => new Date());
+  const loaded = await loadRuntime(o.configDir);
+  if (!loaded.ok) throw new ConfigError(loaded.problems);
+  let current = loaded.runtime;
+  let reloadError: ConfigProblem[] | undefined;
+
+  const metrics = createMetrics();
+  const store = openStore(o.databaseUrl, { max: o.dbPoolSize });
+  const broker = new Broker(o.amqpUrl, () => topologyOf(current.config), log);
+  const relay = new Relay(
+    store,
+    broker,
+    () => ({ exchange: current.config.gateway.amqp.exchange, confirmTimeoutMs: current.config.gateway.amqp.confirmTimeoutMs, ...current.config.gateway.relay }),
+    metrics,
+    log,
+    clock,
+  );
+  const gateway = createIntake({ store, runtime: () => current, metrics, log, clock, onCommitted: () => relay.wake() });
+
+  return {
+    runtime: () => current,
+    gateway,
+    store,
+    broker,
+    relay,
+    metrics,
+    log,
+    clock,
+    lastReloadError: () => reloadError,
+    async reload() {
+      const next = await loadRuntime(o.configDir);
+      if (!next.ok) {
+        reloadError = next.problems;
+        metrics.configReloads.inc({ result: "rejected" });
+        log.error({ problems: next.problems.map(formatProblem) }, "config reload rejected, keeping the running config");
+        return next;
+      }
+      current = next.runtime;
+      reloadError = undefined;
+      metrics.configReloads.inc({ result: "applied" });
+      await broker.redeclare();
+      log.info({ tenants: current.config.tenants.length, mappings: current.mappings.mappings.length }, "config reloaded");
+      return { ok: true };
+    },
+    async ready() {
+      const postgres = await store.sql`select 1`.then(() => true, () => false);
+      const brokerOk = await broker.channel().then(() => true, () => false);
+      return { postgres, broker: brokerOk };
+    },
+    async sample() {
+      const [backlog] = await store.db.select({ n: count() }).from(outbox).where(and(isNull(outbox.publishedAt), eq(outbox.kind, "amqp")));
+      const [parked] = await store.db.select({ n: count() }).from(deliveries).where(eq(deliveries.state, "parked"));
+      metrics.outboxBacklog.set(backlog?.n ?? 0);
+      metrics.parkedNow.set(parked?.n ?? 0);
+    },
+    migrate: () => migrateStore(store),
+    start() {
+      // Declare the topology now rather than at the first publish; an unreachable broker is
+      // retried by the relay and reported by /readyz.
+      broker.channel().catch((err: unknown) => log.warn({ err: String(err) }, "broker not reachable at start, will retry"));
+      relay.start();
+    },
+    async stop() {
+      await relay.stop();
+      await broker.close();
+      await store.close();
+    },
+  };
+}
+
+/** The slice of the services that adapters may use. */
+export function adapterContext(s: Services): AdapterContext {
+  return { gateway: s.gateway, runtime: s.runtime, store: s.store, log: s.log, metrics: s.metrics, clock: s.clock };
+}

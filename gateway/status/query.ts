@@ -1,0 +1,32 @@
+import { and, asc, eq } from "drizzle-orm";
+import type { Channel, DeliveryStatus } from "../contract.ts";
+import type { Db } from "../store/db.ts";
+import { deliveries, events } from "../store/schema.ts";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A delivery with its timeline; `portalId` scopes it to the sender (others get undefined, not an error). */
+export async function deliveryStatus(db: Db, deliveryId: string, portalId?: string): Promise<DeliveryStatus | undefined> {
+  if (!UUID.test(deliveryId)) return undefined;
+  const where = portalId ? and(eq(deliveries.id, deliveryId), eq(deliveries.portalId, portalId)) : eq(deliveries.id, deliveryId);
+  const [d] = await db.select().from(deliveries).where(where);
+  if (!d) return undefined;
+  const timeline = await db
+    .select({ at: events.at, type: events.type, detail: events.detail })
+    .from(events)
+    .where(eq(events.deliveryId, deliveryId))
+    .orderBy(asc(events.id));
+  return {
+    deliveryId: d.id,
+    reference: d.reference,
+    channel: d.channel as Channel,
+    sourceMessageId: d.sourceMessageId,
+    state: d.state,
+    stateSince: d.stateSince,
+    receivedAt: d.receivedAt,
+    tenantId: d.tenantId,
+    format: d.format,
+    parkReason: d.parkReason ? { stage: d.parkReason.stage, message: d.parkReason.message } : null,
+    timeline,
+  };
+}

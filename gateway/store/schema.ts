@@ -1,0 +1,142 @@
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  bigserial,
+  customType,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+
+const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => "bytea" });
+
+/**
+ * Every delivery as received, before any interpretation: the raw primary document and where it
+ * came from. A delivery is never deleted by the pipeline; its state moves forward.
+ */
+export const deliveries = pgTable(
+  "deliveries",
+  {
+    id: uuid("id").primaryKey(),
+    /** Short human reference printed on receipts (OZG-Cloud "vorgangNummer"). */
+    reference: text("reference").notNull().unique(),
+    channel: text("channel").notNull(),
+    portalId: text("portal_id").notNull(),
+    /** The sender's id (transactionId, Idempotency-Key, XTA MessageID); unique per portal. */
+    sourceMessageId: text("source_message_id"),
+    contentType: text("content_type"),
+    document: bytea("document"),
+    sha256: text("sha256"),
+    /** Bytes of the document and all attachments. */
+    size: bigint("size", { mode: "number" }).notNull().default(0),
+    metadata: jsonb("metadata").$type<Record<string, unknown>>().notNull().default({}),
+    /** parked | routed | published | cancelled (a delivery is written once, in its first state) */
+    state: text("state").notNull(),
+    parkReason: jsonb("park_reason").$type<{ stage: string; message: string; details?: unknown }>(),
+    tenantId: text("tenant_id"),
+    format: text("format"),
+    receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
+    stateSince: timestamp("state_since", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("deliveries_portal_source_uq").on(t.portalId, t.sourceMessageId),
+    index("deliveries_parked_idx").on(t.receivedAt).where(sql`${t.state} = 'parked'`),
+  ],
+);
+
+export const attachments = pgTable(
+  "attachments",
+  {
+    id: uuid("id").primaryKey(),
+    deliveryId: uuid("delivery_id")
+      .notNull()
+      .references(() => deliveries.id, { onDelete: "cascade" }),
+    position: integer("position").notNull(),
+    name: text("name").notNull(),
+    contentType: text("content_type").notNull(),
+    /** What the sender called the part, e.g. OZG-Cloud's `representation` vs `attachment`. */
+    group: text("group"),
+    size: bigint("size", { mode: "number" }).notNull().default(0),
+    sha256: text("sha256"),
+  },
+  (t) => [index("attachments_delivery_idx").on(t.deliveryId)],
+);
+
+/** Attachment bytes in slices, so that neither writing nor reading holds a whole file in memory. */
+export const attachmentChunks = pgTable(
+  "attachment_chunks",
+  {
+    attachmentId: uuid("attachment_id")
+      .notNull()
+      .references(() => attachments.id, { onDelete: "cascade" }),
+    seq: integer("seq").notNull(),
+    data: bytea("data").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.attachmentId, t.seq] })],
+);
+
+/** The canonical Application that a mapping made of a delivery. */
+export const applications = pgTable("applications", {
+  id: uuid("id").primaryKey(),
+  deliveryId: uuid("delivery_id")
+    .notNull()
+    .unique()
+    .references(() => deliveries.id, { onDelete: "cascade" }),
+  tenantId: text("tenant_id").notNull(),
+  format: text("format").notNull(),
+  leikaKey: text("leika_key"),
+  body: jsonb("body").notNull(),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+/**
+ * One row per (application, subscriber), written in the same transaction as the application.
+ * The relay claims due rows with FOR UPDATE SKIP LOCKED over the partial index, publishes them
+ * and marks them published; rows are kept (not deleted) so that they can be audited and replayed.
+ */
+export const outbox = pgTable(
+  "outbox",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    /** Stable message id (application id + subscriber): consumers drop duplicates by it. */
+    messageId: text("message_id").notNull().unique(),
+    deliveryId: uuid("delivery_id")
+      .notNull()
+      .references(() => deliveries.id, { onDelete: "cascade" }),
+    applicationId: uuid("application_id").notNull(),
+    tenantId: text("tenant_id").notNull(),
+    subscriberId: text("subscriber_id").notNull(),
+    /** amqp | xta-mailbox */
+    kind: text("kind").notNull(),
+    routingKey: text("routing_key").notNull(),
+    headers: jsonb("headers").$type<Record<string, string>>().notNull(),
+    payload: jsonb("payload").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true }).notNull().defaultNow(),
+    lastError: text("last_error"),
+    publishedAt: timestamp("published_at", { withTimezone: true }),
+  },
+  (t) => [index("outbox_due_idx").on(t.nextAttemptAt, t.id).where(sql`${t.publishedAt} is null and ${t.kind} = 'amqp'`)],
+);
+
+/** The timeline of a delivery: received, mapped, routed, parked, published to X, status ... */
+export const events = pgTable(
+  "events",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    deliveryId: uuid("delivery_id")
+      .notNull()
+      .references(() => deliveries.id, { onDelete: "cascade" }),
+    at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
+    type: text("type").notNull(),
+    detail: jsonb("detail").$type<Record<string, unknown>>(),
+  },
+  (t) => [index("events_delivery_idx").on(t.deliveryId, t.id)],
+);
