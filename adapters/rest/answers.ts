@@ -1,0 +1,36 @@
+import type { Context } from "hono";
+import type { IntakeResult } from "../../gateway/index.ts";
+import { problem } from "../../gateway/index.ts";
+
+type Refusal = Exclude<IntakeResult, { kind: "accepted" | "duplicate" }>;
+
+/** The one place where intake refusals become RFC 9457 problems. */
+export function refusal(c: Context, r: Refusal): Response {
+  switch (r.kind) {
+    case "malformed":
+      return problem(c, { type: "malformed", title: "Malformed request body", status: 400, detail: r.detail });
+    case "invalid":
+      return problem(c, {
+        type: "invalid",
+        title: "The submission violates the schema",
+        status: 422,
+        detail: r.problems.map((p) => `${p.path || "(root)"}: ${p.message}`).join("; "),
+        errors: r.problems,
+      });
+    case "too_large":
+      return problem(c, { type: "too-large", title: "Payload Too Large", status: 413, detail: `${r.what} exceeds the limit of ${r.limit}${r.what === "attachments" ? " parts" : " bytes"}`, limit: r.limit });
+    default: {
+      const never: never = r;
+      throw new Error(`unhandled intake result ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+export function unsupportedType(c: Context, got: string | undefined, allowed: string[]): Response {
+  return problem(c, {
+    type: "unsupported-media-type",
+    title: "Unsupported Media Type",
+    status: 415,
+    detail: `got ${got || "no content type"}; send ${allowed.join(" or ")}`,
+  });
+}

@@ -1,0 +1,49 @@
+import type { Context } from "hono";
+import type { AdapterContext, InboundDocument, IntakeResult } from "../../gateway/index.ts";
+import { readBody } from "../../gateway/index.ts";
+import { readMultipart, type MultipartOptions } from "./multipart.ts";
+
+type DocumentOrRefusal = InboundDocument | Extract<IntakeResult, { kind: "malformed" | "invalid" | "too_large" }>;
+
+interface BodyIntake {
+  portalId: string;
+  /** The Idempotency-Key, when the request has one. */
+  sourceMessageId?: string;
+  /** Builds the document from the bytes (and the content type) as received. */
+  toDocument(bytes: Buffer, contentType: string): DocumentOrRefusal;
+}
+
+/** The whole request body is the document (JSON or XML), bounded by `limits.documentBytes`. */
+export async function intakeSingle(ctx: AdapterContext, c: Context, o: BodyIntake): Promise<IntakeResult> {
+  const limit = ctx.runtime().config.gateway.limits.documentBytes;
+  const bytes = await readBody(c.req.raw, limit);
+  if (bytes === "too_large") return { kind: "too_large", limit, what: "document" };
+  const contentType = c.req.header("content-type") ?? "";
+  return ctx.gateway.intake({ channel: "rest", portalId: o.portalId, sourceMessageId: o.sourceMessageId, attachments: [], document: async () => o.toDocument(bytes, contentType) });
+}
+
+/**
+ * A multipart/form-data body: the part `documentPart` is the document, file parts stream into
+ * the store as attachments. The parser is disposed whatever the outcome.
+ */
+export async function intakeMultipart(ctx: AdapterContext, c: Context, o: BodyIntake & Omit<MultipartOptions, "documentBytes">): Promise<IntakeResult> {
+  const limit = ctx.runtime().config.gateway.limits.documentBytes;
+  const mp = readMultipart(c.req.header("content-type") ?? "", c.req.raw.body, { documentPart: o.documentPart, attachmentParts: o.attachmentParts, documentBytes: limit });
+  try {
+    return await ctx.gateway.intake({
+      channel: "rest",
+      portalId: o.portalId,
+      sourceMessageId: o.sourceMessageId,
+      attachments: mp.attachments,
+      document: async () => {
+        const f = await mp.finished();
+        if (f.tooLarge) return { kind: "too_large", limit, what: "document" };
+        if (f.problem) return { kind: "malformed", detail: f.problem };
+        if (!f.document) return { kind: "malformed", detail: `missing part "${o.documentPart}"` };
+        return o.toDocument(f.document, f.documentType ?? "");
+      },
+    });
+  } finally {
+    mp.dispose();
+  }
+}

@@ -1,0 +1,13 @@
+import type { Receipt } from "../../gateway/index.ts";
+
+/** The JSON receipt of the /api/v1 intakes; a repeat of a delivery gets the same one. */
+export function receiptBody(r: Receipt) {
+  return {
+    id: r.deliveryId,
+    reference: r.reference,
+    sourceId: r.sourceMessageId,
+    state: r.state,
+    receivedAt: r.receivedAt.toISOString(),
+    links: { self: `/api/v1/applications/${r.deliveryId}` },
+  };
+}

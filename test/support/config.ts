@@ -1,0 +1,29 @@
+import { cp, mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { stringify } from "yaml";
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+/** Sample tokens of config/portals (the config holds only their hashes). */
+export const TOKENS = { formsolutions: "formsolutions-dev-token", serviceportal: "serviceportal-dev-token" } as const;
+
+/**
+ * Writes a config directory for one test: the sample tenants and portals, with broker names
+ * under a prefix of its own so that test files never share a queue.
+ */
+export async function writeTestConfig(prefix: string, opts: { mappings?: string; gateway?: Record<string, unknown> } = {}): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), "ozg-hub-config-"));
+  await cp(path.join(REPO, "config/tenants"), path.join(dir, "tenants"), { recursive: true });
+  await cp(path.join(REPO, "config/portals"), path.join(dir, "portals"), { recursive: true });
+  const gateway = {
+    instance: prefix,
+    amqp: { exchange: `${prefix}.applications`, deadLetterExchange: `${prefix}.dead-letter`, queuePrefix: prefix, confirmTimeoutMs: 5000 },
+    relay: { batchSize: 200, workers: 2, pollIntervalMs: 200, backoffInitialMs: 100, backoffMaxMs: 1000 },
+    mappings: opts.mappings ?? path.join(REPO, "mappings"),
+    ...opts.gateway,
+  };
+  await writeFile(path.join(dir, "gateway.yaml"), stringify(gateway));
+  return dir;
+}

@@ -1,0 +1,18 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { REPO } from "./hub.ts";
+
+/** The OZG-Cloud sample form, with the changes a test needs. */
+export function ozgCloudForm(patch: { transactionId?: string; zustaendigeStelle?: string; leikaIds?: string[] } = {}): Record<string, any> {
+  const form = JSON.parse(readFileSync(path.join(REPO, "mappings/ozg-cloud/fixtures/gewerbeanmeldung-kiel.input.json"), "utf8"));
+  Object.assign(form.control, Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)));
+  return form;
+}
+
+/** A multipart body as a portal sends it to /antrag: formData, one representation, attachments. */
+export function antragBody(form: unknown, files: { part: "representation" | "attachment"; name: string; type: string; content: Uint8Array<ArrayBuffer> | string }[]): FormData {
+  const fd = new FormData();
+  fd.append("formData", new Blob([JSON.stringify(form)], { type: "application/json" }));
+  for (const f of files) fd.append(f.part, new Blob([f.content], { type: f.type }), f.name);
+  return fd;
+}
