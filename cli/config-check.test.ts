@@ -1,0 +1,62 @@
+import { mkdtemp, rm, writeFile, cp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { REPO } from "../test/support/config.ts";
+import { configCheck } from "./config-check.ts";
+
+/** Runs `config check` on a directory and returns its exit code and printed lines. */
+async function check(dir: string) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const log = vi.spyOn(console, "log").mockImplementation((s: string) => void out.push(s));
+  const error = vi.spyOn(console, "error").mockImplementation((s: string) => void err.push(s));
+  try {
+    return { code: await configCheck(dir), out, err };
+  } finally {
+    log.mockRestore();
+    error.mockRestore();
+  }
+}
+
+describe("ozg-hub config check", () => {
+  const dirs: string[] = [];
+  afterEach(async () => {
+    for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+  });
+
+  async function copyOfSample(): Promise<string> {
+    const dir = await mkdtemp(path.join(tmpdir(), "ozg-hub-check-"));
+    dirs.push(dir);
+    await cp(path.join(REPO, "config"), dir, { recursive: true });
+    await writeFile(path.join(dir, "gateway.yaml"), `mappings: ${path.join(REPO, "mappings")}\n`);
+    return dir;
+  }
+
+  it("accepts the sample configuration", async () => {
+    const r = await check(path.join(REPO, "config"));
+    expect(r.err).toEqual([]);
+    expect(r.code).toBe(0);
+    expect(r.out[0]).toMatch(/^ok: 2 tenants, 4 subscribers, \d+ portals, \d+ mappings$/);
+  });
+
+  it("prints every problem with file, line and path, and exits non-zero", async () => {
+    const dir = await copyOfSample();
+    await writeFile(
+      path.join(dir, "tenants", "kiel.yaml"),
+      ["id: kiel", "name: Kiel", 'ags: "1002000"', "subscribers:", "  - id: gewerbe", "    filter:", "      leikaKeys: [\"9905\"]", "    colour: blue", ""].join("\n"),
+    );
+    await writeFile(path.join(dir, "portals", "second.yaml"), "id: formsolutions\nname: again\ntenants: [nowhere]\n");
+    await writeFile(path.join(dir, "gateway.yaml"), `mappings: ${path.join(REPO, "mappings")}\nlimits:\n  documentBytes: ten megabytes\n`);
+    const r = await check(dir);
+    expect(r.code).toBe(1);
+    const lines = r.err.join("\n");
+    expect(lines).toMatch(/gateway\.yaml:3 limits\.documentBytes: expected a byte size like 40MB/);
+    expect(lines).toMatch(/tenants\/kiel\.yaml:3 ags: an 8-digit Amtlicher Gemeindeschlüssel/);
+    expect(lines).toMatch(/tenants\/kiel\.yaml:7 subscribers\[0\]\.filter\.leikaKeys\[0\]: a 14-digit LeiKa key/);
+    expect(lines).toMatch(/tenants\/kiel\.yaml:5 subscribers\[0\]: Unrecognized key: "colour"/);
+    expect(lines).toMatch(/portals\/second\.yaml id: portal id "formsolutions" is already used in .*portals\/formsolutions\.yaml/);
+    expect(lines).toMatch(/portals\/second\.yaml tenants\[0\]: unknown tenant "nowhere"/);
+    expect(r.err[r.err.length - 1]).toMatch(/^\d+ problems in /);
+  });
+});

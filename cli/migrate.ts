@@ -1,0 +1,18 @@
+import { withoutPassword } from "../gateway/logger.ts";
+import { envSettings } from "../gateway/services.ts";
+import { migrateStore, openStore } from "../gateway/store/db.ts";
+
+export async function migrateCommand(): Promise<number> {
+  const { databaseUrl } = envSettings();
+  const store = openStore(databaseUrl, { max: 1 });
+  try {
+    await migrateStore(store);
+    console.log(`migrated ${withoutPassword(databaseUrl)}`);
+    return 0;
+  } catch (err) {
+    console.error(`migration failed: ${(err as Error).message}`);
+    return 1;
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,138 @@
+import { execFile, spawn } from "node:child_process";
+import { promisify } from "node:util";
+import type { HubConfig } from "../gateway/config/load.ts";
+import { formatProblem } from "../gateway/config/load.ts";
+import { topologyOf } from "../gateway/publish/topology.ts";
+import { loadRuntime } from "../gateway/runtime.ts";
+import { envSettings } from "../gateway/services.ts";
+
+export const TOPOLOGY_USAGE = `  topology [--apply]   per tenant a RabbitMQ user that reaches only its own queues; --apply sets them with rabbitmqctl`;
+
+/** One tenant's broker user and the permission regexes (configure, write, read) that confine it. */
+export interface TenantAccess {
+  tenantId: string;
+  user: string;
+  passwordEnv: string;
+  queues: string[];
+  configure: string;
+  write: string;
+  read: string;
+}
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * Per tenant: read on its own queues and their dead-letter queues, nothing else. No configure
+ * (no declaring, deleting or binding anywhere: the hub owns the topology), no write (no
+ * publishing into any exchange, and no binding, which needs write on the queue). Read is not
+ * granted on the hub's exchange either, since read on an exchange is what binding from it
+ * needs: a tenant can never route another tenant's applications to itself.
+ */
+export function tenantAccess(config: HubConfig): TenantAccess[] {
+  const t = topologyOf(config);
+  return config.tenants.map((tenant) => {
+    const queues = t.queues.filter((q) => q.tenantId === tenant.id).flatMap((q) => [q.queue, q.deadLetterQueue]);
+    return {
+      tenantId: tenant.id,
+      user: tenant.amqp?.user ?? `${config.gateway.amqp.queuePrefix}-${tenant.id}`,
+      passwordEnv: tenant.amqp?.passwordEnv ?? `OZG_HUB_AMQP_PASSWORD_${tenant.id.toUpperCase().replace(/-/g, "_")}`,
+      queues,
+      configure: "^$",
+      write: "^$",
+      read: queues.length > 0 ? `^(${queues.map(escape).join("|")})$` : "^$",
+    };
+  });
+}
+
+/** The virtual host of an AMQP URL: `/` unless the path names another. */
+export function vhostOf(amqpUrl: string): string {
+  const p = new URL(amqpUrl).pathname;
+  return p === "" || p === "/" ? "/" : decodeURIComponent(p.slice(1));
+}
+
+export interface Rabbitmqctl {
+  run(args: string[], stdin?: string): Promise<string>;
+}
+
+const exec = promisify(execFile);
+
+/** rabbitmqctl on this machine; a password is passed on stdin, never on the command line. */
+export const localRabbitmqctl: Rabbitmqctl = {
+  async run(args, stdin) {
+    if (stdin === undefined) return (await exec("rabbitmqctl", args, { timeout: 60_000 })).stdout;
+    return new Promise((resolve, reject) => {
+      const child = spawn("rabbitmqctl", args, { stdio: ["pipe", "pipe", "pipe"] });
+      let out = "";
+      let err = "";
+      child.stdout.on("data", (d) => (out += d));
+      child.stderr.on("data", (d) => (err += d));
+      child.once("error", reject);
+      child.once("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`rabbitmqctl ${args[0]} failed: ${err.trim() || out.trim()}`))));
+      child.stdin.end(stdin);
+    });
+  },
+};
+
+/**
+ * Creates missing users (password from the tenant's environment variable), changes the
+ * password of existing ones when the variable is set, and sets the permissions. Returns one
+ * line per action; a tenant whose new user has no password is reported and skipped.
+ */
+export async function applyAccess(list: TenantAccess[], vhost: string, ctl: Rabbitmqctl, env: NodeJS.ProcessEnv = process.env): Promise<{ lines: string[]; failed: number }> {
+  const existing = new Set((JSON.parse(await ctl.run(["list_users", "--formatter", "json", "--quiet"])) as { user: string }[]).map((u) => u.user));
+  const lines: string[] = [];
+  let failed = 0;
+  for (const a of list) {
+    const password = env[a.passwordEnv];
+    if (!existing.has(a.user)) {
+      if (!password) {
+        lines.push(`${a.tenantId}: user ${a.user} does not exist and ${a.passwordEnv} is not set: skipped`);
+        failed++;
+        continue;
+      }
+      await ctl.run(["add_user", a.user], password);
+      lines.push(`${a.tenantId}: created user ${a.user}`);
+    } else if (password) {
+      await ctl.run(["change_password", a.user], password);
+      lines.push(`${a.tenantId}: set the password of ${a.user} from ${a.passwordEnv}`);
+    }
+    await ctl.run(["set_permissions", "-p", vhost, a.user, a.configure, a.write, a.read]);
+    lines.push(`${a.tenantId}: permissions of ${a.user} on ${vhost} set`);
+  }
+  return { lines, failed };
+}
+
+const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** `ozg-hub topology [--apply]`: prints every tenant's user and permissions; applies them on request. */
+export async function topologyCommand(argv: string[], ctl: Rabbitmqctl = localRabbitmqctl): Promise<number> {
+  const env = envSettings();
+  const loaded = await loadRuntime(env.configDir);
+  if (!loaded.ok) {
+    for (const p of loaded.problems) console.error(formatProblem(p));
+    return 1;
+  }
+  const config = loaded.runtime.config;
+  const vhost = vhostOf(env.amqpUrl);
+  const list = tenantAccess(config);
+  const t = topologyOf(config);
+  console.log(`exchange ${t.exchange} (dead letters: ${t.deadLetterExchange}), vhost ${vhost}; only ozg-hub's own user may configure and write these`);
+  for (const a of list) {
+    console.log(`\ntenant ${a.tenantId}: user ${a.user} (password from ${a.passwordEnv})`);
+    console.log(`  queues     ${a.queues.join(", ") || "(none)"}`);
+    console.log(`  configure  ${a.configure}`);
+    console.log(`  write      ${a.write}`);
+    console.log(`  read       ${a.read}`);
+    console.log(`  rabbitmqctl set_permissions -p ${quote(vhost)} ${quote(a.user)} ${quote(a.configure)} ${quote(a.write)} ${quote(a.read)}`);
+  }
+  if (!argv.includes("--apply")) return 0;
+  console.log("");
+  try {
+    const { lines, failed } = await applyAccess(list, vhost, ctl);
+    for (const l of lines) console.log(l);
+    return failed === 0 ? 0 : 1;
+  } catch (err) {
+    console.error(`topology --apply failed: ${(err as Error).message}`);
+    return 1;
+  }
+}
