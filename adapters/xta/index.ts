@@ -1,0 +1,33 @@
+import type { AdapterFactory } from "../../gateway/index.ts";
+import { xtaSettings } from "./config.ts";
+import { listenHttps } from "./listener.ts";
+import { startPollers, type Pollers } from "./poller.ts";
+import { xtaRoutes } from "./server.ts";
+
+/**
+ * The XTA 2 adapter in its three roles: server for portals (/xta/management, /xta/send),
+ * mailbox for tenant systems (/xta/msgbox), and client that reads external XTA mailboxes
+ * (gateway.yaml `xta.accounts`, polled in the background). The ports are mounted on the main
+ * app (for a TLS-terminating proxy, `xta.trustedProxy`) and, with `xta.https`, served on an
+ * HTTPS listener of their own that reads client certificates itself.
+ */
+export const xtaAdapter: AdapterFactory = (ctx) => {
+  const routes = xtaRoutes(ctx);
+  let pollers: Pollers | undefined;
+  let listener: Awaited<ReturnType<typeof listenHttps>> | undefined;
+  return {
+    routes,
+    async start() {
+      const runtime = ctx.runtime();
+      const https = xtaSettings(runtime).https;
+      if (https) listener = await listenHttps(routes, https, runtime.config.dir);
+      pollers = startPollers(ctx);
+    },
+    async stop() {
+      await pollers?.stop();
+      await listener?.close();
+      pollers = undefined;
+      listener = undefined;
+    },
+  };
+};

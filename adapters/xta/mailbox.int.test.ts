@@ -1,0 +1,132 @@
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { REPO } from "../../test/support/hub.ts";
+import { testPki, type TestPki } from "./fixtures/pki.ts";
+import { faultOf, portalClient, type PortalClient } from "./fixtures/portal-client.ts";
+import { startXtaHub, MAILBOX_LEIKA, PORTAL_AUTHOR, type XtaHub } from "./fixtures/xta-hub.ts";
+import { xsdErrors } from "./fixtures/xsd.ts";
+
+// A Gewerbeabmeldung for Kiel, addressed only by the XTA Reader: Kiel's mailbox subscriber takes it.
+const abmeldung = readFileSync(path.join(REPO, "mappings/xdomea/fixtures/minimal-transport-reader.input.xml"));
+
+const requestIdOf = (raw: string) => /MsgBoxRequestID="([^"]+)"/.exec(raw)?.[1] ?? "";
+const messageIdsOf = (raw: string) => [...raw.matchAll(/<oscimeta:MsgIdentification><wsa:MessageID>([^<]+)</g)].map((m) => m[1]!);
+const pendingOf = (raw: string) => /<osci:ItemsPending>(\d+)</.exec(raw)?.[1];
+const messageOf = (raw: string) => JSON.parse(Buffer.from(/<xta:Message [^>]*>([^<]*)</.exec(raw)![1]!, "base64").toString("utf8"));
+
+describe("XTA mailbox role: a tenant's system fetches its applications from ozg-hub", () => {
+  let pki: TestPki;
+  let xta: XtaHub;
+  let portal: PortalClient;
+  let system: PortalClient;
+
+  beforeAll(async () => {
+    pki = testPki();
+    const portalCert = pki.client("formsolutions-xta");
+    const mailboxCert = pki.client("kiel-fachverfahren");
+    xta = await startXtaHub(pki, { portal: portalCert, mailbox: mailboxCert });
+    portal = await portalClient(xta.url, pki, portalCert);
+    system = await portalClient(xta.url, pki, mailboxCert);
+  });
+  afterAll(async () => {
+    await xta?.stop();
+  });
+
+  async function send(): Promise<string> {
+    const messageId = `urn:de:xta:messageid:sp:${randomUUID()}`;
+    await portal.sendMessage({ messageId, author: PORTAL_AUTHOR, reader: "ags:01002000", message: { contentType: "application/xml", bytes: abmeldung } });
+    return messageId;
+  }
+
+  it("lists, hands out again until closed, and lets a closed message go", async () => {
+    const [, empty] = await system.getStatusList();
+    expect(empty).toContain("<osci:NoMessageAvailable reason=\"http://www.osci.eu/ws/2008/05/transport/MsgBox/reasons/NoMatch\"/>");
+
+    const sent = await send();
+    const [, list] = await system.getStatusList();
+    const [boxId] = messageIdsOf(list);
+    expect(messageIdsOf(list)).toHaveLength(1);
+    expect(pendingOf(list)).toBe("0");
+    expect(list).toContain(`<oscimeta:Service>urn:de:fim:leika:leistung:${MAILBOX_LEIKA}</oscimeta:Service>`);
+    expect(list).toContain(`<oscimeta:Reader><oscimeta:Identifier type="xoev">ags:01002000</oscimeta:Identifier></oscimeta:Reader>`);
+
+    const [, fetched] = await system.getMessage();
+    expect(messageIdsOf(fetched)).toEqual([boxId]);
+    const event = messageOf(fetched);
+    expect(event).toMatchObject({ type: "de.ozghub.application.received.v1", ozgtenant: "kiel", ozgformat: "xdomea", ozgleikakey: MAILBOX_LEIKA });
+    expect(event.data.applicant).toMatchObject({ givenName: "Broder", familyName: "Hansen" });
+
+    // Fetched but not closed: offered again, and the delivery is not yet done.
+    const [, again] = await system.getStatusList();
+    expect(messageIdsOf(again)).toEqual([boxId]);
+    const [, refetched] = await system.getMessage(boxId);
+    expect(messageOf(refetched).id).toBe(event.id);
+    await xta.hub.broker.drain(xta.hub.queue("kiel", "dms"), { atLeast: 1 });
+    await xta.hub.broker.drain(xta.hub.queue("kiel", "gewerbe"), { atLeast: 1 });
+    const [, open] = await portal.getTransportReport(sent);
+    expect(open).toContain("<xta:Status>0</xta:Status>");
+
+    await system.close(requestIdOf(fetched), [boxId!]);
+    const [, gone] = await system.getStatusList();
+    expect(gone).toContain("<osci:NoMessageAvailable");
+    expect(faultOf(await system.getMessage(boxId).catch((e: unknown) => e))).toMatchObject({ exception: "InvalidMessageIDException", code: "9070" });
+    expect(faultOf(await system.close(requestIdOf(fetched), [boxId!]).catch((e: unknown) => e))).toMatchObject({ exception: "InvalidMessageIDException", code: "9070" });
+    for (let i = 0; i < 50; i++) {
+      const [, r] = await portal.getTransportReport(sent);
+      if (r.includes("<xta:Status>1</xta:Status>")) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error("the delivery did not become published after close");
+  });
+
+  it("pages with MsgBoxRequestID iterators (ItemsPending, getNextStatusList, getNextMessage)", async () => {
+    await send();
+    await send();
+    const [, first] = await system.getStatusList(1);
+    expect(messageIdsOf(first)).toHaveLength(1);
+    expect(pendingOf(first)).toBe("1");
+    const [, second] = await system.getNextStatusList(requestIdOf(first));
+    expect(messageIdsOf(second)).toHaveLength(1);
+    expect(messageIdsOf(second)[0]).not.toBe(messageIdsOf(first)[0]);
+    expect(pendingOf(second)).toBe("0");
+    const [, end] = await system.getNextStatusList(requestIdOf(second));
+    expect(end).toContain("<osci:NoMessageAvailable");
+    const [, bogus] = await system.getNextStatusList("urn:not-an-iterator");
+    expect(bogus).toContain("reasons/RequestIdInvalid");
+
+    const [, m1] = await system.getMessage();
+    expect(pendingOf(m1)).toBe("1");
+    const [, m2] = await system.getNextMessage(requestIdOf(m1));
+    expect(messageIdsOf(m2)).toEqual(messageIdsOf(second));
+    const [, none] = await system.getNextMessage(requestIdOf(m2));
+    expect(none).toContain("<osci:NoMessageAvailable");
+    await system.close(requestIdOf(m2), [...messageIdsOf(m1), ...messageIdsOf(m2)]);
+    const [, gone] = await system.getStatusList();
+    expect(gone).toContain("<osci:NoMessageAvailable");
+  });
+
+  it("carries the delivery's files as Attachments", async () => {
+    const pdf = Buffer.concat([Buffer.from("%PDF-1.7\n"), Buffer.alloc(100_000, 0x0a)]);
+    await portal.sendMessage({ messageId: `urn:de:xta:messageid:sp:${randomUUID()}`, author: PORTAL_AUTHOR, reader: "ags:01002000", message: { contentType: "application/xml", bytes: abmeldung }, attachments: [{ contentType: "application/pdf", filename: "Abmeldung.pdf", bytes: pdf }] });
+    const [, fetched] = await system.getMessage();
+    const m = /<xta:Attachment contentType="application\/pdf" filename="Abmeldung.pdf" size="(\d+)">([^<]*)</.exec(fetched);
+    expect(m?.[1]).toBe(String(pdf.length));
+    expect(Buffer.from(m![2]!, "base64").equals(pdf)).toBe(true);
+    await system.close(requestIdOf(fetched), messageIdsOf(fetched));
+  });
+
+  it("keeps accounts apart: the system may not send, the portal may not fetch, the Author must match", async () => {
+    const err = await system.sendMessage({ messageId: `urn:de:xta:messageid:x:${randomUUID()}`, author: "ags:01002000", reader: "ags:01002000", message: { contentType: "application/xml", bytes: abmeldung } }).catch((e: unknown) => e);
+    expect(faultOf(err)).toMatchObject({ exception: "PermissionDeniedException", code: "9013" });
+    expect(faultOf(await portal.getStatusList().catch((e: unknown) => e))).toMatchObject({ exception: "PermissionDeniedException", code: "9013" });
+    expect(faultOf(await system.checkAccountActive("ags:09761000").catch((e: unknown) => e))).toMatchObject({ exception: "PermissionDeniedException", code: "9014" });
+    await system.checkAccountActive("ags:01002000");
+  });
+
+  it("gave only replies that are valid against the official XTA schemas", async () => {
+    expect(system.replies.length).toBeGreaterThan(15);
+    for (const reply of [...system.replies, ...portal.replies]) expect(await xsdErrors(reply), reply).toEqual([]);
+  });
+});

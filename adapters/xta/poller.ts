@@ -1,0 +1,163 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import type { ReservedSql } from "postgres";
+import { messageOf, type AdapterContext, type XtaAccountConfig } from "../../gateway/index.ts";
+import { createXtaClient, type XtaClient } from "./client.ts";
+import { xtaSettings } from "./config.ts";
+
+export interface PollRound {
+  fetched: number;
+  committed: number;
+  duplicates: number;
+  /** Messages intake refused (left in the remote box, logged). */
+  refused: number;
+}
+
+/**
+ * Reads one external XTA mailbox: checkAccountActive → getStatusList → getMessage → intake →
+ * close. `close` follows only a committed (or already committed: duplicate) intake, so a crash
+ * in between leaves the message in the remote box; the next round fetches it again, intake
+ * answers `duplicate`, and it is closed then. One instance polls an account at a time: the
+ * poller holds a Postgres advisory lock on a connection of its own while it runs.
+ */
+export class AccountPoller {
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wakeUp: (() => void) | undefined;
+  private lease: ReservedSql | undefined;
+  private client: XtaClient | undefined;
+
+  constructor(
+    private readonly ctx: AdapterContext,
+    readonly account: XtaAccountConfig,
+    private readonly connect: () => Promise<XtaClient> = () => connectAccount(ctx, account),
+  ) {}
+
+  get portalId(): string {
+    return this.account.portal ?? this.account.id;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wakeUp?.();
+    await this.loop;
+    await this.releaseLease();
+  }
+
+  /** Takes the account's lease; false while another instance holds it. */
+  async acquireLease(): Promise<boolean> {
+    if (this.lease) return true;
+    const conn = await this.ctx.store.sql.reserve();
+    const [row] = await conn<{ locked: boolean }[]>`select pg_try_advisory_lock(hashtext(${`ozg-hub:xta-account:${this.account.id}`})) as locked`;
+    if (row?.locked) {
+      this.lease = conn;
+      return true;
+    }
+    conn.release();
+    return false;
+  }
+
+  async releaseLease(): Promise<void> {
+    const conn = this.lease;
+    this.lease = undefined;
+    if (!conn) return;
+    await conn`select pg_advisory_unlock(hashtext(${`ozg-hub:xta-account:${this.account.id}`}))`.catch(() => {});
+    conn.release();
+  }
+
+  /** One pass over the remote box. Throws on outages (the loop backs off). */
+  async pollOnce(): Promise<PollRound> {
+    this.client ??= await this.connect();
+    const client = this.client;
+    await client.checkAccountActive();
+    const list = await client.getStatusList(this.account.maxListItems);
+    const round: PollRound = { fetched: 0, committed: 0, duplicates: 0, refused: 0 };
+    for (const id of list.messageIds) {
+      const m = await client.getMessage(id);
+      round.fetched++;
+      const result = await this.ctx.gateway.intake({
+        channel: "xta",
+        portalId: this.portalId,
+        sourceMessageId: m.meta.messageId,
+        attachments: m.attachments.map((a, i) => ({ name: a.filename ?? `attachment-${i + 1}`, contentType: a.contentType, ...(a.description ? { group: a.description } : {}), content: a.bytes })),
+        document: async () => ({
+          contentType: m.message.contentType,
+          bytes: m.message.bytes,
+          sourceMessageId: m.meta.messageId,
+          metadata: { xta: { ...m.meta, account: this.account.id } },
+          recipient: { xtaReader: m.meta.reader },
+        }),
+      });
+      if (result.kind === "accepted" || result.kind === "duplicate") {
+        await client.close(m.requestId || list.requestId, [id]);
+        if (result.kind === "accepted") round.committed++;
+        else round.duplicates++;
+      } else {
+        round.refused++;
+        this.ctx.log.warn({ account: this.account.id, messageId: id, refusal: result.kind }, "XTA message refused by intake, left in the remote mailbox");
+      }
+    }
+    return round;
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (this.running) {
+      let delay = this.account.pollIntervalMs;
+      try {
+        if (await this.acquireLease()) {
+          const round = await this.pollOnce();
+          failures = 0;
+          if (round.fetched > 0 && round.refused < round.fetched) delay = 0; // more may be waiting
+        }
+      } catch (err) {
+        failures++;
+        delay = Math.min(this.account.backoffMaxMs, this.account.pollIntervalMs * 2 ** Math.min(failures - 1, 16));
+        this.client = undefined; // reconnect: the certificate or the server may have changed
+        if (failures === 1 || failures % 10 === 0) this.ctx.log.warn({ account: this.account.id, failures, err: messageOf(err) }, "XTA mailbox poll failed, backing off");
+        if (this.lease) await this.lease`select 1`.catch(() => this.releaseLease());
+      }
+      if (!this.running) break;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        this.wakeUp = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wakeUp = undefined;
+    }
+  }
+}
+
+/** Loads an account's PKCS#12 (and CA) from the config directory and builds its client. */
+export async function connectAccount(ctx: AdapterContext, a: XtaAccountConfig): Promise<XtaClient> {
+  const dir = ctx.runtime().config.dir;
+  return createXtaClient({
+    managementUrl: a.managementUrl,
+    msgBoxUrl: a.msgBoxUrl,
+    sendUrl: a.sendUrl,
+    pfx: readFileSync(path.resolve(dir, a.pkcs12File)),
+    passphrase: a.pkcs12PassphraseEnv ? process.env[a.pkcs12PassphraseEnv] : undefined,
+    ca: a.caFile ? readFileSync(path.resolve(dir, a.caFile)) : undefined,
+    author: a.author,
+  });
+}
+
+export interface Pollers {
+  pollers: AccountPoller[];
+  stop(): Promise<void>;
+}
+
+/** One poller per configured account (the accounts of the config at start). */
+export function startPollers(ctx: AdapterContext): Pollers {
+  const pollers = xtaSettings(ctx.runtime()).accounts.map((a) => new AccountPoller(ctx, a));
+  for (const p of pollers) p.start();
+  return { pollers, stop: async () => void (await Promise.all(pollers.map((p) => p.stop()))) };
+}

@@ -1,0 +1,76 @@
+import { Hono, type Context } from "hono";
+import { createMailbox, deliveryControl, messageOf, type AdapterContext } from "../../gateway/index.ts";
+import { accountFor, clientFingerprint } from "./auth.ts";
+import { xtaSettings } from "./config.ts";
+import { envelope, faultReply, readSoap, soapReply } from "./envelope.ts";
+import { faults } from "./faults.ts";
+import { cancelMessage, checkAccountActive, createMessageId, getTransportReport, lookupService } from "./management.ts";
+import { close, getMessage, getNextMessage, getNextStatusList, getStatusList } from "./msgbox.ts";
+import { OPERATIONS, operationOf, type Operation, type Port } from "./ns.ts";
+import type { OperationHandler } from "./operation.ts";
+import { sendMessage, sendMessageSync } from "./send.ts";
+import { wsdlRoutes } from "./wsdl.ts";
+
+const HANDLERS = {
+  checkAccountActive,
+  createMessageId,
+  getTransportReport,
+  lookupService,
+  cancelMessage,
+  sendMessage,
+  sendMessageSync,
+  getStatusList,
+  getMessage,
+  getNextMessage,
+  getNextStatusList,
+  close,
+} satisfies Record<Operation, OperationHandler>;
+
+/**
+ * The three XTA ports. A small SOAP 1.2 router rather than the `soap` package's server: XTA
+ * names the operation by `wsa:Action` (several operations have an empty body, so the body's
+ * element cannot tell them apart), which that server does not dispatch on, and it could not
+ * answer with XTA's faults and WS-Addressing replies.
+ *
+ * Order per request: account (TLS client certificate) before reading anything, then envelope
+ * and WS-Addressing, then the operation. Every refusal is a SOAP fault with a Fehlernummer.
+ */
+export function xtaRoutes(ctx: AdapterContext): Hono {
+  const app = new Hono();
+  const control = deliveryControl(ctx.store, ctx.clock);
+  const mailbox = createMailbox(ctx.store, ctx.clock);
+
+  async function handle(c: Context, port: Port): Promise<Response> {
+    const runtime = ctx.runtime();
+    const settings = xtaSettings(runtime);
+    const account = accountFor(runtime, clientFingerprint(c, settings.trustedProxy));
+    if (!account) {
+      if (port === "send") ctx.metrics.deliveries.inc({ channel: "xta", portal: "", outcome: "unauthorized" });
+      return faultReply(c, faults.unknownAccount());
+    }
+    const read = await readSoap(c, settings.maxMessageBytes, runtime.config.gateway.limits.xmlDepth);
+    if (!read.ok) {
+      const known = read.action && operationOf(read.action) ? read.action : undefined;
+      return faultReply(c, read.fault, { action: known, relatesTo: read.relatesTo, notUnderstood: read.notUnderstood });
+    }
+    const { req } = read;
+    const op = operationOf(req.action);
+    if (!op || OPERATIONS[op].port !== port) return faultReply(c, faults.actionNotSupported(req.action, port), { relatesTo: req.messageId });
+    const action = OPERATIONS[op].action;
+    let result;
+    try {
+      result = await HANDLERS[op]({ ctx, control, mailbox, req, account });
+    } catch (err) {
+      ctx.log.error({ err: messageOf(err), operation: op, account: account.kind === "portal" ? account.portal.id : `${account.tenant.id}/${account.subscriber.id}` }, "XTA operation failed");
+      return faultReply(c, faults.technical(), { action, relatesTo: req.messageId });
+    }
+    if (!result.ok) return faultReply(c, result.fault, { action, relatesTo: req.messageId });
+    return soapReply(c, action, envelope({ action, relatesTo: req.messageId, headers: result.headers, body: result.body }));
+  }
+
+  app.route("/", wsdlRoutes());
+  app.post("/xta/management", (c) => handle(c, "management"));
+  app.post("/xta/send", (c) => handle(c, "send"));
+  app.post("/xta/msgbox", (c) => handle(c, "msgbox"));
+  return app;
+}
