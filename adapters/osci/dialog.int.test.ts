@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { challenge } from "./fixtures/client.ts";
+import { settledRowCounts, startOsciHub, xdomea, type OsciHub } from "./fixtures/osci-hub.ts";
+import { osciXsdErrors } from "./fixtures/xsd.ts";
+
+const OSCI = "http://www.osci.de/2002/04/osci";
+
+describe("OSCI explicit dialog: InitDialog, GetMessageId, StoreDelivery, FetchProcessCard, ExitDialog", () => {
+  let o: OsciHub;
+  beforeAll(async () => {
+    o = await startOsciHub();
+  });
+  afterAll(async () => {
+    await o?.stop();
+  });
+
+  it("runs a whole dialog with Challenge/Response and SequenceNumbers, and refuses a replayed request", async () => {
+    const c1 = challenge();
+    const init = await o.portal.send(o.hub.app, "initDialog", { control: { challenge: c1 } });
+    expect(init.code).toBe("0801");
+    expect(init.signature).toMatchObject({ ok: true });
+    expect(await osciXsdErrors(init.xml, "soapResponseToInitDialog")).toEqual([]);
+    expect(init.control.response).toBe(c1);
+    const conversationId = init.control.conversationId!;
+    expect(conversationId).toMatch(/^\d+$/);
+    let serverChallenge = init.control.challenge!;
+
+    const c2 = challenge();
+    const gm = await o.portal.send(o.hub.app, "getMessageId", { control: { conversationId, sequenceNumber: 1, response: serverChallenge, challenge: c2 } });
+    expect(gm.code).toBe("0801");
+    expect(gm.control).toMatchObject({ response: c2, conversationId, sequenceNumber: 1 });
+    expect(await osciXsdErrors(gm.xml, "soapResponseToGetMessageId")).toEqual([]);
+    const messageId = gm.doc.getElementsByTagNameNS(OSCI, "MessageId").item(0)!.textContent!;
+    serverChallenge = gm.control.challenge!;
+
+    const store = await o.portal.send(o.hub.app, "storeDelivery", {
+      control: { conversationId, sequenceNumber: 2, response: serverChallenge, challenge: challenge() },
+      messageId,
+      subject: "im Dialog",
+      content: { document: xdomea("osci-dialog-1"), encryptFor: o.parties.kielReader.certPem, author: o.parties.portalSig },
+    });
+    expect(store.code).toBe("0801");
+    expect(await osciXsdErrors(store.xml, "soapResponseToStoreDelivery")).toEqual([]);
+    serverChallenge = store.control.challenge!;
+    expect(await o.hub.broker.drain(o.hub.queue("kiel", "dms"), { atLeast: 1 })).toHaveLength(1);
+
+    const fetchOrder = { control: { conversationId, sequenceNumber: 3, response: serverChallenge, challenge: challenge() }, selectMessageIds: [messageId] };
+    const fetchBody = o.portal.build("fetchProcessCard", fetchOrder);
+    const fetched = o.portal.read(...(await post(fetchBody)));
+    expect(fetched.code).toBe("0801");
+    expect(await osciXsdErrors(fetched.xml, "soapResponseToFetchProcessCard")).toEqual([]);
+    const card = fetched.doc.getElementsByTagNameNS(OSCI, "ProcessCardBundle").item(0)!;
+    expect(card.getElementsByTagNameNS(OSCI, "MessageId").item(0)?.textContent).toBe(messageId);
+    expect(card.getElementsByTagNameNS(OSCI, "Reception").length).toBe(1);
+    expect(card.getElementsByTagNameNS(OSCI, "Subject").item(0)?.textContent).toBe("im Dialog");
+    serverChallenge = fetched.control.challenge!;
+
+    // The same request again, byte for byte: its Response and SequenceNumber are spent.
+    const before = await settledRowCounts(o.hub.databaseUrl);
+    const replay = o.portal.read(...(await post(fetchBody)));
+    expect(replay.fault).toBe(true);
+    expect(replay.code).toBe("9400");
+
+    const exit = await o.portal.send(o.hub.app, "exitDialog", { control: { conversationId, sequenceNumber: 4, response: serverChallenge, challenge: challenge() } });
+    expect(exit.code).toBe("0800");
+    expect(await osciXsdErrors(exit.xml, "soapResponseToExitDialog")).toEqual([]);
+    const after = await o.portal.send(o.hub.app, "getMessageId", { control: { conversationId, sequenceNumber: 5, response: exit.control.challenge ?? "x", challenge: challenge() } });
+    expect(after.code).toBe("9400");
+    expect(await settledRowCounts(o.hub.databaseUrl)).toEqual(before);
+  });
+
+  it("refuses a SequenceNumber out of order and a Response that answers no Challenge", async () => {
+    const init = await o.portal.send(o.hub.app, "initDialog", { control: { challenge: challenge() } });
+    const conversationId = init.control.conversationId!;
+    const skipped = await o.portal.send(o.hub.app, "getMessageId", { control: { conversationId, sequenceNumber: 2, response: init.control.challenge!, challenge: challenge() } });
+    expect(skipped.code).toBe("9400");
+    const wrong = await o.portal.send(o.hub.app, "getMessageId", { control: { conversationId, sequenceNumber: 1, response: "not-the-challenge", challenge: challenge() } });
+    expect(wrong.code).toBe("9400");
+    // the dialog itself is still usable with the right values
+    const right = await o.portal.send(o.hub.app, "getMessageId", { control: { conversationId, sequenceNumber: 1, response: init.control.challenge!, challenge: challenge() } });
+    expect(right.code).toBe("0801");
+  });
+
+  it("refuses ExitDialog outside a dialog (9802) and dialog orders signed by a certificate the direct intake does not pin (9700)", async () => {
+    const exit = await o.portal.send(o.hub.app, "exitDialog", { control: { challenge: challenge(), sequenceNumber: 1 } });
+    expect(exit.code).toBe("9802");
+    const init = await o.portal.send(o.hub.app, "initDialog", { control: { challenge: challenge() } });
+    const other = await o.intermediary.send(o.hub.app, "getMessageId", { control: { conversationId: init.control.conversationId!, sequenceNumber: 1, response: init.control.challenge!, challenge: challenge() } });
+    expect(other.code).toBe("9700");
+  });
+
+  async function post(body: Buffer): Promise<[number, Buffer]> {
+    const res = await o.hub.app.request("/osci", { method: "POST", headers: { "content-type": "text/xml; charset=utf-8" }, body: new Uint8Array(body) });
+    return [res.status, Buffer.from(await res.arrayBuffer())];
+  }
+});

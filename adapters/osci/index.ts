@@ -1,0 +1,19 @@
+import type { AdapterFactory } from "../../gateway/index.ts";
+import { osciSettings } from "./config.ts";
+import { osciRoutes } from "./server.ts";
+
+/**
+ * The OSCI-Transport 1.2 adapter at POST /osci, in two roles: passive recipient of
+ * AcceptDelivery / ProcessDelivery pushed by an Intermediär, and Intermediär for ozg-hub's own
+ * tenants (GetMessageId, Init/ExitDialog, StoreDelivery, FetchProcessCard). Configured by
+ * gateway.yaml `osci`, portals' `osci` and tenants' `osci` sections; without them /osci
+ * answers every request with a 9000 fault.
+ */
+export const osciAdapter: AdapterFactory = (ctx) => ({
+  routes: osciRoutes(ctx),
+  // Key files and passphrases are checked at start, so a wrong path or passphrase stops the
+  // process with its reason instead of surfacing at the first OSCI request.
+  async start() {
+    osciSettings(ctx.runtime());
+  },
+});

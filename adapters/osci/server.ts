@@ -1,0 +1,235 @@
+import { createHash, X509Certificate } from "node:crypto";
+import type { Element } from "@xmldom/xmldom";
+import { Hono } from "hono";
+import type { AdapterContext, IntakeResult } from "../../gateway/index.ts";
+import { findReceipt, messageOf } from "../../gateway/index.ts";
+import { osciSettings, type OsciSettings } from "./config.ts";
+import { fingerprint, readContents, recipientOf, tenantOfCertificate } from "./content.ts";
+import { Dialogs, MessageIds, readControlBlock } from "./dialogs.ts";
+import { FEEDBACK, isMessageLevel, type Feedback } from "./feedback.ts";
+import { openMessage, type OsciMessage } from "./message.ts";
+import { NS } from "./ns.ts";
+import { ProcessCards } from "./process-cards.ts";
+import { buildResponse, faultResponse, type ControlOut, type ProcessCardOut, type ResponseOrder } from "./responses.ts";
+import { verifySignature } from "./signature.ts";
+import { readXtaMeta } from "./xta-meta.ts";
+import { child, esc, path, text } from "./xml.ts";
+
+const MIME_TYPE = "text/xml; charset=utf-8";
+
+/** Who sent a verified request: a portal's OSCI client or an Intermediär, by its pinned certificate. */
+interface Sender {
+  portalId: string;
+  signer: X509Certificate;
+  /** Certificate to encrypt the answer for. */
+  cipherCert?: string;
+  kind: "originator" | "intermediary";
+}
+
+/**
+ * POST /osci: every OSCI order arrives here. The pipeline is the same for all of them: MIME,
+ * transport decryption, ClientSignature against pinned certificates (only signed elements are
+ * read), ControlBlock, then the order. Deliveries are answered only after the intake committed.
+ */
+export function osciRoutes(ctx: AdapterContext): Hono {
+  const routes = new Hono();
+  const dialogs = new Dialogs();
+  const cards = new ProcessCards();
+  routes.post("/osci", async (c) => {
+    let settings: OsciSettings | undefined;
+    try {
+      settings = osciSettings(ctx.runtime());
+    } catch (err) {
+      // A reloaded config whose key files cannot be read: the operator must act, the client may retry.
+      ctx.log.error({ err: messageOf(err) }, "OSCI keys or certificates cannot be loaded");
+      return reply(faultResponse({ ...FEEDBACK.internal, detail: "ozg-hub's OSCI keys are not available" }, true), 500);
+    }
+    if (!settings) return reply(faultResponse({ ...FEEDBACK.internal, detail: "OSCI is not configured on this ozg-hub" }, true), 500);
+    const body = await readLimited(c.req.raw.body, settings.maxMessageBytes);
+    if (!body) return refuse({ ...FEEDBACK.structure, detail: `message larger than ${settings.maxMessageBytes} bytes` });
+    const opened = openMessage(body, c.req.header("content-type"), [settings.decryption]);
+    if (!opened.ok) return refuse(opened.feedback);
+    const m = opened.message;
+    const who = authenticate(m, settings, ctx.clock());
+    if (!who.ok) return refuse(who.feedback);
+    const { sender, signedIds, signedCids } = who;
+    const control = dialogs.check(m.operation, readControlBlock(m.controlBlock), fingerprint(sender.signer), sender.cipherCert);
+    if (!control.ok) return refuse(control.feedback);
+    const cipherCert = control.cipherCert;
+    if (m.encrypted && !cipherCert) return refuse({ ...FEEDBACK.noCipherCert, detail: "the signed request names no cipher certificate and none is configured" });
+    const answer = (ctrl: ControlOut, order: ResponseOrder, status = 200) =>
+      reply(buildResponse(ctrl, order, { key: settings.signing.key, certPem: settings.signing.pem }, m.encrypted ? cipherCert : undefined), status);
+    const ok: Feedback = control.inDialog ? FEEDBACK.okDialogOpen : FEEDBACK.ok;
+    const ids = messageIds(settings);
+
+    switch (m.operation) {
+      case "initDialog":
+        return answer(control.out(), { op: "responseToInitDialog", feedback: FEEDBACK.okDialogOpen });
+      case "exitDialog":
+        return answer(control.out(true), { op: "responseToExitDialog", feedback: FEEDBACK.ok });
+      case "getMessageId":
+        return answer(control.out(), { op: "responseToGetMessageId", feedback: ok, messageId: ids.issue(sender.portalId) });
+      case "fetchProcessCard": {
+        const wanted = [...(m.order.getElementsByTagNameNS(NS.osci, "MessageId") as unknown as Element[])].map((e) => text(e)!);
+        const found = (await Promise.all(wanted.map((id) => processCard(sender.portalId, id)))).flatMap((card) => (card ? [card] : []));
+        const selection = `<osci:SelectionRule>${wanted.map((id) => `<osci:MessageId>${esc(id)}</osci:MessageId>`).join("")}</osci:SelectionRule>`;
+        if (wanted.length === 0) return answer(control.out(), { op: "responseToFetchProcessCard", feedback: { ...FEEDBACK.noProcessCard, detail: "select process cards by MessageId" }, selection: "<osci:Quantity Limit=\"1\"/>", processCards: [] });
+        return answer(control.out(), { op: "responseToFetchProcessCard", feedback: found.length ? ok : FEEDBACK.noProcessCard, selection, processCards: found });
+      }
+      case "storeDelivery":
+      case "acceptDelivery":
+      case "processDelivery": {
+        const responseOp = m.operation === "storeDelivery" ? "responseToStoreDelivery" : m.operation === "acceptDelivery" ? "responseToAcceptDelivery" : "responseToProcessDelivery";
+        // Accept/ProcessDelivery run outside dialogs: their answers carry no ConversationId.
+        const ctrl = (): ControlOut => (m.operation === "storeDelivery" ? control.out() : { response: control.out().response });
+        const orderFail = (f: Feedback) => answer(ctrl(), { op: responseOp, feedback: f } as ResponseOrder);
+        const messageId = m.operation === "storeDelivery" ? text(child(m.order, NS.osci, "MessageId")) : text(path(m.order, [NS.osci, "ProcessCardBundle"], [NS.osci, "MessageId"]));
+        if (!messageId) return orderFail(FEEDBACK.noMessageId);
+        if (sender.kind === "originator" && !ids.valid(messageId, sender.portalId)) return orderFail({ ...FEEDBACK.illegalMessageId, detail: "ask for one with GetMessageId" });
+        const contents = readContents(child(m.body, NS.osci, "ContentPackage"), settings, m.parts, signedCids, m.text);
+        if (!contents.ok) return isMessageLevel(contents.feedback) ? refuse(contents.feedback) : orderFail(contents.feedback);
+        const cs = contents.contents;
+        const xta = readXtaMeta(child(m.header, NS.oscimeta, "MessageMetaData"));
+        const addressee = text(path(m.header, [NS.osci, "NonIntermediaryCertificates"], [NS.osci, "CipherCertificateAddressee"], [NS.ds, "X509Data"], [NS.ds, "X509Certificate"]));
+        const tenant = cs.tenant ?? (signedIds.has("nonintermediarycertificates") ? tenantOfCertificate(settings, addressee) : undefined);
+        const subject = text(child(m.order, NS.osci, "Subject"));
+        const receivedAt = ctx.clock();
+        const result: IntakeResult = await ctx.gateway.intake({
+          channel: "osci",
+          portalId: sender.portalId,
+          sourceMessageId: messageId,
+          attachments: cs.attachments,
+          document: async () => {
+            if (!cs.document) return { kind: "malformed", detail: "the delivery has no XML or JSON content" };
+            return {
+              contentType: cs.document.contentType,
+              bytes: cs.document.bytes,
+              sourceMessageId: messageId,
+              metadata: {
+                osci: { operation: m.operation, messageId, subject, transportEncrypted: m.encrypted, signer: sender.signer.subject, authors: cs.authors.map((a) => a.subject), tenant: tenant?.id },
+                ...(xta ? { xta } : {}),
+              },
+              recipient: recipientOf(tenant, xta?.reader),
+            };
+          },
+        });
+        if (result.kind === "duplicate") return orderFail({ ...FEEDBACK.illegalMessageId, detail: "MessageId already delivered" });
+        if (result.kind !== "accepted") {
+          const detail = result.kind === "malformed" ? result.detail : result.kind === "invalid" ? result.problems.map((p) => `${p.path}: ${p.message}`).join("; ") : `${result.what} larger than ${result.limit}`;
+          return orderFail({ ...(m.operation === "storeDelivery" ? FEEDBACK.invalidRequest : FEEDBACK.notAccepted), detail });
+        }
+        const card: ProcessCardOut = {
+          messageId,
+          creation: receivedAt,
+          reception: result.receipt.receivedAt,
+          subject,
+          inspections: [sender.signer, ...cs.authors].map((cert) => ({ at: receivedAt, subject: cert.subject, issuer: cert.issuer, serial: cert.serialNumber, ok: true })),
+        };
+        cards.put(sender.portalId, card);
+        if (m.operation === "storeDelivery") return answer(ctrl(), { op: "responseToStoreDelivery", feedback: ok, processCard: card });
+        if (m.operation === "acceptDelivery") return answer(ctrl(), { op: "responseToAcceptDelivery", feedback: FEEDBACK.ok });
+        return answer(ctrl(), { op: "responseToProcessDelivery", feedback: FEEDBACK.ok, messageId });
+      }
+      default: {
+        const never: never = m.operation;
+        throw new Error(`unhandled operation ${String(never)}`);
+      }
+    }
+  });
+  return routes;
+
+  /**
+   * The process card of a delivery: as built when this process accepted it, or, accepted by
+   * another instance or before a restart, from the stored delivery (times only).
+   */
+  async function processCard(portalId: string, messageId: string): Promise<ProcessCardOut | undefined> {
+    const card = cards.get(portalId, messageId);
+    if (card) return card;
+    const receipt = await findReceipt(ctx.store.db, portalId, messageId);
+    return receipt ? { messageId, creation: receipt.receivedAt, reception: receipt.receivedAt, inspections: [] } : undefined;
+  }
+
+  /** Refusals before the intake: counted like the intake's own outcomes, logged as anomalies. */
+  function refuse(f: Feedback): Response {
+    const outcome = /^9[67]\d\d$|^9400$/.test(f.code) ? "unauthorized" : "malformed";
+    ctx.metrics.deliveries.inc({ channel: "osci", portal: "", outcome });
+    ctx.log.warn({ code: f.code, detail: f.detail }, "OSCI request refused");
+    return reply(faultResponse(f, f.code === "9000"), 500);
+  }
+}
+
+/** The body up to `limit` bytes; undefined (and the rest unread) beyond it. */
+async function readLimited(body: ReadableStream<Uint8Array> | null, limit: number): Promise<Buffer | undefined> {
+  if (!body) return Buffer.alloc(0);
+  const pieces: Uint8Array[] = [];
+  let size = 0;
+  const reader = body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return Buffer.concat(pieces, size);
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      return undefined;
+    }
+    pieces.push(value);
+  }
+}
+
+function reply(body: Buffer, status: number): Response {
+  return new Response(new Uint8Array(body), { status, headers: { "content-type": MIME_TYPE } });
+}
+
+const idCache = new WeakMap<OsciSettings, MessageIds>();
+function messageIds(s: OsciSettings): MessageIds {
+  let ids = idCache.get(s);
+  if (!ids) {
+    // Derived from ozg-hub's signing key, so every instance with the same config agrees.
+    const secret = createHash("sha256").update("ozg-hub osci message ids").update(s.signing.key.export({ format: "der", type: "pkcs8" })).digest();
+    ids = new MessageIds(secret);
+    idCache.set(s, ids);
+  }
+  return ids;
+}
+
+type Authenticated = { ok: true; sender: Sender; signedIds: Set<string>; signedCids: Set<string> } | { ok: false; feedback: Feedback };
+
+/** The ClientSignature against the certificates pinned for the role the order implies. */
+function authenticate(m: OsciMessage, s: OsciSettings, now: Date): Authenticated {
+  const passive = m.operation === "acceptDelivery" || m.operation === "processDelivery";
+  const pinned = passive ? s.intermediaries.flatMap((i) => i.certs) : s.portals.flatMap((p) => p.certs);
+  // A cid: reference to a part that is not there is a missing part, not a forgery.
+  for (const uri of referenceUris(m.signature)) {
+    if (uri.startsWith("cid:") && !m.parts.has(uri.slice(4))) return { ok: false, feedback: { ...FEEDBACK.invalidRequest, detail: `MIME part <${uri.slice(4)}> is missing` } };
+  }
+  const v = verifySignature(m.text, m.signature, pinned, (cid) => m.parts.get(cid)?.body);
+  if (!v.ok) {
+    const f = v.code === "unsigned" ? FEEDBACK.unsigned : v.code === "unknown_signer" ? FEEDBACK.signerUnknown : v.code === "wrapped" ? FEEDBACK.notAllSigned : FEEDBACK.signatureInvalid;
+    return { ok: false, feedback: { ...f, detail: v.detail } };
+  }
+  // Pinning does not outlive the certificate.
+  if (now < new Date(v.signer.validFrom) || now > new Date(v.signer.validTo)) return { ok: false, feedback: { ...FEEDBACK.signerUnknown, detail: `the signing certificate is valid from ${v.signer.validFrom} to ${v.signer.validTo}` } };
+  // Only signed elements are read: the ControlBlock, the order, the Body, certificates blocks.
+  const must: (Element | undefined)[] = [m.controlBlock, m.order.parentNode === m.header ? m.order : undefined, m.body, child(m.header, NS.osci, "NonIntermediaryCertificates"), child(m.header, NS.osci, "IntermediaryCertificates"), child(m.header, NS.oscimeta, "MessageMetaData")];
+  for (const el of must) {
+    if (el && !v.ids.has(el.getAttribute("Id") ?? "")) return { ok: false, feedback: { ...FEEDBACK.notAllSigned, detail: `${el.localName} is not signed` } };
+  }
+  for (const cid of m.parts.keys()) {
+    if (cid !== "osci@message" && !v.cids.has(cid)) return { ok: false, feedback: { ...FEEDBACK.notAllSigned, detail: `MIME part <${cid}> is not signed` } };
+  }
+  const fp = fingerprint(v.signer);
+  const certText = (...steps: [string, string][]) => text(path(m.header, ...steps, [NS.ds, "X509Data"], [NS.ds, "X509Certificate"]));
+  const pemOf = (b64: string | undefined) => (b64 ? new X509Certificate(Buffer.from(b64.replace(/\s+/g, ""), "base64")).toString() : undefined);
+  if (passive) {
+    const i = s.intermediaries.find((x) => x.certs.some((c) => fingerprint(c) === fp))!;
+    return { ok: true, signedIds: v.ids, signedCids: v.cids, sender: { portalId: i.portal, signer: v.signer, kind: "intermediary", cipherCert: i.cipherCert ?? pemOf(certText([NS.osci, "IntermediaryCertificates"], [NS.osci, "CipherCertificateIntermediary"])) } };
+  }
+  const p = s.portals.find((x) => x.certs.some((c) => fingerprint(c) === fp))!;
+  return { ok: true, signedIds: v.ids, signedCids: v.cids, sender: { portalId: p.portal.id, signer: v.signer, kind: "originator", cipherCert: p.cipherCert ?? pemOf(certText([NS.osci, "NonIntermediaryCertificates"], [NS.osci, "CipherCertificateOriginator"])) } };
+}
+
+function referenceUris(sig: Element | undefined): string[] {
+  if (!sig) return [];
+  const refs = sig.getElementsByTagNameNS(NS.ds, "Reference");
+  return Array.from({ length: refs.length }, (_, i) => refs.item(i)!.getAttribute("URI") ?? "");
+}

@@ -1,0 +1,58 @@
+import { createPrivateKey, X509Certificate } from "node:crypto";
+import { beforeAll, describe, expect, it } from "vitest";
+import { osciTestPki, type Issued } from "./fixtures/pki.ts";
+import { NS } from "./ns.ts";
+import { signDocument, SIG_SLOT, verifySignature } from "./signature.ts";
+import { parseXmlPart } from "./xml.ts";
+
+const DOC = `<soap:Envelope xmlns:soap="${NS.soap}" xmlns:osci="${NS.osci}" xmlns:ds="${NS.ds}"><soap:Header><osci:ControlBlock Id="controlblock"><osci:Challenge>c1</osci:Challenge></osci:ControlBlock><osci:ClientSignature Id="clientsignature">${SIG_SLOT}</osci:ClientSignature></soap:Header><soap:Body Id="body"><osci:ContentPackage>Antrag</osci:ContentPackage></soap:Body></soap:Envelope>`;
+const part = Buffer.from("%PDF-1.7 Anlage");
+
+describe("OSCI signatures", () => {
+  let signer: Issued;
+  let attacker: Issued;
+  beforeAll(() => {
+    const pki = osciTestPki();
+    signer = pki.issue("Client", "signature");
+    attacker = pki.issue("Attacker", "signature");
+  });
+  const sign = (by: Issued, xml = DOC) => signDocument(xml, { ids: ["controlblock", "body"], cids: [{ cid: "anlage1", bytes: part }] }, createPrivateKey(by.keyPem), by.certPem);
+  const verify = (xml: string, pinned: Issued[], parts: Record<string, Buffer> = { anlage1: part }) => {
+    const p = parseXmlPart(Buffer.from(xml));
+    if (!p.ok) throw new Error(p.detail);
+    const sig = p.doc.getElementsByTagNameNS(NS.ds, "Signature").item(0) ?? undefined;
+    return verifySignature(xml, sig, pinned.map((i) => new X509Certificate(i.certPem)), (cid) => parts[cid]);
+  };
+
+  it("verifies what it signs and reports the covered Ids and cid: parts", () => {
+    const v = verify(sign(signer), [signer]);
+    expect(v.ok).toBe(true);
+    if (v.ok) {
+      expect([...v.ids]).toEqual(["controlblock", "body"]);
+      expect([...v.cids]).toEqual(["anlage1"]);
+    }
+  });
+
+  it("a changed attachment byte fails the cid: digest", () => {
+    expect(verify(sign(signer), [signer], { anlage1: Buffer.from("%PDF-1.7 Anlagf") })).toMatchObject({ ok: false, code: "invalid" });
+  });
+
+  it("never takes the key from KeyInfo: an attacker's own certificate there is an unknown signer", () => {
+    expect(verify(sign(attacker), [signer])).toMatchObject({ ok: false, code: "unknown_signer" });
+  });
+
+  it("naming the pinned certificate in KeyInfo does not help a signature made with another key", () => {
+    const forged = sign(attacker).replace(/<ds:X509Certificate>[^<]+</, `<ds:X509Certificate>${new X509Certificate(signer.certPem).raw.toString("base64")}<`);
+    expect(verify(forged, [signer])).toMatchObject({ ok: false, code: "invalid" });
+  });
+
+  it("a second element with a signed Id is refused as wrapping", () => {
+    const wrapped = sign(signer).replace("</soap:Header>", '<osci:Extra Id="body">Geänderter Antrag</osci:Extra></soap:Header>');
+    expect(verify(wrapped, [signer])).toMatchObject({ ok: false, code: "wrapped" });
+  });
+
+  it("a changed byte in a signed element fails its digest; an unsigned message is named as such", () => {
+    expect(verify(sign(signer).replace(">Antrag<", ">Antrak<"), [signer])).toMatchObject({ ok: false, code: "invalid" });
+    expect(verify(DOC.replace(SIG_SLOT, ""), [signer])).toMatchObject({ ok: false, code: "unsigned" });
+  });
+});
