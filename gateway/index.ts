@@ -25,6 +25,7 @@ export { formatPath } from "./config/load.ts";
 export { problem, type ProblemDetails } from "./http/problem.ts";
 export { readBody } from "./http/body.ts";
 export { parseXml, hasDoctype } from "./mapping/xml.ts";
+export { parseDom, esc, children, child, path, text, type DomParse } from "./dom.ts";
 export { sha256Hex } from "./auth/portals.ts";
 export { messageOf, OutageError } from "./errors.ts";
 export { createMailbox, type Mailbox, type MailboxAddress, type MailboxItem, type MailboxPage } from "./mailbox/mailbox.ts";

@@ -2,7 +2,7 @@ import { createHash, X509Certificate } from "node:crypto";
 import type { Element } from "@xmldom/xmldom";
 import { Hono } from "hono";
 import type { AdapterContext, IntakeResult } from "../../gateway/index.ts";
-import { findReceipt, messageOf } from "../../gateway/index.ts";
+import { findReceipt, messageOf, readBody } from "../../gateway/index.ts";
 import { osciSettings, type OsciSettings } from "./config.ts";
 import { fingerprint, readContents, recipientOf, tenantOfCertificate } from "./content.ts";
 import { Dialogs, MessageIds, readControlBlock } from "./dialogs.ts";
@@ -12,7 +12,8 @@ import { NS } from "./ns.ts";
 import { ProcessCards } from "./process-cards.ts";
 import { buildResponse, faultResponse, type ControlOut, type ProcessCardOut, type ResponseOrder } from "./responses.ts";
 import { verifySignature } from "./signature.ts";
-import { readXtaMeta } from "./xta-meta.ts";
+// OSCI 1.2 messages may carry XTA's MessageMetaData header; one reader for both channels.
+import { readMessageMetaData } from "../xta/metadata.ts";
 import { child, esc, path, text } from "./xml.ts";
 
 const MIME_TYPE = "text/xml; charset=utf-8";
@@ -45,8 +46,8 @@ export function osciRoutes(ctx: AdapterContext): Hono {
       return reply(faultResponse({ ...FEEDBACK.internal, detail: "ozg-hub's OSCI keys are not available" }, true), 500);
     }
     if (!settings) return reply(faultResponse({ ...FEEDBACK.internal, detail: "OSCI is not configured on this ozg-hub" }, true), 500);
-    const body = await readLimited(c.req.raw.body, settings.maxMessageBytes);
-    if (!body) return refuse({ ...FEEDBACK.structure, detail: `message larger than ${settings.maxMessageBytes} bytes` });
+    const body = await readBody(c.req.raw, settings.maxMessageBytes);
+    if (body === "too_large") return refuse({ ...FEEDBACK.structure, detail: `message larger than ${settings.maxMessageBytes} bytes` });
     const opened = openMessage(body, c.req.header("content-type"), [settings.decryption]);
     if (!opened.ok) return refuse(opened.feedback);
     const m = opened.message;
@@ -89,7 +90,8 @@ export function osciRoutes(ctx: AdapterContext): Hono {
         const contents = readContents(child(m.body, NS.osci, "ContentPackage"), settings, m.parts, signedCids, m.text);
         if (!contents.ok) return isMessageLevel(contents.feedback) ? refuse(contents.feedback) : orderFail(contents.feedback);
         const cs = contents.contents;
-        const xta = readXtaMeta(child(m.header, NS.oscimeta, "MessageMetaData"));
+        const metadata = readMessageMetaData(child(m.header, NS.oscimeta, "MessageMetaData"));
+        const xta = metadata.ok ? metadata.meta : undefined;
         const addressee = text(path(m.header, [NS.osci, "NonIntermediaryCertificates"], [NS.osci, "CipherCertificateAddressee"], [NS.ds, "X509Data"], [NS.ds, "X509Certificate"]));
         const tenant = cs.tenant ?? (signedIds.has("nonintermediarycertificates") ? tenantOfCertificate(settings, addressee) : undefined);
         const subject = text(child(m.order, NS.osci, "Subject"));
@@ -155,24 +157,6 @@ export function osciRoutes(ctx: AdapterContext): Hono {
     ctx.metrics.deliveries.inc({ channel: "osci", portal: "", outcome });
     ctx.log.warn({ code: f.code, detail: f.detail }, "OSCI request refused");
     return reply(faultResponse(f, f.code === "9000"), 500);
-  }
-}
-
-/** The body up to `limit` bytes; undefined (and the rest unread) beyond it. */
-async function readLimited(body: ReadableStream<Uint8Array> | null, limit: number): Promise<Buffer | undefined> {
-  if (!body) return Buffer.alloc(0);
-  const pieces: Uint8Array[] = [];
-  let size = 0;
-  const reader = body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) return Buffer.concat(pieces, size);
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => {});
-      return undefined;
-    }
-    pieces.push(value);
   }
 }
 
