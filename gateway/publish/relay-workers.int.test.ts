@@ -36,4 +36,25 @@ describe("several relay workers on the rows of one delivery", () => {
       await sql.end();
     }
   });
+
+  it("settles, after a restart, a delivery whose rows were marked but whose settle step never ran", async () => {
+    const res = await hub.app.request("/antrag", { method: "POST", headers: { authorization: `Bearer ${TOKENS.formsolutions}` }, body: antragBody(ozgCloudForm({ transactionId: "w-unsettled" }), []) });
+    const { vorgang } = await res.json();
+    await hub.broker.drain(hub.queue("kiel", "dms"), { atLeast: 1, waitMs: 10_000 });
+    await hub.broker.drain(hub.queue("kiel", "gewerbe"), { atLeast: 1, waitMs: 10_000 });
+    const sql = postgres(hub.databaseUrl, { max: 1 });
+    try {
+      const state = async () => (await sql<{ state: string }[]>`select state from deliveries where id = ${vorgang.vorgangId}`)[0]!.state;
+      for (let i = 0; i < 50 && (await state()) !== "published"; i++) await new Promise((r) => setTimeout(r, 100));
+      await hub.restart({ relay: false });
+      // what a crash between the marking commit and the settle step leaves behind
+      await sql`update deliveries set state = 'routed', state_since = now() - interval '2 minutes' where id = ${vorgang.vorgangId}`;
+      await hub.restart();
+      for (let i = 0; i < 50 && (await state()) !== "published"; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(await state()).toBe("published");
+      expect(await hub.broker.count(hub.queue("kiel", "dms"))).toBe(0); // settled, not published again
+    } finally {
+      await sql.end();
+    }
+  });
 });

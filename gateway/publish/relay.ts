@@ -44,6 +44,7 @@ export class Relay {
   private readonly sleepers = new Set<() => void>();
   private woken = false;
   private lastOutageLog = 0;
+  private lastSweep = 0;
 
   constructor(
     private readonly store: Store,
@@ -83,6 +84,7 @@ export class Relay {
         this.woken = false;
         const { claimed, failed } = await this.round();
         failures = failed ? failures + 1 : 0;
+        if (claimed === 0 && Date.now() - this.lastSweep > SWEEP_INTERVAL_MS) await this.sweep();
         if (claimed === s.batchSize && !failed) continue;
         if (failed) delay = backoff(s, failures);
       } catch (err) {
@@ -162,6 +164,22 @@ export class Relay {
         and not exists (select 1 from outbox o where o.delivery_id = d.id and o.published_at is null)`;
   }
 
+  /**
+   * Settles deliveries whose rows were all marked published but whose settle step never ran
+   * (the process died between the marking commit and `settle`). Runs when the relay is idle,
+   * once at start and then at most every SWEEP_INTERVAL_MS, on whichever worker is idle first.
+   */
+  private async sweep(): Promise<void> {
+    this.lastSweep = Date.now();
+    const at = this.clock().toISOString();
+    const settled = await this.store.sql`
+      update deliveries d set state = 'published', state_since = ${at}
+      where d.state = 'routed' and d.state_since < ${new Date(this.clock().getTime() - SWEEP_INTERVAL_MS).toISOString()}
+        and exists (select 1 from outbox o where o.delivery_id = d.id)
+        and not exists (select 1 from outbox o where o.delivery_id = d.id and o.published_at is null)`;
+    if (settled.count > 0) this.log.info({ deliveries: settled.count }, "settled deliveries left routed by an interrupted relay");
+  }
+
   /** Marks rows published and records a "published" event for each, in one statement. */
   private async markPublished(tx: TransactionSql, rows: Row[]): Promise<void> {
     if (rows.length === 0) return;
@@ -190,6 +208,9 @@ export class Relay {
       where id = any(${rows.map((r) => String(r.id))}::bigint[])`;
   }
 }
+
+/** How often an idle relay looks for deliveries left `routed` after a crash, and how old they must be. */
+const SWEEP_INTERVAL_MS = 60_000;
 
 function backoff(s: RelaySettings, attempt: number): number {
   const base = Math.min(s.backoffMaxMs, s.backoffInitialMs * 2 ** Math.min(attempt - 1, 20));
