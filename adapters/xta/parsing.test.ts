@@ -57,7 +57,7 @@ describe("envelope parsing", () => {
 
 describe("transport report status", () => {
   it("maps delivery states to XTA's 0 open, 1 green, 2 yellow, 3 red", () => {
-    expect(["receiving", "routed", "published", "parked", "cancelled"].map((s) => transportStatus(s))).toEqual([0, 0, 1, 2, 3]);
+    expect(["routed", "published", "parked", "cancelled"].map((s) => transportStatus(s))).toEqual([0, 1, 2, 3]);
     // Every subscriber has it, even if the delivery's state has not caught up yet.
     expect(transportStatus("routed", { handedOut: 2, waiting: 0 })).toBe(1);
     expect(transportStatus("routed", { handedOut: 1, waiting: 1 })).toBe(0);

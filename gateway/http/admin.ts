@@ -7,7 +7,7 @@ import { deliveryStatus } from "../status/query.ts";
 import { attachments, deliveries, outbox } from "../store/schema.ts";
 import { problem } from "./problem.ts";
 
-const STATES = ["receiving", "parked", "routed", "published", "cancelled"] as const;
+const STATES = ["parked", "routed", "published", "cancelled"] as const;
 
 /**
  * Operator credentials: a bearer token whose sha256 is in `admin.tokenSha256` of gateway.yaml.

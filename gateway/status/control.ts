@@ -32,7 +32,7 @@ export function deliveryControl(store: Store, clock: () => Date) {
   async function resolve(ref: DeliveryRef, portalId: string): Promise<string | undefined> {
     if ("deliveryId" in ref) return ref.deliveryId;
     const [row] = await sql<{ id: string }[]>`
-      select id from deliveries where portal_id = ${portalId} and source_message_id = ${ref.sourceMessageId} and state <> 'receiving'`;
+      select id from deliveries where portal_id = ${portalId} and source_message_id = ${ref.sourceMessageId}`;
     return row?.id;
   }
 
@@ -61,7 +61,7 @@ export function deliveryControl(store: Store, clock: () => Date) {
       return sql.begin(async (tx) => {
         const [d] = await tx<{ id: string; state: string }[]>`
           select id, state from deliveries where id = ${id}::uuid and portal_id = ${portalId} for update`.catch(() => []);
-        if (!d || d.state === "receiving") return { kind: "unknown" } as const;
+        if (!d) return { kind: "unknown" } as const;
         if (d.state === "cancelled") return { kind: "cancelled", deliveryId: d.id } as const;
         if (d.state === "published") return { kind: "denied", deliveryId: d.id, state: d.state, reason: "already handed to its subscribers" } as const;
         // NOWAIT: a row the relay has claimed is being published right now; that is too late.
