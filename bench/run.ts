@@ -13,6 +13,7 @@ import amqp from "amqplib";
 import { TOKENS, REPO, writeTestConfig } from "../test/support/config.ts";
 import { createTestDatabase } from "../test/support/database.ts";
 import { spawnHub } from "../test/support/process.ts";
+import { removeBrokerNames } from "./cleanup.ts";
 import { amqpConfirmFloor, postgresCommitFloor } from "./floors.ts";
 import { memoryOf, resetPeak, uploadLarge } from "./memory.ts";
 import { restLoad, type LoadResult } from "./rest.ts";
@@ -82,12 +83,7 @@ async function main() {
     hub.child.kill("SIGTERM");
     await hub.exited;
     for (const c of cleanup) await c().catch(() => {});
-    const conn = await amqp.connect(amqpUrl);
-    const ch = await conn.createChannel();
-    for (const t of ["kiel", "augsburg"]) for (const s of ["gewerbe", "dms"]) for (const q of [`${prefix}.${t}.${s}`, `${prefix}.${t}.${s}.dlq`]) await ch.deleteQueue(q).catch(() => {});
-    await ch.deleteExchange(`${prefix}.applications`).catch(() => {});
-    await ch.deleteExchange(`${prefix}.dead-letter`).catch(() => {});
-    await conn.close();
+    await removeBrokerNames(amqpUrl, prefix);
     await db.drop();
     await rm(configDir, { recursive: true, force: true });
   }

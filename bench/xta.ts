@@ -18,6 +18,7 @@ import { testPki } from "../adapters/xta/fixtures/pki.ts";
 import { REPO, writeTestConfig } from "../test/support/config.ts";
 import { createTestDatabase } from "../test/support/database.ts";
 import { freePort, spawnHub } from "../test/support/process.ts";
+import { removeBrokerNames } from "./cleanup.ts";
 import { percentile } from "./rest.ts";
 
 const databaseUrl = process.env.DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres";
@@ -111,11 +112,8 @@ export async function benchXta(opts: { n: number; concurrency: number; client?: 
   } finally {
     hub.child.kill("SIGTERM");
     await hub.exited;
-    const ch = await conn.createChannel();
-    for (const t of ["kiel", "augsburg"]) for (const s of ["gewerbe", "dms"]) for (const q of [`${prefix}.${t}.${s}`, `${prefix}.${t}.${s}.dlq`]) await ch.deleteQueue(q).catch(() => {});
-    await ch.deleteExchange(`${prefix}.applications`).catch(() => {});
-    await ch.deleteExchange(`${prefix}.dead-letter`).catch(() => {});
     await conn.close();
+    await removeBrokerNames(amqpUrl, prefix);
     await db.drop();
     await rm(configDir, { recursive: true, force: true });
   }

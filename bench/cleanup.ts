@@ -1,0 +1,14 @@
+import amqp from "amqplib";
+
+/** Removes the queues and exchanges a benchmark hub with the sample tenants declared under `prefix`. */
+export async function removeBrokerNames(amqpUrl: string, prefix: string): Promise<void> {
+  const conn = await amqp.connect(amqpUrl);
+  try {
+    const ch = await conn.createChannel();
+    for (const t of ["kiel", "augsburg"]) for (const s of ["gewerbe", "dms"]) for (const q of [`${prefix}.${t}.${s}`, `${prefix}.${t}.${s}.dlq`]) await ch.deleteQueue(q).catch(() => {});
+    await ch.deleteExchange(`${prefix}.applications`).catch(() => {});
+    await ch.deleteExchange(`${prefix}.dead-letter`).catch(() => {});
+  } finally {
+    await conn.close();
+  }
+}
