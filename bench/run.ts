@@ -9,7 +9,6 @@ import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
-import amqp from "amqplib";
 import { TOKENS, REPO, writeTestConfig } from "../test/support/config.ts";
 import { createTestDatabase } from "../test/support/database.ts";
 import { spawnHub } from "../test/support/process.ts";
@@ -33,7 +32,6 @@ async function main() {
   const configDir = await writeTestConfig(prefix);
   const hub = await spawnHub({ DATABASE_URL: db.url, AMQP_URL: amqpUrl, OZG_HUB_CONFIG: configDir }, undefined, { ready: true });
   const queue = `${prefix}.kiel.dms`;
-  const cleanup: (() => Promise<unknown>)[] = [];
   try {
     console.log(`ozg-hub benchmark — ${new Date().toISOString()} — node ${process.version}, ${(await import("node:os")).cpus().length} cores`);
     console.log(`payload ~${BYTES / 1024} KB canonical JSON via POST /api/v1/applications → consumer of ${queue}\n`);
@@ -77,12 +75,9 @@ async function main() {
         (resettable ? "" : " (peak mark could not be reset: figure includes start-up)"),
     );
     if (upload.status !== 202) throw new Error(`upload failed: ${upload.body}`);
-    const consumer = await amqp.connect(amqpUrl);
-    cleanup.push(() => consumer.close());
   } finally {
     hub.child.kill("SIGTERM");
     await hub.exited;
-    for (const c of cleanup) await c().catch(() => {});
     await removeBrokerNames(amqpUrl, prefix);
     await db.drop();
     await rm(configDir, { recursive: true, force: true });
