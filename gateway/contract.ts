@@ -12,7 +12,7 @@ export interface InboundAttachment {
   contentType: string;
   /** The sender's grouping, e.g. OZG-Cloud's `representation` (the form as PDF/XML) or `attachment`. */
   group?: string;
-  content: AsyncIterable<Uint8Array> | Uint8Array;
+  content: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | Uint8Array;
 }
 
 /** The primary document (JSON, XML) of a delivery, exactly as received. */

@@ -5,17 +5,26 @@ import { readMessageMetaData } from "./metadata.ts";
 import { partFor } from "./mtom.ts";
 import { NS } from "./ns.ts";
 import { refuse, type OperationContext, type OperationHandler, type OperationResult } from "./operation.ts";
+import { base64Slices } from "./base64.ts";
 import { child, children } from "./xml.ts";
 
 const BASE64 = /^[A-Za-z0-9+/\s]*={0,2}\s*$/;
 
-/** The bytes of a Message or Attachment: inline base64 or an MTOM part. */
-function content(o: OperationContext, el: Element): Buffer | string {
+/**
+ * The bytes of a Message or Attachment: an MTOM part, or inline base64 (validated here, decoded
+ * as it is read).
+ */
+function content(o: OperationContext, el: Element): Uint8Array | Iterable<Uint8Array> | string {
   const include = child(el, NS.xop, "Include");
   if (include) return partFor(o.req.multipart, include.getAttribute("href") ?? "") ?? `xop:Include ${include.getAttribute("href")} names no MIME part`;
   const b64 = el.textContent ?? "";
   if (!BASE64.test(b64)) return `${el.localName} is not base64`;
-  return Buffer.from(b64, "base64");
+  return base64Slices(b64);
+}
+
+/** The document is parsed whole anyway (and bounded by the document limit). */
+function whole(content: Uint8Array | Iterable<Uint8Array>): Buffer {
+  return content instanceof Uint8Array ? Buffer.from(content.buffer, content.byteOffset, content.byteLength) : Buffer.concat([...content]);
 }
 
 /**
@@ -69,8 +78,9 @@ export const sendMessage: OperationHandler = async (o) => {
   if (!cc || !message) return refuse(faults.missingParameter("ContentContainer/Message"));
   const contentType = message.getAttribute("contentType");
   if (!contentType) return refuse(faults.schemaViolation("Message has no contentType"));
-  const bytes = content(o, message);
-  if (typeof bytes === "string") return refuse(faults.schemaViolation(bytes));
+  const body = content(o, message);
+  if (typeof body === "string") return refuse(faults.schemaViolation(body));
+  const bytes = whole(body);
   const documentType = sniffed(contentType, bytes);
 
   const attachments: InboundAttachment[] = [];

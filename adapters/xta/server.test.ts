@@ -35,7 +35,12 @@ function routes(runtime: Runtime) {
     gateway: {
       async intake(delivery) {
         const attachments = [];
-        for await (const a of delivery.attachments) attachments.push({ a, bytes: Buffer.from(a.content as Uint8Array) });
+        for await (const a of delivery.attachments) {
+          const pieces: Uint8Array[] = [];
+          if (a.content instanceof Uint8Array) pieces.push(a.content);
+          else for await (const p of a.content) pieces.push(p);
+          attachments.push({ a, bytes: Buffer.concat(pieces) });
+        }
         seen.push({ delivery, attachments, doc: await delivery.document() });
         return next(delivery);
       },

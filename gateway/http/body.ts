@@ -2,23 +2,34 @@
  * Reads a request body up to `limit` bytes. A declared Content-Length over the limit is refused
  * before reading; a body that grows past it is cancelled as soon as it does, so an oversize
  * upload never sits in memory. For documents (JSON, XML, SOAP); attachments are streamed.
+ *
+ * With a Content-Length the body is copied into one buffer of that size as it arrives, so a
+ * large SOAP envelope is held once rather than as pieces plus their concatenation.
  */
 export async function readBody(request: Request, limit: number): Promise<Buffer | "too_large"> {
   const declared = Number(request.headers.get("content-length") ?? NaN);
   if (declared > limit) return "too_large";
   if (!request.body) return Buffer.alloc(0);
+  const into = Number.isSafeInteger(declared) && declared >= 0 ? Buffer.allocUnsafe(declared) : undefined;
   const pieces: Uint8Array[] = [];
   let size = 0;
+  let filled = 0;
   const reader = request.body.getReader();
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
+    if (size + value.byteLength > limit) {
       await reader.cancel().catch(() => {});
       return "too_large";
     }
-    pieces.push(value);
+    if (into && pieces.length === 0 && size + value.byteLength <= into.byteLength) {
+      into.set(value, size);
+      filled += value.byteLength;
+    } else pieces.push(value);
+    size += value.byteLength;
   }
-  return Buffer.concat(pieces, size);
+  if (!into) return Buffer.concat(pieces, size);
+  // A body shorter or longer than declared (the HTTP layer normally refuses both) is still read right.
+  if (pieces.length === 0) return into.subarray(0, filled);
+  return Buffer.concat([into.subarray(0, filled), ...pieces], size);
 }
