@@ -32,5 +32,7 @@ export { createMailbox, type Mailbox, type MailboxAddress, type MailboxItem, typ
 export { deliveryControl, type CancelResult, type DeliveryControl, type DeliveryRef } from "./status/control.ts";
 export type { XtaAccountConfig, XtaGatewayConfig } from "./config/schema.ts";
 export type { Store } from "./store/db.ts";
+/** Tables that hold protocol state of an adapter (migrated with the rest of the store). */
+export { osciChallenges, osciDialogs } from "./store/schema.ts";
 export type { OsciGatewayConfig, KeystoreConfig } from "./config/schema.ts";
 export { findReceipt } from "./intake/receipts.ts";

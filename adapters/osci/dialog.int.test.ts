@@ -89,6 +89,25 @@ describe("OSCI explicit dialog: InitDialog, GetMessageId, StoreDelivery, FetchPr
     expect(other.code).toBe("9700");
   });
 
+  it("keeps a dialog across a restart (another instance reads the same store) and lets only one of two identical requests through", async () => {
+    const init = await o.portal.send(o.hub.app, "initDialog", { control: { challenge: challenge() } });
+    expect(init.code).toBe("0801");
+    const conversationId = init.control.conversationId!;
+    await o.hub.restart();
+
+    const step = o.portal.build("getMessageId", { control: { conversationId, sequenceNumber: 1, response: init.control.challenge!, challenge: challenge() } });
+    const answers = (await Promise.all([post(step), post(step)])).map((a) => o.portal.read(...a));
+    expect(answers.map((a) => a.code).sort()).toEqual(["0801", "9400"]);
+    const moved = answers.find((a) => a.code === "0801")!;
+    expect(moved.control).toMatchObject({ conversationId, sequenceNumber: 1 });
+
+    await o.hub.restart();
+    const exit = await o.portal.send(o.hub.app, "exitDialog", { control: { conversationId, sequenceNumber: 2, response: moved.control.challenge!, challenge: challenge() } });
+    expect(exit.code).toBe("0800");
+    const gone = await o.portal.send(o.hub.app, "getMessageId", { control: { conversationId, sequenceNumber: 3, response: moved.control.challenge!, challenge: challenge() } });
+    expect(gone.code).toBe("9400");
+  });
+
   async function post(body: Buffer): Promise<[number, Buffer]> {
     const res = await o.hub.app.request("/osci", { method: "POST", headers: { "content-type": "text/xml; charset=utf-8" }, body: new Uint8Array(body) });
     return [res.status, Buffer.from(await res.arrayBuffer())];

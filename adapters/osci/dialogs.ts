@@ -1,18 +1,11 @@
 import { createHmac, randomBytes, randomInt, timingSafeEqual } from "node:crypto";
 import type { Element } from "@xmldom/xmldom";
+import { and, eq, gt, lt } from "drizzle-orm";
+import { osciChallenges, osciDialogs, type Store } from "../../gateway/index.ts";
 import { FEEDBACK, type Feedback } from "./feedback.ts";
 import { NS } from "./ns.ts";
 import { child, text } from "./xml.ts";
 import type { ControlOut } from "./responses.ts";
-
-interface Dialog {
-  signer: string;
-  /** The client's cipher certificate named at InitDialog: later orders (ExitDialog, FetchProcessCard) may not name it again. */
-  cipherCert?: string;
-  challenge: string;
-  sequence: number;
-  touched: number;
-}
 
 export interface ControlIn {
   challenge?: string;
@@ -32,7 +25,7 @@ export function readControlBlock(cb: Element | undefined): ControlIn | undefined
   };
 }
 
-export type ControlCheck = { ok: true; out: (close?: boolean) => ControlOut; inDialog: boolean; cipherCert?: string } | { ok: false; feedback: Feedback };
+export type ControlCheck = { ok: true; out: () => ControlOut; inDialog: boolean; cipherCert?: string } | { ok: false; feedback: Feedback };
 
 const bad = (detail: string): ControlCheck => ({ ok: false, feedback: { ...FEEDBACK.controlBlock, detail } });
 
@@ -40,65 +33,98 @@ const bad = (detail: string): ControlCheck => ({ ok: false, feedback: { ...FEEDB
  * Explicit dialogs (InitDialog ... ExitDialog) and replay refusal. Each answer carries a new
  * Challenge that the client's next request must return as Response, with the next
  * SequenceNumber; a replayed request fails both. Outside dialogs a client Challenge is
- * accepted once per signer. State is per process: clients keep a dialog on one instance
- * (sticky sessions) when several run.
+ * accepted once per signer. The state is in the store, so a dialog continues on any instance
+ * and a replay is refused by every one; each step is one compare-and-set, so two copies of a
+ * request sent at once cannot both pass.
  */
 export class Dialogs {
-  private readonly dialogs = new Map<string, Dialog>();
-  private readonly seen = new Map<string, number>();
+  private lastExpiry = 0;
 
-  constructor(private readonly ttlMs = 15 * 60_000, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly db: Store["db"],
+    private readonly now: () => Date,
+    private readonly ttlMs = 15 * 60_000,
+  ) {}
 
   /** Checks a request's ControlBlock; `signer` is the sha256 of the verified signing certificate. */
-  check(op: string, cb: ControlIn | undefined, signer: string, cipherCert?: string): ControlCheck {
-    this.expire();
+  async check(op: string, cb: ControlIn | undefined, signer: string, cipherCert?: string): Promise<ControlCheck> {
+    await this.expire();
     if (!cb?.challenge) return bad("Challenge missing");
     const challenge = cb.challenge;
     if (op === "initDialog") {
       if (cb.conversationId !== undefined) return bad("InitDialog carries no ConversationId");
-      if (!this.once(signer, challenge)) return bad("Challenge already used");
+      if (!(await this.once(signer, challenge))) return bad("Challenge already used");
       const id = String(randomInt(1, 2 ** 47));
-      const d: Dialog = { signer, cipherCert, challenge: fresh(), sequence: 0, touched: this.now() };
-      this.dialogs.set(id, d);
-      return { ok: true, inDialog: true, cipherCert, out: () => ({ response: challenge, challenge: d.challenge, conversationId: id }) };
+      const next = fresh();
+      await this.db.insert(osciDialogs).values({ conversationId: id, signer, cipherCert: cipherCert ?? null, challenge: next, sequence: 0, touchedAt: this.now() });
+      return { ok: true, inDialog: true, cipherCert, out: () => ({ response: challenge, challenge: next, conversationId: id }) };
     }
     if (cb.conversationId === undefined) {
       if (op === "exitDialog" || op === "fetchProcessCard") return { ok: false, feedback: { ...FEEDBACK.noDialog, detail: `${op} needs an explicit dialog` } };
-      if (!this.once(signer, challenge)) return bad("Challenge already used (replayed request)");
+      if (!(await this.once(signer, challenge))) return bad("Challenge already used (replayed request)");
       // Implicit dialog: one request, one answer; the answer names a conversation of its own.
       const id = String(randomInt(1, 2 ** 47));
-      return { ok: true, inDialog: false, cipherCert, out: () => ({ response: challenge, conversationId: id, sequenceNumber: (cb.sequenceNumber ?? 0) }) };
+      return { ok: true, inDialog: false, cipherCert, out: () => ({ response: challenge, conversationId: id, sequenceNumber: cb.sequenceNumber ?? 0 }) };
     }
-    const d = this.dialogs.get(cb.conversationId);
-    if (!d || d.signer !== signer) return bad(`no open dialog ${cb.conversationId}`);
-    if (cb.response !== d.challenge) return bad("Response does not answer the last Challenge (replayed or out of order)");
-    if (cb.sequenceNumber !== d.sequence + 1) return bad(`SequenceNumber ${cb.sequenceNumber ?? "(none)"} where ${d.sequence + 1} was due`);
     const id = cb.conversationId;
-    d.sequence += 1;
-    d.challenge = fresh();
-    d.touched = this.now();
+    const sequence = cb.sequenceNumber;
+    if (sequence === undefined || !Number.isSafeInteger(sequence) || cb.response === undefined) return this.explain(id, signer, cb);
+    // The step: only the request that answers the current Challenge with the next number moves
+    // the dialog on; ExitDialog ends it in the same statement.
+    const current = and(
+      eq(osciDialogs.conversationId, id),
+      eq(osciDialogs.signer, signer),
+      eq(osciDialogs.challenge, cb.response),
+      eq(osciDialogs.sequence, sequence - 1),
+      gt(osciDialogs.touchedAt, this.expiredBefore()),
+    );
+    const close = op === "exitDialog";
+    const next = close ? undefined : fresh();
+    const [row] = close
+      ? await this.db.delete(osciDialogs).where(current).returning({ cipherCert: osciDialogs.cipherCert })
+      : await this.db.update(osciDialogs).set({ challenge: next!, sequence, touchedAt: this.now() }).where(current).returning({ cipherCert: osciDialogs.cipherCert });
+    if (!row) return this.explain(id, signer, cb);
     return {
       ok: true,
       inDialog: true,
-      cipherCert: cipherCert ?? d.cipherCert,
-      out: (close) => {
-        if (close) this.dialogs.delete(id);
-        return { response: challenge, challenge: close ? undefined : d.challenge, conversationId: id, sequenceNumber: d.sequence };
-      },
+      cipherCert: cipherCert ?? row.cipherCert ?? undefined,
+      out: () => ({ response: challenge, challenge: next, conversationId: id, sequenceNumber: sequence }),
     };
   }
 
-  private once(signer: string, challenge: string): boolean {
-    const key = `${signer} ${challenge}`;
-    if (this.seen.has(key)) return false;
-    this.seen.set(key, this.now());
-    return true;
+  /** Why a dialog step was refused, for the feedback's detail. */
+  private async explain(id: string, signer: string, cb: ControlIn): Promise<ControlCheck> {
+    const [d] = await this.db
+      .select({ challenge: osciDialogs.challenge, sequence: osciDialogs.sequence })
+      .from(osciDialogs)
+      .where(and(eq(osciDialogs.conversationId, id), eq(osciDialogs.signer, signer), gt(osciDialogs.touchedAt, this.expiredBefore())));
+    if (!d) return bad(`no open dialog ${id}`);
+    if (cb.response !== d.challenge) return bad("Response does not answer the last Challenge (replayed or out of order)");
+    return bad(`SequenceNumber ${cb.sequenceNumber ?? "(none)"} where ${d.sequence + 1} was due`);
   }
 
-  private expire(): void {
-    const limit = this.now() - this.ttlMs;
-    for (const [k, d] of this.dialogs) if (d.touched < limit) this.dialogs.delete(k);
-    for (const [k, t] of this.seen) if (t < limit) this.seen.delete(k);
+  /** Records a client Challenge; false when this signer used it before. */
+  private async once(signer: string, challenge: string): Promise<boolean> {
+    const rows = await this.db.insert(osciChallenges).values({ signer, challenge, seenAt: this.now() }).onConflictDoNothing().returning({ signer: osciChallenges.signer });
+    return rows.length === 1;
+  }
+
+  private expiredBefore(): Date {
+    return new Date(this.now().getTime() - this.ttlMs);
+  }
+
+  /**
+   * Forgets dialogs and Challenges older than the TTL, at most once a minute per process.
+   * A Challenge is remembered as long as a dialog may live; a delivery replayed later is still
+   * refused by the intake's duplicate check on its MessageId.
+   */
+  private async expire(): Promise<void> {
+    const now = this.now().getTime();
+    if (now - this.lastExpiry < 60_000) return;
+    this.lastExpiry = now;
+    const limit = this.expiredBefore();
+    await this.db.delete(osciDialogs).where(lt(osciDialogs.touchedAt, limit));
+    await this.db.delete(osciChallenges).where(lt(osciChallenges.seenAt, limit));
   }
 }
 

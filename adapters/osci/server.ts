@@ -34,7 +34,7 @@ interface Sender {
  */
 export function osciRoutes(ctx: AdapterContext): Hono {
   const routes = new Hono();
-  const dialogs = new Dialogs();
+  const dialogs = new Dialogs(ctx.store.db, ctx.clock);
   const cards = new ProcessCards();
   routes.post("/osci", async (c) => {
     let settings: OsciSettings | undefined;
@@ -54,7 +54,7 @@ export function osciRoutes(ctx: AdapterContext): Hono {
     const who = authenticate(m, settings, ctx.clock());
     if (!who.ok) return refuse(who.feedback);
     const { sender, signedIds, signedCids } = who;
-    const control = dialogs.check(m.operation, readControlBlock(m.controlBlock), fingerprint(sender.signer), sender.cipherCert);
+    const control = await dialogs.check(m.operation, readControlBlock(m.controlBlock), fingerprint(sender.signer), sender.cipherCert);
     if (!control.ok) return refuse(control.feedback);
     const cipherCert = control.cipherCert;
     if (m.encrypted && !cipherCert) return refuse({ ...FEEDBACK.noCipherCert, detail: "the signed request names no cipher certificate and none is configured" });
@@ -67,7 +67,7 @@ export function osciRoutes(ctx: AdapterContext): Hono {
       case "initDialog":
         return answer(control.out(), { op: "responseToInitDialog", feedback: FEEDBACK.okDialogOpen });
       case "exitDialog":
-        return answer(control.out(true), { op: "responseToExitDialog", feedback: FEEDBACK.ok });
+        return answer(control.out(), { op: "responseToExitDialog", feedback: FEEDBACK.ok });
       case "getMessageId":
         return answer(control.out(), { op: "responseToGetMessageId", feedback: ok, messageId: ids.issue(sender.portalId) });
       case "fetchProcessCard": {
