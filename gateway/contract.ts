@@ -128,6 +128,8 @@ export interface AdapterContext {
   log: import("./logger.ts").Logger;
   metrics: import("./metrics.ts").Metrics;
   clock: () => Date;
+  /** Runs `listener` after each applied config reload (SIGHUP), e.g. to follow added or removed accounts. */
+  onReload(listener: () => Promise<void> | void): void;
 }
 
 /** A protocol adapter: its HTTP routes (mounted at the root, under its own prefix) and an optional lifecycle. */

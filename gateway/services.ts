@@ -1,6 +1,7 @@
 import { count, eq, isNull, and } from "drizzle-orm";
 import type { AdapterContext, Gateway } from "./contract.ts";
 import { formatProblem, type ConfigProblem } from "./config/load.ts";
+import { messageOf } from "./errors.ts";
 import { createIntake } from "./intake/intake.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
@@ -55,6 +56,8 @@ export interface Services {
   /** Last rejected reload, for /readyz; cleared by a good one. */
   lastReloadError(): ConfigProblem[] | undefined;
   reload(): Promise<ReloadResult>;
+  /** Called after every applied reload (e.g. adapters that start work per configured account). */
+  onReload(listener: () => Promise<void> | void): void;
   /** Postgres and broker both answer. */
   ready(): Promise<{ postgres: boolean; broker: boolean }>;
   /** Samples gauges that are read from the store. */
@@ -71,6 +74,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
   if (!loaded.ok) throw new ConfigError(loaded.problems);
   let current = loaded.runtime;
   let reloadError: ConfigProblem[] | undefined;
+  const reloadListeners: (() => Promise<void> | void)[] = [];
 
   const metrics = createMetrics();
   const store = openStore(o.databaseUrl, { max: o.dbPoolSize });
@@ -108,8 +112,14 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
       metrics.configReloads.inc({ result: "applied" });
       await broker.redeclare();
       log.info({ tenants: current.config.tenants.length, mappings: current.mappings.mappings.length }, "config reloaded");
+      for (const listener of reloadListeners) {
+        await Promise.resolve()
+          .then(listener)
+          .catch((err: unknown) => log.error({ err: messageOf(err) }, "applying the reloaded config failed in part"));
+      }
       return { ok: true };
     },
+    onReload: (listener) => void reloadListeners.push(listener),
     async ready() {
       const postgres = await store.sql`select 1`.then(() => true, () => false);
       const brokerOk = await broker.channel().then(() => true, () => false);
@@ -138,5 +148,5 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
 
 /** The slice of the services that adapters may use. */
 export function adapterContext(s: Services): AdapterContext {
-  return { gateway: s.gateway, runtime: s.runtime, store: s.store, log: s.log, metrics: s.metrics, clock: s.clock };
+  return { gateway: s.gateway, runtime: s.runtime, store: s.store, log: s.log, metrics: s.metrics, clock: s.clock, onReload: s.onReload };
 }

@@ -147,6 +147,44 @@ describe("XTA client role: reading an external XTA mailbox", () => {
     }
   });
 
+  it("follows accounts added to and removed from gateway.yaml on reload", async () => {
+    const file = path.join(b.configDir, "gateway.yaml");
+    const withAccounts = async (accounts: XtaAccountConfig[]) => {
+      const gateway = parse(await readFile(file, "utf8"));
+      gateway.xta = { accounts: accounts.map((x) => ({ ...x, pkcs12File: "kiel-land.p12", caFile: "land-ca.pem" })) };
+      await writeFile(file, stringify(gateway));
+      expect(await b.services.reload()).toEqual({ ok: true });
+    };
+    const boxEmptied = async () => {
+      for (let i = 0; i < 100 && (await boxOfA()).items.length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+      return (await boxOfA()).items.length === 0;
+    };
+    await withAccounts([]);
+    const adapter = xtaAdapter(adapterContext(b.services));
+    await adapter.start?.();
+    try {
+      await send();
+      await new Promise((r) => setTimeout(r, 1000)); // ten poll intervals of the account
+      expect((await boxOfA()).items).toHaveLength(1); // no account, no poller
+
+      await withAccounts([account]);
+      expect(await boxEmptied()).toBe(true);
+      expect(await b.broker.drain(b.queue("kiel", "dms"), { atLeast: 1, waitMs: 10_000 })).toHaveLength(1);
+
+      await withAccounts([]);
+      await send();
+      await new Promise((r) => setTimeout(r, 1000));
+      expect((await boxOfA()).items).toHaveLength(1); // the removed account's poller stopped
+
+      await withAccounts([{ ...account, pollIntervalMs: 50 }]); // changed: a new poller with the new settings
+      expect(await boxEmptied()).toBe(true);
+      expect(await b.broker.drain(b.queue("kiel", "dms"), { atLeast: 1, waitMs: 10_000 })).toHaveLength(1);
+    } finally {
+      await adapter.stop?.();
+      await withAccounts([]);
+    }
+  });
+
   it("backs off while the XTA server is unreachable and catches up when it is back", async () => {
     const proxy = await TcpProxy.start({ host: "127.0.0.1", port: Number(new URL(a.url).port) });
     const viaProxy = { ...account, managementUrl: `${proxy.url(a.url)}xta/management`, msgBoxUrl: `${proxy.url(a.url)}xta/msgbox` };

@@ -22,6 +22,7 @@ export const xtaAdapter: AdapterFactory = (ctx) => {
       const https = xtaSettings(runtime).https;
       if (https) listener = await listenHttps(routes, https, runtime.config.dir);
       pollers = startPollers(ctx);
+      ctx.onReload(() => pollers?.reconcile());
     },
     async stop() {
       await pollers?.stop();

@@ -151,13 +151,52 @@ export async function connectAccount(ctx: AdapterContext, a: XtaAccountConfig): 
 }
 
 export interface Pollers {
-  pollers: AccountPoller[];
+  pollers(): AccountPoller[];
+  /** Follows the current config: starts pollers for new accounts, stops those of removed or changed ones. */
+  reconcile(): Promise<void>;
   stop(): Promise<void>;
 }
 
-/** One poller per configured account (the accounts of the config at start). */
+/**
+ * One poller per configured account, kept in step with the config: an account added, removed or
+ * changed in gateway.yaml is picked up at the next reload (SIGHUP), unchanged ones keep running.
+ */
 export function startPollers(ctx: AdapterContext): Pollers {
-  const pollers = xtaSettings(ctx.runtime()).accounts.map((a) => new AccountPoller(ctx, a));
-  for (const p of pollers) p.start();
-  return { pollers, stop: async () => void (await Promise.all(pollers.map((p) => p.stop()))) };
+  let running = new Map<string, AccountPoller>();
+  let stopped = false;
+  // Reloads and stop are applied one after the other, never interleaved.
+  let queue: Promise<void> = Promise.resolve();
+  const serial = (step: () => Promise<void>) => (queue = queue.then(step, step));
+  const key = (a: XtaAccountConfig) => JSON.stringify(a);
+
+  const reconcile = () =>
+    serial(async () => {
+      if (stopped) return;
+      const wanted = new Map(xtaSettings(ctx.runtime()).accounts.map((a) => [key(a), a]));
+      const leaving = [...running].filter(([k]) => !wanted.has(k));
+      await Promise.all(leaving.map(([, p]) => p.stop()));
+      const next = new Map([...running].filter(([k]) => wanted.has(k)));
+      for (const [k, a] of wanted) {
+        if (next.has(k)) continue;
+        const p = new AccountPoller(ctx, a);
+        p.start();
+        next.set(k, p);
+      }
+      if (leaving.length > 0 || next.size !== running.size) {
+        ctx.log.info({ accounts: [...next.values()].map((p) => p.account.id), stopped: leaving.map(([, p]) => p.account.id) }, "XTA mailbox pollers follow the config");
+      }
+      running = next;
+    });
+
+  void reconcile();
+  return {
+    pollers: () => [...running.values()],
+    reconcile,
+    stop: () =>
+      serial(async () => {
+        stopped = true;
+        await Promise.all([...running.values()].map((p) => p.stop()));
+        running = new Map();
+      }),
+  };
 }

@@ -51,6 +51,7 @@ function routes(runtime: Runtime) {
     log: createLogger({ level: "fatal", destination: new Writable({ write: (_c, _e, cb) => cb() }) }),
     metrics: createMetrics(),
     clock: () => new Date(),
+    onReload: () => {},
   };
   return { app: xtaRoutes(ctx), seen, answer: (f: typeof next) => (next = f) };
 }
