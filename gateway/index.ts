@@ -35,4 +35,4 @@ export type { Store } from "./store/db.ts";
 /** Tables that hold protocol state of an adapter (migrated with the rest of the store). */
 export { osciChallenges, osciDialogs } from "./store/schema.ts";
 export type { OsciGatewayConfig, KeystoreConfig } from "./config/schema.ts";
-export { findReceipt } from "./intake/receipts.ts";
+export { findDeliveryMetadata, findReceipt } from "./intake/receipts.ts";

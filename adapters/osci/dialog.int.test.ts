@@ -89,7 +89,7 @@ describe("OSCI explicit dialog: InitDialog, GetMessageId, StoreDelivery, FetchPr
     expect(other.code).toBe("9700");
   });
 
-  it("keeps a dialog across a restart (another instance reads the same store) and lets only one of two identical requests through", async () => {
+  it("keeps a dialog and its process cards across restarts (another instance reads the same store) and lets only one of two identical requests through", async () => {
     const init = await o.portal.send(o.hub.app, "initDialog", { control: { challenge: challenge() } });
     expect(init.code).toBe("0801");
     const conversationId = init.control.conversationId!;
@@ -101,10 +101,28 @@ describe("OSCI explicit dialog: InitDialog, GetMessageId, StoreDelivery, FetchPr
     const moved = answers.find((a) => a.code === "0801")!;
     expect(moved.control).toMatchObject({ conversationId, sequenceNumber: 1 });
 
+    const messageId = moved.doc.getElementsByTagNameNS(OSCI, "MessageId").item(0)!.textContent!;
+    const stored = await o.portal.send(o.hub.app, "storeDelivery", {
+      control: { conversationId, sequenceNumber: 2, response: moved.control.challenge!, challenge: challenge() },
+      messageId,
+      subject: "über Neustart",
+      content: { document: xdomea("osci-dialog-restart"), encryptFor: o.parties.kielReader.certPem, author: o.parties.portalSig },
+    });
+    expect(stored.code).toBe("0801");
+    expect(await o.hub.broker.drain(o.hub.queue("kiel", "dms"), { atLeast: 1 })).toHaveLength(1);
+
+    // The process card, asked of the next instance, is the one the first gave: inspections included.
     await o.hub.restart();
-    const exit = await o.portal.send(o.hub.app, "exitDialog", { control: { conversationId, sequenceNumber: 2, response: moved.control.challenge!, challenge: challenge() } });
+    const fetched = await o.portal.send(o.hub.app, "fetchProcessCard", { control: { conversationId, sequenceNumber: 3, response: stored.control.challenge!, challenge: challenge() }, selectMessageIds: [messageId] });
+    expect(fetched.code).toBe("0801");
+    const subjects = (doc: typeof fetched.doc) => [...(doc.getElementsByTagNameNS(OSCI, "X509SubjectName") as unknown as { textContent: string }[])].map((e) => e.textContent);
+    expect(subjects(fetched.doc)).toEqual(subjects(stored.doc));
+    expect(subjects(fetched.doc)).toHaveLength(2); // the client's signing certificate and the Author's
+    expect(fetched.doc.getElementsByTagNameNS(OSCI, "Subject").item(0)?.textContent).toBe("über Neustart");
+
+    const exit = await o.portal.send(o.hub.app, "exitDialog", { control: { conversationId, sequenceNumber: 4, response: fetched.control.challenge!, challenge: challenge() } });
     expect(exit.code).toBe("0800");
-    const gone = await o.portal.send(o.hub.app, "getMessageId", { control: { conversationId, sequenceNumber: 3, response: moved.control.challenge!, challenge: challenge() } });
+    const gone = await o.portal.send(o.hub.app, "getMessageId", { control: { conversationId, sequenceNumber: 5, response: fetched.control.challenge!, challenge: challenge() } });
     expect(gone.code).toBe("9400");
   });
 

@@ -2,14 +2,13 @@ import { createHash, X509Certificate } from "node:crypto";
 import type { Element } from "@xmldom/xmldom";
 import { Hono } from "hono";
 import type { AdapterContext, IntakeResult } from "../../gateway/index.ts";
-import { findReceipt, messageOf, readBody } from "../../gateway/index.ts";
+import { findDeliveryMetadata, messageOf, readBody } from "../../gateway/index.ts";
 import { osciSettings, type OsciSettings } from "./config.ts";
 import { fingerprint, readContents, recipientOf, tenantOfCertificate } from "./content.ts";
 import { Dialogs, MessageIds, readControlBlock } from "./dialogs.ts";
 import { FEEDBACK, isMessageLevel, type Feedback } from "./feedback.ts";
 import { openMessage, type OsciMessage } from "./message.ts";
 import { NS } from "./ns.ts";
-import { ProcessCards } from "./process-cards.ts";
 import { buildResponse, faultResponse, type ControlOut, type ProcessCardOut, type ResponseOrder } from "./responses.ts";
 import { verifySignature } from "./signature.ts";
 // OSCI 1.2 messages may carry XTA's MessageMetaData header; one reader for both channels.
@@ -35,7 +34,6 @@ interface Sender {
 export function osciRoutes(ctx: AdapterContext): Hono {
   const routes = new Hono();
   const dialogs = new Dialogs(ctx.store.db, ctx.clock);
-  const cards = new ProcessCards();
   routes.post("/osci", async (c) => {
     let settings: OsciSettings | undefined;
     try {
@@ -96,6 +94,8 @@ export function osciRoutes(ctx: AdapterContext): Hono {
         const tenant = cs.tenant ?? (signedIds.has("nonintermediarycertificates") ? tenantOfCertificate(settings, addressee) : undefined);
         const subject = text(child(m.order, NS.osci, "Subject"));
         const receivedAt = ctx.clock();
+        // The certificates checked for this delivery, kept with it for the process card.
+        const inspected = [sender.signer, ...cs.authors].map((cert) => ({ subject: cert.subject, issuer: cert.issuer, serial: cert.serialNumber }));
         const result: IntakeResult = await ctx.gateway.intake({
           channel: "osci",
           portalId: sender.portalId,
@@ -108,7 +108,7 @@ export function osciRoutes(ctx: AdapterContext): Hono {
               bytes: cs.document.bytes,
               sourceMessageId: messageId,
               metadata: {
-                osci: { operation: m.operation, messageId, subject, transportEncrypted: m.encrypted, signer: sender.signer.subject, authors: cs.authors.map((a) => a.subject), tenant: tenant?.id },
+                osci: { operation: m.operation, messageId, subject, transportEncrypted: m.encrypted, signer: sender.signer.subject, authors: cs.authors.map((a) => a.subject), tenant: tenant?.id, inspected },
                 ...(xta ? { xta } : {}),
               },
               recipient: recipientOf(tenant, xta?.reader),
@@ -125,9 +125,8 @@ export function osciRoutes(ctx: AdapterContext): Hono {
           creation: receivedAt,
           reception: result.receipt.receivedAt,
           subject,
-          inspections: [sender.signer, ...cs.authors].map((cert) => ({ at: receivedAt, subject: cert.subject, issuer: cert.issuer, serial: cert.serialNumber, ok: true })),
+          inspections: inspected.map((i) => ({ at: receivedAt, ...i, ok: true })),
         };
-        cards.put(sender.portalId, card);
         if (m.operation === "storeDelivery") return answer(ctrl(), { op: "responseToStoreDelivery", feedback: ok, processCard: card });
         if (m.operation === "acceptDelivery") return answer(ctrl(), { op: "responseToAcceptDelivery", feedback: FEEDBACK.ok });
         return answer(ctrl(), { op: "responseToProcessDelivery", feedback: FEEDBACK.ok, messageId });
@@ -141,14 +140,22 @@ export function osciRoutes(ctx: AdapterContext): Hono {
   return routes;
 
   /**
-   * The process card of a delivery: as built when this process accepted it, or, accepted by
-   * another instance or before a restart, from the stored delivery (times only).
+   * The process card of a delivery, from the store: any instance answers it, also after a
+   * restart. Reception is when ozg-hub committed the delivery; the inspection report lists the
+   * certificates whose signatures were verified then.
    */
   async function processCard(portalId: string, messageId: string): Promise<ProcessCardOut | undefined> {
-    const card = cards.get(portalId, messageId);
-    if (card) return card;
-    const receipt = await findReceipt(ctx.store.db, portalId, messageId);
-    return receipt ? { messageId, creation: receipt.receivedAt, reception: receipt.receivedAt, inspections: [] } : undefined;
+    const found = await findDeliveryMetadata(ctx.store.db, portalId, messageId);
+    if (!found) return undefined;
+    const osci = (found.metadata.osci ?? {}) as { subject?: string; inspected?: { subject: string; issuer: string; serial: string }[] };
+    const at = found.receivedAt;
+    return {
+      messageId,
+      creation: at,
+      reception: at,
+      ...(osci.subject ? { subject: osci.subject } : {}),
+      inspections: (osci.inspected ?? []).map((i) => ({ at, ...i, ok: true })),
+    };
   }
 
   /** Refusals before the intake: counted like the intake's own outcomes, logged as anomalies. */

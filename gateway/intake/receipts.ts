@@ -29,6 +29,15 @@ export async function findReceipt(db: Db, portalId: string, sourceMessageId: str
   return row ? { ...row, state: row.state === "parked" ? "parked" : "routed" } : undefined;
 }
 
+/** When a delivery was received and the protocol metadata stored with it (e.g. for an OSCI process card). */
+export async function findDeliveryMetadata(db: Db, portalId: string, sourceMessageId: string): Promise<{ receivedAt: Date; metadata: Record<string, unknown> } | undefined> {
+  const [row] = await db
+    .select({ receivedAt: deliveries.receivedAt, metadata: deliveries.metadata })
+    .from(deliveries)
+    .where(and(eq(deliveries.portalId, portalId), eq(deliveries.sourceMessageId, sourceMessageId)));
+  return row ? { receivedAt: row.receivedAt, metadata: (row.metadata ?? {}) as Record<string, unknown> } : undefined;
+}
+
 /** True for Postgres' unique violation on the (portal, source message id) index. */
 export function isDuplicateSource(err: unknown): boolean {
   for (let e = err as { code?: string; constraint_name?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
