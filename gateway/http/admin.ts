@@ -2,6 +2,7 @@ import { and, desc, eq, lt, type SQL } from "drizzle-orm";
 import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
 import { sha256Hex } from "../auth/portals.ts";
+import { replayDelivery } from "../replay.ts";
 import type { Services } from "../services.ts";
 import { deliveryStatus } from "../status/query.ts";
 import { attachments, deliveries, outbox } from "../store/schema.ts";
@@ -26,8 +27,9 @@ function adminAuth(services: Services) {
 }
 
 /**
- * The admin API under /admin: deliveries by state (newest first, paged by `before`), and one
- * delivery with its timeline, attachments and outbox rows. Read-only.
+ * The admin API under /admin: deliveries by state (newest first, paged by `before`), one
+ * delivery with its timeline, attachments and outbox rows, and the replay of a parked delivery
+ * with the config and mappings this process runs (after a fix and a reload).
  *
  * @example
  * curl -H "Authorization: Bearer $ADMIN_TOKEN" 'http://127.0.0.1:8080/admin/deliveries?state=parked&limit=20'
@@ -85,6 +87,15 @@ export function adminRoutes(services: Services): Hono {
       .where(eq(outbox.deliveryId, status.deliveryId))
       .orderBy(outbox.id);
     return c.json({ ...status, attachments: files, outbox: rows });
+  });
+
+  // Replay cannot publish twice (see gateway/replay.ts); a delivery that is not parked is a 409.
+  app.post("/admin/deliveries/:id/replay", async (c) => {
+    const result = await replayDelivery({ store: services.store, runtime: services.runtime, clock: services.clock, log: services.log, onCommitted: () => services.relay.wake() }, c.req.param("id"));
+    if (result.kind === "not_found") return problem(c, { type: "not-found", title: "Not Found", status: 404, detail: "no such delivery" });
+    if (result.kind === "not_parked") return problem(c, { type: "not-parked", title: "Conflict", status: 409, detail: `the delivery is ${result.state}, only parked deliveries are replayed` });
+    services.log.info({ deliveryId: result.deliveryId, outcome: result.kind }, "delivery replayed by an operator");
+    return c.json(result);
   });
   return app;
 }

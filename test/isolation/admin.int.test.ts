@@ -1,3 +1,5 @@
+import { readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rowCounts } from "../support/database.ts";
 import { antragBody, ozgCloudForm } from "../support/forms.ts";
@@ -64,6 +66,34 @@ describe("admin API under /admin: its own credentials", () => {
     expect(one.timeline[0].type).toBe("received");
     const missing = await hub.app.request("/admin/deliveries/00000000-0000-4000-8000-000000000000", { headers: bearer(ADMIN_TOKEN) });
     expect(missing.status).toBe(404);
+  });
+
+  it("replays a parked delivery after a config fix, once, and refuses what is not parked", async () => {
+    const replay = (id: string, headers: Record<string, string> = bearer(ADMIN_TOKEN)) => hub.app.request(`/admin/deliveries/${id}/replay`, { method: "POST", headers });
+    await hub.broker.drain(hub.queue("kiel", "dms"), { atLeast: 1 }); // the routed delivery's message
+
+    const before = await rowCounts(hub.databaseUrl);
+    for (const headers of [{}, bearer(TOKENS.formsolutions), bearer(TENANT_TOKENS.kiel)]) expect((await replay(parkedId, headers)).status).toBe(401);
+    const still = await replay(parkedId); // nothing fixed yet
+    expect(still.status).toBe(200);
+    expect(await still.json()).toMatchObject({ kind: "parked", stage: "routing" });
+    expect((await replay(routedId)).status).toBe(409);
+    expect((await replay("00000000-0000-4000-8000-000000000000")).status).toBe(404);
+    expect(await rowCounts(hub.databaseUrl)).toMatchObject({ deliveries: before.deliveries, applications: before.applications, outbox: before.outbox });
+
+    // The fix: Kiel takes applications addressed to the organisation unit 000000.
+    const kiel = path.join(hub.configDir, "tenants/kiel.yaml");
+    await writeFile(kiel, (await readFile(kiel, "utf8")).replace("organisationUnitIds:\n", 'organisationUnitIds:\n  - "000000"\n'));
+    expect(await hub.services.reload()).toEqual({ ok: true });
+    const routed = await replay(parkedId);
+    expect(routed.status).toBe(200);
+    expect(await routed.json()).toMatchObject({ kind: "routed", tenantId: "kiel", outboxRows: 2 });
+    const [message] = await hub.broker.drain(hub.queue("kiel", "dms"), { atLeast: 1 });
+    expect(JSON.stringify(message!.body)).toContain(parkedId);
+    const again = await replay(parkedId);
+    expect(again.status).toBe(409);
+    expect((await again.json()).type).toBe("https://ozg-hub.de/problems/not-parked");
+    expect(await hub.broker.drain(hub.queue("kiel", "dms"), { waitMs: 1000 })).toHaveLength(0);
   });
 
   it("logged none of the tokens it was shown", () => {
