@@ -19,6 +19,12 @@ import { xtaAdapter } from "./index.ts";
 import { AccountPoller } from "./poller.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+
+/** The value of one labelled series of a prom-client counter (0 before its first increment). */
+async function metricValue(counter: { get(): Promise<{ values: { labels: Record<string, unknown>; value: number }[] }> }, labels: Record<string, string>): Promise<number> {
+  const { values } = await counter.get();
+  return values.find((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x))?.value ?? 0;
+}
 const abmeldung = await readFile(path.join(REPO, "mappings/xdomea/fixtures/minimal-transport-reader.input.xml"));
 const PASSPHRASE = "pkcs12-test-passphrase";
 
@@ -189,6 +195,11 @@ describe("XTA client role: reading an external XTA mailbox", () => {
     const proxy = await TcpProxy.start({ host: "127.0.0.1", port: Number(new URL(a.url).port) });
     const viaProxy = { ...account, managementUrl: `${proxy.url(a.url)}xta/management`, msgBoxUrl: `${proxy.url(a.url)}xta/msgbox` };
     const before = await rowCounts(b.databaseUrl);
+    const counted = async () => ({
+      failed: await metricValue(b.services.metrics.xtaPolls, { account: account.id, outcome: "failed" }),
+      committed: await metricValue(b.services.metrics.xtaFetched, { account: account.id, result: "committed" }),
+    });
+    const countedBefore = await counted();
     proxy.cut();
     const poller = new AccountPoller(adapterContext(b.services), viaProxy);
     poller.start();
@@ -197,11 +208,13 @@ describe("XTA client role: reading an external XTA mailbox", () => {
       await new Promise((r) => setTimeout(r, 800));
       expect(await rowCounts(b.databaseUrl)).toEqual(before);
       expect(b.logs.join("")).toContain("XTA mailbox poll failed, backing off");
+      expect((await counted()).failed).toBeGreaterThan(countedBefore.failed);
       proxy.restore();
       const dms = await b.broker.drain(b.queue("kiel", "dms"), { atLeast: 1, waitMs: 10_000 });
       expect(dms).toHaveLength(1);
       for (let i = 0; i < 50 && (await boxOfA()).items.length > 0; i++) await new Promise((r) => setTimeout(r, 100));
       expect((await boxOfA()).items).toHaveLength(0);
+      expect((await counted()).committed).toBe(countedBefore.committed + 1);
     } finally {
       await poller.stop();
       await proxy.close();

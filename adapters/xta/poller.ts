@@ -95,11 +95,13 @@ export class AccountPoller {
         }),
       });
       if (result.kind === "accepted" || result.kind === "duplicate") {
+        this.ctx.metrics.xtaFetched.inc({ account: this.account.id, result: result.kind === "accepted" ? "committed" : "duplicate" });
         await client.close(m.requestId || list.requestId, [id]);
         if (result.kind === "accepted") round.committed++;
         else round.duplicates++;
       } else {
         round.refused++;
+        this.ctx.metrics.xtaFetched.inc({ account: this.account.id, result: "refused" });
         this.ctx.log.warn({ account: this.account.id, messageId: id, refusal: result.kind }, "XTA message refused by intake, left in the remote mailbox");
       }
     }
@@ -113,11 +115,13 @@ export class AccountPoller {
       try {
         if (await this.acquireLease()) {
           const round = await this.pollOnce();
+          this.ctx.metrics.xtaPolls.inc({ account: this.account.id, outcome: "ok" });
           failures = 0;
           if (round.fetched > 0 && round.refused < round.fetched) delay = 0; // more may be waiting
         }
       } catch (err) {
         failures++;
+        this.ctx.metrics.xtaPolls.inc({ account: this.account.id, outcome: "failed" });
         delay = Math.min(this.account.backoffMaxMs, this.account.pollIntervalMs * 2 ** Math.min(failures - 1, 16));
         this.client = undefined; // reconnect: the certificate or the server may have changed
         if (failures === 1 || failures % 10 === 0) this.ctx.log.warn({ account: this.account.id, failures, err: messageOf(err) }, "XTA mailbox poll failed, backing off");
