@@ -13,6 +13,7 @@ import { TOKENS, REPO, writeTestConfig } from "../test/support/config.ts";
 import { createTestDatabase } from "../test/support/database.ts";
 import { spawnHub } from "../test/support/process.ts";
 import { removeBrokerNames } from "./cleanup.ts";
+import { cpuSplit, type CpuSplit } from "./cpu.ts";
 import { amqpConfirmFloor, postgresCommitFloor } from "./floors.ts";
 import { memoryOf, resetPeak, uploadLarge } from "./memory.ts";
 import { restLoad, type LoadResult } from "./rest.ts";
@@ -40,15 +41,24 @@ async function main() {
     console.log("concurrency | intake→queue /s | p50 ms | p99 ms | pg commit floor /s | ratio | amqp confirm floor /s | ratio");
     console.log("----------- | --------------- | ------ | ------ | ------------------ | ----- | --------------------- | -----");
     const results: LoadResult[] = [];
+    const splits: { concurrency: number; split: CpuSplit }[] = [];
     for (const c of LEVELS) {
       const n = c === 1 ? Math.min(N, 400) : N;
-      const r = await restLoad({ url: hub.url, token: TOKENS.formsolutions, amqpUrl, queue, n, concurrency: c, bytes: BYTES, tag: `c${c}` });
+      const { result: r, split } = await cpuSplit(hub.child.pid!, () => restLoad({ url: hub.url, token: TOKENS.formsolutions, amqpUrl, queue, n, concurrency: c, bytes: BYTES, tag: `c${c}` }));
+      if (split) splits.push({ concurrency: c, split });
       const pg = await postgresCommitFloor(databaseUrl, { concurrency: c, n, bytes: BYTES, table: `${prefix}_floor_${c}` });
       const mq = await amqpConfirmFloor(amqpUrl, { concurrency: c, n, bytes: BYTES, queue: `${prefix}.floor.${c}` });
       results.push(r);
       console.log(
         `${String(c).padStart(11)} | ${fmt(r.perSecond).padStart(15)} | ${fmt(r.p50Ms, 1).padStart(6)} | ${fmt(r.p99Ms, 1).padStart(6)} | ${fmt(pg).padStart(18)} | ${fmt(r.perSecond / pg, 2).padStart(5)} | ${fmt(mq).padStart(21)} | ${fmt(r.perSecond / mq, 2).padStart(5)}`,
       );
+    }
+
+    // Where the two cores went: the floors above had the machine to themselves, the pipeline shares it.
+    if (splits.length > 0) console.log("\nCPU during each step (cores; machine busy):");
+    for (const { concurrency, split } of splits) {
+      const cores = ["ozg-hub", "postgres", "rabbitmq", "load client"].map((g) => `${g} ${fmt(split.cores[g] ?? 0, 2)}`).join(", ");
+      console.log(`  c=${String(concurrency).padEnd(3)} ${cores}; machine ${fmt(split.machineBusy * 100)} % busy`);
     }
 
     const xtaModule = path.join(REPO, "bench/xta.ts");

@@ -123,7 +123,14 @@ export const outbox = pgTable(
     lastError: text("last_error"),
     publishedAt: timestamp("published_at", { withTimezone: true }),
   },
-  (t) => [index("outbox_due_idx").on(t.nextAttemptAt, t.id).where(sql`${t.publishedAt} is null and ${t.kind} = 'amqp'`)],
+  (t) => [
+    index("outbox_due_idx").on(t.nextAttemptAt, t.id).where(sql`${t.publishedAt} is null and ${t.kind} = 'amqp'`),
+    // Settling a delivery asks whether any of its rows is unpublished; without this index that
+    // question scans the whole (never pruned) outbox, and the cost grows with history.
+    index("outbox_delivery_idx").on(t.deliveryId),
+    // An XTA mailbox lists its open messages in order.
+    index("outbox_mailbox_idx").on(t.tenantId, t.subscriberId, t.id).where(sql`${t.publishedAt} is null and ${t.kind} = 'xta-mailbox'`),
+  ],
 );
 
 /** The timeline of a delivery: received, mapped, routed, parked, published to X, status ... */

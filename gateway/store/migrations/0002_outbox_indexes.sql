@@ -1,0 +1,2 @@
+CREATE INDEX "outbox_delivery_idx" ON "outbox" USING btree ("delivery_id");--> statement-breakpoint
+CREATE INDEX "outbox_mailbox_idx" ON "outbox" USING btree ("tenant_id","subscriber_id","id") WHERE "outbox"."published_at" is null and "outbox"."kind" = 'xta-mailbox';
