@@ -47,6 +47,10 @@ export const deliveries = pgTable(
   (t) => [
     uniqueIndex("deliveries_portal_source_uq").on(t.portalId, t.sourceMessageId),
     index("deliveries_parked_idx").on(t.receivedAt).where(sql`${t.state} = 'parked'`),
+    // The relay's idle sweep looks for deliveries left routed; few are, among many published.
+    index("deliveries_routed_idx").on(t.stateSince).where(sql`${t.state} = 'routed'`),
+    // The admin list, newest first, of all states.
+    index("deliveries_received_idx").on(t.receivedAt),
   ],
 );
 

@@ -1,0 +1,2 @@
+CREATE INDEX "deliveries_routed_idx" ON "deliveries" USING btree ("state_since") WHERE "deliveries"."state" = 'routed';--> statement-breakpoint
+CREATE INDEX "deliveries_received_idx" ON "deliveries" USING btree ("received_at");
