@@ -1,5 +1,6 @@
 import { configCheck } from "./config-check.ts";
 import { MAPPINGS_USAGE, mappingsCommand } from "./mappings.ts";
+import { PURGE_USAGE, purgeCommand } from "./purge.ts";
 import { REPLAY_USAGE, replayCommand } from "./replay.ts";
 import { migrateCommand } from "./migrate.ts";
 import { serve } from "./serve.ts";
@@ -12,6 +13,7 @@ const USAGE = `usage: ozg-hub <command>
   config check     validate config/ and mappings/; print every problem
 ${MAPPINGS_USAGE}
 ${REPLAY_USAGE}
+${PURGE_USAGE}
 ${TOPOLOGY_USAGE}
 
 Environment: DATABASE_URL, AMQP_URL, OZG_HUB_CONFIG (default ./config), PORT (default 8080), LOG_LEVEL.`;
@@ -36,6 +38,11 @@ export async function main(argv: string[]): Promise<number> {
     }
     case "replay": {
       const code = await replayCommand(rest);
+      if (code !== undefined) return code;
+      break;
+    }
+    case "purge": {
+      const code = await purgeCommand(rest);
       if (code !== undefined) return code;
       break;
     }
