@@ -155,7 +155,6 @@ export async function connectAccount(ctx: AdapterContext, a: XtaAccountConfig): 
 }
 
 export interface Pollers {
-  pollers(): AccountPoller[];
   /** Follows the current config: starts pollers for new accounts, stops those of removed or changed ones. */
   reconcile(): Promise<void>;
   stop(): Promise<void>;
@@ -194,7 +193,6 @@ export function startPollers(ctx: AdapterContext): Pollers {
 
   void reconcile();
   return {
-    pollers: () => [...running.values()],
     reconcile,
     stop: () =>
       serial(async () => {

@@ -10,10 +10,10 @@ export async function readBody(request: Request, limit: number): Promise<Buffer 
   const declared = Number(request.headers.get("content-length") ?? NaN);
   if (declared > limit) return "too_large";
   if (!request.body) return Buffer.alloc(0);
-  const into = Number.isSafeInteger(declared) && declared >= 0 ? Buffer.allocUnsafe(declared) : undefined;
+  // A body longer than declared (the HTTP layer normally refuses it) falls back to collecting pieces.
+  let into = Number.isSafeInteger(declared) && declared >= 0 ? Buffer.allocUnsafe(declared) : undefined;
   const pieces: Uint8Array[] = [];
   let size = 0;
-  let filled = 0;
   const reader = request.body.getReader();
   for (;;) {
     const { done, value } = await reader.read();
@@ -22,14 +22,13 @@ export async function readBody(request: Request, limit: number): Promise<Buffer 
       await reader.cancel().catch(() => {});
       return "too_large";
     }
-    if (into && pieces.length === 0 && size + value.byteLength <= into.byteLength) {
-      into.set(value, size);
-      filled += value.byteLength;
-    } else pieces.push(value);
+    if (into && size + value.byteLength > into.byteLength) {
+      pieces.push(into.subarray(0, size));
+      into = undefined;
+    }
+    if (into) into.set(value, size);
+    else pieces.push(value);
     size += value.byteLength;
   }
-  if (!into) return Buffer.concat(pieces, size);
-  // A body shorter or longer than declared (the HTTP layer normally refuses both) is still read right.
-  if (pieces.length === 0) return into.subarray(0, filled);
-  return Buffer.concat([into.subarray(0, filled), ...pieces], size);
+  return into ? into.subarray(0, size) : Buffer.concat(pieces, size);
 }

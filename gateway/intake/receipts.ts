@@ -14,6 +14,9 @@ export function newReference(): string {
   return `${s.slice(0, 4)}-${s.slice(4)}`;
 }
 
+/** The delivery a portal sent under its own id: at most one (unique index). */
+const bySource = (portalId: string, sourceMessageId: string) => and(eq(deliveries.portalId, portalId), eq(deliveries.sourceMessageId, sourceMessageId));
+
 export async function findReceipt(db: Db, portalId: string, sourceMessageId: string): Promise<Receipt | undefined> {
   const [row] = await db
     .select({
@@ -24,7 +27,7 @@ export async function findReceipt(db: Db, portalId: string, sourceMessageId: str
       state: deliveries.state,
     })
     .from(deliveries)
-    .where(and(eq(deliveries.portalId, portalId), eq(deliveries.sourceMessageId, sourceMessageId)));
+    .where(bySource(portalId, sourceMessageId));
   // A repeat is answered with the receipt as first given: the state it was accepted in.
   return row ? { ...row, state: row.state === "parked" ? "parked" : "routed" } : undefined;
 }
@@ -34,7 +37,7 @@ export async function findDeliveryMetadata(db: Db, portalId: string, sourceMessa
   const [row] = await db
     .select({ receivedAt: deliveries.receivedAt, metadata: deliveries.metadata })
     .from(deliveries)
-    .where(and(eq(deliveries.portalId, portalId), eq(deliveries.sourceMessageId, sourceMessageId)));
+    .where(bySource(portalId, sourceMessageId));
   return row ? { receivedAt: row.receivedAt, metadata: (row.metadata ?? {}) as Record<string, unknown> } : undefined;
 }
 
