@@ -24,6 +24,8 @@ export { applicationSchema } from "./mapping/canonical.ts";
 export { formatPath } from "./config/load.ts";
 export { problem, type ProblemDetails } from "./http/problem.ts";
 export { readBody } from "./http/body.ts";
+export { clientFingerprint, type TrustedProxy } from "./http/client-certificate.ts";
+export { listenHttps, type HttpsSettings } from "./http/https-listener.ts";
 export { parseXml, hasDoctype } from "./mapping/xml.ts";
 export { parseDom, esc, children, child, path, text, type DomParse } from "./dom.ts";
 export { sha256Hex } from "./auth/portals.ts";

@@ -1,6 +1,6 @@
 import { Hono, type Context } from "hono";
-import { createMailbox, deliveryControl, messageOf, type AdapterContext } from "../../gateway/index.ts";
-import { accountFor, clientFingerprint } from "./auth.ts";
+import { clientFingerprint, createMailbox, deliveryControl, messageOf, type AdapterContext } from "../../gateway/index.ts";
+import { accountFor } from "./auth.ts";
 import { xtaSettings } from "./config.ts";
 import { envelope, faultReply, readSoap, soapReply } from "./envelope.ts";
 import { faults } from "./faults.ts";
