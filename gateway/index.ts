@@ -38,3 +38,4 @@ export type { Store } from "./store/db.ts";
 export { osciChallenges, osciDialogs } from "./store/schema.ts";
 export type { OsciGatewayConfig, KeystoreConfig } from "./config/schema.ts";
 export { findDeliveryMetadata, findReceipt } from "./intake/receipts.ts";
+export { isZip, openXdomeaContainer, type XdomeaContainer } from "./intake/xdomea-container.ts";
