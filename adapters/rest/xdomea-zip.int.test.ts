@@ -65,6 +65,7 @@ describe("POST /api/v1/deliveries with an xdomea ZIP container", () => {
     ["bomb-nested.zip", 400, "nested archives are not unpacked"],
     ["bomb-nested-named.zip", 400, "nested archives are not unpacked"],
     ["no-message.zip", 400, "no xdomea message"],
+    ["bomb-lying-size.zip", 400, "too many bytes"],
   ])("refuses %s with problem+json and stores nothing", async (name, status, detail) => {
     const before = await rowCounts(hub.databaseUrl);
     const res = await post(fixture(name), `xdomea-${name}`);

@@ -47,6 +47,8 @@ describe("xdomea ZIP containers", () => {
     ["bomb-nested.zip", { kind: "malformed", detail: "ZIP container: 7e2b1a90_Antrag.pdf is itself a ZIP archive; nested archives are not unpacked" }],
     ["bomb-nested-named.zip", { kind: "malformed", detail: "ZIP container: anlagen.zip is an archive; nested archives are not unpacked" }],
     ["no-message.zip", { kind: "malformed", detail: "ZIP container: no xdomea message (<ProzessID>_<Nachrichtentyp>.xml) at its root" }],
+    // Declares 1000 bytes, inflates to 4 MiB: inflating stops at the declared size.
+    ["bomb-lying-size.zip", { kind: "malformed", detail: expect.stringContaining("too many bytes in the stream") }],
   ])("refuses %s", async (name, refusal) => {
     expect(await openXdomeaContainer(fixture(name), name, limits)).toEqual({ ok: false, refusal });
   });
