@@ -36,10 +36,12 @@ export interface ReplayDeps {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * The transport addressing of a stored delivery. Only XTA addresses by transport today, and its
- * adapter keeps the Reader in `metadata.xta.reader`, so the recipient is restored from there.
+ * The transport addressing of a stored delivery: what intake stored for every channel (the XTA
+ * Reader, the tenant of the OSCI Reader certificate). Deliveries stored before the recipient had
+ * a column of its own have only the XTA Reader in `metadata.xta.reader`.
  */
-function transportRecipient(metadata: Record<string, unknown>): TransportRecipient | undefined {
+function transportRecipient(stored: TransportRecipient | null, metadata: Record<string, unknown>): TransportRecipient | undefined {
+  if (stored && Object.keys(stored).length > 0) return stored;
   const reader = (metadata.xta as { reader?: unknown } | undefined)?.reader;
   return typeof reader === "string" && reader !== "" ? { xtaReader: reader } : undefined;
 }
@@ -78,7 +80,7 @@ export async function replayDelivery(deps: ReplayDeps, deliveryId: string): Prom
           attachments: stored,
           document: parsed.document,
           xml: parsed.xml,
-          recipient: transportRecipient(d.metadata),
+          recipient: transportRecipient(d.recipient, d.metadata),
         })
       : { kind: "parked", stage: "mapping", message: `document cannot be parsed: ${parsed.detail}` };
 

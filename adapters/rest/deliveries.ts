@@ -3,15 +3,17 @@ import type { AdapterContext, InboundDocument } from "../../gateway/index.ts";
 import { problem } from "../../gateway/index.ts";
 import { portalAuth, type RestEnv } from "./auth.ts";
 import { refusal, unsupportedType } from "./answers.ts";
-import { intakeMultipart, intakeSingle } from "./intake-body.ts";
+import { intakeMultipart, intakeSingle, intakeZip } from "./intake-body.ts";
 import { receiptBody } from "./receipt.ts";
 
+const ZIP_TYPES = new Set(["application/zip", "application/x-zip-compressed"]);
 const DOCUMENT_TYPES = /^(application\/(xml|json)|text\/xml|application\/[\w.+-]+\+(xml|json))$/;
 
 /**
  * `POST /api/v1/deliveries`: a document in any source format ozg-hub has a mapping for
  * (xdomea, XFall, XGewerbeanzeige, FIT-Connect, portal JSON ...), as XML or JSON, or
- * multipart/form-data with the document in the part `document` plus attachment parts.
+ * multipart/form-data with the document in the part `document` plus attachment parts, or an
+ * xdomea ZIP container (application/zip: the message XML plus its primary documents).
  * The mapping is chosen by its match rules, by the portal's `mapping`, or by `?format=<id>`.
  */
 export function deliveryRoutes(ctx: AdapterContext): Hono<RestEnv> {
@@ -47,8 +49,10 @@ export function deliveryRoutes(ctx: AdapterContext): Hono<RestEnv> {
             ? doc(bytes, partType)
             : { kind: "malformed", detail: `part "document" must be XML or JSON, got ${partType || "no content type"}` },
       });
+    } else if (ZIP_TYPES.has(type)) {
+      result = await intakeZip(ctx, c, { portalId: portal.id, sourceMessageId: key, ...(format ? { format } : {}) });
     } else {
-      return unsupportedType(c, contentType, ["application/xml", "application/json", "multipart/form-data"]);
+      return unsupportedType(c, contentType, ["application/xml", "application/json", "multipart/form-data", "application/zip (xdomea container)"]);
     }
     if (result.kind !== "accepted" && result.kind !== "duplicate") return refusal(c, result);
     if (result.kind === "duplicate") c.header("Idempotent-Replayed", "true");

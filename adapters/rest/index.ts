@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import type { AdapterFactory } from "../../gateway/index.ts";
+import { listenHttps, type AdapterFactory } from "../../gateway/index.ts";
 import { antragRoutes } from "./antrag.ts";
 import { applicationRoutes } from "./applications.ts";
 import { attachmentRoutes } from "./attachments.ts";
@@ -9,7 +9,9 @@ import { openApiRoutes } from "./openapi.ts";
 /**
  * The REST adapter: the canonical intake and the any-format document intake under /api/v1,
  * the OZG-Cloud compatible intake at
- * /antrag, and the OpenAPI document that describes both.
+ * /antrag, and the OpenAPI document that describes both. With `rest.https` in gateway.yaml the
+ * same routes are also served on an HTTPS listener of their own that asks for client
+ * certificates, so that portals pinned by certificate deliver without a token.
  */
 export const restAdapter: AdapterFactory = (ctx) => {
   const routes = new Hono();
@@ -18,5 +20,17 @@ export const restAdapter: AdapterFactory = (ctx) => {
   routes.route("/", antragRoutes(ctx));
   routes.route("/", attachmentRoutes(ctx));
   routes.route("/", openApiRoutes());
-  return { routes };
+  let listener: Awaited<ReturnType<typeof listenHttps>> | undefined;
+  return {
+    routes,
+    async start() {
+      const runtime = ctx.runtime();
+      const https = runtime.config.gateway.rest?.https;
+      if (https) listener = await listenHttps(routes, https, runtime.config.dir);
+    },
+    async stop() {
+      await listener?.close();
+      listener = undefined;
+    },
+  };
 };

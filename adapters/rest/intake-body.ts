@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import type { AdapterContext, InboundDocument, IntakeResult } from "../../gateway/index.ts";
-import { readBody } from "../../gateway/index.ts";
+import { openXdomeaContainer, readBody } from "../../gateway/index.ts";
 import { readMultipart, type MultipartOptions } from "./multipart.ts";
 
 type DocumentOrRefusal = InboundDocument | Extract<IntakeResult, { kind: "malformed" | "invalid" | "too_large" }>;
@@ -46,4 +46,27 @@ export async function intakeMultipart(ctx: AdapterContext, c: Context, o: BodyIn
   } finally {
     mp.dispose();
   }
+}
+
+/**
+ * An xdomea ZIP container as the body (application/zip): the message XML is the document, the
+ * primary documents and the container itself are attachments. Read whole (bounded by
+ * `limits.deliveryBytes`) because a ZIP's directory is at its end; a container that breaks a
+ * limit or looks like a zip bomb is refused before intake begins.
+ */
+export async function intakeZip(ctx: AdapterContext, c: Context, o: Omit<BodyIntake, "toDocument"> & { format?: string }): Promise<IntakeResult> {
+  const { limits } = ctx.runtime().config.gateway;
+  const zip = await readBody(c.req.raw, limits.deliveryBytes);
+  if (zip === "too_large") return { kind: "too_large", limit: limits.deliveryBytes, what: "delivery" };
+  const filename = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(c.req.header("content-disposition") ?? "")?.[1];
+  const opened = await openXdomeaContainer(zip, filename ? decodeURIComponent(filename) : undefined, limits);
+  if (!opened.ok) return opened.refusal;
+  const { container } = opened;
+  return ctx.gateway.intake({
+    channel: "rest",
+    portalId: o.portalId,
+    sourceMessageId: o.sourceMessageId,
+    attachments: container.attachments,
+    document: async () => ({ contentType: "application/xml", bytes: container.document, sourceMessageId: o.sourceMessageId, metadata: container.metadata, ...(o.format ? { format: o.format } : {}) }),
+  });
 }

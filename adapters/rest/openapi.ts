@@ -23,7 +23,10 @@ export function openApiDocument() {
     openapi: "3.1.0",
     info: { title: "ozg-hub intake", version: "1", description: "Applications from portals into ozg-hub." },
     components: {
-      securitySchemes: { portalToken: { type: "http", scheme: "bearer" } },
+      securitySchemes: {
+        portalToken: { type: "http", scheme: "bearer" },
+        clientCertificate: { type: "mutualTLS", description: "a TLS client certificate pinned in the portal's rest.certificateSha256 (REST HTTPS listener or trusted proxy)" },
+      },
       schemas: {
         Submission: z.toJSONSchema(submissionSchema, { io: "input" }),
         OzgCloudFormData: z.toJSONSchema(ozgCloudFormSchema, { io: "input" }),
@@ -40,7 +43,7 @@ export function openApiDocument() {
         },
       },
     },
-    security: [{ portalToken: [] }],
+    security: [{ portalToken: [] }, { clientCertificate: [] }],
     paths: {
       "/api/v1/applications": {
         post: {

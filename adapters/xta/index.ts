@@ -1,6 +1,5 @@
-import type { AdapterFactory } from "../../gateway/index.ts";
+import { listenHttps, type AdapterFactory } from "../../gateway/index.ts";
 import { xtaSettings } from "./config.ts";
-import { listenHttps } from "./listener.ts";
 import { startPollers, type Pollers } from "./poller.ts";
 import { xtaRoutes } from "./server.ts";
 

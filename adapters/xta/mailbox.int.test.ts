@@ -1,7 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse, stringify } from "yaml";
+import { rowCounts } from "../../test/support/database.ts";
 import { REPO } from "../../test/support/hub.ts";
 import { testPki, type TestPki } from "./fixtures/pki.ts";
 import { faultOf, portalClient, type PortalClient } from "./fixtures/portal-client.ts";
@@ -128,5 +131,59 @@ describe("XTA mailbox role: a tenant's system fetches its applications from ozg-
   it("gave only replies that are valid against the official XTA schemas", async () => {
     expect(system.replies.length).toBeGreaterThan(15);
     for (const reply of [...system.replies, ...portal.replies]) expect(await xsdErrors(reply), reply).toEqual([]);
+  });
+});
+
+describe("XTA cancelMessage of a message that only a mailbox subscriber takes", () => {
+  let xta: XtaHub;
+  let portal: PortalClient;
+  let system: PortalClient;
+
+  beforeAll(async () => {
+    const pki = testPki();
+    const portalCert = pki.client("formsolutions-xta");
+    const mailboxCert = pki.client("kiel-fachverfahren");
+    xta = await startXtaHub(pki, { portal: portalCert, mailbox: mailboxCert });
+    // Kiel's queue subscribers would have the message at once; here the mailbox is the only one.
+    const file = path.join(xta.hub.configDir, "tenants/kiel.yaml");
+    const kiel = parse(await readFile(file, "utf8"));
+    kiel.subscribers = kiel.subscribers.filter((s: { kind?: string }) => s.kind === "xta-mailbox");
+    await writeFile(file, stringify(kiel));
+    expect(await xta.hub.services.reload()).toEqual({ ok: true });
+    portal = await portalClient(xta.url, pki, portalCert);
+    system = await portalClient(xta.url, pki, mailboxCert);
+  });
+  afterAll(async () => {
+    await xta?.stop();
+  });
+
+  const send = async () => {
+    const messageId = `urn:de:xta:messageid:sp:${randomUUID()}`;
+    await portal.sendMessage({ messageId, author: PORTAL_AUTHOR, reader: "ags:01002000", message: { contentType: "application/xml", bytes: abmeldung } });
+    return messageId;
+  };
+
+  it("cancels while the message only waits in the box", async () => {
+    const sent = await send();
+    await portal.cancelMessage(sent);
+    const [, report] = await portal.getTransportReport(sent);
+    expect(report).toContain("<xta:Status>3</xta:Status>");
+    const [, list] = await system.getStatusList();
+    expect(list).toContain("<osci:NoMessageAvailable");
+  });
+
+  it("denies it once the tenant's system has fetched the message, whose close then succeeds", async () => {
+    const sent = await send();
+    const [, fetched] = await system.getMessage();
+    const [boxId] = messageIdsOf(fetched);
+    expect(boxId).toBeDefined();
+    const before = await rowCounts(xta.hub.databaseUrl);
+    expect(faultOf(await portal.cancelMessage(sent).catch((e: unknown) => e))).toMatchObject({ exception: "CancelDeniedException", code: "9000" });
+    expect(await rowCounts(xta.hub.databaseUrl)).toEqual(before);
+    await system.close(requestIdOf(fetched), [boxId!]);
+    const [, gone] = await system.getStatusList();
+    expect(gone).toContain("<osci:NoMessageAvailable");
+    const [, report] = await portal.getTransportReport(sent);
+    expect(report).toContain("<xta:Status>1</xta:Status>");
   });
 });

@@ -1,5 +1,5 @@
 import type { Element } from "@xmldom/xmldom";
-import type { InboundAttachment, IntakeResult } from "../../gateway/index.ts";
+import { isZip, openXdomeaContainer, type InboundAttachment, type IntakeResult } from "../../gateway/index.ts";
 import { faults } from "./faults.ts";
 import { readMessageMetaData } from "./metadata.ts";
 import { partFor } from "./mtom.ts";
@@ -95,18 +95,25 @@ export const sendMessage: OperationHandler = async (o) => {
     });
   }
 
+  const filename = message.getAttribute("filename") || undefined;
+  const xta = { xta: { ...meta, ...(filename ? { filename } : {}) } };
+  // An xdomea message sent as its ZIP container: the message XML is the document, the primary
+  // documents and the container itself are stored beside the XTA Attachments.
+  let document = { contentType: documentType, bytes, metadata: xta as Record<string, unknown> };
+  if (isZip(bytes) || /^application\/(x-)?zip(-compressed)?\b/i.test(contentType.trim())) {
+    const opened = await openXdomeaContainer(bytes, filename, o.ctx.runtime().config.gateway.limits);
+    if (!opened.ok) return refusal(opened.refusal);
+    const c = opened.container;
+    document = { contentType: "application/xml", bytes: c.document, metadata: { ...xta, ...c.metadata } };
+    attachments.unshift(...c.attachments);
+  }
+
   const result = await o.ctx.gateway.intake({
     channel: "xta",
     portalId: account.portal.id,
     sourceMessageId: meta.messageId,
     attachments,
-    document: async () => ({
-      contentType: documentType,
-      bytes,
-      sourceMessageId: meta.messageId,
-      metadata: { xta: { ...meta, ...(message.getAttribute("filename") ? { filename: message.getAttribute("filename") } : {}) } },
-      recipient: { xtaReader: meta.reader },
-    }),
+    document: async () => ({ ...document, sourceMessageId: meta.messageId, recipient: { xtaReader: meta.reader } }),
   });
   return result.kind === "accepted" ? { ok: true } : refusal(result);
 };

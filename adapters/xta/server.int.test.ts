@@ -100,6 +100,10 @@ describe("XTA server role over HTTPS, driven by the soap client with the officia
       const stranger = await portalClient(xta.url, pki, cert);
       const err = await stranger.sendMessage({ messageId: newId(), author: PORTAL_AUTHOR, reader: "ags:01002000", message: { contentType: "application/xml", bytes: xdomea } }).catch((e: unknown) => e);
       expect(faultOf(err)).toMatchObject({ status: 400, exception: "PermissionDeniedException", code: "9012" });
+      // The refusal is related to the request (WS-Addressing), read from the request's header only.
+      const requestId = /<wsa:MessageID[^>]*>([^<]+)<\/wsa:MessageID>/.exec(stranger.send.lastRequest ?? "")?.[1];
+      expect(requestId).toMatch(/^urn:uuid:/);
+      expect(faultOf(err).body).toContain(`<wsa:RelatesTo>${requestId}</wsa:RelatesTo>`);
       for (const reply of stranger.replies) expect(await xsdErrors(reply)).toEqual([]);
     }
     expect(await rowCounts(xta.hub.databaseUrl)).toEqual(before);

@@ -1,6 +1,6 @@
 import { Hono, type Context } from "hono";
-import { createMailbox, deliveryControl, messageOf, type AdapterContext } from "../../gateway/index.ts";
-import { accountFor, clientFingerprint } from "./auth.ts";
+import { clientFingerprint, createMailbox, deliveryControl, messageOf, type AdapterContext } from "../../gateway/index.ts";
+import { accountFor } from "./auth.ts";
 import { xtaSettings } from "./config.ts";
 import { envelope, faultReply, readSoap, soapReply } from "./envelope.ts";
 import { faults } from "./faults.ts";
@@ -8,6 +8,7 @@ import { cancelMessage, checkAccountActive, createMessageId, getTransportReport,
 import { close, getMessage, getNextMessage, getNextStatusList, getStatusList } from "./msgbox.ts";
 import { OPERATIONS, operationOf, type Operation, type Port } from "./ns.ts";
 import type { OperationHandler } from "./operation.ts";
+import { peekMessageId } from "./peek.ts";
 import { sendMessage, sendMessageSync } from "./send.ts";
 import { wsdlRoutes } from "./wsdl.ts";
 
@@ -32,7 +33,8 @@ const HANDLERS = {
  * element cannot tell them apart), which that server does not dispatch on, and it could not
  * answer with XTA's faults and WS-Addressing replies.
  *
- * Order per request: account (TLS client certificate) before reading anything, then envelope
+ * Order per request: account (TLS client certificate) before reading anything but the
+ * wsa:MessageID header (to relate a refusal to its request), then envelope
  * and WS-Addressing, then the operation. Every refusal is a SOAP fault with a Fehlernummer.
  */
 export function xtaRoutes(ctx: AdapterContext): Hono {
@@ -46,7 +48,8 @@ export function xtaRoutes(ctx: AdapterContext): Hono {
     const account = accountFor(runtime, clientFingerprint(c, settings.trustedProxy));
     if (!account) {
       if (port === "send") ctx.metrics.deliveries.inc({ channel: "xta", portal: "", outcome: "unauthorized" });
-      return faultReply(c, faults.unknownAccount());
+      // WS-Addressing wants the refusal related to the request: only its header is peeked at.
+      return faultReply(c, faults.unknownAccount(), { relatesTo: await peekMessageId(c.req.raw) });
     }
     const read = await readSoap(c, settings.maxMessageBytes, runtime.config.gateway.limits.xmlDepth);
     if (!read.ok) {

@@ -176,6 +176,7 @@ function crossCheck(
   for (const { file, value: p } of portals) {
     unique(`portal:${p.id}`, file, "id", `portal id "${p.id}"`);
     p.tokenSha256.forEach((h, i) => unique(`token:${h}`, file, `tokenSha256[${i}]`, "this token hash"));
+    p.rest?.certificateSha256.forEach((h, i) => unique(`rest-certificate:${h}`, file, `rest.certificateSha256[${i}]`, "this REST client certificate"));
     p.tenants?.forEach((t, i) => {
       if (!tenantIds.has(t)) problems.push({ file, path: `tenants[${i}]`, message: `unknown tenant "${t}"` });
     });

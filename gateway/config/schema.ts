@@ -80,6 +80,18 @@ export const xtaGatewaySchema = z
   })
   .strict();
 
+/** The REST intake's transport security: TLS client certificates instead of bearer tokens. */
+export const restGatewaySchema = z
+  .object({
+    https: xtaGatewaySchema.shape.https.describe(
+      "serve the REST intake (/api/v1, /antrag) over HTTPS with client certificates on a port of its own; portals pinned in `rest.certificateSha256` need no token there",
+    ),
+    trustedProxy: xtaGatewaySchema.shape.trustedProxy.describe(
+      "only behind a proxy that terminates TLS for the REST intake: take the client certificate fingerprint from a header (plain connections only)",
+    ),
+  })
+  .strict();
+
 
 /** A private key with its certificate: a PKCS#12 file, or a PEM key and certificate. */
 export const keystoreSchema = z
@@ -146,6 +158,7 @@ export const gatewaySchema = z
       .optional()
       .describe("credentials of the admin API under /admin, separate from those of portals and tenants"),
     xta: xtaGatewaySchema.optional().describe("XTA 2: server identity, limits and the external mailboxes ozg-hub reads"),
+    rest: restGatewaySchema.optional().describe("REST intake: an HTTPS listener with client certificates, or a trusted TLS-terminating proxy"),
     osci: osciGatewaySchema.optional().describe("OSCI-Transport 1.2: ozg-hub's keys and the Intermediäre it accepts deliveries from"),
   })
   .strict();
@@ -219,6 +232,13 @@ export const portalSchema = z
     channels: z.array(z.enum(["rest", "xta", "osci", "fitconnect"])).default(["rest"]).describe("intakes this portal may use"),
     tenants: z.array(z.string()).optional().describe("tenants this portal may deliver to; default all"),
     mapping: z.string().optional().describe("mapping id to use for this portal's deliveries instead of matching"),
+    rest: z
+      .object({
+        certificateSha256: z.array(sha256Fingerprint).min(1).describe("TLS client certificates (sha256 of the DER) that identify this portal at the REST intake, without a bearer token"),
+      })
+      .strict()
+      .optional()
+      .describe("REST intake by TLS client certificate (e.g. OZG-Cloud /antrag, secured at the transport)"),
     xta: z
       .object({
         certificateSha256: z.array(sha256Fingerprint).min(1).describe("TLS client certificates (sha256 of the DER) that identify this portal at /xta"),
@@ -244,6 +264,7 @@ export type TenantConfig = z.infer<typeof tenantSchema>;
 export type SubscriberConfig = z.infer<typeof subscriberSchema>;
 export type PortalConfig = z.infer<typeof portalSchema>;
 export type XtaGatewayConfig = z.infer<typeof xtaGatewaySchema>;
+export type RestGatewayConfig = z.infer<typeof restGatewaySchema>;
 export type XtaAccountConfig = z.infer<typeof xtaAccountSchema>;
 export type OsciGatewayConfig = z.infer<typeof osciGatewaySchema>;
 export type KeystoreConfig = z.infer<typeof keystoreSchema>;

@@ -145,6 +145,7 @@ export function createIntake(deps: IntakeDeps): Gateway {
         sha256: createHash("sha256").update(bytes).digest("hex"),
         size,
         metadata: doc.metadata ?? {},
+        recipient: doc.recipient ?? null,
         receivedAt,
       },
       rows,

@@ -1,4 +1,5 @@
 import type { Sql, TransactionSql } from "postgres";
+import type { TransportRecipient } from "../contract.ts";
 import type { InterpretationRows } from "../outbox/write.ts";
 
 /** The delivery row as intake writes it, once, with everything known. */
@@ -13,6 +14,8 @@ export interface DeliveryRow {
   sha256: string;
   size: number;
   metadata: Record<string, unknown>;
+  /** The transport's addressing, kept so that a replay routes with what intake routed with. */
+  recipient: TransportRecipient | null;
   receivedAt: Date;
 }
 
@@ -48,9 +51,9 @@ export async function insertDelivery(sql: Sql | TransactionSql, d: DeliveryRow, 
   await sql`
     with d as (
       insert into deliveries (id, reference, channel, portal_id, source_message_id, content_type, document, sha256, size,
-                              metadata, state, park_reason, tenant_id, format, received_at, state_since)
+                              metadata, recipient, state, park_reason, tenant_id, format, received_at, state_since)
       values (${d.id}, ${d.reference}, ${d.channel}, ${d.portalId}, ${d.sourceMessageId}, ${d.contentType}, ${d.document},
-              ${d.sha256}, ${d.size}, ${JSON.stringify(d.metadata)}::jsonb, ${s.state}, ${s.parkReason ? JSON.stringify(s.parkReason) : null}::jsonb,
+              ${d.sha256}, ${d.size}, ${JSON.stringify(d.metadata)}::jsonb, ${d.recipient ? JSON.stringify(d.recipient) : null}::jsonb, ${s.state}, ${s.parkReason ? JSON.stringify(s.parkReason) : null}::jsonb,
               ${s.tenantId ?? null}, ${s.format ?? null}, ${d.receivedAt.toISOString()}, ${(s.stateSince ?? d.receivedAt).toISOString()})
     ), a as (
       insert into applications (id, delivery_id, tenant_id, format, leika_key, body, created_at)

@@ -67,14 +67,22 @@ export function createMailbox(store: Store, clock: () => Date) {
       return { items: rows.map(toItem), pending: Number(rest?.n ?? 0) };
     },
 
-    /** One open item by its message id; records the fetch on the delivery's timeline. */
+    /**
+     * One open item by its message id; records the fetch on the delivery's timeline. The
+     * `fetched` event is what denies a later cancel (the tenant's system holds the message
+     * now); the row is share-locked until it is written, so a cancel racing this fetch either
+     * deletes the row first (nothing is handed out) or finds it locked and is denied.
+     */
     async fetch(box: MailboxAddress, messageId: string): Promise<MailboxItem | undefined> {
-      const [row] = await sql<Row[]>`
-        select id, message_id, delivery_id, application_id, to_json(created_at)#>>'{}' as created_at, payload::text as payload, headers::text as headers from outbox
-        where kind = 'xta-mailbox' and published_at is null and tenant_id = ${box.tenantId} and subscriber_id = ${box.subscriberId} and message_id = ${messageId}`;
-      if (!row) return undefined;
-      await sql`insert into events (delivery_id, at, type, detail) values (${row.delivery_id}, ${clock().toISOString()}, 'fetched', ${JSON.stringify({ subscriber: box.subscriberId, messageId })}::jsonb)`;
-      return toItem(row);
+      return sql.begin(async (tx) => {
+        const [row] = await tx<Row[]>`
+          select id, message_id, delivery_id, application_id, to_json(created_at)#>>'{}' as created_at, payload::text as payload, headers::text as headers from outbox
+          where kind = 'xta-mailbox' and published_at is null and tenant_id = ${box.tenantId} and subscriber_id = ${box.subscriberId} and message_id = ${messageId}
+          for share`;
+        if (!row) return undefined;
+        await tx`insert into events (delivery_id, at, type, detail) values (${row.delivery_id}, ${clock().toISOString()}, 'fetched', ${JSON.stringify({ subscriber: box.subscriberId, messageId })}::jsonb)`;
+        return toItem(row);
+      });
     },
 
     /** The stored attachments of a delivery, in order, with their bytes (for pull protocols that carry them inline). */

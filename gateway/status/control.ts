@@ -9,7 +9,7 @@ import { deliveryStatus } from "./query.ts";
  * |-----------|-----------------------------------------------------------------|
  * | cancelled | nothing was handed out; the delivery is `cancelled`, its open outbox rows removed |
  * | unknown   | no such delivery for this portal                                 |
- * | denied    | at least one subscriber has it (or is being handed it right now) |
+ * | denied    | at least one subscriber has it, fetched it from its mailbox, or is being handed it right now |
  */
 export type CancelResult =
   | { kind: "cancelled"; deliveryId: string }
@@ -73,6 +73,10 @@ export function deliveryControl(store: Store, clock: () => Date) {
         if (rows === "locked" || rows.some((r) => r.published_at !== null)) {
           return { kind: "denied", deliveryId: d.id, state: d.state, reason: "handed to at least one subscriber" } as const;
         }
+        // A mailbox subscriber that fetched the message holds it, although it counts as
+        // delivered only after its `close`; cancelling now would make that close fail.
+        const [fetched] = await tx`select 1 from events where delivery_id = ${d.id} and type = 'fetched' limit 1`;
+        if (fetched) return { kind: "denied", deliveryId: d.id, state: d.state, reason: "fetched by at least one mailbox subscriber" } as const;
         const at = clock().toISOString();
         // The open rows go: a cancelled delivery must never reach a subscriber later (no relay, no mailbox).
         await tx`delete from outbox where delivery_id = ${d.id}`;

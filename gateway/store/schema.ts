@@ -13,6 +13,7 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
+import type { TransportRecipient } from "../contract.ts";
 
 const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => "bytea" });
 
@@ -36,6 +37,8 @@ export const deliveries = pgTable(
     /** Bytes of the document and all attachments. */
     size: bigint("size", { mode: "number" }).notNull().default(0),
     metadata: jsonb("metadata").$type<Record<string, unknown>>().notNull().default({}),
+    /** The transport's addressing (XTA Reader, OSCI addressee) as intake used it; replay routes with it again. */
+    recipient: jsonb("recipient").$type<TransportRecipient>(),
     /** parked | routed | published | cancelled (a delivery is written once, in its first state) */
     state: text("state").notNull(),
     parkReason: jsonb("park_reason").$type<{ stage: string; message: string; details?: unknown }>(),

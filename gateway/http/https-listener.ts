@@ -3,15 +3,22 @@ import https from "node:https";
 import path from "node:path";
 import { createAdaptorServer } from "@hono/node-server";
 import type { Hono } from "hono";
-import type { XtaGatewayConfig } from "../../gateway/index.ts";
 
-type HttpsSettings = NonNullable<XtaGatewayConfig["https"]>;
+/** Where and with which server certificate a listener serves HTTPS (`xta.https`, `rest.https`). */
+export interface HttpsSettings {
+  port: number;
+  host: string;
+  keyFile: string;
+  certFile: string;
+  caFile?: string;
+}
 
 /**
- * The XTA ports on an HTTPS listener of their own, asking every client for its certificate.
- * The handshake never fails for an unknown or untrusted certificate (`rejectUnauthorized:
- * false`): accounts are pinned by fingerprint, and a stranger gets an XTA fault (9012) rather
- * than a broken connection it cannot interpret.
+ * An adapter's routes on an HTTPS listener of their own, asking every client for its
+ * certificate. The handshake never fails for an unknown or untrusted certificate
+ * (`rejectUnauthorized: false`): callers are pinned by fingerprint, and a stranger gets the
+ * protocol's own refusal (XTA fault 9012, a 401 problem) rather than a broken connection it
+ * cannot interpret. Files are relative to the config directory.
  */
 export async function listenHttps(routes: Hono, s: HttpsSettings, configDir: string): Promise<{ port: number; close(): Promise<void> }> {
   const read = (f: string) => readFileSync(path.resolve(configDir, f));
