@@ -15,6 +15,7 @@ export type {
   IntakeResult,
   Problem,
   Receipt,
+  StatusReport,
   TransportRecipient,
 } from "./contract.ts";
 export type { PortalConfig, TenantConfig, SubscriberConfig } from "./config/schema.ts";
@@ -36,3 +37,4 @@ export type { Store } from "./store/db.ts";
 export { osciChallenges, osciDialogs } from "./store/schema.ts";
 export type { OsciGatewayConfig, KeystoreConfig } from "./config/schema.ts";
 export { findDeliveryMetadata, findReceipt } from "./intake/receipts.ts";
+export { webhookEndpoints, type WebhookEndpointStatus } from "./notify/endpoints.ts";
