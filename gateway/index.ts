@@ -30,6 +30,7 @@ export { parseDom, esc, children, child, path, text, type DomParse } from "./dom
 export { sha256Hex } from "./auth/portals.ts";
 export { messageOf, OutageError } from "./errors.ts";
 export { createMailbox, type Mailbox, type MailboxAddress, type MailboxItem, type MailboxPage } from "./mailbox/mailbox.ts";
+export { createReplyBox, type ReplyBox, type ReplyFile } from "./mailbox/replies.ts";
 export { deliveryControl, type CancelResult, type DeliveryControl, type DeliveryRef } from "./status/control.ts";
 export type { XtaAccountConfig, XtaGatewayConfig } from "./config/schema.ts";
 export type { Store } from "./store/db.ts";
