@@ -98,6 +98,14 @@ describe("the way back to an XTA portal, through its msgBox", () => {
     expect(steps.filter((s) => s === "notified:xta-mailbox")).toHaveLength(2);
   });
 
+  it("the transport report of the sent message carries the statuses as an additional report", async () => {
+    const [, report] = await portal.getTransportReport(sent);
+    expect(report).toContain('<xta:Key listURI="urn:de:ozg-hub:codeliste:report-type" listVersionID="1"><code>status</code></xta:Key>');
+    const data = JSON.parse(Buffer.from(/<xta:Data>([^<]+)</.exec(report)![1]!, "base64").toString("utf8"));
+    expect(data.statuses.map((s: { status: string }) => s.status)).toEqual(["received", "decided"]);
+    expect(data.statuses[1].document).toMatchObject({ contentType: "application/pdf", sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+  });
+
   it("gave only replies that are valid against the official XTA schemas", async () => {
     expect(portal.replies.length).toBeGreaterThan(4);
     for (const reply of portal.replies) expect(await xsdErrors(reply), reply).toEqual([]);
