@@ -4,7 +4,7 @@ import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startConsumer, type RunningConsumer } from "../../examples/fachverfahren/consumer.ts";
 import { statusNames } from "../../gateway/status/consumer.ts";
-import { TENANT_TOKENS, addCredentials } from "../isolation/credentials.ts";
+import { ADMIN_TOKEN, TENANT_TOKENS, addCredentials } from "../isolation/credentials.ts";
 import { antragBody, ozgCloudForm } from "../support/forms.ts";
 import { startTestHub, TOKENS, type TestHub } from "../support/hub.ts";
 import { configureWebhook, eventually, listen, tenantUsers, webhookReceiver, type WebhookReceiver } from "./support.ts";
@@ -114,6 +114,8 @@ describe("the way back to a REST portal, end to end", () => {
     expect(doc.headers.get("content-type")).toBe("application/pdf");
     const bytes = Buffer.from(await doc.arrayBuffer());
     expect(createHash("sha256").update(bytes).digest("hex")).toBe(decided.document.sha256);
+    const admin = (await (await hub.app.request(`/admin/deliveries/${deliveryId}`, { headers: bearer(ADMIN_TOKEN) })).json()) as { statuses: { status: string }[] };
+    expect(admin.statuses.map((s) => s.status)).toEqual(["received", "decided"]);
     // another portal sees neither the status nor the document
     expect((await hub.app.request(`/api/v1/applications/${deliveryId}`, { headers: bearer(TOKENS.serviceportal) })).status).toBe(404);
     expect((await hub.app.request(decided.documentUrl, { headers: bearer(TOKENS.serviceportal) })).status).toBe(404);

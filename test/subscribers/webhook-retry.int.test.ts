@@ -2,6 +2,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parse, stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ADMIN_TOKEN, addCredentials } from "../isolation/credentials.ts";
 import { antragBody, ozgCloudForm } from "../support/forms.ts";
 import { startTestHub, TOKENS, type TestHub } from "../support/hub.ts";
 import { configureWebhook, eventually, publishStatus, webhookReceiver, type WebhookReceiver } from "./support.ts";
@@ -29,6 +30,7 @@ describe("webhooks: retries with backoff, at least once, disabled endpoints", ()
 
   beforeAll(async () => {
     hub = await startTestHub(); // backoff 100 ms doubling to 1 s (test/support/config.ts)
+    await addCredentials(hub);
     receiver = await webhookReceiver();
     await configureWebhook(hub, "formsolutions", receiver);
   });
@@ -82,6 +84,9 @@ describe("webhooks: retries with backoff, at least once, disabled endpoints", ()
     expect(disabled).toMatchObject({ url: receiver.url, state: "disabled", lastError: "HTTP 503", failed: 1, disabledAt: expect.any(String) });
     expect((await timeline(a.deliveryId)).map((e) => e.type)).toContain("notify-gave-up");
     expect(await (await hub.app.request("/metrics")).text()).toMatch(/ozg_hub_webhook_endpoints_disabled 1/);
+    const admin = (await (await hub.app.request("/admin/webhooks", { headers: bearer(ADMIN_TOKEN) })).json()) as { webhooks: unknown[] };
+    expect(admin.webhooks).toEqual([expect.objectContaining({ portalId: "formsolutions", state: "disabled", failed: 1 })]);
+    expect((await hub.app.request("/admin/webhooks", { headers: bearer(TOKENS.formsolutions) })).status).toBe(401);
 
     // while disabled, new notifications wait without attempts
     const b = await submit("disable-2");
