@@ -25,6 +25,7 @@ export const REJECTION_HEADER = "x-ozg-rejection-reason";
  */
 export class StatusConsumer {
   private model: ChannelModel | undefined;
+  private consuming: { ch: ConfirmChannel; tag: string } | undefined;
   private stopping = false;
   private retry: NodeJS.Timeout | undefined;
   private inFlight = new Set<Promise<void>>();
@@ -61,22 +62,31 @@ export class StatusConsumer {
         this.later(new Error("connection closed"));
       }
     });
-    const ch = await model.createConfirmChannel();
-    ch.on("error", (err) => this.deps.log.warn({ err: messageOf(err) }, "status consumer channel error"));
-    await ch.assertExchange(names.exchange, "topic", { durable: true });
-    await ch.assertQueue(names.deadLetterQueue, { durable: true, arguments: { "x-queue-type": "quorum" } });
-    // Poison messages (redelivered past the limit) dead-letter through the default exchange.
-    await ch.assertQueue(names.queue, {
-      durable: true,
-      arguments: { "x-queue-type": "quorum", "x-dead-letter-exchange": "", "x-dead-letter-routing-key": names.deadLetterQueue, "x-delivery-limit": 20 },
-    });
-    await ch.bindQueue(names.queue, names.exchange, "#");
-    await ch.prefetch(16);
-    await ch.consume(names.queue, (msg) => {
-      if (!msg) return;
-      const p = this.handle(ch, names, msg).finally(() => this.inFlight.delete(p));
-      this.inFlight.add(p);
-    });
+    try {
+      const ch = await model.createConfirmChannel();
+      ch.on("error", (err) => this.deps.log.warn({ err: messageOf(err) }, "status consumer channel error"));
+      await ch.assertExchange(names.exchange, "topic", { durable: true });
+      await ch.assertQueue(names.deadLetterQueue, { durable: true, arguments: { "x-queue-type": "quorum" } });
+      // Messages redelivered past the limit dead-letter through the default exchange. The limit
+      // is high on purpose: a store outage puts every message back once per attempt (see handle),
+      // and an outage of a few minutes must not turn good status events into dead letters.
+      await ch.assertQueue(names.queue, {
+        durable: true,
+        arguments: { "x-queue-type": "quorum", "x-dead-letter-exchange": "", "x-dead-letter-routing-key": names.deadLetterQueue, "x-delivery-limit": 1000 },
+      });
+      await ch.bindQueue(names.queue, names.exchange, "#");
+      await ch.prefetch(16);
+      const { consumerTag } = await ch.consume(names.queue, (msg) => {
+        if (!msg) return;
+        const p = this.handle(ch, names, msg).finally(() => this.inFlight.delete(p));
+        this.inFlight.add(p);
+      });
+      this.consuming = { ch, tag: consumerTag };
+    } catch (err) {
+      this.model = undefined;
+      await model.close().catch(() => {});
+      throw err;
+    }
   }
 
   private async handle(ch: ConfirmChannel, names: StatusNames, msg: ConsumeMessage): Promise<void> {
@@ -103,7 +113,7 @@ export class StatusConsumer {
       ch.ack(msg);
     } catch (err) {
       this.deps.log.warn({ routingKey, err: messageOf(err) }, "status event could not be stored, will be redelivered");
-      await new Promise((r) => setTimeout(r, 1000));
+      await new Promise((r) => setTimeout(r, this.stopping ? 0 : 2000));
       try {
         ch.nack(msg, false, true);
       } catch {
@@ -117,6 +127,9 @@ export class StatusConsumer {
     clearTimeout(this.retry);
     const model = this.model;
     this.model = undefined;
+    // No new messages, then let those in hand finish (ack or put back) before the channel goes.
+    await this.consuming?.ch.cancel(this.consuming.tag).catch(() => {});
+    this.consuming = undefined;
     await Promise.allSettled([...this.inFlight]);
     await model?.close().catch(() => {});
   }
