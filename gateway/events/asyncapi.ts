@@ -36,9 +36,9 @@ export function asyncApiDocument(gateway: Pick<GatewayConfig, "instance" | "amqp
     summary,
     contentType: "application/cloudevents+json",
     correlationId: { location: "$message.payload#/id" },
+    description: `JSON Schema also at /api/v1/schemas/${schemaFileName(contract(name))}`,
     payload: payload(name),
-    externalDocs: { url: `/api/v1/schemas/${schemaFileName(contract(name))}` },
-    bindings: { amqp: { deliveryMode: 2, bindingVersion: "0.3.0" } },
+    bindings: { amqp: { messageType: contract(name).type, bindingVersion: "0.3.0" } },
   });
   return {
     asyncapi: "3.0.0",
@@ -89,12 +89,14 @@ export function asyncApiDocument(gateway: Pick<GatewayConfig, "instance" | "amqp
         title: "a subscriber consumes its queue (manual ack, drop repeats by message id)",
         channel: { $ref: "#/channels/subscriberQueue" },
         messages: [{ $ref: "#/channels/subscriberQueue/messages/applicationEvent" }],
+        bindings: { amqp: { ack: true, bindingVersion: "0.3.0" } },
       },
       reportStatus: {
         action: "send",
         title: "a subscriber reports the status of one of its tenant's applications",
         channel: { $ref: "#/channels/status" },
         messages: [{ $ref: "#/channels/status/messages/statusEvent" }],
+        bindings: { amqp: { deliveryMode: 2, bindingVersion: "0.3.0" } },
       },
     },
     components: {

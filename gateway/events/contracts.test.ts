@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
+import { Parser as AsyncApiParser } from "@asyncapi/parser";
 import Ajv2020 from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { describe, expect, it } from "vitest";
@@ -99,6 +100,18 @@ describe("the event contract", () => {
       const data = applicationSchema.extend({ id: z.string(), applicant: kinds });
       expect(incompatibilities(base, schemaOf(applicationEventSchema.extend({ data })))).toEqual([{ path: "/data/applicant/kind", change: 'enum gained "authority"' }]);
     });
+  });
+
+  it("the AsyncAPI document is valid AsyncAPI 3.0 for the reference parser, committed and as served", async () => {
+    const gw = gatewaySchema.parse({ status: { exchange: "x.status" } });
+    const served = await (await contractRoutes(() => gw).request("/api/v1/asyncapi.json")).text();
+    for (const text of [await readFile(path.join(SCHEMAS_DIR, "asyncapi.json"), "utf8"), served]) {
+      const { document, diagnostics } = await new AsyncApiParser().parse(text);
+      expect(diagnostics.filter((d) => d.severity === 0).map((d) => `${d.path.join("/")}: ${d.message}`)).toEqual([]);
+      expect(document?.version()).toBe("3.0.0");
+      expect(document?.channels().all().map((c) => c.id())).toEqual(["applications", "subscriberQueue", "status", "statusDeadLetters"]);
+      expect(document?.operations().all().map((o) => [o.id(), o.action()])).toEqual([["consumeApplications", "receive"], ["reportStatus", "send"]]);
+    }
   });
 
   it("serves the schemas and the AsyncAPI document with the deployment's names", async () => {
