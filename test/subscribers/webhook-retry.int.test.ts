@@ -65,6 +65,9 @@ describe("webhooks: retries with backoff, at least once, disabled endpoints", ()
     expect(failed[0]!.detail).toMatchObject({ channel: "webhook", error: "HTTP 503", nextAttemptAt: expect.any(String) });
     expect(steps.filter((e) => e.type === "notified")).toEqual([expect.objectContaining({ detail: expect.objectContaining({ attempt: failed.length + 1, httpStatus: 204 }) })]);
     expect((await endpoint()).state).toBe("enabled");
+    const metrics = await (await hub.app.request("/metrics")).text();
+    expect(metrics).toMatch(/ozg_hub_portal_notifications_total\{portal="formsolutions",channel="webhook",outcome="delivered"\} 3/);
+    expect(Number(/ozg_hub_portal_notifications_total\{portal="formsolutions",channel="webhook",outcome="failed"\} (\d+)/.exec(metrics)?.[1])).toBe(receiver.refused);
   });
 
   it("disables an endpoint whose notification exhausted its attempts; enabling it delivers what waited", async () => {
