@@ -107,4 +107,30 @@ describe("webhooks: retries with backoff, at least once, disabled endpoints", ()
     expect(last.map((v) => [v.body.data.status, v.count])).toEqual(expect.arrayContaining([["rejected", 1], ["received", 1]]));
     expect(last[0]!.body.data.reason ?? last[1]!.body.data.reason).toBe("Zuständigkeit liegt beim Kreis.");
   });
+  it("keeps statuses and notifications across a restart: what waited arrives once afterwards", async () => {
+    const gw = path.join(hub.configDir, "gateway.yaml");
+    const doc = parse(await readFile(gw, "utf8"));
+    doc.status.webhooks.maxAttempts = 25;
+    await writeFile(gw, stringify(doc));
+    expect((await hub.services.reload()).ok).toBe(true);
+    const before = receiver.byId.size;
+
+    receiver.down = true;
+    const a = await submit("restart-1");
+    expect(await publishStatus(hub, hub.amqpUrl, "kiel.dms", status("s-1", { status: "in-progress", applicationId: a.applicationId }))).toBe("ok");
+    await eventually(async () => ((await timeline(a.deliveryId)).some((e) => e.type === "notify-failed") ? true : undefined), "a failed attempt");
+
+    await hub.restart({ relay: false }); // a process that neither consumes nor dispatches
+    expect(await publishStatus(hub, hub.amqpUrl, "kiel.dms", status("s-2", { status: "needs-information", applicationId: a.applicationId, question: "Bitte Nachweis der Sachkunde." }))).toBe("ok");
+    receiver.down = false;
+    await new Promise((r) => setTimeout(r, 800));
+    expect(receiver.byId.size).toBe(before);
+
+    await hub.restart();
+    await receiver.waitFor(before + 2);
+    await new Promise((r) => setTimeout(r, 1500));
+    const got = [...receiver.byId.values()].slice(before);
+    expect(got.map((g) => [g.body.data.status, g.count]).sort()).toEqual([["in-progress", 1], ["needs-information", 1]]);
+    expect(got.find((g) => g.body.data.status === "needs-information")!.body.data.question).toBe("Bitte Nachweis der Sachkunde.");
+  });
 });
