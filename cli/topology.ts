@@ -3,6 +3,7 @@ import { promisify } from "node:util";
 import type { HubConfig } from "../gateway/config/load.ts";
 import { formatProblem } from "../gateway/config/load.ts";
 import { topologyOf } from "../gateway/publish/topology.ts";
+import { statusNames } from "../gateway/status/consumer.ts";
 import { loadRuntime } from "../gateway/runtime.ts";
 import { envSettings } from "../gateway/services.ts";
 
@@ -17,6 +18,8 @@ export interface TenantAccess {
   configure: string;
   write: string;
   read: string;
+  /** Topic permission on the status exchange: the routing keys this tenant may publish with. */
+  topic: { exchange: string; write: string; read: string };
 }
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -27,9 +30,12 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
  * publishing into any exchange, and no binding, which needs write on the queue). Read is not
  * granted on the hub's exchange either, since read on an exchange is what binding from it
  * needs: a tenant can never route another tenant's applications to itself.
+ * Write is granted on one exchange only, the status exchange, and a topic permission there
+ * limits the routing keys to `<tenant>.…`: a tenant cannot report in another tenant's name.
  */
 export function tenantAccess(config: HubConfig): TenantAccess[] {
   const t = topologyOf(config);
+  const status = statusNames(config.gateway).exchange;
   return config.tenants.map((tenant) => {
     const queues = t.queues.filter((q) => q.tenantId === tenant.id).flatMap((q) => [q.queue, q.deadLetterQueue]);
     return {
@@ -38,8 +44,9 @@ export function tenantAccess(config: HubConfig): TenantAccess[] {
       passwordEnv: tenant.amqp?.passwordEnv ?? `OZG_HUB_AMQP_PASSWORD_${tenant.id.toUpperCase().replace(/-/g, "_")}`,
       queues,
       configure: "^$",
-      write: "^$",
+      write: `^${escape(status)}$`,
       read: queues.length > 0 ? `^(${queues.map(escape).join("|")})$` : "^$",
+      topic: { exchange: status, write: `^${escape(tenant.id)}\\.`, read: "^$" },
     };
   });
 }
@@ -97,6 +104,7 @@ export async function applyAccess(list: TenantAccess[], vhost: string, ctl: Rabb
       lines.push(`${a.tenantId}: set the password of ${a.user} from ${a.passwordEnv}`);
     }
     await ctl.run(["set_permissions", "-p", vhost, a.user, a.configure, a.write, a.read]);
+    await ctl.run(["set_topic_permissions", "-p", vhost, a.user, a.topic.exchange, a.topic.write, a.topic.read]);
     lines.push(`${a.tenantId}: permissions of ${a.user} on ${vhost} set`);
   }
   return { lines, failed };
@@ -123,7 +131,9 @@ export async function topologyCommand(argv: string[], ctl: Rabbitmqctl = localRa
     console.log(`  configure  ${a.configure}`);
     console.log(`  write      ${a.write}`);
     console.log(`  read       ${a.read}`);
+    console.log(`  topic      ${a.topic.exchange}: write ${a.topic.write}`);
     console.log(`  rabbitmqctl set_permissions -p ${quote(vhost)} ${quote(a.user)} ${quote(a.configure)} ${quote(a.write)} ${quote(a.read)}`);
+    console.log(`  rabbitmqctl set_topic_permissions -p ${quote(vhost)} ${quote(a.user)} ${quote(a.topic.exchange)} ${quote(a.topic.write)} ${quote(a.topic.read)}`);
   }
   if (!argv.includes("--apply")) return 0;
   console.log("");

@@ -108,6 +108,19 @@ export interface DeliveryStatus {
   format: string | null;
   parkReason: { stage: string; message: string } | null;
   timeline: { at: Date; type: string; detail: Record<string, unknown> | null }[];
+  /** Status reports of the subscribers, oldest first (see the status event contract). */
+  statuses: StatusReport[];
+}
+
+/** One status reported by a subscriber; the Bescheid only described (its bytes are fetched apart). */
+export interface StatusReport {
+  id: string;
+  at: Date;
+  applicationId: string;
+  status: string;
+  subscriber: string;
+  /** caseReference, message, question, reason and the document's name, contentType, size, sha256, as reported. */
+  detail: Record<string, unknown>;
 }
 
 /** The part of the core that adapters use. */

@@ -15,6 +15,7 @@ export type {
   IntakeResult,
   Problem,
   Receipt,
+  StatusReport,
   TransportRecipient,
 } from "./contract.ts";
 export type { PortalConfig, TenantConfig, SubscriberConfig } from "./config/schema.ts";
@@ -31,6 +32,7 @@ export { parseDom, esc, children, child, path, text, type DomParse } from "./dom
 export { sha256Hex } from "./auth/portals.ts";
 export { messageOf, OutageError } from "./errors.ts";
 export { createMailbox, type Mailbox, type MailboxAddress, type MailboxItem, type MailboxPage } from "./mailbox/mailbox.ts";
+export { createReplyBox, type ReplyBox, type ReplyFile } from "./mailbox/replies.ts";
 export { deliveryControl, type CancelResult, type DeliveryControl, type DeliveryRef } from "./status/control.ts";
 export type { XtaAccountConfig, XtaGatewayConfig } from "./config/schema.ts";
 export type { Store } from "./store/db.ts";
@@ -39,3 +41,4 @@ export { osciChallenges, osciDialogs } from "./store/schema.ts";
 export type { OsciGatewayConfig, KeystoreConfig } from "./config/schema.ts";
 export { findDeliveryMetadata, findReceipt } from "./intake/receipts.ts";
 export { isZip, openXdomeaContainer, type XdomeaContainer } from "./intake/xdomea-container.ts";
+export { webhookEndpoints, type WebhookEndpointStatus } from "./notify/endpoints.ts";

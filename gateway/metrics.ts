@@ -63,6 +63,23 @@ export function createMetrics() {
       labelNames: ["account", "result"] as const,
       registers: [registry],
     }),
+    statusEvents: new Counter({
+      name: "ozg_hub_status_events_total",
+      help: "Status events from subscribers by tenant and outcome (accepted, duplicate, rejected).",
+      labelNames: ["tenant", "outcome"] as const,
+      registers: [registry],
+    }),
+    notifications: new Counter({
+      name: "ozg_hub_portal_notifications_total",
+      help: "Attempts to bring a status back to a portal, by portal, channel and outcome (delivered, failed, gave_up).",
+      labelNames: ["portal", "channel", "outcome"] as const,
+      registers: [registry],
+    }),
+    webhookEndpointsDisabled: new Gauge({
+      name: "ozg_hub_webhook_endpoints_disabled",
+      help: "Portal webhooks disabled after a notification exhausted its attempts (sampled at scrape).",
+      registers: [registry],
+    }),
     configReloads: new Counter({
       name: "ozg_hub_config_reloads_total",
       help: "Config and mapping reloads by result (applied, rejected).",

@@ -8,7 +8,10 @@ import { createMetrics, type Metrics } from "./metrics.ts";
 import { Broker } from "./publish/broker.ts";
 import { Relay } from "./publish/relay.ts";
 import { topologyOf } from "./publish/topology.ts";
+import { NotificationDispatcher } from "./notify/dispatcher.ts";
+import { webhookEndpoints } from "./notify/endpoints.ts";
 import { loadRuntime, type Runtime } from "./runtime.ts";
+import { StatusConsumer } from "./status/consumer.ts";
 import { migrateStore, openStore, type Store } from "./store/db.ts";
 import { deliveries, outbox } from "./store/schema.ts";
 
@@ -50,6 +53,10 @@ export interface Services {
   store: Store;
   broker: Broker;
   relay: Relay;
+  /** Status events from subscribers (AMQP) into the store. */
+  statusConsumer: StatusConsumer;
+  /** Status notifications from the store to the portals' webhooks. */
+  notifier: NotificationDispatcher;
   metrics: Metrics;
   log: Logger;
   clock: () => Date;
@@ -87,6 +94,8 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
     log,
     clock,
   );
+  const notifier = new NotificationDispatcher({ store, runtime: () => current, metrics, log, clock });
+  const statusConsumer = new StatusConsumer({ amqpUrl: o.amqpUrl, store, runtime: () => current, metrics, log, clock, onAccepted: () => notifier.wake() });
   const gateway = createIntake({ store, runtime: () => current, metrics, log, clock, onCommitted: () => relay.wake() });
 
   return {
@@ -95,6 +104,8 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
     store,
     broker,
     relay,
+    statusConsumer,
+    notifier,
     metrics,
     log,
     clock,
@@ -130,6 +141,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
       const [parked] = await store.db.select({ n: count() }).from(deliveries).where(eq(deliveries.state, "parked"));
       metrics.outboxBacklog.set(backlog?.n ?? 0);
       metrics.parkedNow.set(parked?.n ?? 0);
+      metrics.webhookEndpointsDisabled.set(await webhookEndpoints(store, clock).disabledCount());
     },
     migrate: () => migrateStore(store),
     start() {
@@ -137,8 +149,12 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
       // retried by the relay and reported by /readyz.
       broker.channel().catch((err: unknown) => log.warn({ err: String(err) }, "broker not reachable at start, will retry"));
       relay.start();
+      statusConsumer.start();
+      notifier.start();
     },
     async stop() {
+      await statusConsumer.stop();
+      await notifier.stop();
       await relay.stop();
       await broker.close();
       await store.close();

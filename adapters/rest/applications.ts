@@ -66,6 +66,15 @@ export function applicationRoutes(ctx: AdapterContext): Hono<RestEnv> {
       format: status.format,
       ...(status.parkReason ? { parkReason: status.parkReason } : {}),
       timeline: status.timeline.map((e) => ({ at: e.at.toISOString(), type: e.type, ...(e.detail ? { detail: e.detail } : {}) })),
+      statuses: status.statuses.map((r) => ({
+        ...r.detail,
+        id: r.id,
+        at: r.at.toISOString(),
+        applicationId: r.applicationId,
+        status: r.status,
+        subscriber: r.subscriber,
+        ...(r.detail.document ? { documentUrl: `/api/v1/applications/${status.deliveryId}/statuses/${r.id}/document` } : {}),
+      })),
     });
   });
   return app;

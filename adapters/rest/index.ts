@@ -5,6 +5,7 @@ import { applicationRoutes } from "./applications.ts";
 import { attachmentRoutes } from "./attachments.ts";
 import { deliveryRoutes } from "./deliveries.ts";
 import { openApiRoutes } from "./openapi.ts";
+import { portalStatusRoutes } from "./portal-status.ts";
 
 /**
  * The REST adapter: the canonical intake and the any-format document intake under /api/v1,
@@ -16,6 +17,7 @@ import { openApiRoutes } from "./openapi.ts";
 export const restAdapter: AdapterFactory = (ctx) => {
   const routes = new Hono();
   routes.route("/", applicationRoutes(ctx));
+  routes.route("/", portalStatusRoutes(ctx));
   routes.route("/", deliveryRoutes(ctx));
   routes.route("/", antragRoutes(ctx));
   routes.route("/", attachmentRoutes(ctx));

@@ -67,6 +67,22 @@ export function openApiDocument() {
           responses: { "200": { description: "state and timeline" }, ...problems([401, 404]) },
         },
       },
+      "/api/v1/applications/{id}/statuses/{statusId}/document": {
+        get: {
+          summary: "The Bescheid of a decided status (see statuses in the application's state)",
+          parameters: [
+            { name: "id", in: "path", required: true, schema: { type: "string", format: "uuid" } },
+            { name: "statusId", in: "path", required: true, schema: { type: "string", format: "uuid" } },
+          ],
+          responses: { "200": { description: "the document as reported", content: { "application/octet-stream": {} } }, ...problems([401, 404]) },
+        },
+      },
+      "/api/v1/webhook": {
+        get: { summary: "This portal's status webhook: enabled or disabled, pending and failed notifications (events: /api/v1/asyncapi.json)", responses: { "200": { description: "endpoint state" }, ...problems([401]) } },
+      },
+      "/api/v1/webhook/enable": {
+        post: { summary: "Enable this portal's webhook again and queue its failed notifications anew", responses: { "200": { description: "endpoint state and requeued count" }, ...problems([401, 409]) } },
+      },
       "/antrag": {
         post: {
           summary: "OZG-Cloud compatible intake",

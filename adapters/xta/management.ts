@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { DeliveryStatus } from "../../gateway/index.ts";
 import { xtaMessageId, xtaSettings } from "./config.ts";
 import { faults } from "./faults.ts";
 import { messageMetaData, readAuthor, type XtaMeta } from "./metadata.ts";
@@ -58,9 +59,24 @@ export const getTransportReport: OperationHandler = async (o) => {
       `<xta:ReportTime>${status.stateSince.toISOString()}</xta:ReportTime>` +
       `<xta:XTAServerIdentity>${esc(xtaSettings(o.ctx.runtime()).identifier)}</xta:XTAServerIdentity>` +
       `<xta:MessageStatus><xta:Status>${state}</xta:Status>${problem}</xta:MessageStatus>` +
+      statusReport(status.statuses) +
       `</xta:TransportReport>`,
   };
 };
+
+/**
+ * The subscribers' statuses (received … decided) as an additional report, the place XTA leaves
+ * for reports beyond transport: JSON, base64 in `Data`, keyed `status` in ozg-hub's own code
+ * list. The Bescheid itself is not in it; it comes as a reply in the portal's msgBox.
+ */
+function statusReport(statuses: DeliveryStatus["statuses"]): string {
+  if (statuses.length === 0) return "";
+  const json = JSON.stringify({ statuses: statuses.map((r) => ({ ...r.detail, at: r.at.toISOString(), applicationId: r.applicationId, status: r.status })) });
+  return (
+    `<xta:AdditionalReports><xta:Report><xta:Key listURI="urn:de:ozg-hub:codeliste:report-type" listVersionID="1"><code>status</code></xta:Key>` +
+    `<xta:Data>${Buffer.from(json).toString("base64")}</xta:Data></xta:Report></xta:AdditionalReports>`
+  );
+}
 
 const LEIKA = /^urn:de:fim:leika:leistung:(\d{14})$/;
 

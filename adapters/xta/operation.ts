@@ -1,4 +1,4 @@
-import type { AdapterContext, DeliveryControl, Mailbox } from "../../gateway/index.ts";
+import type { AdapterContext, DeliveryControl, Mailbox, ReplyBox } from "../../gateway/index.ts";
 import type { XtaAccount } from "./auth.ts";
 import type { SoapRequest } from "./envelope.ts";
 import type { XtaFault } from "./faults.ts";
@@ -8,6 +8,8 @@ export interface OperationContext {
   ctx: AdapterContext;
   control: DeliveryControl;
   mailbox: Mailbox;
+  /** Status replies for portals that fetch them over the msgBox port. */
+  replies: ReplyBox;
   req: SoapRequest;
   account: XtaAccount;
 }

@@ -64,7 +64,8 @@ describe("XTA refusals: the right fault, nothing stored, still serving", () => {
     { name: "a Message that is not XML", body: () => envelope({ action: SEND, headers: meta(), body: sendBody(Buffer.from("<not xml").toString("base64")) }), status: 400, exception: "MessageSchemaViolationException", code: "9050" },
     { name: "a Message that is not base64", body: () => envelope({ action: SEND, headers: meta(), body: sendBody("*** not base64 ***") }), status: 400, exception: "MessageSchemaViolationException", code: "9050" },
     { name: "no MessageMetaData", body: () => envelope({ action: SEND, body: sendBody("PGEvPg==") }), status: 400, exception: "ParameterIsNotValidException", code: "9020" },
-    { name: "a portal certificate at the msgBox port", port: "msgbox", contentType: SOAP12("http://www.osci.eu/ws/2008/05/transport/urn/messageTypes/MsgBoxStatusListRequest"), body: () => envelope({ action: "http://www.osci.eu/ws/2008/05/transport/urn/messageTypes/MsgBoxStatusListRequest", body: `<osci:MsgBoxStatusListRequest xmlns:osci="http://www.osci.eu/ws/2008/05/transport"/>` }), status: 400, exception: "PermissionDeniedException", code: "9013" },
+    // A portal's msgBox holds its status replies; it may open it only as one of its own Authors.
+    { name: "a portal at its msgBox as another Author", port: "msgbox", contentType: SOAP12("http://www.osci.eu/ws/2008/05/transport/urn/messageTypes/MsgBoxStatusListRequest"), body: () => envelope({ action: "http://www.osci.eu/ws/2008/05/transport/urn/messageTypes/MsgBoxStatusListRequest", headers: `<oscimeta:Author xmlns:oscimeta="http://www.osci.eu/ws/2014/10/transport"><oscimeta:Identifier type="xoev">ags:09761000</oscimeta:Identifier></oscimeta:Author>`, body: `<osci:MsgBoxStatusListRequest xmlns:osci="http://www.osci.eu/ws/2008/05/transport"/>` }), status: 400, exception: "PermissionDeniedException", code: "9014" },
   ];
 
   for (const c of cases) {

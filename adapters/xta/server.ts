@@ -1,5 +1,5 @@
 import { Hono, type Context } from "hono";
-import { clientFingerprint, createMailbox, deliveryControl, messageOf, type AdapterContext } from "../../gateway/index.ts";
+import { clientFingerprint, createMailbox, createReplyBox, deliveryControl, messageOf, type AdapterContext } from "../../gateway/index.ts";
 import { accountFor } from "./auth.ts";
 import { xtaSettings } from "./config.ts";
 import { envelope, faultReply, readSoap, soapReply } from "./envelope.ts";
@@ -41,6 +41,7 @@ export function xtaRoutes(ctx: AdapterContext): Hono {
   const app = new Hono();
   const control = deliveryControl(ctx.store, ctx.clock);
   const mailbox = createMailbox(ctx.store, ctx.clock);
+  const replies = createReplyBox(ctx.store, ctx.clock);
 
   async function handle(c: Context, port: Port): Promise<Response> {
     const runtime = ctx.runtime();
@@ -62,7 +63,7 @@ export function xtaRoutes(ctx: AdapterContext): Hono {
     const action = OPERATIONS[op].action;
     let result;
     try {
-      result = await HANDLERS[op]({ ctx, control, mailbox, req, account });
+      result = await HANDLERS[op]({ ctx, control, mailbox, replies, req, account });
     } catch (err) {
       ctx.log.error({ err: messageOf(err), operation: op, account: account.kind === "portal" ? account.portal.id : `${account.tenant.id}/${account.subscriber.id}` }, "XTA operation failed");
       return faultReply(c, faults.technical(), { action, relatesTo: req.messageId });

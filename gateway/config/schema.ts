@@ -126,6 +126,25 @@ export const osciGatewaySchema = z
   })
   .strict();
 
+/** The way back: status events from subscribers, notifications to portals. */
+export const statusGatewaySchema = z
+  .object({
+    exchange: z.string().default("ozg.status").describe("topic exchange to which subscribers publish status events (routing key <tenant>.<subscriber>)"),
+    queue: z.string().optional().describe("ozg-hub's quorum queue of status events; default <queuePrefix>.status (rejected ones go to <queue>.dlq)"),
+    webhooks: z
+      .object({
+        timeoutMs: z.number().int().positive().default(10_000).describe("longest wait for a portal's webhook to answer"),
+        backoffInitialMs: z.number().int().positive().default(5_000).describe("first retry delay after a failed attempt (doubles, with jitter)"),
+        backoffMaxMs: z.number().int().positive().default(3_600_000).describe("longest retry delay"),
+        maxAttempts: z.number().int().positive().default(25).describe("attempts per notification; after the last the endpoint is disabled until the portal or an operator enables it again"),
+        pollIntervalMs: z.number().int().positive().default(1_000).describe("look for due notifications at least this often"),
+        batchSize: z.number().int().positive().default(20).describe("notifications claimed per round"),
+      })
+      .strict()
+      .default({ timeoutMs: 10_000, backoffInitialMs: 5_000, backoffMaxMs: 3_600_000, maxAttempts: 25, pollIntervalMs: 1_000, batchSize: 20 }),
+  })
+  .strict();
+
 export const gatewaySchema = z
   .object({
     instance: z.string().default("ozg-hub").describe("name of this deployment, the CloudEvents source"),
@@ -160,6 +179,7 @@ export const gatewaySchema = z
     xta: xtaGatewaySchema.optional().describe("XTA 2: server identity, limits and the external mailboxes ozg-hub reads"),
     rest: restGatewaySchema.optional().describe("REST intake: an HTTPS listener with client certificates, or a trusted TLS-terminating proxy"),
     osci: osciGatewaySchema.optional().describe("OSCI-Transport 1.2: ozg-hub's keys and the Intermediäre it accepts deliveries from"),
+    status: statusGatewaySchema.default(statusGatewaySchema.parse({})).describe("status events from subscribers and their way back to the portals"),
   })
   .strict();
 
@@ -255,6 +275,14 @@ export const portalSchema = z
       .strict()
       .optional()
       .describe("OSCI-Transport 1.2 originator certificates of this portal"),
+    webhook: z
+      .object({
+        url: z.url().describe("where status notifications are POSTed (CloudEvents, Standard Webhooks signature)"),
+        secretEnv: z.string().min(1).describe("environment variable with the signing secret, whsec_<base64>"),
+      })
+      .strict()
+      .optional()
+      .describe("REST portals: the webhook that receives the status of their applications"),
   })
   .strict();
 
@@ -268,3 +296,4 @@ export type RestGatewayConfig = z.infer<typeof restGatewaySchema>;
 export type XtaAccountConfig = z.infer<typeof xtaAccountSchema>;
 export type OsciGatewayConfig = z.infer<typeof osciGatewaySchema>;
 export type KeystoreConfig = z.infer<typeof keystoreSchema>;
+export type StatusGatewayConfig = z.infer<typeof statusGatewaySchema>;

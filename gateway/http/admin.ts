@@ -4,6 +4,7 @@ import { createMiddleware } from "hono/factory";
 import { sha256Hex } from "../auth/portals.ts";
 import { replayDelivery } from "../replay.ts";
 import type { Services } from "../services.ts";
+import { webhookEndpoints } from "../notify/endpoints.ts";
 import { deliveryStatus } from "../status/query.ts";
 import { attachments, deliveries, outbox } from "../store/schema.ts";
 import { problem } from "./problem.ts";
@@ -96,6 +97,21 @@ export function adminRoutes(services: Services): Hono {
     if (result.kind === "not_parked") return problem(c, { type: "not-parked", title: "Conflict", status: 409, detail: `the delivery is ${result.state}, only parked deliveries are replayed` });
     services.log.info({ deliveryId: result.deliveryId, outcome: result.kind }, "delivery replayed by an operator");
     return c.json(result);
+  });
+
+  // Portal webhooks: which are disabled (after a notification exhausted its attempts), and enabling them again.
+  app.get("/admin/webhooks", async (c) => {
+    const ep = webhookEndpoints(services.store, services.clock);
+    const portals = services.runtime().portals.all().filter((p) => p.webhook);
+    return c.json({ webhooks: await Promise.all(portals.map((p) => ep.status(p.id, p.webhook?.url))) });
+  });
+  app.post("/admin/webhooks/:portal/enable", async (c) => {
+    const portal = services.runtime().portals.byId(c.req.param("portal"));
+    if (!portal?.webhook) return problem(c, { type: "not-found", title: "Not Found", status: 404, detail: "no portal with a webhook of that id" });
+    const requeued = await webhookEndpoints(services.store, services.clock).enable(portal.id);
+    services.log.info({ portal: portal.id, requeued }, "webhook enabled by an operator");
+    services.notifier.wake();
+    return c.json({ portal: portal.id, requeued });
   });
   return app;
 }

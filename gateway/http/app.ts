@@ -4,6 +4,7 @@ import { messageOf } from "../errors.ts";
 import { formatProblem } from "../config/load.ts";
 import type { Services } from "../services.ts";
 import { adminRoutes } from "./admin.ts";
+import { contractRoutes } from "./contract-routes.ts";
 import { problem } from "./problem.ts";
 
 /**
@@ -29,6 +30,7 @@ export function createApp(services: Services, adapters: readonly Adapter[]): Hon
   });
 
   app.route("/", adminRoutes(services));
+  app.route("/", contractRoutes(() => services.runtime().config.gateway));
   for (const a of adapters) app.route("/", a.routes);
 
   app.notFound((c) => problem(c, { type: "not-found", title: "Not Found", status: 404, detail: `no route for ${c.req.method} ${c.req.path}` }));

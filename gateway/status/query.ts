@@ -1,7 +1,7 @@
 import { and, asc, eq } from "drizzle-orm";
 import type { Channel, DeliveryStatus } from "../contract.ts";
 import type { Db } from "../store/db.ts";
-import { deliveries, events } from "../store/schema.ts";
+import { deliveries, events, statusReports } from "../store/schema.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -16,6 +16,11 @@ export async function deliveryStatus(db: Db, deliveryId: string, portalId?: stri
     .from(events)
     .where(eq(events.deliveryId, deliveryId))
     .orderBy(asc(events.id));
+  const reports = await db
+    .select({ id: statusReports.id, at: statusReports.receivedAt, applicationId: statusReports.applicationId, status: statusReports.status, subscriber: statusReports.subscriberId, data: statusReports.data })
+    .from(statusReports)
+    .where(eq(statusReports.deliveryId, deliveryId))
+    .orderBy(asc(statusReports.receivedAt));
   return {
     deliveryId: d.id,
     reference: d.reference,
@@ -28,5 +33,9 @@ export async function deliveryStatus(db: Db, deliveryId: string, portalId?: stri
     format: d.format,
     parkReason: d.parkReason ? { stage: d.parkReason.stage, message: d.parkReason.message } : null,
     timeline,
+    statuses: reports.map(({ data, ...r }) => {
+      const { status: _s, applicationId: _a, ...detail } = data;
+      return { ...r, detail };
+    }),
   };
 }

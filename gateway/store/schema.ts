@@ -184,3 +184,74 @@ export const osciChallenges = pgTable(
   },
   (t) => [primaryKey({ columns: [t.signer, t.challenge] }), index("osci_challenges_seen_idx").on(t.seenAt)],
 );
+
+/**
+ * Status events reported by subscribers, as accepted (validated, tenant checked). `source` +
+ * `eventId` make a repeat harmless. The Bescheid, when one came, is kept as received.
+ */
+export const statusReports = pgTable(
+  "status_reports",
+  {
+    id: uuid("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    subscriberId: text("subscriber_id").notNull(),
+    source: text("source").notNull(),
+    eventId: text("event_id").notNull(),
+    applicationId: uuid("application_id").notNull(),
+    deliveryId: uuid("delivery_id")
+      .notNull()
+      .references(() => deliveries.id, { onDelete: "cascade" }),
+    status: text("status").notNull(),
+    /** The event's `data` without the document bytes. */
+    data: jsonb("data").$type<Record<string, unknown>>().notNull(),
+    document: bytea("document"),
+    receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("status_reports_event_uq").on(t.tenantId, t.source, t.eventId), index("status_reports_delivery_idx").on(t.deliveryId, t.receivedAt)],
+);
+
+/**
+ * Notifications of a status to the portal that delivered the application, one per status
+ * report, written in the same transaction. Its own table (not the application outbox): the
+ * webhook dispatcher claims due rows with FOR UPDATE SKIP LOCKED over the partial index, leases
+ * them while it calls the portal, and records every attempt. channel: webhook | xta-mailbox | parked.
+ */
+export const portalNotifications = pgTable(
+  "portal_notifications",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    /** The CloudEvent id and webhook-id: receivers drop repeats by it. */
+    messageId: text("message_id").notNull().unique(),
+    deliveryId: uuid("delivery_id")
+      .notNull()
+      .references(() => deliveries.id, { onDelete: "cascade" }),
+    statusReportId: uuid("status_report_id")
+      .notNull()
+      .references(() => statusReports.id, { onDelete: "cascade" }),
+    portalId: text("portal_id").notNull(),
+    channel: text("channel").notNull(),
+    /** pending | delivered | failed (attempts exhausted) | parked (no way back configured) */
+    state: text("state").notNull(),
+    reason: text("reason"),
+    payload: jsonb("payload").$type<Record<string, unknown>>().notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true }).notNull().defaultNow(),
+    lastError: text("last_error"),
+    deliveredAt: timestamp("delivered_at", { withTimezone: true }),
+  },
+  (t) => [
+    index("portal_notifications_due_idx").on(t.nextAttemptAt, t.id).where(sql`${t.state} = 'pending' and ${t.channel} = 'webhook'`),
+    index("portal_notifications_delivery_idx").on(t.deliveryId),
+  ],
+);
+
+/** A portal's webhook: disabled after a notification exhausted its attempts, until enabled again. */
+export const webhookEndpoints = pgTable("webhook_endpoints", {
+  portalId: text("portal_id").primaryKey(),
+  /** enabled | disabled */
+  state: text("state").notNull(),
+  lastError: text("last_error"),
+  lastSuccessAt: timestamp("last_success_at", { withTimezone: true }),
+  disabledAt: timestamp("disabled_at", { withTimezone: true }),
+});

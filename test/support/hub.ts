@@ -7,6 +7,7 @@ import { buildAdapters } from "../../adapters/index.ts";
 import { createApp } from "../../gateway/http/app.ts";
 import { createLogger } from "../../gateway/logger.ts";
 import { topologyOf } from "../../gateway/publish/topology.ts";
+import { statusNames } from "../../gateway/status/consumer.ts";
 import { adapterContext, createServices, type Services } from "../../gateway/services.ts";
 import { TestBroker } from "./broker.ts";
 import { writeTestConfig } from "./config.ts";
@@ -83,7 +84,8 @@ export async function startTestHub(opts: { amqpUrl?: string; gateway?: Record<st
     },
     async stop() {
       await halt();
-      await broker.deleteAll(prefix, [t.exchange, t.deadLetterExchange], t.queues.flatMap((q) => [q.queue, q.deadLetterQueue]));
+      const s = statusNames(current.services.runtime().config.gateway);
+      await broker.deleteAll(prefix, [t.exchange, t.deadLetterExchange, s.exchange], [...t.queues.flatMap((q) => [q.queue, q.deadLetterQueue]), s.queue, s.deadLetterQueue]);
       await broker.close();
       await db.drop();
       await rm(configDir, { recursive: true, force: true });

@@ -1,0 +1,49 @@
+import { Hono } from "hono";
+import type { AdapterContext } from "../../gateway/index.ts";
+import { problem, webhookEndpoints } from "../../gateway/index.ts";
+import { portalAuth, type RestEnv } from "./auth.ts";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * What a REST portal pulls besides the webhook:
+ * `GET /api/v1/applications/{id}/statuses/{statusId}/document` (the Bescheid of a `decided`
+ * status, only for the delivering portal), `GET /api/v1/webhook` (its endpoint: enabled or
+ * disabled after exhausted attempts, pending and failed notifications) and
+ * `POST /api/v1/webhook/enable` (enables it again and queues the failed notifications anew).
+ */
+export function portalStatusRoutes(ctx: AdapterContext): Hono<RestEnv> {
+  const app = new Hono<RestEnv>();
+  app.use("/api/v1/webhook", portalAuth(ctx));
+  app.use("/api/v1/webhook/*", portalAuth(ctx));
+
+  app.get("/api/v1/applications/:id/statuses/:statusId/document", async (c) => {
+    const { id, statusId } = c.req.param();
+    const notFound = () => problem(c, { type: "not-found", title: "Not Found", status: 404, detail: "no such document for this portal" });
+    if (!UUID.test(id) || !UUID.test(statusId)) return notFound();
+    const [row] = await ctx.store.sql<{ document: Buffer; data: string }[]>`
+      select r.document, r.data::text as data from status_reports r join deliveries d on d.id = r.delivery_id
+       where r.id = ${statusId} and r.delivery_id = ${id} and d.portal_id = ${c.get("portal").id} and r.document is not null`;
+    if (!row) return notFound();
+    const doc = (JSON.parse(row.data) as { document?: { name: string; contentType: string } }).document;
+    return c.body(new Uint8Array(row.document), 200, {
+      "content-type": doc?.contentType ?? "application/octet-stream",
+      "content-disposition": `attachment; filename*=UTF-8''${encodeURIComponent(doc?.name ?? "document")}`,
+      "x-content-type-options": "nosniff",
+      "cache-control": "private, no-store",
+    });
+  });
+
+  app.get("/api/v1/webhook", async (c) => {
+    const portal = c.get("portal");
+    return c.json(await webhookEndpoints(ctx.store, ctx.clock).status(portal.id, portal.webhook?.url));
+  });
+
+  app.post("/api/v1/webhook/enable", async (c) => {
+    const portal = c.get("portal");
+    if (!portal.webhook) return problem(c, { type: "not-configured", title: "Conflict", status: 409, detail: "this portal has no webhook configured" });
+    const requeued = await webhookEndpoints(ctx.store, ctx.clock).enable(portal.id);
+    return c.json({ ...(await webhookEndpoints(ctx.store, ctx.clock).status(portal.id, portal.webhook.url)), requeued });
+  });
+  return app;
+}

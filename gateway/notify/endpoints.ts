@@ -1,0 +1,64 @@
+import type { Store } from "../store/db.ts";
+
+/** A portal's webhook as the portal and the console see it. */
+export interface WebhookEndpointStatus {
+  portalId: string;
+  url: string | null;
+  /** enabled | disabled (after a notification exhausted its attempts) | not-configured */
+  state: string;
+  lastError: string | null;
+  lastSuccessAt: string | null;
+  disabledAt: string | null;
+  pending: number;
+  failed: number;
+}
+
+/**
+ * Reading and re-enabling portal webhooks.
+ *
+ * @example
+ * const ep = webhookEndpoints(store, () => new Date());
+ * await ep.enable("formsolutions"); // failed notifications are queued again
+ */
+export function webhookEndpoints(store: Store, clock: () => Date) {
+  const { sql } = store;
+  return {
+    async status(portalId: string, url: string | undefined): Promise<WebhookEndpointStatus> {
+      const [e] = await sql<{ state: string; last_error: string | null; last_success_at: string | null; disabled_at: string | null }[]>`
+        select state, last_error, to_json(last_success_at)#>>'{}' as last_success_at, to_json(disabled_at)#>>'{}' as disabled_at
+          from webhook_endpoints where portal_id = ${portalId}`;
+      const [n] = await sql<{ pending: number; failed: number }[]>`
+        select count(*) filter (where state = 'pending')::int as pending, count(*) filter (where state = 'failed')::int as failed
+          from portal_notifications where portal_id = ${portalId} and channel = 'webhook'`;
+      return {
+        portalId,
+        url: url ?? null,
+        state: url ? (e?.state ?? "enabled") : "not-configured",
+        lastError: e?.last_error ?? null,
+        lastSuccessAt: e?.last_success_at ?? null,
+        disabledAt: e?.disabled_at ?? null,
+        pending: n?.pending ?? 0,
+        failed: n?.failed ?? 0,
+      };
+    },
+
+    /** Enables the endpoint and queues its failed notifications again, with fresh attempts. Returns how many. */
+    async enable(portalId: string): Promise<number> {
+      const at = clock().toISOString();
+      return sql.begin(async (tx) => {
+        await tx`insert into webhook_endpoints (portal_id, state) values (${portalId}, 'enabled')
+                 on conflict (portal_id) do update set state = 'enabled', disabled_at = null`;
+        const rows = await tx`update portal_notifications set state = 'pending', attempts = 0, next_attempt_at = ${at}
+                               where portal_id = ${portalId} and channel = 'webhook' and state = 'failed' returning id`;
+        return rows.length;
+      });
+    },
+
+    async disabledCount(): Promise<number> {
+      const [r] = await sql<{ n: number }[]>`select count(*)::int as n from webhook_endpoints where state = 'disabled'`;
+      return r?.n ?? 0;
+    },
+  };
+}
+
+export type WebhookEndpoints = ReturnType<typeof webhookEndpoints>;

@@ -1,0 +1,44 @@
+import { Webhook } from "standardwebhooks";
+import { describe, expect, it } from "vitest";
+import { wayBack } from "../status/accept.ts";
+import { backoffMs } from "./dispatcher.ts";
+import { secretKey, webhookHeaders } from "./signature.ts";
+
+describe("webhook signatures", () => {
+  const secret = `whsec_${Buffer.from("0123456789abcdef0123456789abcdef").toString("base64")}`;
+  it("are accepted by the Standard Webhooks reference library, and only for the signed bytes", () => {
+    const body = JSON.stringify({ id: "n-1", data: { status: "decided", name: "Jürgen Müßig" } });
+    const headers = webhookHeaders({ id: "n-1", timestamp: new Date(), body, secret });
+    expect(new Webhook(secret).verify(body, headers)).toEqual(JSON.parse(body));
+    expect(() => new Webhook(secret).verify(`${body} `, headers)).toThrow();
+  });
+  it("are refused by the reference library outside the 5-minute tolerance", () => {
+    const body = "{}";
+    const old = webhookHeaders({ id: "n-2", timestamp: new Date(Date.now() - 6 * 60_000), body, secret });
+    expect(() => new Webhook(secret).verify(body, old)).toThrow(/timestamp/i);
+    const recent = webhookHeaders({ id: "n-2", timestamp: new Date(Date.now() - 4 * 60_000), body, secret });
+    expect(() => new Webhook(secret).verify(body, recent)).not.toThrow();
+  });
+  it("refuse a secret too short to be one", () => {
+    expect(() => secretKey("whsec_c2hvcnQ=")).toThrow(/at least 16 bytes/);
+  });
+});
+
+describe("retry delays", () => {
+  it("double from the initial delay up to the cap, with ±20 % jitter", () => {
+    expect([1, 2, 3, 4, 10].map((a) => backoffMs(a, 100, 1000, () => 0.5))).toEqual([100, 200, 400, 800, 1000]);
+    expect(backoffMs(3, 100, 1000, () => 0)).toBe(320);
+    expect(backoffMs(3, 100, 1000, () => 1)).toBe(480);
+  });
+});
+
+describe("the way back by channel", () => {
+  const portal = { id: "p", name: "P", tokenSha256: [], channels: ["rest" as const] };
+  it("REST with a webhook is sent, without one parked; XTA to the portal's msgBox; OSCI and FIT-Connect parked", () => {
+    expect(wayBack("rest", { ...portal, webhook: { url: "https://p.example/h", secretEnv: "S" } })).toEqual({ channel: "webhook", state: "pending" });
+    expect(wayBack("rest", portal)).toMatchObject({ channel: "parked", state: "parked", reason: "the portal has no webhook configured" });
+    expect(wayBack("xta", { ...portal, xta: { certificateSha256: ["a".repeat(64)], authorIdentifiers: ["psw:p"] } })).toEqual({ channel: "xta-mailbox", state: "pending" });
+    expect(wayBack("osci", portal)).toMatchObject({ state: "parked", reason: "OSCI replies are held for the operator" });
+    expect(wayBack("fitconnect", portal)).toMatchObject({ state: "parked" });
+  });
+});

@@ -1,0 +1,113 @@
+import { createHash, randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testPki } from "../../adapters/xta/fixtures/pki.ts";
+import { portalClient, type PortalClient } from "../../adapters/xta/fixtures/portal-client.ts";
+import { startXtaHub, PORTAL_AUTHOR, type XtaHub } from "../../adapters/xta/fixtures/xta-hub.ts";
+import { xsdErrors } from "../../adapters/xta/fixtures/xsd.ts";
+import { startConsumer, type RunningConsumer } from "../../examples/fachverfahren/consumer.ts";
+import { statusNames } from "../../gateway/status/consumer.ts";
+import { addCredentials, TENANT_TOKENS } from "../isolation/credentials.ts";
+import { REPO } from "../support/hub.ts";
+import { eventually, listen, tenantUsers } from "./support.ts";
+
+const abmeldung = readFileSync(path.join(REPO, "mappings/xdomea/fixtures/minimal-transport-reader.input.xml"));
+const requestIdOf = (raw: string) => /MsgBoxRequestID="([^"]+)"/.exec(raw)?.[1] ?? "";
+const messageIdsOf = (raw: string) => [...raw.matchAll(/<oscimeta:MsgIdentification><wsa:MessageID>([^<]+)</g)].map((m) => m[1]!);
+const messageOf = (raw: string) => JSON.parse(Buffer.from(/<xta:Message [^>]*>([^<]*)</.exec(raw)![1]!, "base64").toString("utf8"));
+
+/**
+ * XTA portal -> ozg-hub -> the example Fachverfahren -> `received` and `decided` with a
+ * Bescheid -> the reply waits in the portal's msgBox at ozg-hub; the portal fetches it with the
+ * `soap` client and the official XTA 2.1.1 WSDL, and closes it.
+ */
+describe("the way back to an XTA portal, through its msgBox", () => {
+  let xta: XtaHub;
+  let portal: PortalClient;
+  let users: Awaited<ReturnType<typeof tenantUsers>>;
+  let http: Awaited<ReturnType<typeof listen>>;
+  let consumer: RunningConsumer;
+  const sent = `urn:de:xta:messageid:sp:${randomUUID()}`;
+
+  beforeAll(async () => {
+    const pki = testPki();
+    const cert = pki.client("formsolutions-xta");
+    xta = await startXtaHub(pki, { portal: cert });
+    await addCredentials(xta.hub);
+    portal = await portalClient(xta.url, pki, cert);
+    users = await tenantUsers(xta.hub);
+    http = await listen(xta.hub);
+    consumer = await startConsumer({
+      amqpUrl: users.urlFor("kiel"),
+      queue: xta.hub.queue("kiel", "dms"),
+      statusExchange: statusNames(xta.hub.services.runtime().config.gateway).exchange,
+      routingKey: "kiel.dms",
+      source: "urn:dms:kiel",
+      apiBase: http.url,
+      apiToken: TENANT_TOKENS.kiel,
+      decisionDelayMs: 200,
+    });
+    await portal.sendMessage({ messageId: sent, author: PORTAL_AUTHOR, reader: "ags:01002000", message: { contentType: "application/xml", bytes: abmeldung } });
+  });
+  afterAll(async () => {
+    await consumer?.stop();
+    await http?.close();
+    await users?.drop();
+    await xta?.stop();
+  });
+
+  it("the portal lists, fetches and closes `received` and `decided` with the Bescheid as Attachment", async () => {
+    const list = await eventually(async () => {
+      const [, raw] = await portal.getStatusList();
+      return messageIdsOf(raw).length === 2 ? raw : undefined;
+    }, "two replies in the portal's msgBox");
+    expect(list).toContain("<oscimeta:Service>urn:de:ozg-hub:status</oscimeta:Service>");
+    expect(list).toContain(`<oscimeta:Reader><oscimeta:Identifier type="xoev">${PORTAL_AUTHOR}</oscimeta:Identifier></oscimeta:Reader>`);
+
+    const [, first] = await portal.getMessage();
+    const received = messageOf(first);
+    expect(received).toMatchObject({ type: "de.ozghub.portal.status.v1", data: { status: "received", sourceId: sent } });
+    const [, second] = await portal.getNextMessage(requestIdOf(first));
+    const decided = messageOf(second);
+    expect(decided.data.status).toBe("decided");
+    expect(decided.data.document.content).toBeUndefined(); // the bytes travel as Attachment
+    const m = /<xta:Attachment contentType="application\/pdf" filename="([^"]+)" size="(\d+)">([^<]*)</.exec(second);
+    expect(m?.[1]).toBe(decided.data.document.name);
+    const pdf = Buffer.from(m![3]!, "base64");
+    expect(pdf.length).toBe(Number(m![2]));
+    expect(createHash("sha256").update(pdf).digest("hex")).toBe(decided.data.document.sha256);
+    expect(pdf.subarray(0, 5).toString("latin1")).toBe("%PDF-");
+
+    // fetched but not closed: offered again
+    const [, again] = await portal.getStatusList();
+    expect(messageIdsOf(again)).toHaveLength(2);
+    await portal.close(requestIdOf(second), [...messageIdsOf(first), ...messageIdsOf(second)]);
+    const [, gone] = await portal.getStatusList();
+    expect(gone).toContain("<osci:NoMessageAvailable");
+  });
+
+  it("the timeline shows the application, both statuses and the replies fetched and closed", async () => {
+    const [d] = await xta.hub.services.store.sql<{ id: string }[]>`select id from deliveries where source_message_id = ${sent}`;
+    const events = await xta.hub.services.store.sql<{ type: string; detail: string }[]>`select type, detail::text as detail from events where delivery_id = ${d!.id} order by id`;
+    const steps = events.map((e) => {
+      const detail = JSON.parse(e.detail ?? "null");
+      return e.type === "status" ? `status:${detail.status}` : e.type === "notified" ? `notified:${detail.channel}` : e.type;
+    });
+    for (const step of ["mapped", "routed", "published", "status:received", "notification-queued", "status:decided", "reply-fetched"]) expect(steps).toContain(step);
+    expect(steps.filter((s) => s === "notified:xta-mailbox")).toHaveLength(2);
+  });
+
+  it("the transport report of the sent message carries the statuses as an additional report", async () => {
+    const [, report] = await portal.getTransportReport(sent);
+    expect(report).toContain('<xta:Key listURI="urn:de:ozg-hub:codeliste:report-type" listVersionID="1"><code>status</code></xta:Key>');
+    const data = JSON.parse(Buffer.from(/<xta:Data>([^<]+)</.exec(report)![1]!, "base64").toString("utf8"));
+    expect(data.statuses.map((s: { status: string }) => s.status)).toEqual(["received", "decided"]);
+    expect(data.statuses[1].document).toMatchObject({ contentType: "application/pdf", sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+  });
+
+  it("gave only replies that are valid against the official XTA schemas", async () => {
+    expect(portal.replies.length).toBeGreaterThan(4);
+    for (const reply of portal.replies) expect(await xsdErrors(reply), reply).toEqual([]);
+  });
+});
