@@ -138,9 +138,16 @@ export const gatewaySchema = z
       .strict()
       .default({ batchSize: 200, workers: 2, pollIntervalMs: 1000, backoffInitialMs: 500, backoffMaxMs: 60_000 }),
     mappings: z.string().default("../mappings").describe("directory of mapping configs, relative to the config directory"),
+    problemTypeBase: z
+      .url()
+      .refine((u) => u.endsWith("/") || u.endsWith(":"), "ends with / or :")
+      .optional()
+      .describe("base of the problem `type` URIs, e.g. https://ozg.example.de/problems/ (a domain you own); default urn:ozg-hub:problem:"),
     admin: z
       .object({
         tokenSha256: z.array(tokenHash).default([]).describe("hashes of the operators' bearer tokens; none: /admin answers 401 to everybody"),
+        viewerTokenSha256: z.array(tokenHash).default([]).describe("hashes of tokens that log in to the console read-only (role viewer: no content downloads, no actions)"),
+        sessionMinutes: z.number().int().positive().default(480).describe("lifetime of a console session"),
       })
       .strict()
       .optional()

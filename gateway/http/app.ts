@@ -4,7 +4,7 @@ import { messageOf } from "../errors.ts";
 import { formatProblem } from "../config/load.ts";
 import type { Services } from "../services.ts";
 import { adminRoutes } from "./admin.ts";
-import { problem } from "./problem.ts";
+import { PROBLEM_BASE_VAR, problem } from "./problem.ts";
 
 /**
  * The one HTTP app: operations endpoints plus every adapter's routes. Unexpected errors become
@@ -12,6 +12,11 @@ import { problem } from "./problem.ts";
  */
 export function createApp(services: Services, adapters: readonly Adapter[]): Hono {
   const app = new Hono();
+  app.use("*", async (c, next) => {
+    const base = services.runtime().config.gateway.problemTypeBase;
+    if (base) c.set(PROBLEM_BASE_VAR as never, base as never);
+    await next();
+  });
 
   app.get("/healthz", (c) => c.json({ status: "ok" }));
   app.get("/readyz", async (c) => {

@@ -33,7 +33,7 @@ describe("admin API under /admin: its own credentials", () => {
       const res = await hub.app.request("/admin/deliveries", { headers });
       expect(res.status).toBe(401);
       expect(res.headers.get("content-type")).toBe("application/problem+json");
-      expect((await res.json()).type).toBe("https://ozg-hub.de/problems/unauthorized");
+      expect((await res.json()).type).toBe("urn:ozg-hub:problem:unauthorized");
     }
     expect(await rowCounts(hub.databaseUrl)).toEqual(before);
   });
@@ -92,7 +92,7 @@ describe("admin API under /admin: its own credentials", () => {
     expect(JSON.stringify(message!.body)).toContain(parkedId);
     const again = await replay(parkedId);
     expect(again.status).toBe(409);
-    expect((await again.json()).type).toBe("https://ozg-hub.de/problems/not-parked");
+    expect((await again.json()).type).toBe("urn:ozg-hub:problem:not-parked");
     expect(await hub.broker.drain(hub.queue("kiel", "dms"), { waitMs: 1000 })).toHaveLength(0);
   });
 
