@@ -3,6 +3,7 @@ import type { Adapter } from "../contract.ts";
 import { messageOf } from "../errors.ts";
 import { formatProblem } from "../config/load.ts";
 import type { Services } from "../services.ts";
+import { consoleRoutes } from "../console/routes.ts";
 import { adminRoutes } from "./admin.ts";
 import { PROBLEM_BASE_VAR, problem } from "./problem.ts";
 
@@ -34,6 +35,7 @@ export function createApp(services: Services, adapters: readonly Adapter[]): Hon
   });
 
   app.route("/", adminRoutes(services));
+  app.route("/", consoleRoutes(services));
   for (const a of adapters) app.route("/", a.routes);
 
   app.notFound((c) => problem(c, { type: "not-found", title: "Not Found", status: 404, detail: `no route for ${c.req.method} ${c.req.path}` }));

@@ -181,3 +181,38 @@ export const osciChallenges = pgTable(
   },
   (t) => [primaryKey({ columns: [t.signer, t.challenge] }), index("osci_challenges_seen_idx").on(t.seenAt)],
 );
+
+/**
+ * Operator console sessions: the admin token is exchanged once for a random session id whose
+ * sha256 is kept here (in Postgres, so every instance knows every session), with its role and
+ * the CSRF token that every action must carry.
+ */
+export const consoleSessions = pgTable(
+  "console_sessions",
+  {
+    idSha256: text("id_sha256").primaryKey(),
+    /** viewer | operator */
+    role: text("role").notNull(),
+    /** Who, for the audit log: a short prefix of the admin token's sha256, never the token. */
+    actor: text("actor").notNull(),
+    csrf: text("csrf").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+  },
+  (t) => [index("console_sessions_expires_idx").on(t.expiresAt)],
+);
+
+/** Every operator action (login, replay, cancel, download), who did it and to what. */
+export const auditLog = pgTable(
+  "audit_log",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
+    actor: text("actor").notNull(),
+    role: text("role").notNull(),
+    action: text("action").notNull(),
+    target: text("target"),
+    detail: jsonb("detail").$type<Record<string, unknown>>(),
+  },
+  (t) => [index("audit_log_at_idx").on(t.at)],
+);

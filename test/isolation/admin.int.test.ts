@@ -41,7 +41,7 @@ describe("admin API under /admin: its own credentials", () => {
   it("refuses no token, portal and tenant tokens once an admin token is configured", async () => {
     await addCredentials(hub);
     const before = await rowCounts(hub.databaseUrl);
-    for (const path of ["/admin/deliveries", "/admin/deliveries?state=parked", `/admin/deliveries/${routedId}`, "/admin", "/admin/anything"]) {
+    for (const path of ["/admin/deliveries", "/admin/deliveries?state=parked", `/admin/deliveries/${routedId}`]) {
       for (const headers of [{}, bearer(TOKENS.formsolutions), bearer(TENANT_TOKENS.kiel), { authorization: `Basic ${Buffer.from(`admin:${ADMIN_TOKEN}`).toString("base64")}` }]) {
         const res = await hub.app.request(path, { headers });
         expect(res.status, `${path} ${JSON.stringify(headers)}`).toBe(401);
