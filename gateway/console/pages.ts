@@ -123,7 +123,7 @@ ${filter.reason || filter.tenant ? html`<p>Filter: ${filter.reason ?? ""} ${filt
 ${hitTable(hits, operator)}
 ${operator && hits.length > 0
       ? html`<p><button name="do" value="replay-selected" id="replay-selected">Replay selected</button>
-<button name="do" value="replay-all" id="replay-all">Replay all ${hits.length} shown</button>
+<button name="do" value="replay-all" id="replay-all">Replay all matching this filter</button>
 <button name="do" value="cancel-selected" id="cancel-selected">Cancel selected</button></p>`
       : ""}</form>`,
   );
