@@ -226,6 +226,14 @@ export const portalSchema = z
     channels: z.array(z.enum(["rest", "xta", "osci", "fitconnect"])).default(["rest"]).describe("intakes this portal may use"),
     tenants: z.array(z.string()).optional().describe("tenants this portal may deliver to; default all"),
     mapping: z.string().optional().describe("mapping id to use for this portal's deliveries instead of matching"),
+    rateLimit: z
+      .object({
+        perSecond: z.number().positive().describe("requests per second on average"),
+        burst: z.number().int().positive().optional().describe("requests at once; default perSecond rounded up"),
+      })
+      .strict()
+      .optional()
+      .describe("token bucket per portal and instance for the REST intake; beyond it 429 with Retry-After. Default: no limit"),
     xta: z
       .object({
         certificateSha256: z.array(sha256Fingerprint).min(1).describe("TLS client certificates (sha256 of the DER) that identify this portal at /xta"),
