@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CONSOLE_TOKENS, prepareConsoleConfig } from "../../test/support/console.ts";
+import { writeFile } from "node:fs/promises";
+import path from "node:path";
+import { CONSOLE_TOKENS, prepareConsoleConfig, routeOfficeToKiel } from "../../test/support/console.ts";
 import { rowCounts } from "../../test/support/database.ts";
 import { antragBody, ozgCloudForm } from "../../test/support/forms.ts";
 import { startTestHub, TOKENS, type TestHub } from "../../test/support/hub.ts";
@@ -123,5 +125,44 @@ describe("console: sessions, roles, CSRF and audit (in process)", () => {
     expect(res.status).toBe(401);
     const ok = await hub.app.request("/admin/deliveries", { headers: { authorization: `Bearer ${CONSOLE_TOKENS.operator}` } });
     expect(ok.status).toBe(200);
+  });
+
+  it("replays all parked deliveries matching a filter as a job with progress, and only those", async () => {
+    const ids: Record<string, string> = {};
+    for (const unit of ["5001", "5002"]) {
+      const res = await hub.app.request("/antrag", {
+        method: "POST",
+        headers: { authorization: `Bearer ${TOKENS.formsolutions}` },
+        body: antragBody(ozgCloudForm({ transactionId: `console-filter-${unit}`, zustaendigeStelle: unit }), []),
+      });
+      ids[unit] = (await res.json()).vorgang.vorgangId;
+    }
+    await routeOfficeToKiel(hub.configDir, "5001");
+    await routeOfficeToKiel(hub.configDir, "5002"); // fixed too, but outside the filter: must stay parked
+    expect(await hub.services.reload()).toEqual({ ok: true });
+    const { cookie, csrf } = await login(hub, CONSOLE_TOKENS.operator);
+    const reason = 'routing: no tenant for recipient {"organisationUnitId":"5001"}';
+    const list = await (await hub.app.request(`/admin/parked?reason=${encodeURIComponent(reason)}`, { headers: { cookie } })).text();
+    expect(list).toContain(ids["5001"]);
+    expect(list).not.toContain(ids["5002"]);
+    const started = await hub.app.request("/admin/parked/act", { method: "POST", headers: { cookie }, body: new URLSearchParams({ _csrf: csrf, do: "replay-all", reason, tenant: "" }) });
+    expect(started.status).toBe(303);
+    const job = started.headers.get("location")!;
+    expect(job).toMatch(/^\/admin\/jobs\//);
+    await expect.poll(async () => (await hub.app.request(job, { headers: { cookie } })).text(), { timeout: 10_000 }).toContain("1 of 1 replayed: 1 routed");
+    const rows = await hub.services.store.sql`select id, state from deliveries where id in ${hub.services.store.sql([ids["5001"]!, ids["5002"]!])}`;
+    expect(Object.fromEntries(rows.map((r) => [r.id, r.state === "parked"]))).toEqual({ [ids["5001"]!]: false, [ids["5002"]!]: true });
+    const audit = await hub.services.store.sql`select action, target from audit_log where action like 'replay%' order by id`;
+    expect(audit.map((a) => a.action)).toEqual(["replay-batch", "replay"]);
+    expect(audit[1]!.target).toBe(ids["5001"]);
+  });
+
+  it("shows a rejected config reload on the overview", async () => {
+    const { cookie } = await login(hub, CONSOLE_TOKENS.operator);
+    await writeFile(path.join(hub.configDir, "tenants", "broken.yaml"), "id: Not Valid\n");
+    expect((await hub.services.reload()).ok).toBe(false);
+    const page = await (await hub.app.request("/admin", { headers: { cookie } })).text();
+    expect(page).toContain("The last reload was rejected");
+    expect(page).toContain("tenants/broken");
   });
 });
