@@ -63,8 +63,10 @@ describe("console: sessions, roles, CSRF and audit (in process)", () => {
     expect(rows.some((r) => r.id_sha256 === id)).toBe(false);
     expect(rows.map((r) => r.role)).toContain("operator");
     // The admin token never reaches the browser or the table.
-    const page = await (await hub.app.request("/admin", { headers: { cookie } })).text();
-    expect(page).not.toContain(CONSOLE_TOKENS.operator);
+    const res = await hub.app.request("/admin", { headers: { cookie } });
+    expect(res.headers.get("x-frame-options")).toBe("DENY");
+    expect(res.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+    expect(await res.text()).not.toContain(CONSOLE_TOKENS.operator);
   });
 
   it("refuses a POST without, with a wrong, or with a cross-origin CSRF token, and changes nothing", async () => {

@@ -1,6 +1,5 @@
 import type { Store } from "../store/db.ts";
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from "./queries.ts";
 
 const disposition = (name: string) => `attachment; filename*=UTF-8''${encodeURIComponent(name)}`;
 
@@ -18,7 +17,7 @@ function headers(name: string, contentType: string, size: number): Record<string
 
 /** The original document of a delivery, as received, or undefined. */
 export async function documentDownload(store: Store, deliveryId: string): Promise<Response | undefined> {
-  if (!UUID.test(deliveryId)) return undefined;
+  if (!isUuid(deliveryId)) return undefined;
   const [d] = await store.sql<{ reference: string; content_type: string | null; document: Buffer | null }[]>`
     select reference, content_type, document from deliveries where id = ${deliveryId}::uuid`;
   if (!d?.document) return undefined;
@@ -29,7 +28,7 @@ export async function documentDownload(store: Store, deliveryId: string): Promis
 
 /** An attachment, read slice by slice through a cursor so that only one slice is in memory. */
 export async function attachmentDownload(store: Store, attachmentId: string): Promise<{ response: Response; deliveryId: string } | undefined> {
-  if (!UUID.test(attachmentId)) return undefined;
+  if (!isUuid(attachmentId)) return undefined;
   const [a] = await store.sql<{ delivery_id: string; name: string; content_type: string; size: string }[]>`
     select delivery_id, name, content_type, size from attachments where id = ${attachmentId}::uuid`;
   if (!a) return undefined;

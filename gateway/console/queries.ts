@@ -32,6 +32,9 @@ const time = (v: unknown): Date => (v instanceof Date ? v : new Date(String(v)))
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** Ids are uuids; anything else is answered as not found before it reaches a uuid cast. */
+export const isUuid = (s: string) => UUID.test(s);
+
 /** The park reason as one line, the key by which the parked list groups. */
 const REASON = `coalesce(d.park_reason->>'stage', '') || ': ' || coalesce(d.park_reason->>'message', '')`;
 

@@ -9,7 +9,7 @@ import { attachmentDownload, documentDownload } from "./downloads.ts";
 import { replayJobs } from "./jobs.ts";
 import { errorPage, loginPage } from "./layout.ts";
 import { jobPage, lineagePage, overviewPage, parkedPage, searchPage } from "./pages.ts";
-import { lineage, parkedByTenant, parkedGroups, searchDeliveries, subscriberLoad, type SearchQuery } from "./queries.ts";
+import { isUuid, lineage, parkedByTenant, parkedGroups, searchDeliveries, subscriberLoad, type SearchQuery } from "./queries.ts";
 import { CSRF_FIELD, CSRF_HEADER, csrfMatches, roleOfToken, sameOrigin, sessionStore, type Session } from "./session.ts";
 
 type Env = { Variables: { session: Session; form: Record<string, string | string[]> } };
@@ -36,6 +36,18 @@ export function consoleRoutes(services: Services): Hono<Env> {
   const audit = (s: Session, action: string, target: string | null, detail?: Record<string, unknown>) =>
     services.store.db.insert(auditLog).values({ at: services.clock(), actor: s.actor, role: s.role, action, target, detail: detail ?? null });
   const jobs = replayJobs(deps, services.log);
+
+  // No scripts, no framing (the action buttons cannot be clickjacked), forms only to ourselves.
+  const headers = async (c: Context<Env>, next: Next) => {
+    await next();
+    if (isApi(c.req.path) || !c.res.headers.get("content-type")?.startsWith("text/html")) return;
+    c.res.headers.set("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+    c.res.headers.set("x-frame-options", "DENY");
+    c.res.headers.set("referrer-policy", "same-origin");
+    c.res.headers.set("cache-control", "no-store");
+  };
+  app.use("/admin", headers);
+  app.use("/admin/*", headers);
 
   app.get("/admin/login", (c) => c.html(loginPage()));
   app.post("/admin/login", async (c) => {
@@ -135,7 +147,7 @@ export function consoleRoutes(services: Services): Hono<Env> {
     const refused = operatorOnly(c);
     if (refused) return refused;
     const id = c.req.param("id");
-    const r = /^[0-9a-f-]{36}$/i.test(id) ? await cancel(c.get("session"), id) : ({ kind: "unknown" } as const);
+    const r = isUuid(id) ? await cancel(c.get("session"), id) : ({ kind: "unknown" } as const);
     if (r.kind === "unknown") return c.html(errorPage(c.get("session"), "Not found", "no such delivery"), 404);
     if (r.kind === "denied") return c.html(errorPage(c.get("session"), "Not cancelled", `the delivery was not cancelled: ${r.reason}`), 409);
     return c.redirect(`/admin/lineage/${id}`, 303);
@@ -152,7 +164,7 @@ export function consoleRoutes(services: Services): Hono<Env> {
     if (refused) return refused;
     const s = c.get("session");
     const form = c.get("form");
-    const list = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]).filter((x) => /^[0-9a-f-]{36}$/i.test(x));
+    const list = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]).filter((x) => isUuid(x));
     const one = (v: string | string[] | undefined) => (typeof v === "string" && v !== "" ? v : undefined);
     let ids = list(form.id);
     if (form.do === "replay-all") {
