@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { writeFile } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { CONSOLE_TOKENS, prepareConsoleConfig, routeOfficeToKiel } from "../../test/support/console.ts";
 import { rowCounts } from "../../test/support/database.ts";
@@ -166,5 +166,17 @@ describe("console: sessions, roles, CSRF and audit (in process)", () => {
     const page = await (await hub.app.request("/admin", { headers: { cookie } })).text();
     expect(page).toContain("The last reload was rejected");
     expect(page).toContain("tenants/broken");
+    await rm(path.join(hub.configDir, "tenants", "broken.yaml"));
+    expect(await hub.services.reload()).toEqual({ ok: true });
+  });
+
+  it("keeps sessions in Postgres: another instance knows them, and logout ends them everywhere", async () => {
+    const { cookie, csrf } = await login(hub, CONSOLE_TOKENS.viewer);
+    await hub.restart(); // new services and app on the same database, as a second instance would be
+    expect((await hub.app.request("/admin", { headers: { cookie } })).status).toBe(200);
+    const out = await hub.app.request("/admin/logout", { method: "POST", headers: { cookie }, body: new URLSearchParams({ _csrf: csrf }) });
+    expect(out.status).toBe(303);
+    expect(out.headers.get("set-cookie")).toMatch(/ozg_console=;/);
+    expect((await hub.app.request("/admin", { headers: { cookie } })).status).toBe(303);
   });
 });
