@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
+import { eq, sql } from "drizzle-orm";
 import { messageOf } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import { replayDelivery, type ReplayDeps, type ReplayResult } from "../replay.ts";
+import { consoleJobs } from "../store/schema.ts";
 
 /** A replay of several deliveries started from the console, with its progress so far. */
 export interface ReplayJob {
@@ -12,36 +14,38 @@ export interface ReplayJob {
   finished: boolean;
 }
 
-/** Finished jobs kept for their progress page; older ones are forgotten. */
-const KEEP = 50;
-
 /**
  * Replays run in the background, one delivery after another (as `replay --all-parked` does), so
- * that the page answers at once and shows progress while they run. Jobs live in the process that
- * started them; each replay itself is in the store (timeline and audit log) like any other.
+ * that the page answers at once. The instance that starts a job works through it and appends
+ * each result to `console_jobs`, so that the progress page works on any instance. Should that
+ * instance stop midway, the job stays unfinished; what it did is in the timelines, and the rest
+ * is still parked and can be replayed again.
  */
 export function replayJobs(deps: ReplayDeps, log: Logger) {
-  const jobs = new Map<string, ReplayJob>();
+  const { db } = deps.store;
   return {
     /** Starts replaying `ids` in order; `after` records each result (the audit log). */
-    start(actor: string, ids: string[], after: (r: ReplayResult) => Promise<unknown>): ReplayJob {
-      const job: ReplayJob = { id: randomUUID(), actor, total: ids.length, results: [], finished: false };
-      jobs.set(job.id, job);
-      for (const id of [...jobs.keys()].slice(0, Math.max(0, jobs.size - KEEP))) if (jobs.get(id)!.finished) jobs.delete(id);
+    async start(actor: string, ids: string[], after: (r: ReplayResult) => Promise<unknown>): Promise<string> {
+      const id = randomUUID();
+      await db.insert(consoleJobs).values({ id, actor, total: ids.length, createdAt: deps.clock() });
       void (async () => {
-        for (const id of ids) {
-          const r = await replayDelivery(deps, id).catch((err: unknown): ReplayResult => {
-            log.error({ deliveryId: id, err: messageOf(err) }, "console replay failed");
-            return { kind: "parked", deliveryId: id, stage: "replay", message: messageOf(err) };
+        for (const deliveryId of ids) {
+          const r = await replayDelivery(deps, deliveryId).catch((err: unknown): ReplayResult => {
+            log.error({ deliveryId, err: messageOf(err) }, "console replay failed");
+            return { kind: "parked", deliveryId, stage: "replay", message: messageOf(err) };
           });
-          await after(r).catch((err: unknown) => log.error({ deliveryId: id, err: messageOf(err) }, "audit of a console replay failed"));
-          job.results.push(r);
+          await after(r).catch((err: unknown) => log.error({ deliveryId, err: messageOf(err) }, "audit of a console replay failed"));
+          await db.update(consoleJobs).set({ results: sql`${consoleJobs.results} || ${JSON.stringify([r])}::jsonb` }).where(eq(consoleJobs.id, id));
         }
-        job.finished = true;
-      })();
-      return job;
+        await db.update(consoleJobs).set({ finishedAt: deps.clock() }).where(eq(consoleJobs.id, id));
+      })().catch((err: unknown) => log.error({ jobId: id, err: messageOf(err) }, "console replay job stopped"));
+      return id;
     },
-    get: (id: string) => jobs.get(id),
+
+    async get(id: string): Promise<ReplayJob | undefined> {
+      const [row] = await db.select().from(consoleJobs).where(eq(consoleJobs.id, id));
+      return row ? { id: row.id, actor: row.actor, total: row.total, results: row.results as ReplayResult[], finished: row.finishedAt !== null } : undefined;
+    },
   };
 }
 

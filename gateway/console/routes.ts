@@ -178,13 +178,13 @@ export function consoleRoutes(services: Services): Hono<Env> {
     }
     if (form.do !== "replay-selected" && form.do !== "replay-all") return c.html(errorPage(s, "Unknown action", "unknown action"), 400);
     await audit(s, "replay-batch", null, { count: ids.length, filter: form.do === "replay-all" ? { reason: one(form.reason), tenant: one(form.tenant) } : null });
-    const job = jobs.start(s.actor, ids, (r) => replayed(s, r));
-    return c.redirect(`/admin/jobs/${job.id}`, 303);
+    const job = await jobs.start(s.actor, ids, (r) => replayed(s, r));
+    return c.redirect(`/admin/jobs/${job}`, 303);
   });
 
-  app.get("/admin/jobs/:id", (c) => {
-    const job = jobs.get(c.req.param("id"));
-    return job ? c.html(jobPage(c.get("session"), job)) : c.html(errorPage(c.get("session"), "Not found", "no such job in this instance"), 404);
+  app.get("/admin/jobs/:id", async (c) => {
+    const job = isUuid(c.req.param("id")) ? await jobs.get(c.req.param("id")) : undefined;
+    return job ? c.html(jobPage(c.get("session"), job)) : c.html(errorPage(c.get("session"), "Not found", "no such job"), 404);
   });
   return app;
 }

@@ -216,3 +216,16 @@ export const auditLog = pgTable(
   },
   (t) => [index("audit_log_at_idx").on(t.at)],
 );
+
+/**
+ * Replays of several deliveries started in the console: the instance that started one works
+ * through it and appends each result here, so that any instance can show its progress.
+ */
+export const consoleJobs = pgTable("console_jobs", {
+  id: uuid("id").primaryKey(),
+  actor: text("actor").notNull(),
+  total: integer("total").notNull(),
+  results: jsonb("results").$type<unknown[]>().notNull().default([]),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  finishedAt: timestamp("finished_at", { withTimezone: true }),
+});

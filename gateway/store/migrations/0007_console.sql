@@ -21,3 +21,12 @@ CREATE TABLE "audit_log" (
 );
 --> statement-breakpoint
 CREATE INDEX "audit_log_at_idx" ON "audit_log" USING btree ("at");
+--> statement-breakpoint
+CREATE TABLE "console_jobs" (
+	"id" uuid PRIMARY KEY NOT NULL,
+	"actor" text NOT NULL,
+	"total" integer NOT NULL,
+	"results" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"finished_at" timestamp with time zone
+);
