@@ -92,6 +92,9 @@ describe("console: sessions, roles, CSRF and audit (in process)", () => {
 
   it("lets a viewer look but not download or act", async () => {
     const { cookie, csrf } = await login(hub, CONSOLE_TOKENS.viewer);
+    // A parked delivery has no application: its applicant is found in the document as received.
+    const search = await (await hub.app.request(`/admin/search?q=${encodeURIComponent("Größe-Möl")}`, { headers: { cookie } })).text();
+    expect(search).toContain(`/admin/lineage/${parkedId}`);
     const lineage = await hub.app.request(`/admin/lineage/${parkedId}`, { headers: { cookie } });
     expect(lineage.status).toBe(200);
     const html = await lineage.text();

@@ -2,7 +2,11 @@ import type { Store } from "../store/db.ts";
 
 /** What the console's search form sends; every field optional, all given ones must match. */
 export interface SearchQuery {
-  /** Reference, transactionId / source message id, delivery or application id, or part of an applicant's name. */
+  /**
+   * Reference, transactionId / source message id, delivery or application id, or part of an
+   * applicant's name; parked deliveries have no application yet, so for them the text is looked
+   * for in the document as received (bytes, case as typed).
+   */
   q?: string;
   tenant?: string;
   channel?: string;
@@ -46,7 +50,8 @@ export async function searchDeliveries(store: Store, s: SearchQuery, limit = 200
   const like = q ? `%${q.replace(/[\\%_]/g, (m) => `\\${m}`)}%` : null;
   const text = q ? sql`and (d.reference = ${q.toUpperCase()} or d.source_message_id = ${q}
         or d.id = ${uuid}::uuid
-        or exists (select 1 from applications a where a.delivery_id = d.id and (a.id = ${uuid}::uuid or a.body->'applicant'->>'name' ilike ${like})))` : sql``;
+        or exists (select 1 from applications a where a.delivery_id = d.id and (a.id = ${uuid}::uuid or a.body->'applicant'->>'name' ilike ${like}))
+        or (d.state = 'parked' and position(convert_to(${q}, 'UTF8') in d.document) > 0))` : sql``;
   const rows = await sql<{ id: string; reference: string; channel: string; portal_id: string; source_message_id: string | null; state: string; tenant_id: string | null; format: string | null; received_at: Date; applicants: string | null; reason: string | null }[]>`
     select d.id, d.reference, d.channel, d.portal_id, d.source_message_id, d.state, d.tenant_id, d.format, d.received_at,
            (select string_agg(a.body->'applicant'->>'name', ', ') from applications a where a.delivery_id = d.id) as applicants,
