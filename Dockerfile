@@ -1,5 +1,6 @@
 # ozg-hub runs its TypeScript sources directly (tsx): no build step, the image is the repo.
-FROM node:20-bookworm-slim
+# Node.js 24 is the Active LTS (supported into 2028); Node 20 left support in April 2026.
+FROM node:24-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./

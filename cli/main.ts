@@ -32,7 +32,7 @@ export async function main(argv: string[]): Promise<number> {
     case "topology":
       return topologyCommand(rest);
     case "mappings": {
-      const code = await mappingsCommand(rest);
+      const code = await mappingsCommand(rest, console.log, console.error, console.error);
       if (code !== undefined) return code;
       break;
     }

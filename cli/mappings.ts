@@ -28,7 +28,7 @@ function option(args: string[], name: string): string | undefined {
 }
 
 /** `ozg-hub mappings test|try ...`; returns the exit code. */
-export async function mappingsCommand(argv: string[], out = console.log, err = console.error): Promise<number | undefined> {
+export async function mappingsCommand(argv: string[], out = console.log, err = console.error, progress: (line: string) => void = () => {}): Promise<number | undefined> {
   const [sub, ...rest] = argv;
   const args = [...rest];
   if (sub === "test") {
@@ -36,7 +36,9 @@ export async function mappingsCommand(argv: string[], out = console.log, err = c
     const only = option(args, "--only");
     const positional = args.filter((a) => !a.startsWith("--"));
     const dir = path.resolve(positional[0] ?? (await defaultDir()));
-    const report = await runGolden(dir, { update, only });
+    // One progress line per case on stderr while the run lasts; the report follows at the end.
+    let n = 0;
+    const report = await runGolden(dir, { update, only, onCase: (c) => progress(`[${++n}] ${c.ok ? "ok  " : "FAIL"} ${c.format}/${c.name}`) });
     (report.ok ? out : err)(formatReport(report));
     return report.ok ? 0 : 1;
   }

@@ -8,7 +8,13 @@ export const PURGE_USAGE = `  purge --older-than <days> [--dry-run]
                    routed ones); --dry-run only counts`;
 
 /** `ozg-hub purge ...`, e.g. daily from cron with the retention period of the municipality. */
-export async function purgeCommand(argv: string[], env: NodeJS.ProcessEnv = process.env, out = console.log, now = () => new Date()): Promise<number | undefined> {
+export async function purgeCommand(
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  out = console.log,
+  now = () => new Date(),
+  progress = console.error,
+): Promise<number | undefined> {
   const args = [...argv];
   const dryRun = args.includes("--dry-run");
   if (dryRun) args.splice(args.indexOf("--dry-run"), 1);
@@ -19,7 +25,8 @@ export async function purgeCommand(argv: string[], env: NodeJS.ProcessEnv = proc
   const before = new Date(now().getTime() - days * 86_400_000);
   const store = openStore(envSettings(env).databaseUrl, { max: 1 });
   try {
-    const r = await purgeDeliveries(store, { before, dryRun });
+    // Progress goes to stderr, one line per committed batch, so the summary on stdout stays one line.
+    const r = await purgeDeliveries(store, { before, dryRun, onBatch: (t) => progress(`purged ${t.deliveries} so far (${(t.attachmentBytes / 1e6).toFixed(1)} MB)`) });
     const mb = (r.attachmentBytes / 1e6).toFixed(1);
     out(`${dryRun ? "would delete" : "deleted"} ${r.deliveries} finished deliveries received before ${before.toISOString()} (${mb} MB of attachments)`);
     return 0;

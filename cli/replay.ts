@@ -46,8 +46,12 @@ export async function replayCommand(argv: string[], env: NodeJS.ProcessEnv = pro
   const store = openStore(settings.databaseUrl, { max: 2 });
   try {
     const deps = { store, runtime: () => loaded.runtime, clock: () => new Date() };
-    const results = all ? await replayAllParked(deps, { format }) : [await replayDelivery(deps, ids[0]!)];
-    for (const r of results) (r.kind === "parked" || r.kind === "not_found" ? err : out)(describe(r));
+    // Each result is printed as it happens, numbered, so a long run shows where it is.
+    const print = (r: ReplayResult, prefix = "") => (r.kind === "parked" || r.kind === "not_found" ? err : out)(prefix + describe(r));
+    const results = all
+      ? await replayAllParked(deps, { format, onResult: (r, done, total) => print(r, `[${done}/${total}] `) })
+      : [await replayDelivery(deps, ids[0]!)];
+    if (!all) print(results[0]!);
     if (all) out(`${results.filter((r) => r.kind === "routed").length} of ${results.length} parked deliveries routed`);
     return results.some((r) => r.kind === "parked" || r.kind === "not_found") ? 1 : 0;
   } finally {

@@ -143,6 +143,8 @@ export interface AdapterContext {
   clock: () => Date;
   /** Runs `listener` after each applied config reload (SIGHUP), e.g. to follow added or removed accounts. */
   onReload(listener: () => Promise<void> | void): void;
+  /** Takes one request from the portal's token bucket (`rateLimit` in its config). */
+  rateLimit?(portal: import("./config/schema.ts").PortalConfig): import("./auth/rate-limit.ts").RateDecision;
 }
 
 /** A protocol adapter: its HTTP routes (mounted at the root, under its own prefix) and an optional lifecycle. */

@@ -3,7 +3,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
 /** Every metric ozg-hub exports, on one registry per process (tests make their own). */
 export function createMetrics() {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: "ozg_hub_process_" });
+  collectDefaultMetrics({ register: registry, prefix: "ozg_hub_" });
   return {
     registry,
     deliveries: new Counter({

@@ -100,8 +100,8 @@ describe("replay of parked deliveries", () => {
     out.length = 0;
     expect(await replayCommand(["--all-parked", "--format", "xgewerbeanzeige"], env, (s) => out.push(s), (s) => out.push(s))).toBe(0);
     expect(out).toEqual([
-      `${a.id} routed to kiel (xgewerbeanzeige), 2 message(s) queued`,
-      `${b.id} routed to kiel (xgewerbeanzeige), 2 message(s) queued`,
+      `[1/2] ${a.id} routed to kiel (xgewerbeanzeige), 2 message(s) queued`,
+      `[2/2] ${b.id} routed to kiel (xgewerbeanzeige), 2 message(s) queued`,
       "2 of 2 parked deliveries routed",
     ]);
     out.length = 0;

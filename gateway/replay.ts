@@ -103,11 +103,18 @@ export async function replayDelivery(deps: ReplayDeps, deliveryId: string): Prom
 }
 
 /** Replays every parked delivery, oldest first, optionally only those of one format. */
-export async function replayAllParked(deps: ReplayDeps, opts: { format?: string } = {}): Promise<ReplayResult[]> {
+export async function replayAllParked(
+  deps: ReplayDeps,
+  opts: { format?: string; onResult?: (r: ReplayResult, done: number, total: number) => void } = {},
+): Promise<ReplayResult[]> {
   const where = opts.format ? and(eq(deliveries.state, "parked"), eq(deliveries.format, opts.format)) : eq(deliveries.state, "parked");
   const parked = await deps.store.db.select({ id: deliveries.id }).from(deliveries).where(where).orderBy(asc(deliveries.receivedAt));
   const results: ReplayResult[] = [];
   // One at a time: a replay is cheap, and sequential replays keep the pool free for intake.
-  for (const p of parked) results.push(await replayDelivery(deps, p.id));
+  for (const p of parked) {
+    const r = await replayDelivery(deps, p.id);
+    results.push(r);
+    opts.onResult?.(r, results.length, parked.length);
+  }
   return results;
 }

@@ -50,7 +50,9 @@ describe("retention: purging finished deliveries", () => {
     expect(await purgeDeliveries(hub.services.store, { before: later, dryRun: true })).toEqual({ deliveries: 1, attachmentBytes: pdf.byteLength });
     expect((await rowsOf(hub, ids.published)).deliveries).toBe(1); // a dry run deletes nothing
 
-    expect(await purgeDeliveries(hub.services.store, { before: later, batch: 1 })).toEqual({ deliveries: 1, attachmentBytes: pdf.byteLength });
+    const progress: unknown[] = [];
+    expect(await purgeDeliveries(hub.services.store, { before: later, batch: 1, onBatch: (t) => progress.push(t) })).toEqual({ deliveries: 1, attachmentBytes: pdf.byteLength });
+    expect(progress).toEqual([{ deliveries: 1, attachmentBytes: pdf.byteLength }]); // one line per committed batch
     expect(await rowsOf(hub, ids.published)).toEqual({ deliveries: 0, applications: 0, attachments: 0, chunks: 0, outbox: 0, events: 0 });
     expect(await rowsOf(hub, ids.parked)).toEqual(kept.parked);
     expect(await rowsOf(hub, ids.routed)).toEqual(kept.routed);

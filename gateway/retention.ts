@@ -17,7 +17,10 @@ export interface PurgeResult {
  * wait for an operator or a subscriber. Works in batches of `batch` deliveries, one transaction
  * each, so that a large purge holds no long locks and can be stopped at any point.
  */
-export async function purgeDeliveries(store: Store, o: { before: Date; batch?: number; dryRun?: boolean }): Promise<PurgeResult> {
+export async function purgeDeliveries(
+  store: Store,
+  o: { before: Date; batch?: number; dryRun?: boolean; /** After each committed batch, with the totals so far. */ onBatch?: (soFar: PurgeResult) => void },
+): Promise<PurgeResult> {
   const { sql } = store;
   const before = o.before.toISOString();
   const batch = o.batch ?? 500;
@@ -46,6 +49,7 @@ export async function purgeDeliveries(store: Store, o: { before: Date; batch?: n
       select (select count(*)::int from gone) as n, (select bytes from sizes) as bytes`;
     total.deliveries += r!.n;
     total.attachmentBytes += Number(r!.bytes);
+    if (r!.n > 0) o.onBatch?.({ ...total });
     if (r!.n < batch) return total;
   }
 }

@@ -1,5 +1,6 @@
 import { count, eq, isNull, and } from "drizzle-orm";
 import type { AdapterContext, Gateway } from "./contract.ts";
+import { rateLimiter, type RateLimiter } from "./auth/rate-limit.ts";
 import { formatProblem, type ConfigProblem } from "./config/load.ts";
 import { messageOf } from "./errors.ts";
 import { createIntake } from "./intake/intake.ts";
@@ -67,6 +68,8 @@ export interface Services {
   onReload(listener: () => Promise<void> | void): void;
   /** Postgres and broker both answer. */
   ready(): Promise<{ postgres: boolean; broker: boolean }>;
+  /** Per-portal token buckets of the REST intake. */
+  rateLimiter: RateLimiter;
   /** Samples gauges that are read from the store. */
   sample(): Promise<void>;
   migrate(): Promise<void>;
@@ -109,6 +112,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
     metrics,
     log,
     clock,
+    rateLimiter: rateLimiter(() => clock().getTime()),
     lastReloadError: () => reloadError,
     async reload() {
       const next = await loadRuntime(o.configDir);
@@ -164,5 +168,5 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
 
 /** The slice of the services that adapters may use. */
 export function adapterContext(s: Services): AdapterContext {
-  return { gateway: s.gateway, runtime: s.runtime, store: s.store, log: s.log, metrics: s.metrics, clock: s.clock, onReload: s.onReload };
+  return { gateway: s.gateway, runtime: s.runtime, store: s.store, log: s.log, metrics: s.metrics, clock: s.clock, onReload: s.onReload, rateLimit: s.rateLimiter.take };
 }

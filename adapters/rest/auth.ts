@@ -50,6 +50,12 @@ export function portalAuth(ctx: AdapterContext) {
       ctx.metrics.deliveries.inc({ channel: "rest", portal: portal.id, outcome: "forbidden" });
       return problem(c, { type: "forbidden", title: "Forbidden", status: 403, detail: `portal ${portal.id} may not use the REST intake` });
     }
+    const rate = ctx.rateLimit?.(portal) ?? { ok: true };
+    if (!rate.ok) {
+      ctx.metrics.deliveries.inc({ channel: "rest", portal: portal.id, outcome: "rate_limited" });
+      c.header("Retry-After", String(rate.retryAfterSeconds));
+      return problem(c, { type: "rate-limited", title: "Too Many Requests", status: 429, detail: `portal ${portal.id} exceeds its rate limit; retry after ${rate.retryAfterSeconds} s` });
+    }
     c.set("portal", portal);
     await next();
   });

@@ -30,7 +30,7 @@ describe("REST intake refusals: status, problem type, and nothing stored", () =>
     expect(res.status).toBe(status);
     expect(res.headers.get("content-type")).toBe("application/problem+json");
     const body = await res.json();
-    expect(body.type).toBe(`https://ozg-hub.de/problems/${type}`);
+    expect(body.type).toBe(`urn:ozg-hub:problem:${type}`);
     expect(body.status).toBe(status);
     expect(await rowCounts(hub.databaseUrl)).toEqual(before);
     return body;

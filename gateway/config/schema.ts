@@ -169,9 +169,16 @@ export const gatewaySchema = z
       .strict()
       .default({ batchSize: 200, workers: 2, pollIntervalMs: 1000, backoffInitialMs: 500, backoffMaxMs: 60_000 }),
     mappings: z.string().default("../mappings").describe("directory of mapping configs, relative to the config directory"),
+    problemTypeBase: z
+      .url()
+      .refine((u) => u.endsWith("/") || u.endsWith(":"), "ends with / or :")
+      .optional()
+      .describe("base of the problem `type` URIs, e.g. https://ozg.example.de/problems/ (a domain you own); default urn:ozg-hub:problem:"),
     admin: z
       .object({
         tokenSha256: z.array(tokenHash).default([]).describe("hashes of the operators' bearer tokens; none: /admin answers 401 to everybody"),
+        viewerTokenSha256: z.array(tokenHash).default([]).describe("hashes of tokens that log in to the console read-only (role viewer: no content downloads, no actions)"),
+        sessionMinutes: z.number().int().positive().default(480).describe("lifetime of a console session"),
       })
       .strict()
       .optional()
@@ -259,6 +266,14 @@ export const portalSchema = z
       .strict()
       .optional()
       .describe("REST intake by TLS client certificate (e.g. OZG-Cloud /antrag, secured at the transport)"),
+    rateLimit: z
+      .object({
+        perSecond: z.number().positive().describe("requests per second on average"),
+        burst: z.number().int().positive().optional().describe("requests at once; default perSecond rounded up"),
+      })
+      .strict()
+      .optional()
+      .describe("token bucket per portal and instance for the REST intake; beyond it 429 with Retry-After. Default: no limit"),
     xta: z
       .object({
         certificateSha256: z.array(sha256Fingerprint).min(1).describe("TLS client certificates (sha256 of the DER) that identify this portal at /xta"),

@@ -37,8 +37,9 @@ function adminAuth(services: Services) {
  */
 export function adminRoutes(services: Services): Hono {
   const app = new Hono();
-  app.use("/admin/*", adminAuth(services));
-  app.use("/admin", adminAuth(services));
+  // The rest of /admin is the console (gateway/console), which logs in with a session instead.
+  app.use("/admin/deliveries", adminAuth(services));
+  app.use("/admin/deliveries/*", adminAuth(services));
 
   app.get("/admin/deliveries", async (c) => {
     const state = c.req.query("state");

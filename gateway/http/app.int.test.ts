@@ -1,3 +1,6 @@
+import { readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { parse, stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { antragBody, ozgCloudForm } from "../../test/support/forms.ts";
 import { startTestHub, TOKENS, type TestHub } from "../../test/support/hub.ts";
@@ -44,5 +47,27 @@ describe("operations endpoints", () => {
     expect(res.status).toBe(202);
     await hub.broker.drain(hub.queue("kiel", "gewerbe"), { atLeast: 1 });
     expect(hub.logs.slice(before)).toEqual([]);
+  });
+
+  it("names process metrics once: ozg_hub_process_*, never process_process_", async () => {
+    const metrics = await (await hub.app.request("/metrics")).text();
+    expect(metrics).toMatch(/^ozg_hub_process_cpu_user_seconds_total /m);
+    expect(metrics).toMatch(/^ozg_hub_nodejs_eventloop_lag_seconds /m);
+    expect(metrics).not.toContain("process_process_");
+  });
+
+  it("gives problem types as URNs, or under the base URL the operator configures", async () => {
+    expect((await (await hub.app.request("/nowhere")).json()).type).toBe("urn:ozg-hub:problem:not-found");
+    const file = path.join(hub.configDir, "gateway.yaml");
+    const doc = parse(await readFile(file, "utf8"));
+    doc.problemTypeBase = "https://ozg.example.de/problems/";
+    await writeFile(file, stringify(doc));
+    expect(await hub.services.reload()).toEqual({ ok: true });
+    expect((await (await hub.app.request("/nowhere")).json()).type).toBe("https://ozg.example.de/problems/not-found");
+    const unauthorized = await hub.app.request("/antrag", { method: "POST", body: antragBody(ozgCloudForm(), []) });
+    expect((await unauthorized.json()).type).toBe("https://ozg.example.de/problems/unauthorized");
+    doc.problemTypeBase = "https://ozg.example.de/problems";
+    await writeFile(file, stringify(doc));
+    expect((await hub.services.reload()).ok).toBe(false);
   });
 });

@@ -3,9 +3,10 @@ import type { Adapter } from "../contract.ts";
 import { messageOf } from "../errors.ts";
 import { formatProblem } from "../config/load.ts";
 import type { Services } from "../services.ts";
+import { consoleRoutes } from "../console/routes.ts";
 import { adminRoutes } from "./admin.ts";
 import { contractRoutes } from "./contract-routes.ts";
-import { problem } from "./problem.ts";
+import { PROBLEM_BASE_VAR, problem } from "./problem.ts";
 
 /**
  * The one HTTP app: operations endpoints plus every adapter's routes. Unexpected errors become
@@ -13,6 +14,11 @@ import { problem } from "./problem.ts";
  */
 export function createApp(services: Services, adapters: readonly Adapter[]): Hono {
   const app = new Hono();
+  app.use("*", async (c, next) => {
+    const base = services.runtime().config.gateway.problemTypeBase;
+    if (base) c.set(PROBLEM_BASE_VAR as never, base as never);
+    await next();
+  });
 
   app.get("/healthz", (c) => c.json({ status: "ok" }));
   app.get("/readyz", async (c) => {
@@ -31,6 +37,7 @@ export function createApp(services: Services, adapters: readonly Adapter[]): Hon
 
   app.route("/", adminRoutes(services));
   app.route("/", contractRoutes(() => services.runtime().config.gateway));
+  app.route("/", consoleRoutes(services));
   for (const a of adapters) app.route("/", a.routes);
 
   app.notFound((c) => problem(c, { type: "not-found", title: "Not Found", status: 404, detail: `no route for ${c.req.method} ${c.req.path}` }));

@@ -13,11 +13,19 @@ export interface ProblemDetails {
   [extension: string]: unknown;
 }
 
-export const PROBLEM_BASE = "https://ozg-hub.de/problems/";
+/**
+ * Problem types are URNs unless the operator configures a base URL of a domain they own
+ * (`problemTypeBase` in gateway.yaml): a URL would claim a web page that nobody serves.
+ */
+export const PROBLEM_BASE = "urn:ozg-hub:problem:";
 
-/** Answers with a problem; a `type` without a scheme is taken relative to PROBLEM_BASE. */
+/** The context variable through which the HTTP app passes the configured base to `problem`. */
+export const PROBLEM_BASE_VAR = "problemBase";
+
+/** Answers with a problem; a `type` without a scheme is taken relative to the configured base. */
 export function problem(c: Context, p: ProblemDetails): Response {
-  const body = { ...p, type: p.type.includes(":") ? p.type : PROBLEM_BASE + p.type };
+  const base = (c.get(PROBLEM_BASE_VAR) as string | undefined) ?? PROBLEM_BASE;
+  const body = { ...p, type: p.type.includes(":") ? p.type : base + p.type };
   const headers = new Headers(c.res.headers);
   headers.set("content-type", "application/problem+json");
   return new Response(JSON.stringify(body), { status: p.status, headers });

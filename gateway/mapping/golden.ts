@@ -91,13 +91,17 @@ function isErrorExpectation(v: unknown): v is { error: string } {
 }
 
 /** Runs every case under `dir`; with `update`, writes each case's actual result as its expected file. */
-export async function runGolden(dir: string, opts: { update?: boolean; only?: string } = {}): Promise<GoldenReport> {
+export async function runGolden(dir: string, opts: { update?: boolean; only?: string; /** After each case. */ onCase?: (c: CaseResult) => void } = {}): Promise<GoldenReport> {
   const loaded = await MappingSet.load(dir);
   if (!loaded.ok) return { ok: false, problems: loaded.problems, cases: [] };
   const cases: CaseResult[] = [];
   for (const m of loaded.set.mappings) {
     if (opts.only && m.id !== opts.only) continue;
-    for (const c of await listCases(dir, m.id)) cases.push(await runCase(loaded.set, m.id, c, opts.update ?? false));
+    for (const c of await listCases(dir, m.id)) {
+      const result = await runCase(loaded.set, m.id, c, opts.update ?? false);
+      cases.push(result);
+      opts.onCase?.(result);
+    }
   }
   return { ok: cases.length > 0 && cases.every((c) => c.ok), problems: [], cases };
 }

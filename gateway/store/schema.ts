@@ -255,3 +255,51 @@ export const webhookEndpoints = pgTable("webhook_endpoints", {
   lastSuccessAt: timestamp("last_success_at", { withTimezone: true }),
   disabledAt: timestamp("disabled_at", { withTimezone: true }),
 });
+
+/**
+ * Operator console sessions: the admin token is exchanged once for a random session id whose
+ * sha256 is kept here (in Postgres, so every instance knows every session), with its role and
+ * the CSRF token that every action must carry.
+ */
+export const consoleSessions = pgTable(
+  "console_sessions",
+  {
+    idSha256: text("id_sha256").primaryKey(),
+    /** viewer | operator */
+    role: text("role").notNull(),
+    /** Who, for the audit log: a short prefix of the admin token's sha256, never the token. */
+    actor: text("actor").notNull(),
+    csrf: text("csrf").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+  },
+  (t) => [index("console_sessions_expires_idx").on(t.expiresAt)],
+);
+
+/** Every operator action (login, replay, cancel, download), who did it and to what. */
+export const auditLog = pgTable(
+  "audit_log",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
+    actor: text("actor").notNull(),
+    role: text("role").notNull(),
+    action: text("action").notNull(),
+    target: text("target"),
+    detail: jsonb("detail").$type<Record<string, unknown>>(),
+  },
+  (t) => [index("audit_log_at_idx").on(t.at)],
+);
+
+/**
+ * Replays of several deliveries started in the console: the instance that started one works
+ * through it and appends each result here, so that any instance can show its progress.
+ */
+export const consoleJobs = pgTable("console_jobs", {
+  id: uuid("id").primaryKey(),
+  actor: text("actor").notNull(),
+  total: integer("total").notNull(),
+  results: jsonb("results").$type<unknown[]>().notNull().default([]),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  finishedAt: timestamp("finished_at", { withTimezone: true }),
+});

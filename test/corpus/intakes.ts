@@ -61,7 +61,7 @@ function problemJson(res: Response, body: string, expected: Refusal): string | u
   } catch {
     return `body is not JSON: ${body.slice(0, 200)}`;
   }
-  if (p.type !== `https://ozg-hub.de/problems/${want.type}`) return `problem type ${p.type}, expected ${want.type}`;
+  if (p.type !== `urn:ozg-hub:problem:${want.type}`) return `problem type ${p.type}, expected ${want.type}`;
   if (p.status !== want.status) return `problem status ${p.status}`;
   return undefined;
 }

@@ -56,13 +56,13 @@ describe("GET /api/v1/attachments/:id: only the owning tenant, streamed from the
 
   it("answers another tenant as if the attachment did not exist", async () => {
     const body = await refused(`/api/v1/attachments/${kielFile.id}`, bearer(TENANT_TOKENS.augsburg), 404);
-    expect(body.type).toBe("https://ozg-hub.de/problems/not-found");
+    expect(body.type).toBe("urn:ozg-hub:problem:not-found");
   });
 
   it("refuses portal tokens, the admin token, unknown tokens and no token", async () => {
     for (const t of [TOKENS.formsolutions, TOKENS.serviceportal, ADMIN_TOKEN, "kiel-systems-test-token-x"]) {
       const body = await refused(`/api/v1/attachments/${kielFile.id}`, bearer(t), 401);
-      expect(body.type).toBe("https://ozg-hub.de/problems/unauthorized");
+      expect(body.type).toBe("urn:ozg-hub:problem:unauthorized");
     }
     await refused(`/api/v1/attachments/${kielFile.id}`, {}, 401);
   });
