@@ -56,7 +56,9 @@ export class Dialogs {
       if (!(await this.once(signer, challenge))) return bad("Challenge already used");
       const id = String(randomInt(1, 2 ** 47));
       const next = fresh();
-      await this.db.insert(osciDialogs).values({ conversationId: id, signer, cipherCert: cipherCert ?? null, challenge: next, sequence: 0, touchedAt: this.now() });
+      // InitDialog carries no SequenceNumber; the first order in the dialog is number 0 (as the
+      // Governikus library counts), so the dialog starts "before" 0.
+      await this.db.insert(osciDialogs).values({ conversationId: id, signer, cipherCert: cipherCert ?? null, challenge: next, sequence: -1, touchedAt: this.now() });
       return { ok: true, inDialog: true, cipherCert, out: () => ({ response: challenge, challenge: next, conversationId: id }) };
     }
     if (cb.conversationId === undefined) {
