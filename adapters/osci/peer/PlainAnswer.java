@@ -15,6 +15,19 @@ import de.osci.osci12.common.OSCIExceptionCodes;
 public final class PlainAnswer {
   private PlainAnswer() {}
 
+  /**
+   * Reads an answer the way a client does after sending (OSCIRequest.transmit): a SOAP fault
+   * surfaces as the exception whose error code the library took from it; null when no fault.
+   */
+  public static String faultCode(InputStream in) throws Exception {
+    try {
+      new PassiveRecipientParser().parseStream(in, null, true, null);
+      return null;
+    } catch (OSCIException e) {
+      return e.getErrorCode();
+    }
+  }
+
   public static StoredMessage loadVerified(InputStream in) throws Exception {
     StoredMessageParser p = new StoredMessageParser();
     StoredMessage sm = p.parseStream(in);
