@@ -128,7 +128,7 @@ describe("OSCI direct intake: GetMessageId + StoreDelivery against Postgres and 
     expect((await o.portal.send(o.hub.app, "storeDelivery", { control: { challenge: challenge(), sequenceNumber: 0 }, messageId: id, content: { document: xdomea("osci-store-restart"), encryptFor: o.parties.kielReader.certPem } })).code).toBe("0800");
     await o.hub.restart();
     const init = await o.portal.send(o.hub.app, "initDialog", { control: { challenge: challenge() } });
-    const fetched = await o.portal.send(o.hub.app, "fetchProcessCard", { control: { conversationId: init.control.conversationId!, sequenceNumber: 1, response: init.control.challenge!, challenge: challenge() }, selectMessageIds: [id] });
+    const fetched = await o.portal.send(o.hub.app, "fetchProcessCard", { control: { conversationId: init.control.conversationId!, sequenceNumber: 0, response: init.control.challenge!, challenge: challenge() }, selectMessageIds: [id] });
     expect(fetched.code).toBe("0801");
     expect(await osciXsdErrors(fetched.xml, "soapResponseToFetchProcessCard")).toEqual([]);
     const osci = "http://www.osci.de/2002/04/osci";
