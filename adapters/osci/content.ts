@@ -52,7 +52,7 @@ export function readContents(pkg: Element | undefined, settings: OsciSettings, p
       const d = decryptData(el, readers, signedPart);
       if (!d.ok) return fail(FEEDBACK.cannotDecrypt, `content container: ${d.detail}`);
       // The Reader key that opened it names the tenant.
-      out.tenant ??= d.by.tenant;
+      out.tenant ??= d.by?.tenant;
       const xml = parseXmlPart(d.plaintext);
       if (!xml.ok) return fail(FEEDBACK.invalidRequest, `decrypted content container: ${xml.detail}`);
       const root = xml.doc.documentElement!;
@@ -63,19 +63,31 @@ export function readContents(pkg: Element | undefined, settings: OsciSettings, p
     }
   }
   for (const { el, text: own } of containers) {
+    // Attachments encrypted inside the container (the library's default): the AES key is in
+    // ds:MgmtData, readable only because the container itself was encrypted for a Reader key.
+    // What cannot be decrypted is refused; ciphertext is never taken for an attachment.
+    for (const ed of children(el, NS.xenc, "EncryptedData")) {
+      const ref = path(ed, [NS.xenc, "CipherData"], [NS.xenc, "CipherReference"])?.getAttribute("URI");
+      if (!ref?.startsWith("cid:")) return fail(FEEDBACK.invalidRequest, "an EncryptedData in a content container must reference an attachment part (cid:)");
+      const d = decryptData(ed, readers, signedPart, { mgmtData: own !== "" });
+      if (!d.ok) return fail(d.reason === "missing_part" ? FEEDBACK.invalidRequest : FEEDBACK.cannotDecrypt, `attachment ${ref}: ${d.detail}`);
+      plainParts.set(ref.slice(4), d.plaintext);
+    }
     const sig = child(el, NS.ds, "Signature");
     let signedIds: Set<string> | undefined;
     if (sig) {
       // A container in the clear is checked in the message's text, a decrypted one in its own.
       // Authors sign attachments as they wrote them, before encryption.
-      const v = verifySignature(own || messageText, sig, authorsPinned, partBytes);
+      const v = verifySignature(own || messageText, sig, authorsPinned, partBytes, el.ownerDocument === pkg.ownerDocument ? undefined : (pkg.ownerDocument ?? undefined));
       if (!v.ok) return fail(v.code === "unknown_signer" ? FEEDBACK.signerUnknown : FEEDBACK.signatureInvalid, `Author signature: ${v.detail}`);
       out.authors.push(v.signer);
       signedIds = v.ids;
     }
     for (const content of children(el, NS.osci, "Content")) {
       const id = content.getAttribute("Id") ?? "";
-      if (signedIds && !signedIds.has(id)) return fail(FEEDBACK.notAllSigned, `Content ${id || "(without Id)"} is not covered by the Author signature`);
+      // The library signs the Base64Content (by its own Id) rather than the Content around it.
+      const b64Id = child(content, NS.osci, "Base64Content")?.getAttribute("Id") ?? "";
+      if (signedIds && !signedIds.has(id) && !signedIds.has(b64Id)) return fail(FEEDBACK.notAllSigned, `Content ${id || "(without Id)"} is not covered by the Author signature`);
       const href = content.getAttribute("href");
       if (href) {
         const cid = href.replace(/^cid:/, "");

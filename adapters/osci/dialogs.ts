@@ -56,7 +56,9 @@ export class Dialogs {
       if (!(await this.once(signer, challenge))) return bad("Challenge already used");
       const id = String(randomInt(1, 2 ** 47));
       const next = fresh();
-      await this.db.insert(osciDialogs).values({ conversationId: id, signer, cipherCert: cipherCert ?? null, challenge: next, sequence: 0, touchedAt: this.now() });
+      // InitDialog carries no SequenceNumber; the first order in the dialog is number 0 (as the
+      // Governikus library counts), so the dialog starts "before" 0.
+      await this.db.insert(osciDialogs).values({ conversationId: id, signer, cipherCert: cipherCert ?? null, challenge: next, sequence: -1, touchedAt: this.now() });
       return { ok: true, inDialog: true, cipherCert, out: () => ({ response: challenge, challenge: next, conversationId: id }) };
     }
     if (cb.conversationId === undefined) {
@@ -135,20 +137,24 @@ function fresh(): string {
 /**
  * Message ids that ozg-hub hands out by GetMessageId: random bytes with a MAC, so that any
  * instance can tell its own ids from invented ones without shared state. Reuse of an id is
- * caught by the intake (same portal, same source id: duplicate).
+ * caught by the intake (same portal, same source id: duplicate). On the wire an OSCI MessageId
+ * is base64 of a text: the Governikus library decodes it to a UTF-8 string and encodes it again
+ * for StoreDelivery, so the decoded id must be ASCII (random bytes would not survive that).
  */
 export class MessageIds {
   constructor(private readonly secret: Buffer) {}
 
   issue(portalId: string): string {
     const r = randomBytes(16);
-    return Buffer.concat([r, this.mac(r, portalId)]).toString("base64");
+    return Buffer.from(`ozg-hub-${r.toString("hex")}-${this.mac(r, portalId).toString("hex")}`, "ascii").toString("base64");
   }
 
   valid(id: string, portalId: string): boolean {
     const raw = Buffer.from(id, "base64");
-    if (raw.length !== 32 || raw.toString("base64") !== id) return false;
-    return timingSafeEqual(raw.subarray(16), this.mac(raw.subarray(0, 16), portalId));
+    if (raw.toString("base64") !== id) return false;
+    const m = /^ozg-hub-([0-9a-f]{32})-([0-9a-f]{32})$/.exec(raw.toString("latin1"));
+    if (!m) return false;
+    return timingSafeEqual(Buffer.from(m[2]!, "hex"), this.mac(Buffer.from(m[1]!, "hex"), portalId));
   }
 
   private mac(r: Buffer, portalId: string): Buffer {

@@ -7,6 +7,8 @@ export const NS = {
   xenc11: "http://www.w3.org/2009/xmlenc11#",
   oscimeta: "http://www.osci.eu/ws/2014/10/transport",
   wsa: "http://www.w3.org/2005/08/addressing",
+  /** OSCI 1.2 amendments (IvLength of AES-GCM). */
+  osci128: "http://xoev.de/transport/osci12/8",
 } as const;
 
 export const ALG = {

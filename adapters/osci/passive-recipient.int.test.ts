@@ -35,16 +35,17 @@ describe("OSCI passive recipient: an Intermediär pushes AcceptDelivery / Proces
     expect(await o.hub.broker.count(o.hub.queue("kiel", "dms"))).toBe(0);
   });
 
-  it("accepts ProcessDelivery for Kiel and names the MessageId in ResponseToProcessDelivery", async () => {
+  it("accepts ProcessDelivery for Kiel and names the response's MessageId in ResponseToProcessDelivery", async () => {
     const a = await o.intermediary.send(o.hub.app, "processDelivery", {
       control: { challenge: challenge() },
       messageId: messageId(2),
+      messageIdResponse: messageId(3),
       content: { document: xdomea("osci-process-1"), encryptFor: o.parties.kielReader.certPem },
     });
     expect(a.code).toBe("0800");
     expect(a.signature).toMatchObject({ ok: true });
     expect(await osciXsdErrors(a.xml, "soapResponseToProcessDelivery")).toEqual([]);
-    expect(a.doc.getElementsByTagNameNS("http://www.osci.de/2002/04/osci", "MessageId").item(0)?.textContent).toBe(messageId(2));
+    expect(a.doc.getElementsByTagNameNS("http://www.osci.de/2002/04/osci", "MessageId").item(0)?.textContent).toBe(messageId(3));
     const [dms] = await o.hub.broker.drain(o.hub.queue("kiel", "dms"), { atLeast: 1 });
     expect((dms!.body as any).ozgtenant).toBe("kiel");
   });

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { feedbackXml, type Feedback } from "./feedback.ts";
 import { buildMime } from "./mime.ts";
 import { ACTOR, ENC_CID, NS, ROOT_CID } from "./ns.ts";
@@ -9,6 +9,8 @@ import type { KeyObject } from "node:crypto";
 
 const ROOT_NS = `xmlns:soap="${NS.soap}" xmlns:osci="${NS.osci}" xmlns:ds="${NS.ds}" xmlns:xenc="${NS.xenc}"`;
 const block = `soap:actor="${ACTOR}" soap:mustUnderstand="1"`;
+/** Certificate blocks are for the receiver only (as the library writes them). */
+const ACTOR_NONE = "http://www.w3.org/2001/12/soap-envelope/actor/none";
 
 export interface ControlOut {
   response: string;
@@ -77,7 +79,7 @@ function orderXml(o: ResponseOrder): string {
       }
     }
   })();
-  return HEADER_ORDERS.has(o.op) ? `<osci:${o.op} Id="${o.op}" ${block}>${inner}</osci:${o.op}>` : `<osci:${o.op}>${inner}</osci:${o.op}>`;
+  return HEADER_ORDERS.has(o.op) ? `<osci:${o.op} Id="${o.op.toLowerCase()}" ${block}>${inner}</osci:${o.op}>` : `<osci:${o.op}>${inner}</osci:${o.op}>`;
 }
 
 export interface Signer {
@@ -92,36 +94,54 @@ export interface Signer {
  */
 export function buildResponse(control: ControlOut, order: ResponseOrder, signer: Signer, encryptFor?: string): Buffer {
   const inHeader = HEADER_ORDERS.has(order.op);
-  const certs = order.op === "responseToAcceptDelivery" || order.op === "responseToProcessDelivery"
-    ? `<osci:NonIntermediaryCertificates Id="nonintermediarycertificates" ${block}><osci:SignatureCertificateAddressee><ds:X509Data><ds:X509Certificate>${pemBase64(signer.certPem)}</ds:X509Certificate></ds:X509Data></osci:SignatureCertificateAddressee></osci:NonIntermediaryCertificates>`
-    : `<osci:IntermediaryCertificates Id="intermediarycertificates" ${block}><osci:SignatureCertificateIntermediary><ds:X509Data><ds:X509Certificate>${pemBase64(signer.certPem)}</ds:X509Certificate></ds:X509Data></osci:SignatureCertificateIntermediary></osci:IntermediaryCertificates>`;
-  const certsId = certs.includes('Id="nonintermediarycertificates"') ? "nonintermediarycertificates" : "intermediarycertificates";
+  // The certificate block names the signer in the role the Governikus library reads for this
+  // answer (the Addressee answers AcceptDelivery; for ProcessDelivery it is the Originator of the
+  // response; the Intermediär answers everything else), with an Id that KeyInfo points to.
+  const fp = createHash("sha256").update(Buffer.from(pemBase64(signer.certPem), "base64")).digest("hex");
+  const [blockName, role, element] =
+    order.op === "responseToAcceptDelivery" ? ["NonIntermediaryCertificates", "addressee", "SignatureCertificateAddressee"]
+    : order.op === "responseToProcessDelivery" ? ["NonIntermediaryCertificates", "originator", "SignatureCertificateOriginator"]
+    : ["IntermediaryCertificates", "intermed", "SignatureCertificateIntermediary"];
+  const certId = `${role}_signature_${fp}`;
+  const certsId = blockName.toLowerCase();
+  const certs = `<osci:${blockName} Id="${certsId}" soap:actor="${ACTOR_NONE}" soap:mustUnderstand="1"><osci:${element} Id="${certId}"><ds:X509Data><ds:X509Certificate>${pemBase64(signer.certPem)}</ds:X509Certificate></ds:X509Data></osci:${element}></osci:${blockName}>`;
   const sig = `<osci:SupplierSignature Id="suppliersignature" ${block}>${SIG_SLOT}</osci:SupplierSignature>`;
   // Element order follows each response's schema: the order block sits between signature and certificates in the header, or alone in the body.
-  const header = order.op === "responseToAcceptDelivery" || order.op === "responseToProcessDelivery" || order.op === "responseToStoreDelivery"
-    ? controlBlockXml(control) + sig + orderXml(order) + certs
-    : controlBlockXml(control) + sig + certs;
+  const header = inHeader ? controlBlockXml(control) + sig + orderXml(order) + certs : controlBlockXml(control) + sig + certs;
   const body = inHeader ? "" : orderXml(order);
-  const envelope = `<?xml version="1.0" encoding="UTF-8"?><soap:Envelope ${ROOT_NS}><soap:Header>${header}</soap:Header><soap:Body Id="body">${body}</soap:Body></soap:Envelope>`;
-  const ids = ["controlblock", ...(inHeader ? [order.op] : []), certsId, "body"];
-  const signed = signDocument(envelope, { ids }, signer.key, signer.certPem);
+  const envelope = `<?xml version="1.0" encoding="UTF-8"?>\n\n${envelopeStart(`soap${order.op[0]!.toUpperCase()}${order.op.slice(1)}.xsd`)}<soap:Header>${header}</soap:Header><soap:Body Id="body">${body}</soap:Body></soap:Envelope>`;
+  const ids = ["controlblock", ...(inHeader ? [order.op.toLowerCase()] : []), certsId, "body"];
+  const signed = signDocument(envelope, { ids, retrieval: certId }, signer.key, signer.certPem);
   const plain = buildMime([{ contentId: ROOT_CID, contentType: "text/xml; charset=UTF-8", body: signed }]);
   return encryptFor ? encryptMessage(plain, encryptFor) : plain;
+}
+
+/**
+ * The Envelope's start tag. The Governikus library tells message types apart by the
+ * `xsi:schemaLocation` of the Envelope (the soap*.xsd file named for the SOAP namespace) and
+ * refuses a message without it as "no valid OSCI message".
+ */
+function envelopeStart(xsd: string): string {
+  return `<soap:Envelope ${ROOT_NS} xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="${NS.soap} ${xsd} ${NS.ds} oscisig.xsd ${NS.xenc} oscienc.xsd">`;
 }
 
 /** The transport layer: the whole MIME message encrypted, the ciphertext raw in part <osci_enc>. */
 export function encryptMessage(plainMime: Buffer, certPem: string): Buffer {
   const enc = encryptData(plainMime, [certPem], { mimeType: "Multipart/Related", cipherPart: ENC_CID, id: `enc-${randomBytes(4).toString("hex")}` });
-  const envelope = `<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:soap="${NS.soap}" xmlns:xenc="${NS.xenc}" xmlns:ds="${NS.ds}"><soap:Body>${enc.xml}</soap:Body></soap:Envelope>`;
+  const envelope = `<?xml version="1.0" encoding="UTF-8"?>\n\n${envelopeStart("soapMessageEncrypted.xsd")}<soap:Body>${enc.xml}</soap:Body></soap:Envelope>`;
   return buildMime([
     { contentId: ROOT_CID, contentType: "text/xml; charset=UTF-8", body: envelope },
     { contentId: ENC_CID, contentType: "application/octet-stream", body: enc.part! },
   ]);
 }
 
-/** A message-level refusal (91xx-95xx, 9000): SOAP fault, unsigned, since the order could not be read. */
+/**
+ * A message-level refusal (91xx-97xx, 9000): SOAP fault, unsigned, since the order could not be
+ * read. The code goes alone into `<detail><osci:Code>`, the only place the Governikus library
+ * reads it; the explanation goes into `faultstring`.
+ */
 export function faultResponse(f: Feedback, server = false): Buffer {
   const text = f.detail ? `${f.text} ${f.detail}` : f.text;
-  const envelope = `<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:soap="${NS.soap}" xmlns:osci="${NS.osci}"><soap:Body><soap:Fault><faultcode>soap:${server ? "Server" : "Client"}</faultcode><faultstring>${esc(f.code)}: ${esc(text)}</faultstring><detail>${feedbackXml(f)}</detail></soap:Fault></soap:Body></soap:Envelope>`;
+  const envelope = `<?xml version="1.0" encoding="UTF-8"?>\r\n\r\n<soap:Envelope xmlns:soap="${NS.soap}" xmlns:osci="${NS.osci}"><soap:Body><soap:Fault><faultcode>soap:${server ? "Server" : "Client"}</faultcode><faultstring>${esc(f.code)}: ${esc(text)}</faultstring><detail><osci:Code>${esc(f.code)}</osci:Code></detail></soap:Fault></soap:Body></soap:Envelope>`;
   return buildMime([{ contentId: ROOT_CID, contentType: "text/xml; charset=UTF-8", body: envelope }]);
 }

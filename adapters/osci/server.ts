@@ -69,7 +69,7 @@ export function osciRoutes(ctx: AdapterContext): Hono {
       case "getMessageId":
         return answer(control.out(), { op: "responseToGetMessageId", feedback: ok, messageId: ids.issue(sender.portalId) });
       case "fetchProcessCard": {
-        const wanted = [...(m.order.getElementsByTagNameNS(NS.osci, "MessageId") as unknown as Element[])].map((e) => text(e)!);
+        const wanted = [...(m.order.getElementsByTagNameNS(NS.osci, "MessageId") as unknown as Element[])].map((e) => messageIdOf(e)!);
         const found = (await Promise.all(wanted.map((id) => processCard(sender.portalId, id)))).flatMap((card) => (card ? [card] : []));
         const selection = `<osci:SelectionRule>${wanted.map((id) => `<osci:MessageId>${esc(id)}</osci:MessageId>`).join("")}</osci:SelectionRule>`;
         if (wanted.length === 0) return answer(control.out(), { op: "responseToFetchProcessCard", feedback: { ...FEEDBACK.noProcessCard, detail: "select process cards by MessageId" }, selection: "<osci:Quantity Limit=\"1\"/>", processCards: [] });
@@ -82,7 +82,7 @@ export function osciRoutes(ctx: AdapterContext): Hono {
         // Accept/ProcessDelivery run outside dialogs: their answers carry no ConversationId.
         const ctrl = (): ControlOut => (m.operation === "storeDelivery" ? control.out() : { response: control.out().response });
         const orderFail = (f: Feedback) => answer(ctrl(), { op: responseOp, feedback: f } as ResponseOrder);
-        const messageId = m.operation === "storeDelivery" ? text(child(m.order, NS.osci, "MessageId")) : text(path(m.order, [NS.osci, "ProcessCardBundle"], [NS.osci, "MessageId"]));
+        const messageId = m.operation === "storeDelivery" ? messageIdOf(child(m.order, NS.osci, "MessageId")) : messageIdOf(path(m.order, [NS.osci, "ProcessCardBundle"], [NS.osci, "MessageId"]));
         if (!messageId) return orderFail(FEEDBACK.noMessageId);
         if (sender.kind === "originator" && !ids.valid(messageId, sender.portalId)) return orderFail({ ...FEEDBACK.illegalMessageId, detail: "ask for one with GetMessageId" });
         const contents = readContents(child(m.body, NS.osci, "ContentPackage"), settings, m.parts, signedCids, m.text);
@@ -129,7 +129,8 @@ export function osciRoutes(ctx: AdapterContext): Hono {
         };
         if (m.operation === "storeDelivery") return answer(ctrl(), { op: "responseToStoreDelivery", feedback: ok, processCard: card });
         if (m.operation === "acceptDelivery") return answer(ctrl(), { op: "responseToAcceptDelivery", feedback: FEEDBACK.ok });
-        return answer(ctrl(), { op: "responseToProcessDelivery", feedback: FEEDBACK.ok, messageId });
+        // The answer is a message of its own: it carries the id the Intermediär assigned to the response.
+        return answer(ctrl(), { op: "responseToProcessDelivery", feedback: FEEDBACK.ok, messageId: messageIdOf(child(m.order, NS.osci, "MessageIdResponse")) });
       }
       default: {
         const never: never = m.operation;
@@ -165,6 +166,11 @@ export function osciRoutes(ctx: AdapterContext): Hono {
     ctx.log.warn({ code: f.code, detail: f.detail }, "OSCI request refused");
     return reply(faultResponse(f, f.code === "9000"), 500);
   }
+}
+
+/** A MessageId is base64 (xs:base64Binary): the library wraps long ones in lines, whitespace is no part of the id. */
+function messageIdOf(el: Element | undefined): string | undefined {
+  return text(el)?.replace(/\s+/g, "") || undefined;
 }
 
 function reply(body: Buffer, status: number): Response {

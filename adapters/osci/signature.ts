@@ -29,6 +29,15 @@ function osciSignedXml(parts: PartLookup, cert: string): SignedXml {
       const want = Buffer.from(String(ref.digestValue), "base64");
       return got.length === want.length && timingSafeEqual(got, want) ? ref.uri : undefined;
     }
+    // The library signs Base64Content with the xmldsig base64 transform alone: the digest is
+    // over the decoded bytes, i.e. over the content exactly as the Author wrote it.
+    if (typeof ref.uri === "string" && ref.uri.startsWith("#") && Array.isArray(ref.transforms) && ref.transforms.length === 1 && ref.transforms[0] === ALG.base64) {
+      const els = elementsById(doc).get(ref.uri.slice(1));
+      if (els?.length !== 1 || ref.digestAlgorithm !== ALG.sha256) return undefined;
+      const got = createHash("sha256").update(Buffer.from(els[0]!.textContent ?? "", "base64")).digest();
+      const want = Buffer.from(String(ref.digestValue), "base64");
+      return got.length === want.length && timingSafeEqual(got, want) ? ref.uri : undefined;
+    }
     return xmlReference(ref, doc);
   };
   return sx;
@@ -38,7 +47,7 @@ function osciSignedXml(parts: PartLookup, cert: string): SignedXml {
  * Verifies the ds:Signature `sig` (inside `text`) against the pinned certificates. On success
  * the ids and cids it covers are returned; callers read only elements whose Id is among them.
  */
-export function verifySignature(text: string, sig: Element | undefined, pinned: X509Certificate[], parts: PartLookup): Verification {
+export function verifySignature(text: string, sig: Element | undefined, pinned: X509Certificate[], parts: PartLookup, certsIn?: Document): Verification {
   if (!sig) return { ok: false, code: "unsigned", detail: "the message carries no signature" };
   const parsed = parseXmlPart(Buffer.from(text, "utf8"));
   if (!parsed.ok) return { ok: false, code: "invalid", detail: parsed.detail };
@@ -49,7 +58,7 @@ export function verifySignature(text: string, sig: Element | undefined, pinned: 
   if (method("SignatureMethod") !== ALG.rsaSha256 || method("CanonicalizationMethod") !== ALG.c14n) {
     return { ok: false, code: "invalid", detail: `signature algorithms must be ${ALG.rsaSha256} with ${ALG.c14n}` };
   }
-  const named = children(children(children(sig, NS.ds, "KeyInfo")[0], NS.ds, "X509Data")[0], NS.ds, "X509Certificate")[0]?.textContent?.replace(/\s+/g, "");
+  const named = namedCertificate(sig, parsed.doc, certsIn);
   // KeyInfo may name the signer; it never supplies the key. Unnamed: try every pinned certificate.
   const candidates = named ? pinned.filter((c) => c.raw.toString("base64") === named) : pinned;
   if (candidates.length === 0) return { ok: false, code: "unknown_signer", detail: "the signing certificate is not one ozg-hub trusts for this sender" };
@@ -71,6 +80,22 @@ export function verifySignature(text: string, sig: Element | undefined, pinned: 
   return { ok: false, code: "invalid", detail };
 }
 
+/**
+ * The certificate KeyInfo names: inline (ds:X509Data) or, as the library writes it, by a
+ * ds:RetrievalMethod to the Id of a certificate element in the message (`certsIn` when the
+ * signature sits in a decrypted content container whose certificates are in the message header).
+ */
+function namedCertificate(sig: Element, doc: Document, certsIn?: Document): string | undefined {
+  const keyInfo = children(sig, NS.ds, "KeyInfo")[0];
+  const x509 = (el: Element | undefined) => children(children(el, NS.ds, "X509Data")[0], NS.ds, "X509Certificate")[0]?.textContent?.replace(/\s+/g, "") || undefined;
+  const inline = x509(keyInfo);
+  if (inline) return inline;
+  const uri = children(keyInfo, NS.ds, "RetrievalMethod")[0]?.getAttribute("URI");
+  if (!uri?.startsWith("#")) return undefined;
+  const found = elementsById(doc).get(uri.slice(1)) ?? (certsIn ? elementsById(certsIn).get(uri.slice(1)) : undefined);
+  return found?.length === 1 ? x509(found[0]) : undefined;
+}
+
 const c14n = new C14nCanonicalization();
 
 /** Inclusive c14n of an element in its document, with the namespaces in scope from its ancestors. */
@@ -80,6 +105,8 @@ export function canonical(el: Element): string {
 
 export interface SignRefs {
   ids: string[];
+  /** Id of the element holding the signer's certificate: KeyInfo points there (ds:RetrievalMethod), as the library requires. */
+  retrieval?: string;
   cids?: { cid: string; bytes: Buffer }[];
 }
 
@@ -105,7 +132,7 @@ export function signDocument(xml: string, refs: SignRefs, key: KeyObject, certPe
   });
   const cidRefs = (refs.cids ?? []).map((c) => reference(`cid:${c.cid}`, digest(c.bytes), false));
   const signedInfo = `<ds:SignedInfo><ds:CanonicalizationMethod Algorithm="${ALG.c14n}"/><ds:SignatureMethod Algorithm="${ALG.rsaSha256}"/>${xmlRefs.join("")}${cidRefs.join("")}</ds:SignedInfo>`;
-  const keyInfo = `<ds:KeyInfo><ds:X509Data><ds:X509Certificate>${pemBase64(certPem)}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>`;
+  const keyInfo = refs.retrieval ? `<ds:KeyInfo><ds:RetrievalMethod URI="#${refs.retrieval}"/></ds:KeyInfo>` : `<ds:KeyInfo><ds:X509Data><ds:X509Certificate>${pemBase64(certPem)}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>`;
   const withInfo = xml.replace(slot, `<ds:Signature>${signedInfo}<ds:SignatureValue>SIGVALUE</ds:SignatureValue>${keyInfo}</ds:Signature>`);
   const doc = parseXmlPart(Buffer.from(withInfo, "utf8"));
   if (!doc.ok) throw new Error(doc.detail);

@@ -1,8 +1,10 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { parse, stringify } from "yaml";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { challenge, type OrderOptions } from "./fixtures/client.ts";
+import { javaAvailable, libraryPeer } from "./fixtures/library-peer.ts";
 import { settledRowCounts, startOsciHub, xdomea, type OsciHub } from "./fixtures/osci-hub.ts";
 import { osciXsdErrors } from "./fixtures/xsd.ts";
 
@@ -38,9 +40,13 @@ describe("OSCI: tampered, forged and hostile requests are refused with the right
     });
   }
 
-  async function expectRefused(a: { code: string | undefined; fault: boolean; xml: string }, code: string) {
+  /** Every SOAP fault ozg-hub answered above, as received, for the reference library to read. */
+  const faults: { code: string; raw: Buffer }[] = [];
+
+  async function expectRefused(a: { code: string | undefined; fault: boolean; xml: string; raw: Buffer }, code: string) {
     expect(a.code, a.xml.slice(0, 600)).toBe(code);
     if (a.fault) expect(await osciXsdErrors(a.xml, "soapMessageFault")).toEqual([]);
+    if (a.fault) faults.push({ code, raw: a.raw });
     expect(await settledRowCounts(o.hub.databaseUrl)).toEqual(before);
   }
 
@@ -144,6 +150,23 @@ describe("OSCI: tampered, forged and hostile requests are refused with the right
     } finally {
       await writeFile(file, original);
       expect(await o.hub.services.reload()).toEqual({ ok: true });
+    }
+  });
+
+  it.skipIf(!javaAvailable())("the reference library reads the code of every one of those faults (<detail><osci:Code>)", async () => {
+    expect(new Set(faults.map((f) => f.code))).toEqual(new Set(["9100", "9200", "9202", "9300", "9400", "9600", "9601", "9602", "9700"]));
+    const dir = await mkdtemp(path.join(tmpdir(), "ozg-hub-osci-faults-"));
+    try {
+      const files = await Promise.all(faults.map(async (f, i) => {
+        const file = path.join(dir, `fault-${i}-${f.code}.bin`);
+        await writeFile(file, f.raw);
+        return file;
+      }));
+      const r = await libraryPeer().run("ozghub.peer.ReadFaults", files);
+      const read = r.out.split("\n").filter((l) => l.startsWith("FAULT ")).map((l) => l.split(" ")[2]);
+      expect(read, r.out + r.err).toEqual(faults.map((f) => f.code));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 

@@ -1,4 +1,4 @@
-import { createPrivateKey, generateKeyPairSync, X509Certificate } from "node:crypto";
+import { createCipheriv, createPrivateKey, generateKeyPairSync, randomBytes, X509Certificate } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { osciTestPki, type Issued } from "./fixtures/pki.ts";
 import { NS } from "./ns.ts";
@@ -19,6 +19,28 @@ describe("xmlenc as OSCI 1.2 uses it", () => {
     if (!p.ok) throw new Error(p.detail);
     return p.doc.getElementsByTagNameNS(NS.xenc, "EncryptedData").item(0)!;
   };
+
+  /** An EncryptedData as the library writes an attachment inside a content container: key in ds:MgmtData. */
+  const mgmt = (key: Buffer, data: Buffer, ivLength?: number) =>
+    element(`<xenc:EncryptedData xmlns:xenc="${NS.xenc}" xmlns:ds="${NS.ds}"><xenc:EncryptionMethod Algorithm="http://www.w3.org/2009/xmlenc11#aes256-gcm">${ivLength ? `<osci128:IvLength xmlns:osci128="${NS.osci128}" Value="${ivLength}"/>` : ""}</xenc:EncryptionMethod><ds:KeyInfo><ds:MgmtData>${key.toString("base64")}</ds:MgmtData></ds:KeyInfo><xenc:CipherData><xenc:CipherValue>${data.toString("base64")}</xenc:CipherValue></xenc:CipherData></xenc:EncryptedData>`);
+
+  it("declares IvLength 12 on what it encrypts and honours a declared IvLength (16) when decrypting", () => {
+    expect(encryptData(Buffer.from("x"), [reader.certPem]).xml).toContain(`<osci128:IvLength xmlns:osci128="${NS.osci128}" Value="12"/>`);
+    const key = randomBytes(32);
+    const iv = randomBytes(16);
+    const c = createCipheriv("aes-256-gcm", key, iv);
+    const data = Buffer.concat([iv, c.update("Anlage"), c.final(), c.getAuthTag()]);
+    expect(decryptData(mgmt(key, data, 16), [], () => undefined, { mgmtData: true })).toMatchObject({ ok: true, plaintext: Buffer.from("Anlage") });
+    // read with the default 12 bytes the same bytes do not open
+    expect(decryptData(mgmt(key, data), [], () => undefined, { mgmtData: true })).toMatchObject({ ok: false, reason: "failed" });
+  });
+
+  it("takes a key from ds:MgmtData only where the caller allows it (inside a container opened with a Reader key)", () => {
+    const key = randomBytes(32);
+    const data = aesGcmEncrypt(key, Buffer.from("Anlage"));
+    expect(decryptData(mgmt(key, data), [keyOf(reader)], () => undefined, { mgmtData: true })).toMatchObject({ ok: true, plaintext: Buffer.from("Anlage") });
+    expect(decryptData(mgmt(key, data), [keyOf(reader)], () => undefined)).toMatchObject({ ok: false, reason: "no_key" });
+  });
 
   it("AES-256-GCM: 12-byte IV in front, 16-byte tag behind; a changed byte fails the tag", () => {
     const key = Buffer.alloc(32, 7);

@@ -19,12 +19,12 @@ export function aesGcmEncrypt(key: Buffer, plaintext: Buffer): Buffer {
   return Buffer.concat([iv, c.update(plaintext), c.final(), c.getAuthTag()]);
 }
 
-export function aesGcmDecrypt(key: Buffer, data: Buffer): Buffer | undefined {
-  if (key.length !== 32 || data.length < IV + TAG) return undefined;
+export function aesGcmDecrypt(key: Buffer, data: Buffer, ivLength = IV): Buffer | undefined {
+  if (key.length !== 32 || data.length < ivLength + TAG) return undefined;
   try {
-    const d = createDecipheriv("aes-256-gcm", key, data.subarray(0, IV));
+    const d = createDecipheriv("aes-256-gcm", key, data.subarray(0, ivLength));
     d.setAuthTag(data.subarray(data.length - TAG));
-    return Buffer.concat([d.update(data.subarray(IV, data.length - TAG)), d.final()]);
+    return Buffer.concat([d.update(data.subarray(ivLength, data.length - TAG)), d.final()]);
   } catch {
     return undefined; // wrong key or changed ciphertext: GCM's tag does not match
   }
@@ -54,12 +54,13 @@ export function encryptData(plaintext: Buffer, recipients: string[], o: { mimeTy
     ? `<xenc:CipherReference URI="cid:${o.cipherPart}"><xenc:Transforms><ds:Transform Algorithm="${ALG.base64}"/></xenc:Transforms></xenc:CipherReference>`
     : `<xenc:CipherValue>${data.toString("base64")}</xenc:CipherValue>`;
   const attrs = `${o.id ? ` Id="${o.id}"` : ""}${o.mimeType ? ` MimeType="${o.mimeType}"` : ""}`;
-  const xml = `<xenc:EncryptedData xmlns:xenc="${NS.xenc}" xmlns:ds="${NS.ds}"${attrs}><xenc:EncryptionMethod Algorithm="${ALG.aes256gcm}"/><ds:KeyInfo>${keys.join("")}</ds:KeyInfo><xenc:CipherData>${cipherData}</xenc:CipherData></xenc:EncryptedData>`;
+  // Without IvLength the library takes a 16-byte IV (its old default) and the GCM check fails.
+  const xml = `<xenc:EncryptedData xmlns:xenc="${NS.xenc}" xmlns:ds="${NS.ds}"${attrs}><xenc:EncryptionMethod Algorithm="${ALG.aes256gcm}"><osci128:IvLength xmlns:osci128="${NS.osci128}" Value="${IV}"/></xenc:EncryptionMethod><ds:KeyInfo>${keys.join("")}</ds:KeyInfo><xenc:CipherData>${cipherData}</xenc:CipherData></xenc:EncryptedData>`;
   return o.cipherPart ? { xml, part: data } : { xml };
 }
 
 export type Decryption =
-  | { ok: true; plaintext: Buffer; key: Buffer; by: KeyPair }
+  | { ok: true; plaintext: Buffer; key: Buffer; by?: KeyPair }
   | { ok: false; reason: "unsupported" | "no_key" | "failed" | "missing_part"; detail: string };
 
 /** A private key with the certificate it belongs to (to pick the right EncryptedKey). */
@@ -72,9 +73,14 @@ export interface KeyPair {
  * Decrypts an xenc:EncryptedData with whichever of `keys` one of its EncryptedKeys was made
  * for. `parts` resolves `cid:` CipherReferences.
  */
-export function decryptData<K extends KeyPair>(ed: Element, keys: K[], parts: (cid: string) => Buffer | undefined): Decryption & ({ ok: false } | { by: K }) {
-  const alg = child(ed, NS.xenc, "EncryptionMethod")?.getAttribute("Algorithm");
+export function decryptData<K extends KeyPair>(ed: Element, keys: K[], parts: (cid: string) => Buffer | undefined, o: { mgmtData?: boolean } = {}): Decryption & ({ ok: false } | { by?: K }) {
+  const em = child(ed, NS.xenc, "EncryptionMethod");
+  const alg = em?.getAttribute("Algorithm");
   if (alg !== ALG.aes256gcm) return { ok: false, reason: "unsupported", detail: `content encryption ${alg ?? "(none)"} is not supported; use ${ALG.aes256gcm}` };
+  // A declared IvLength wins; without one the OSCI 1.2 profile's 12 bytes.
+  const declared = child(em, NS.osci128, "IvLength")?.getAttribute("Value");
+  const ivLength = declared ? Number(declared) : IV;
+  if (!Number.isInteger(ivLength) || ivLength < 12 || ivLength > 16) return { ok: false, reason: "unsupported", detail: `IvLength ${declared} is not supported` };
   const cipherData = child(ed, NS.xenc, "CipherData");
   let data: Buffer | undefined;
   const ref = child(cipherData, NS.xenc, "CipherReference")?.getAttribute("URI");
@@ -90,7 +96,16 @@ export function decryptData<K extends KeyPair>(ed: Element, keys: K[], parts: (c
     if (!v) return { ok: false, reason: "failed", detail: "EncryptedData without CipherValue or CipherReference" };
     data = Buffer.from(v, "base64");
   }
-  const encryptedKeys = children(child(ed, NS.ds, "KeyInfo"), NS.xenc, "EncryptedKey");
+  const keyInfo = child(ed, NS.ds, "KeyInfo");
+  const mgmt = text(child(keyInfo, NS.ds, "MgmtData"));
+  if (o.mgmtData && mgmt) {
+    // The key itself, as the library writes it for an attachment inside a content container:
+    // only ever taken from a container that was itself decrypted with a Reader key.
+    const aes = Buffer.from(mgmt.replace(/\s+/g, ""), "base64");
+    const plaintext = aesGcmDecrypt(aes, data, ivLength);
+    return plaintext ? { ok: true, plaintext, key: aes } : { ok: false, reason: "failed", detail: "the ciphertext does not match its GCM tag (key from MgmtData)" };
+  }
+  const encryptedKeys = children(keyInfo, NS.xenc, "EncryptedKey");
   for (const ek of encryptedKeys) {
     const method = child(ek, NS.xenc, "EncryptionMethod");
     if (method?.getAttribute("Algorithm") !== ALG.rsaOaep) continue;
@@ -109,7 +124,7 @@ export function decryptData<K extends KeyPair>(ed: Element, keys: K[], parts: (c
       } catch {
         continue;
       }
-      const plaintext = aesGcmDecrypt(aes, data);
+      const plaintext = aesGcmDecrypt(aes, data, ivLength);
       if (plaintext) return { ok: true, plaintext, key: aes, by: k };
       return { ok: false, reason: "failed", detail: "the ciphertext does not match its GCM tag" };
     }
