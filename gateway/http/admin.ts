@@ -40,6 +40,8 @@ export function adminRoutes(services: Services): Hono {
   // The rest of /admin is the console (gateway/console), which logs in with a session instead.
   app.use("/admin/deliveries", adminAuth(services));
   app.use("/admin/deliveries/*", adminAuth(services));
+  app.use("/admin/webhooks", adminAuth(services));
+  app.use("/admin/webhooks/*", adminAuth(services));
 
   app.get("/admin/deliveries", async (c) => {
     const state = c.req.query("state");
