@@ -5,6 +5,7 @@ import { applicationRoutes } from "./applications.ts";
 import { attachmentRoutes } from "./attachments.ts";
 import { deliveryRoutes } from "./deliveries.ts";
 import { openApiRoutes } from "./openapi.ts";
+import { originalRoutes } from "./original.ts";
 
 /**
  * The REST adapter: the canonical intake and the any-format document intake under /api/v1,
@@ -17,6 +18,7 @@ export const restAdapter: AdapterFactory = (ctx) => {
   routes.route("/", deliveryRoutes(ctx));
   routes.route("/", antragRoutes(ctx));
   routes.route("/", attachmentRoutes(ctx));
+  routes.route("/", originalRoutes(ctx));
   routes.route("/", openApiRoutes());
   return { routes };
 };

@@ -183,6 +183,10 @@ export const tenantSchema = z
     organisationUnitIds: z.array(z.string().min(1)).default([]).describe("ids of the responsible offices (zuständige Stelle)"),
     xtaReaders: z.array(z.string().min(1)).default([]).describe("XTA reader identifiers, e.g. ags:01002000"),
     subscribers: z.array(subscriberSchema).min(1).describe("systems that receive this tenant's applications"),
+    strict: z
+      .boolean()
+      .default(false)
+      .describe("park applications with warnings (missing or malformed canonical fields) instead of delivering them with the warnings listed"),
     api: z
       .object({
         tokenSha256: z.array(tokenHash).default([]).describe("hashes of the bearer tokens of this tenant's systems (attachment download)"),

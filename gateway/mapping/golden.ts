@@ -83,11 +83,13 @@ async function runCase(set: MappingSet, format: string, c: { name: string; input
 }
 
 function outcomeValue(o: MappingOutcome): unknown {
-  return o.ok ? o.application : { error: o.message };
+  // A message with several records expects the list of its applications, in record order.
+  if (!o.ok) return { error: o.message };
+  return o.applications.length === 1 ? o.applications[0] : o.applications;
 }
 
 function isErrorExpectation(v: unknown): v is { error: string } {
-  return typeof v === "object" && v !== null && typeof (v as { error?: unknown }).error === "string" && !("sourceFormat" in v);
+  return typeof v === "object" && v !== null && !Array.isArray(v) && typeof (v as { error?: unknown }).error === "string" && !("sourceFormat" in v);
 }
 
 /** Runs every case under `dir`; with `update`, writes each case's actual result as its expected file. */

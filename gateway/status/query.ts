@@ -1,7 +1,7 @@
 import { and, asc, eq } from "drizzle-orm";
 import type { Channel, DeliveryStatus } from "../contract.ts";
 import type { Db } from "../store/db.ts";
-import { deliveries, events } from "../store/schema.ts";
+import { applications, deliveries, events } from "../store/schema.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -16,6 +16,11 @@ export async function deliveryStatus(db: Db, deliveryId: string, portalId?: stri
     .from(events)
     .where(eq(events.deliveryId, deliveryId))
     .orderBy(asc(events.id));
+  const apps = await db
+    .select({ id: applications.id, tenantId: applications.tenantId, leikaKey: applications.leikaKey })
+    .from(applications)
+    .where(eq(applications.deliveryId, deliveryId))
+    .orderBy(asc(applications.createdAt), asc(applications.id));
   return {
     deliveryId: d.id,
     reference: d.reference,
@@ -27,6 +32,7 @@ export async function deliveryStatus(db: Db, deliveryId: string, portalId?: stri
     tenantId: d.tenantId,
     format: d.format,
     parkReason: d.parkReason ? { stage: d.parkReason.stage, message: d.parkReason.message } : null,
+    applications: apps,
     timeline,
   };
 }
