@@ -41,6 +41,11 @@ describe("validateApplication delivers with warnings", () => {
     expect(bad.ok).toBe(false);
   });
 
+  it("reads empty strings as absent, not as malformed", () => {
+    const r = validateApplication({ ...base, service: { leikaKeys: ["99050012104000"] }, applicant: { kind: "person", name: "", email: "" } });
+    expect(r).toMatchObject({ ok: true, application: { applicant: { kind: "person" }, warnings: [{ path: "applicant.name", message: "no applicant name found in the source" }] } });
+  });
+
   it("does not change its input", () => {
     const input = { ...base, applicant: { name: "A", birthDate: "nope" } };
     validateApplication(input);

@@ -20,6 +20,8 @@ export type Validation = { ok: true; application: Application } | { ok: false; p
  */
 export function validateApplication(candidate: Record<string, unknown>): Validation {
   const value = structuredClone(candidate);
+  // An empty string from a mapping means the source had nothing there: absent, not malformed.
+  for (const key of HEADER) if (key in value) value[key] = withoutEmpty(value[key]);
   const warnings: Warning[] = [];
   // Every round removes at least one offending value; a bound keeps a bug from looping.
   for (let round = 0; round < 50; round++) {
@@ -39,6 +41,21 @@ export function validateApplication(candidate: Record<string, unknown>): Validat
     }
   }
   return { ok: false, problems: [{ path: "", message: "too many malformed canonical fields" }] };
+}
+
+/** The canonical header fields; `data`, `content` and `attachments` are carried as they are. */
+const HEADER = ["sourceId", "submittedAt", "service", "recipient", "applicant"];
+
+function withoutEmpty(v: unknown): unknown {
+  if (v === "") return undefined;
+  if (Array.isArray(v)) return v.filter((x) => x !== "").map(withoutEmpty);
+  if (v === null || typeof v !== "object") return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) {
+    const y = withoutEmpty(x);
+    if (y !== undefined) out[k] = y;
+  }
+  return out;
 }
 
 /** The paths to leave out for one issue: the value itself, or the unknown keys it names. */
