@@ -79,6 +79,7 @@ export async function replayDelivery(deps: ReplayDeps, deliveryId: string): Prom
           document: parsed.document,
           xml: parsed.xml,
           recipient: transportRecipient(d.metadata),
+          forms: runtime.portals.byId(d.portalId)?.forms,
         })
       : { kind: "parked", stage: "mapping", message: `document cannot be parsed: ${parsed.detail}` };
 

@@ -223,6 +223,10 @@ export const portalSchema = z
     channels: z.array(z.enum(["rest", "xta", "osci", "fitconnect"])).default(["rest"]).describe("intakes this portal may use"),
     tenants: z.array(z.string()).optional().describe("tenants this portal may deliver to; default all"),
     mapping: z.string().optional().describe("mapping id to use for this portal's deliveries instead of matching"),
+    forms: z
+      .record(z.string(), z.record(z.string(), z.array(z.string().min(1)).min(1)))
+      .default({})
+      .describe("per form id (control.formId): canonical field (e.g. applicant.familyName) → names or labels of the form fields to read it from, tried before the mapping's defaults"),
     xta: z
       .object({
         certificateSha256: z.array(sha256Fingerprint).min(1).describe("TLS client certificates (sha256 of the DER) that identify this portal at /xta"),

@@ -123,6 +123,7 @@ export function createIntake(deps: IntakeDeps): Gateway {
       document: parsed.document,
       xml: parsed.xml,
       recipient: doc.recipient,
+      forms: runtime.portals.byId(d.portalId)?.forms,
     });
     const bytes = Buffer.from(doc.bytes.buffer, doc.bytes.byteOffset, doc.bytes.byteLength);
     const sha256 = createHash("sha256").update(bytes).digest("hex");

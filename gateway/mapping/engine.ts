@@ -35,6 +35,8 @@ export interface MappingInput {
   xml?: XmlRoot;
   /** Transport addressing; fills recipient fields the mapping left empty. */
   recipient?: TransportRecipient;
+  /** The portal's per-form field names (`forms` in its config), `$forms` in mappings. */
+  forms?: Record<string, Record<string, string[]>>;
 }
 
 /** One application per record of the source; a source without records gives exactly one. */
@@ -179,6 +181,7 @@ export function bindings(input: MappingInput): Record<string, unknown> {
     meta: input.metadata,
     attachments: input.attachments,
     xml: input.xml ?? {},
+    forms: input.forms ?? {},
     delivery: {
       channel: input.channel,
       portalId: input.portalId,

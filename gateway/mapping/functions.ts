@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { formField, formGroup, formTree } from "./form-data.ts";
 
 /**
  * The function library every mapping expression may call, next to JSONata's own.
@@ -13,6 +14,9 @@ import { createHash } from "node:crypto";
  * | `$ars(s)`                  | `"01002000"` → `"010020000000"` (exact for municipalities outside a Gemeindeverband) |
  * | `$splitName(s)`            | `"Anna Maria Müller"` → `{givenName:"Anna Maria", familyName:"Müller"}`; `"Müller, Anna"` and particles (`"Ursula von der Leyen"` → family `"von der Leyen"`) |
  * | `$joinName(a, b, ...)`     | joins the non-empty parts with one space             |
+ * | `$formField(form, names)`  | OZG-Cloud formData: the value of the first field named or labelled like one of `names` (case, umlauts, separators ignored), at any depth |
+ * | `$formGroup(form, names)`  | the items of the first group named or labelled so, to search inside it |
+ * | `$formTree(form)`          | formData as an object: name → value, groups → objects, repeated names → arrays |
  * | `$sha256(s)`               | hex sha256 of a string's UTF-8 bytes; a delivered file's hash is `$attachments[name = "x.pdf"].sha256` |
  */
 export const mappingFunctions = {
@@ -24,6 +28,9 @@ export const mappingFunctions = {
   splitName: { impl: splitName, signature: "<s-:o>" },
   joinName: { impl: joinName, signature: "<x+:s>" },
   sha256: { impl: sha256, signature: "<s-:s>" },
+  formField: { impl: formField, signature: "<x(sa)+:x>" },
+  formGroup: { impl: formGroup, signature: "<x(sa)+:a>" },
+  formTree: { impl: formTree, signature: "<x:o>" },
 } as const;
 
 const MONTHS = ["jan", "feb", "mär", "apr", "mai", "jun", "jul", "aug", "sep", "okt", "nov", "dez"];
