@@ -105,5 +105,13 @@ describe("ozg-hub mappings test on a broken fixture", () => {
     const out: string[] = [];
     expect(await mappingsCommand(["test", dir], (s) => out.push(s), (s) => out.push(s))).toBe(0);
     expect(out.join("\n")).toMatch(/7 passed, 0 failed$/);
+    expect(out.join("\n")).toContain("xgewerbeanzeige: 7 case(s), 7 delivered (0 with warnings), 0 parked");
+  });
+
+  it("sums up per format what intake would deliver, with warnings, or park", async () => {
+    const report = await runGolden(path.join(REPO, "mappings"));
+    const text = formatReport(report);
+    expect(text).toContain("ozg-cloud: 6 case(s), 6 delivered (1 with warnings), 0 parked");
+    expect(text).toContain("xgewerbeanzeige-1: 1 case(s), 0 delivered (0 with warnings), 1 parked");
   });
 });

@@ -1,4 +1,4 @@
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, sql } from "drizzle-orm";
 import type { Channel, DeliveryStatus } from "../contract.ts";
 import type { Db } from "../store/db.ts";
 import { applications, deliveries, events } from "../store/schema.ts";
@@ -16,11 +16,7 @@ export async function deliveryStatus(db: Db, deliveryId: string, portalId?: stri
     .from(events)
     .where(eq(events.deliveryId, deliveryId))
     .orderBy(asc(events.id));
-  const apps = await db
-    .select({ id: applications.id, tenantId: applications.tenantId, leikaKey: applications.leikaKey })
-    .from(applications)
-    .where(eq(applications.deliveryId, deliveryId))
-    .orderBy(asc(applications.createdAt), asc(applications.id));
+  const apps = await applicationsOf(db, deliveryId);
   return {
     deliveryId: d.id,
     reference: d.reference,
@@ -35,4 +31,13 @@ export async function deliveryStatus(db: Db, deliveryId: string, portalId?: stri
     applications: apps,
     timeline,
   };
+}
+
+/** A delivery's applications in the order of the records they were made of. */
+export async function applicationsOf(db: Db, deliveryId: string): Promise<{ id: string; tenantId: string; leikaKey: string | null }[]> {
+  return db
+    .select({ id: applications.id, tenantId: applications.tenantId, leikaKey: applications.leikaKey })
+    .from(applications)
+    .where(eq(applications.deliveryId, deliveryId))
+    .orderBy(sql`(${applications.body}->'content'->'record'->>'index')::int nulls first`, asc(applications.id));
 }
