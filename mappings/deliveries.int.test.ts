@@ -16,6 +16,7 @@ import { addCredentials, TENANT_TOKENS } from "../test/isolation/credentials.ts"
 const CASES = [
   { format: "canonical", name: "gewerbe-kiel", pin: true, tenant: "kiel" },
   { format: "ozg-cloud", name: "gaststaette-augsburg-firma", pin: true, tenant: "augsburg" },
+  { format: "ozg-cloud", name: "antragstellende-person-labels", pin: true, tenant: "kiel" },
   { format: "fitconnect", name: "gewerbeanmeldung-kiel", pin: false, tenant: "kiel" },
   { format: "xfall", name: "gewerbeanmeldung-augsburg", pin: false, tenant: "augsburg" },
   { format: "xdomea", name: "ummeldung-augsburg-3-0", pin: false, tenant: "augsburg" },
@@ -51,7 +52,7 @@ describe("every format through REST to the right tenant queue", () => {
       if (c.format === "xdomea") delete expected.data.xta;
 
       let body: BodyInit = new Uint8Array(document);
-      const headers: Record<string, string> = { authorization: `Bearer ${TOKENS.formsolutions}`, "idempotency-key": `e2e-${c.format}` };
+      const headers: Record<string, string> = { authorization: `Bearer ${TOKENS.formsolutions}`, "idempotency-key": `e2e-${c.format}-${c.name}` };
       if (context.attachments.length > 0) {
         const fd = new FormData();
         fd.append("document", new Blob([new Uint8Array(document)], { type: contentType }), `document.${xml ? "xml" : "json"}`);
