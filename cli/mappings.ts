@@ -64,7 +64,7 @@ export async function mappingsCommand(argv: string[], out = console.log, err = c
     }
     const outcome = await loaded.set.map({ ...read.input, format: id });
     if (outcome.ok) {
-      out(JSON.stringify(outcome.application, null, 2));
+      out(JSON.stringify(outcome.applications.length === 1 ? outcome.applications[0] : outcome.applications, null, 2));
       return 0;
     }
     err(await explainFailure(mapping, read.input, outcome));

@@ -69,6 +69,8 @@ export interface Receipt {
   receivedAt: Date;
   /** routed: on its way to subscribers; parked: held for an operator (unmappable or unroutable). */
   state: string;
+  /** The applications made of the delivery, one per record (none while parked). */
+  applications?: { id: string; tenantId: string }[];
 }
 
 export interface Problem {
@@ -107,6 +109,8 @@ export interface DeliveryStatus {
   tenantId: string | null;
   format: string | null;
   parkReason: { stage: string; message: string } | null;
+  /** The applications made of the delivery, one per record, each with its own tenant. */
+  applications?: { id: string; tenantId: string; leikaKey: string | null }[];
   timeline: { at: Date; type: string; detail: Record<string, unknown> | null }[];
   /** Status reports of the subscribers, oldest first (see the status event contract). */
   statuses: StatusReport[];

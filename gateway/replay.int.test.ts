@@ -12,7 +12,7 @@ const fixture = (name: string) => readFile(path.join(REPO, "mappings/xgewerbeanz
 
 /**
  * Park → fix the mapping → reload → replay → exactly one publish, against Postgres and RabbitMQ.
- * The broken mapping reads the applicant's name from a path that does not exist, so every
+ * The broken mapping casts the applicant's family name to a number, which fails, so every
  * XGewerbeanzeige delivery is parked at the mapping stage.
  */
 describe("replay of parked deliveries", () => {
@@ -25,7 +25,7 @@ describe("replay of parked deliveries", () => {
     mappings = await mkdtemp(path.join(tmpdir(), "ozg-hub-replay-mappings-"));
     await cp(path.join(REPO, "mappings"), mappings, { recursive: true });
     const good = await readFile(mappingFile(), "utf8");
-    await writeFile(mappingFile(), good.replace("$joinName($person.vorname, $person.familienname)", "$joinName($person.vorname, $person.nachname)"));
+    await writeFile(mappingFile(), good.replace("$joinName($person.vorname, $person.familienname)", "$string($number($person.familienname))"));
     hub = await startTestHub({ mappings });
     deps = { store: hub.services.store, runtime: hub.services.runtime, clock: hub.services.clock, onCommitted: () => hub.services.relay.wake() };
   });
@@ -71,7 +71,7 @@ describe("replay of parked deliveries", () => {
   });
 
   it("lets only one of two concurrent replays act", async () => {
-    await writeFile(mappingFile(), (await readFile(mappingFile(), "utf8")).replace("$joinName($person.vorname, $person.familienname)", "$joinName($person.vorname, $person.nachname)"));
+    await writeFile(mappingFile(), (await readFile(mappingFile(), "utf8")).replace("$joinName($person.vorname, $person.familienname)", "$string($number($person.familienname))"));
     expect(await hub.services.reload()).toEqual({ ok: true });
     const person = await post((await fixture("abmeldung-minimal.input.xml")).replace("b3f0d9a2", "d5b2f1c4"), "replay-race");
     expect(person.state).toBe("parked");
@@ -86,7 +86,7 @@ describe("replay of parked deliveries", () => {
   });
 
   it("`ozg-hub replay --all-parked --format` replays the parked deliveries of that format", async () => {
-    await writeFile(mappingFile(), (await readFile(mappingFile(), "utf8")).replace("$joinName($person.vorname, $person.familienname)", "$joinName($person.vorname, $person.nachname)"));
+    await writeFile(mappingFile(), (await readFile(mappingFile(), "utf8")).replace("$joinName($person.vorname, $person.familienname)", "$string($number($person.familienname))"));
     expect(await hub.services.reload()).toEqual({ ok: true });
     const a = await post(await fixture("abmeldung-minimal.input.xml"), "replay-cli-a");
     const b = await post((await fixture("abmeldung-minimal.input.xml")).replace("b3f0d9a2", "c4a1e0b3"), "replay-cli-b");

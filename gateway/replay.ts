@@ -81,6 +81,7 @@ export async function replayDelivery(deps: ReplayDeps, deliveryId: string): Prom
           document: parsed.document,
           xml: parsed.xml,
           recipient: transportRecipient(d.recipient, d.metadata),
+          forms: runtime.portals.byId(d.portalId)?.forms,
         })
       : { kind: "parked", stage: "mapping", message: `document cannot be parsed: ${parsed.detail}` };
 
@@ -90,10 +91,10 @@ export async function replayDelivery(deps: ReplayDeps, deliveryId: string): Prom
       type: "replayed",
       detail: { previous: d.parkReason ?? null, result: interpretation.kind, ...(interpretation.format ? { format: interpretation.format } : {}) },
     });
-    const written = await writeInterpretation(tx, runtime.config, { id: d.id, reference: d.reference, receivedAt: d.receivedAt }, interpretation, now);
+    const written = await writeInterpretation(tx, runtime.config, { id: d.id, reference: d.reference, receivedAt: d.receivedAt, contentType: d.contentType, sha256: d.sha256 }, interpretation, now);
     result =
       interpretation.kind === "routed"
-        ? { kind: "routed", deliveryId, format: interpretation.format, tenantId: interpretation.tenant.id, outboxRows: written.outboxRows }
+        ? { kind: "routed", deliveryId, format: interpretation.format, tenantId: [...new Set(interpretation.applications.map((a) => a.tenant.id))].join(","), outboxRows: written.outboxRows }
         : { kind: "parked", deliveryId, stage: interpretation.stage, message: interpretation.message };
   });
   const r = result as ReplayResult;

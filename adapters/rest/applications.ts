@@ -65,6 +65,7 @@ export function applicationRoutes(ctx: AdapterContext): Hono<RestEnv> {
       tenant: status.tenantId,
       format: status.format,
       ...(status.parkReason ? { parkReason: status.parkReason } : {}),
+      ...(status.applications ? { applications: status.applications } : {}),
       timeline: status.timeline.map((e) => ({ at: e.at.toISOString(), type: e.type, ...(e.detail ? { detail: e.detail } : {}) })),
       statuses: status.statuses.map((r) => ({
         ...r.detail,

@@ -6,6 +6,7 @@ import { attachmentRoutes } from "./attachments.ts";
 import { deliveryRoutes } from "./deliveries.ts";
 import { openApiRoutes } from "./openapi.ts";
 import { portalStatusRoutes } from "./portal-status.ts";
+import { originalRoutes } from "./original.ts";
 
 /**
  * The REST adapter: the canonical intake and the any-format document intake under /api/v1,
@@ -21,6 +22,7 @@ export const restAdapter: AdapterFactory = (ctx) => {
   routes.route("/", deliveryRoutes(ctx));
   routes.route("/", antragRoutes(ctx));
   routes.route("/", attachmentRoutes(ctx));
+  routes.route("/", originalRoutes(ctx));
   routes.route("/", openApiRoutes());
   let listener: Awaited<ReturnType<typeof listenHttps>> | undefined;
   return {

@@ -8,6 +8,7 @@ export function receiptBody(r: Receipt) {
     sourceId: r.sourceMessageId,
     state: r.state,
     receivedAt: r.receivedAt.toISOString(),
+    ...(r.applications ? { applications: r.applications } : {}),
     links: { self: `/api/v1/applications/${r.deliveryId}` },
   };
 }

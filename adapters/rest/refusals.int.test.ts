@@ -131,7 +131,7 @@ describe("REST intake refusals: status, problem type, and nothing stored", () =>
     const parked = await xml.json();
     expect(parked.state).toBe("parked");
     const s2 = await (await hub.app.request(`/api/v1/applications/${parked.id}`, { headers: auth })).json();
-    expect(s2.parkReason).toEqual({ stage: "mapping", message: "no mapping matches this delivery" });
+    expect(s2.parkReason).toEqual({ stage: "mapping", message: "no mapping matches this delivery (XML root {urn:nobody}unbekannt)" });
     for (const q of hub.allQueues()) expect(await hub.broker.count(q)).toBe(0);
   });
 

@@ -223,6 +223,10 @@ export const tenantSchema = z
     organisationUnitIds: z.array(z.string().min(1)).default([]).describe("ids of the responsible offices (zuständige Stelle)"),
     xtaReaders: z.array(z.string().min(1)).default([]).describe("XTA reader identifiers, e.g. ags:01002000"),
     subscribers: z.array(subscriberSchema).min(1).describe("systems that receive this tenant's applications"),
+    strict: z
+      .boolean()
+      .default(false)
+      .describe("park applications with warnings (missing or malformed canonical fields) instead of delivering them with the warnings listed"),
     api: z
       .object({
         tokenSha256: z.array(tokenHash).default([]).describe("hashes of the bearer tokens of this tenant's systems (attachment download)"),
@@ -274,6 +278,10 @@ export const portalSchema = z
       .strict()
       .optional()
       .describe("token bucket per portal and instance for the REST intake; beyond it 429 with Retry-After. Default: no limit"),
+    forms: z
+      .record(z.string(), z.record(z.string(), z.array(z.string().min(1)).min(1)))
+      .default({})
+      .describe("per form id (control.formId): canonical field (e.g. applicant.familyName) → names or labels of the form fields to read it from, tried before the mapping's defaults"),
     xta: z
       .object({
         certificateSha256: z.array(sha256Fingerprint).min(1).describe("TLS client certificates (sha256 of the DER) that identify this portal at /xta"),

@@ -59,7 +59,7 @@ export function createIntake(deps: IntakeDeps): Gateway {
       attachments: [],
       total: 0,
     };
-    let written: { state: string; outboxRows: number };
+    let written: Written;
     try {
       const attachments = iterate(d.attachments);
       const first = await attachments.next();
@@ -81,7 +81,7 @@ export function createIntake(deps: IntakeDeps): Gateway {
       throw err;
     }
     if (written.outboxRows > 0) deps.onCommitted();
-    const receipt: Receipt = { deliveryId: draft.deliveryId, reference: draft.reference, sourceMessageId: draft.sourceMessageId, receivedAt: draft.receivedAt, state: written.state };
+    const receipt: Receipt = { deliveryId: draft.deliveryId, reference: draft.reference, sourceMessageId: draft.sourceMessageId, receivedAt: draft.receivedAt, state: written.state, applications: written.applications };
     return { kind: "accepted", receipt };
   }
 
@@ -98,7 +98,7 @@ export function createIntake(deps: IntakeDeps): Gateway {
   }
 
   /** Reads the document, interprets it and writes the delivery with everything that follows from it. */
-  async function finish(sql: Sql | TransactionSql, d: InboundDelivery, draft: Draft): Promise<{ state: string; outboxRows: number }> {
+  async function finish(sql: Sql | TransactionSql, d: InboundDelivery, draft: Draft): Promise<Written> {
     const runtime = deps.runtime();
     const { limits } = runtime.config.gateway;
     const doc = await d.document();
@@ -123,9 +123,11 @@ export function createIntake(deps: IntakeDeps): Gateway {
       document: parsed.document,
       xml: parsed.xml,
       recipient: doc.recipient,
+      forms: runtime.portals.byId(d.portalId)?.forms,
     });
-    const rows = interpretationRows(runtime.config, { id: deliveryId, reference, receivedAt }, interpretation, receivedAt);
     const bytes = Buffer.from(doc.bytes.buffer, doc.bytes.byteOffset, doc.bytes.byteLength);
+    const sha256 = createHash("sha256").update(bytes).digest("hex");
+    const rows = interpretationRows(runtime.config, { id: deliveryId, reference, receivedAt, contentType: doc.contentType, sha256 }, interpretation, receivedAt);
     const received = {
       deliveryId,
       at: receivedAt,
@@ -142,7 +144,7 @@ export function createIntake(deps: IntakeDeps): Gateway {
         sourceMessageId: draft.sourceMessageId,
         contentType: doc.contentType,
         document: bytes,
-        sha256: createHash("sha256").update(bytes).digest("hex"),
+        sha256,
         size,
         metadata: doc.metadata ?? {},
         recipient: doc.recipient ?? null,
@@ -156,10 +158,16 @@ export function createIntake(deps: IntakeDeps): Gateway {
       if (interpretation.stage === "mapping") metrics.mappingFailures.inc({ format: interpretation.format ?? "" });
       deps.log.warn({ deliveryId, reference, portal: d.portalId, stage: interpretation.stage, reason: interpretation.message }, "delivery parked");
     }
-    return { state: rows.delivery.state, outboxRows: rows.outbox.length };
+    return { state: rows.delivery.state, outboxRows: rows.outbox.length, applications: rows.applications.map((a) => ({ id: a.id, tenantId: a.tenantId })) };
   }
 
   return { intake, status: (deliveryId, portalId) => deliveryStatus(store.db, deliveryId, portalId) };
+}
+
+interface Written {
+  state: string;
+  outboxRows: number;
+  applications: { id: string; tenantId: string }[];
 }
 
 interface Draft {

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { and, eq } from "drizzle-orm";
 import type { Receipt } from "../contract.ts";
 import type { Db } from "../store/db.ts";
+import { applicationsOf } from "../status/query.ts";
 import { deliveries } from "../store/schema.ts";
 
 const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"; // Crockford base32: no I, L, O, U
@@ -28,8 +29,10 @@ export async function findReceipt(db: Db, portalId: string, sourceMessageId: str
     })
     .from(deliveries)
     .where(bySource(portalId, sourceMessageId));
+  if (!row) return undefined;
+  const applications = (await applicationsOf(db, row.deliveryId)).map((a) => ({ id: a.id, tenantId: a.tenantId }));
   // A repeat is answered with the receipt as first given: the state it was accepted in.
-  return row ? { ...row, state: row.state === "parked" ? "parked" : "routed" } : undefined;
+  return { ...row, state: row.state === "parked" ? "parked" : "routed", applications };
 }
 
 /** When a delivery was received and the protocol metadata stored with it (e.g. for an OSCI process card). */

@@ -22,7 +22,7 @@ export interface DeliveryRow {
 type Event = InterpretationRows["events"][number];
 
 /**
- * Writes a delivery with its application, outbox rows and events in ONE statement
+ * Writes a delivery with its applications (one per record), outbox rows and events in ONE statement
  * (data-modifying CTEs; foreign keys are checked at the end of the statement). Without
  * attachments this statement is the whole transaction: one round trip from request to
  * commit. Written in SQL rather than through drizzle because the query builder cannot put
@@ -33,7 +33,15 @@ type Event = InterpretationRows["events"][number];
  */
 export async function insertDelivery(sql: Sql | TransactionSql, d: DeliveryRow, rows: InterpretationRows, events: Event[]): Promise<void> {
   const s = rows.delivery;
-  const app = rows.application;
+  const apps = rows.applications.map((a) => ({
+    id: a.id,
+    delivery_id: a.deliveryId,
+    tenant_id: a.tenantId,
+    format: a.format,
+    leika_key: a.leikaKey ?? null,
+    body: a.body,
+    created_at: d.receivedAt,
+  }));
   const outbox = rows.outbox.map((o) => ({
     message_id: o.messageId,
     delivery_id: o.deliveryId,
@@ -58,9 +66,7 @@ export async function insertDelivery(sql: Sql | TransactionSql, d: DeliveryRow, 
     ), a as (
       insert into applications (id, delivery_id, tenant_id, format, leika_key, body, created_at)
       select id, delivery_id, tenant_id, format, leika_key, body, created_at
-      from jsonb_populate_recordset(null::applications, ${JSON.stringify(
-        app ? [{ id: app.id, delivery_id: app.deliveryId, tenant_id: app.tenantId, format: app.format, leika_key: app.leikaKey ?? null, body: app.body, created_at: d.receivedAt }] : [],
-      )}::jsonb)
+      from jsonb_populate_recordset(null::applications, ${JSON.stringify(apps)}::jsonb)
     ), o as (
       insert into outbox (message_id, delivery_id, application_id, tenant_id, subscriber_id, kind, routing_key, headers, payload, created_at, next_attempt_at)
       select message_id, delivery_id, application_id, tenant_id, subscriber_id, kind, routing_key, headers, payload, created_at, next_attempt_at

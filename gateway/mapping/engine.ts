@@ -2,10 +2,12 @@ import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import type { Channel, Problem, TransportRecipient } from "../contract.ts";
 import { formatPath, parseYamlFile, type ConfigProblem } from "../config/load.ts";
-import { applicationSchema, type Application } from "./canonical.ts";
+import type { Application } from "./canonical.ts";
 import { compileMapping, fieldAt, type CompiledMapping } from "./compile.ts";
 import { lineOf, mappingFileSchema } from "./mapping-file.ts";
 import { plainJson } from "./plain.ts";
+import { splitRecords, type RecordSlice } from "./records.ts";
+import { validateApplication } from "./validate.ts";
 import { parseXml, type XmlRoot } from "./xml.ts";
 
 /** A stored attachment, as mappings see it in `$attachments` and the canonical result lists it. */
@@ -33,10 +35,13 @@ export interface MappingInput {
   xml?: XmlRoot;
   /** Transport addressing; fills recipient fields the mapping left empty. */
   recipient?: TransportRecipient;
+  /** The portal's per-form field names (`forms` in its config), `$forms` in mappings. */
+  forms?: Record<string, Record<string, string[]>>;
 }
 
+/** One application per record of the source; a source without records gives exactly one. */
 export type MappingOutcome =
-  | { ok: true; format: string; application: Application }
+  | { ok: true; format: string; applications: Application[] }
   | { ok: false; format?: string; message: string; problems: Problem[] };
 
 export type ParsedDocument =
@@ -144,10 +149,11 @@ export class MappingSet {
   async map(input: MappingInput): Promise<MappingOutcome> {
     const mapping = await this.select(input);
     if (!mapping) {
-      const what = input.format ? `no mapping with id "${input.format}"` : "no mapping matches this delivery";
+      const root = input.xml ? ` (XML root ${input.xml.namespace ? `{${input.xml.namespace}}` : ""}${input.xml.name})` : "";
+      const what = input.format ? `no mapping with id "${input.format}"` : `no mapping matches this delivery${root}`;
       return { ok: false, message: what, problems: [] };
     }
-    return apply(mapping, input);
+    return applyRecords(mapping, input);
   }
 }
 
@@ -175,6 +181,7 @@ export function bindings(input: MappingInput): Record<string, unknown> {
     meta: input.metadata,
     attachments: input.attachments,
     xml: input.xml ?? {},
+    forms: input.forms ?? {},
     delivery: {
       channel: input.channel,
       portalId: input.portalId,
@@ -184,8 +191,24 @@ export function bindings(input: MappingInput): Record<string, unknown> {
   };
 }
 
-/** Applies one mapping; errors name the mapping, the field and its expression. */
-export async function apply(mapping: CompiledMapping, input: MappingInput): Promise<MappingOutcome> {
+/**
+ * Applies a mapping to every record of the input (see records.ts); one record that cannot be
+ * mapped fails the whole delivery, so that no record is delivered while another is lost.
+ */
+export async function applyRecords(mapping: CompiledMapping, input: MappingInput): Promise<MappingOutcome> {
+  const slices = mapping.def.records ? splitRecords(input.document, mapping.def.records, input.xml !== undefined) : undefined;
+  if (!slices) return apply(mapping, input);
+  const applications: Application[] = [];
+  for (const slice of slices) {
+    const r = await apply(mapping, { ...input, document: slice.document }, slice);
+    if (!r.ok) return { ...r, message: `record ${slice.index + 1} of ${slice.count} (${slice.path}): ${r.message}` };
+    applications.push(...r.applications);
+  }
+  return { ok: true, format: mapping.id, applications };
+}
+
+/** Applies one mapping to one document; errors name the mapping, the field and its expression. */
+export async function apply(mapping: CompiledMapping, input: MappingInput, record?: RecordSlice): Promise<MappingOutcome> {
   let raw: unknown;
   try {
     raw = await mapping.expression.evaluate(input.document, bindings(input));
@@ -201,10 +224,21 @@ export async function apply(mapping: CompiledMapping, input: MappingInput): Prom
   }
   const mapped: Record<string, unknown> = typeof raw === "object" && raw !== null ? plainJson(raw) : {};
   if (input.recipient) mapped.recipient = { ...plainJson(input.recipient), ...(mapped.recipient as object | undefined) };
-  const candidate = { ...mapped, sourceFormat: mapping.id, attachments: describeAttachments(input.attachments, mapped.attachments) };
-  const parsed = applicationSchema.safeParse(candidate);
-  if (parsed.success) return { ok: true, format: mapping.id, application: parsed.data };
-  const problems = parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message }));
+  const candidate = {
+    ...mapped,
+    sourceFormat: mapping.id,
+    attachments: describeAttachments(input.attachments, mapped.attachments),
+    // The whole source rides along, whatever the mapping extracted: nothing can be lost.
+    content: {
+      kind: input.xml ? "xml" : "json",
+      ...(input.xml ? { root: input.xml.namespace ? input.xml : { name: input.xml.name } } : {}),
+      document: input.document,
+      ...(record ? { record: { index: record.index, count: record.count, path: record.path } } : {}),
+    },
+  };
+  const checked = validateApplication(candidate);
+  if (checked.ok) return { ok: true, format: mapping.id, applications: [checked.application] };
+  const problems = checked.problems;
   const field = (p: string) => mapping.def.fields[p] ?? "";
   return {
     ok: false,

@@ -29,6 +29,10 @@ export const fixtureContextSchema = z
     attachments: z
       .array(z.object({ name: z.string(), contentType: z.string(), group: z.string().optional(), content: z.string() }).strict())
       .default([]),
+    forms: z
+      .record(z.string(), z.record(z.string(), z.array(z.string()).min(1)))
+      .optional()
+      .describe("the portal's per-form field names, as `forms` in config/portals/*.yaml"),
   })
   .strict();
 
@@ -95,6 +99,7 @@ export async function readFixtureInput(inputFile: string, contextFile = contextF
       document: parsed.document,
       xml: parsed.xml,
       recipient: c.recipient,
+      forms: c.forms,
     },
   };
 }

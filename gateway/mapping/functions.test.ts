@@ -20,6 +20,17 @@ describe("mapping function library", () => {
     expect(isoDate(undefined)).toBeUndefined();
   });
 
+  it("isoDateTime is exact on the nights the clocks change", () => {
+    // 2026-03-29: 02:00 CET → 03:00 CEST (01:00Z). 01:30 is still winter time.
+    expect(isoDateTime("2026-03-29T01:30:00")).toBe("2026-03-29T01:30:00+01:00");
+    expect(isoDateTime("2026-03-29T03:30:00")).toBe("2026-03-29T03:30:00+02:00");
+    // 2026-10-25: 03:00 CEST → 02:00 CET (01:00Z). 01:30 is still summer time, 03:30 winter.
+    expect(isoDateTime("2026-10-25T01:30:00")).toBe("2026-10-25T01:30:00+02:00");
+    expect(isoDateTime("2026-10-25T03:30:00")).toBe("2026-10-25T03:30:00+01:00");
+    expect(isoDateTime("25.10.2026 23:59")).toBe("2026-10-25T23:59:00+01:00");
+    expect(isoDateTime("29.03.2026 00:30")).toBe("2026-03-29T00:30:00+01:00");
+  });
+
   it("isoDateTime reads German local times as Europe/Berlin, winter and summer", () => {
     expect(isoDateTime("27.11.2026 18:04")).toBe("2026-11-27T18:04:00+01:00");
     expect(isoDateTime("01.07.2026, 12:30:15")).toBe("2026-07-01T12:30:15+02:00");
@@ -27,6 +38,11 @@ describe("mapping function library", () => {
     expect(isoDateTime("2026-11-28T08:14:03Z")).toBe("2026-11-28T08:14:03Z");
     expect(isoDateTime("2026-11-28 08:14")).toBeUndefined();
     expect(isoDateTime("31.02.2026 10:00")).toBeUndefined();
+    // XÖV date-times without offset (XGewerbeanzeige 2.0 writes them so) and DatML's 14 digits.
+    expect(isoDateTime("2016-07-04T17:54:42.0")).toBe("2016-07-04T17:54:42+02:00");
+    expect(isoDateTime("2018-02-20T13:14:21.25")).toBe("2018-02-20T13:14:21.25+01:00");
+    expect(isoDateTime("20160704175442")).toBe("2016-07-04T17:54:42+02:00");
+    expect(isoDateTime("2016-07-04T17:54")).toBe("2016-07-04T17:54:00+02:00");
     expect(isoDateTime("01.02.2026 25:00")).toBeUndefined();
   });
 

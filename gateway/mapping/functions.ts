@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { formField, formGroup, formTree } from "./form-data.ts";
 
 /**
  * The function library every mapping expression may call, next to JSONata's own.
@@ -7,12 +8,15 @@ import { createHash } from "node:crypto";
  * | function                   | example                                              |
  * |----------------------------|------------------------------------------------------|
  * | `$isoDate(s)`              | `"24.12.1980"`, `"24. Dezember 1980"`, `"24121980"` → `"1980-12-24"`; ISO input unchanged |
- * | `$isoDateTime(s)`          | `"24.12.2026 13:05"` → `"2026-12-24T13:05:00+01:00"`   |
+ * | `$isoDateTime(s)`          | `"24.12.2026 13:05"`, `"2026-12-24T13:05:00.0"`, `"20261224130500"` → `"2026-12-24T13:05:00+01:00"` (Europe/Berlin) |
  * | `$leikaKey(s)`             | `"urn:de:fim:leika:leistung:99050012104000"` → `"99050012104000"` |
  * | `$ags(s)`                  | `"1002000"` → `"01002000"`; `"010020000000"` (ARS) → `"01002000"` |
  * | `$ars(s)`                  | `"01002000"` → `"010020000000"` (exact for municipalities outside a Gemeindeverband) |
  * | `$splitName(s)`            | `"Anna Maria Müller"` → `{givenName:"Anna Maria", familyName:"Müller"}`; `"Müller, Anna"` and particles (`"Ursula von der Leyen"` → family `"von der Leyen"`) |
  * | `$joinName(a, b, ...)`     | joins the non-empty parts with one space             |
+ * | `$formField(form, names)`  | OZG-Cloud formData: the value of the first field named or labelled like one of `names` (case, umlauts, separators ignored), at any depth |
+ * | `$formGroup(form, names)`  | the items of the first group named or labelled so, to search inside it |
+ * | `$formTree(form)`          | formData as an object: name → value, groups → objects, repeated names → arrays |
  * | `$sha256(s)`               | hex sha256 of a string's UTF-8 bytes; a delivered file's hash is `$attachments[name = "x.pdf"].sha256` |
  */
 export const mappingFunctions = {
@@ -24,6 +28,9 @@ export const mappingFunctions = {
   splitName: { impl: splitName, signature: "<s-:o>" },
   joinName: { impl: joinName, signature: "<x+:s>" },
   sha256: { impl: sha256, signature: "<s-:s>" },
+  formField: { impl: formField, signature: "<x(sa)+:x>" },
+  formGroup: { impl: formGroup, signature: "<x(sa)+:a>" },
+  formTree: { impl: formTree, signature: "<x:o>" },
 } as const;
 
 const MONTHS = ["jan", "feb", "mär", "apr", "mai", "jun", "jul", "aug", "sep", "okt", "nov", "dez"];
@@ -56,28 +63,55 @@ export function isoDate(s: string | undefined): string | undefined {
   return iso ? iso[1] : undefined;
 }
 
-/** German local date-times are read as Europe/Berlin; ISO strings with an offset pass through. */
+/**
+ * Date-times without an offset are German local time (Europe/Berlin, summer time included), as
+ * XÖV messages (`2016-07-04T17:54:42.0`), German forms (`24.12.2026 13:05`) and the 14 digits
+ * of DatML (`20160704175442`) write them; ISO strings with an offset pass through.
+ */
 export function isoDateTime(s: string | undefined): string | undefined {
   if (typeof s !== "string") return undefined;
   const t = s.trim();
   if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(t)) return t;
-  const m = /^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:[ ,T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$/.exec(t);
-  if (!m) return undefined;
-  const [, d, mo, y, h = "0", mi = "0", sec = "0"] = m;
-  const day = validDate(y!, mo!, d!);
+  const iso = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?$/.exec(t);
+  const compact = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(t);
+  const german = /^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:[ ,T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$/.exec(t);
+  let parts: [string, string, string, string, string, string] | undefined;
+  let fraction = "";
+  if (iso) {
+    parts = [iso[1]!, iso[2]!, iso[3]!, iso[4]!, iso[5]!, iso[6] ?? "0"];
+    // A fraction of zeros (`.0`) says nothing; a real one is kept.
+    fraction = iso[7] && /[1-9]/.test(iso[7]) ? iso[7] : "";
+  } else if (compact) parts = [compact[1]!, compact[2]!, compact[3]!, compact[4]!, compact[5]!, compact[6]!];
+  else if (german) parts = [german[3]!, german[2]!, german[1]!, german[4] ?? "0", german[5] ?? "0", german[6] ?? "0"];
+  if (!parts) return undefined;
+  const [y, mo, d, h, mi, sec] = parts;
+  const day = validDate(y, mo, d);
   if (!day || Number(h) > 23 || Number(mi) > 59 || Number(sec) > 59) return undefined;
   const local = `${day}T${h.padStart(2, "0")}:${mi.padStart(2, "0")}:${sec.padStart(2, "0")}`;
-  return `${local}${berlinOffset(local)}`;
+  return `${local}${fraction}${berlinOffset(local)}`;
 }
 
 // Building a DateTimeFormat costs ~100 µs, more than a whole mapping should; build it once.
 const BERLIN = new Intl.DateTimeFormat("en-GB", { timeZone: "Europe/Berlin", timeZoneName: "longOffset" });
 
+/** Berlin's UTC offset in minutes at an instant. */
+function offsetAt(epochMs: number): number {
+  const name = BERLIN.formatToParts(new Date(epochMs)).find((p) => p.type === "timeZoneName")?.value ?? "GMT+01:00";
+  const m = /GMT([+-])(\d{2}):(\d{2})/.exec(name);
+  return m ? (m[1] === "-" ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : 0;
+}
+
+/**
+ * The offset of a Berlin wall-clock time. The offset at the wall-clock time read as UTC can be
+ * an hour off on the night of a change (01:30 on the last Sunday of March is still +01:00), so
+ * it is looked up again at the instant that first guess gives. A time that does not exist
+ * (02:30 when clocks jump) gets the winter offset; one that exists twice, the later one.
+ */
 function berlinOffset(local: string): string {
-  const asUtc = new Date(`${local}Z`);
-  const parts = BERLIN.formatToParts(asUtc);
-  const name = parts.find((p) => p.type === "timeZoneName")?.value ?? "GMT+01:00";
-  return name === "GMT" ? "+00:00" : name.replace("GMT", "");
+  const asUtc = Date.parse(`${local}Z`);
+  const minutes = offsetAt(asUtc - offsetAt(asUtc) * 60_000);
+  const abs = Math.abs(minutes);
+  return `${minutes < 0 ? "-" : "+"}${String(Math.floor(abs / 60)).padStart(2, "0")}:${String(abs % 60).padStart(2, "0")}`;
 }
 
 export function leikaKey(s: string | undefined): string | undefined {

@@ -25,6 +25,11 @@ export const mappingFileSchema = z
       })
       .strict()
       .default({}),
+    records: z
+      .string()
+      .regex(/^(\*|[^.*]+)(\.(\*|[^.*]+))*$/, "dotted path of keys or *")
+      .optional()
+      .describe("where a message holds several records (e.g. *.satz): each record becomes its own application, mapped from the document with that record alone"),
     let: z
       .record(z.string(), z.string())
       .default({})

@@ -27,3 +27,12 @@ describe("plainJson copies like a JSON round trip", () => {
     expect(JSON.stringify(out)).toBe(JSON.stringify(input));
   });
 });
+
+describe("plainJson on numbers JSON cannot hold", () => {
+  it("writes -0 as 0, NaN and infinities as null", () => {
+    const out = plainJson({ a: -0, b: [-0, Number.NaN], c: { d: Number.POSITIVE_INFINITY } });
+    expect(Object.is(out.a, 0)).toBe(true);
+    expect(Object.is((out.b as unknown[])[0], 0)).toBe(true);
+    expect(out).toEqual({ a: 0, b: [0, null], c: { d: null } });
+  });
+});

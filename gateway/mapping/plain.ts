@@ -12,7 +12,8 @@ export function plainJson(value: object): Record<string, unknown> {
 
 function plain(v: unknown): unknown {
   if (v === null || typeof v !== "object") {
-    if (typeof v === "number") return Number.isFinite(v) ? v : null;
+    // JSON has no -0: a round trip writes it as 0, and so must this copy.
+    if (typeof v === "number") return Number.isFinite(v) ? (v === 0 ? 0 : v) : null;
     return typeof v === "function" || typeof v === "symbol" || typeof v === "bigint" ? undefined : v;
   }
   if (typeof (v as { toJSON?: unknown }).toJSON === "function") return plain((v as { toJSON(): unknown }).toJSON());

@@ -17,7 +17,9 @@ const oracle = new XMLParser({
   parseTagValue: false,
   parseAttributeValue: false,
   processEntities: true,
-  htmlEntities: false,
+  // XML character references (`&#xA;` in the KoSIT examples' schemaLocation) are decoded by
+  // every XML parser (XML 1.0 §4.1); fast-xml-parser does so only with this option.
+  htmlEntities: true,
   trimValues: true,
   ignoreDeclaration: true,
   ignorePiTags: true,

@@ -33,7 +33,7 @@ describe("retry delays", () => {
 });
 
 describe("the way back by channel", () => {
-  const portal = { id: "p", name: "P", tokenSha256: [], channels: ["rest" as const] };
+  const portal = { id: "p", name: "P", tokenSha256: [], channels: ["rest" as const], forms: {} };
   it("REST with a webhook is sent, without one parked; XTA to the portal's msgBox; OSCI and FIT-Connect parked", () => {
     expect(wayBack("rest", { ...portal, webhook: { url: "https://p.example/h", secretEnv: "S" } })).toEqual({ channel: "webhook", state: "pending" });
     expect(wayBack("rest", portal)).toMatchObject({ channel: "parked", state: "parked", reason: "the portal has no webhook configured" });

@@ -12,9 +12,16 @@ import { applicationEvent } from "./cloudevent.ts";
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Tx = PgTransaction<any, any, any>;
 
-/** What mapping and routing made of a delivery. */
+/** One application of a delivery, with where it goes. */
+export interface RoutedApplication {
+  application: Application;
+  tenant: TenantConfig;
+  subscribers: SubscriberConfig[];
+}
+
+/** What mapping and routing made of a delivery: one application per record, or the reason it is parked. */
 export type Interpretation =
-  | { kind: "routed"; format: string; application: Application; tenant: TenantConfig; subscribers: SubscriberConfig[] }
+  | { kind: "routed"; format: string; applications: RoutedApplication[] }
   | { kind: "parked"; stage: "mapping" | "routing"; format?: string; tenantId?: string; message: string; details?: unknown };
 
 type DeliveryState = Partial<typeof deliveries.$inferInsert> & { state: string };
@@ -22,19 +29,33 @@ type DeliveryState = Partial<typeof deliveries.$inferInsert> & { state: string }
 /** What an interpretation writes: the delivery's new state and the rows that go with it. */
 export interface InterpretationRows {
   delivery: DeliveryState;
-  application?: typeof applications.$inferInsert;
+  applications: (typeof applications.$inferInsert)[];
   outbox: (typeof outbox.$inferInsert)[];
   events: (typeof events.$inferInsert)[];
 }
 
+/** The delivery as the rows refer to it; content type and hash describe the original bytes. */
+export interface DeliveryRef {
+  id: string;
+  reference: string;
+  receivedAt: Date;
+  contentType?: string | null;
+  sha256?: string | null;
+}
+
+/** Where a tenant's system fetches the original bytes of a delivery (adapters/rest/original.ts). */
+export function originalHref(deliveryId: string): string {
+  return `/api/v1/deliveries/${deliveryId}/document`;
+}
+
 /**
- * The rows for an interpretation: the application and one outbox row per subscriber, or the
- * park reason, plus the timeline events. Intake and replay both write these, so that a delivery
- * reaches subscribers by exactly one path.
+ * The rows for an interpretation: per application the application row and one outbox row per
+ * subscriber, or the park reason, plus the timeline events. Intake and replay both write these,
+ * so that a delivery reaches subscribers by exactly one path.
  */
 export function interpretationRows(
   config: HubConfig,
-  delivery: { id: string; reference: string; receivedAt: Date },
+  delivery: DeliveryRef,
   result: Interpretation,
   now: Date,
 ): InterpretationRows {
@@ -47,43 +68,59 @@ export function interpretationRows(
         tenantId: result.tenantId ?? null,
         parkReason: { stage: result.stage, message: result.message, ...(result.details ? { details: result.details } : {}) },
       },
+      applications: [],
       outbox: [],
       events: [{ deliveryId: delivery.id, at: now, type: "parked", detail: { stage: result.stage, message: result.message } }],
     };
   }
-  const applicationId = randomUUID();
-  const { application, tenant, subscribers, format } = result;
-  const leikaKey = application.service.leikaKeys[0] ?? null;
-  const event = applicationEvent({
-    instance: config.gateway.instance,
-    applicationId,
-    deliveryId: delivery.id,
-    reference: delivery.reference,
-    tenantId: tenant.id,
-    receivedAt: delivery.receivedAt,
-    application,
-  });
-  return {
-    delivery: { state: "routed", stateSince: now, format, tenantId: tenant.id, parkReason: null },
-    application: { id: applicationId, deliveryId: delivery.id, tenantId: tenant.id, format, leikaKey, body: application },
-    outbox: subscribers.map((s) => ({
-      messageId: `${applicationId}.${s.id}`,
-      deliveryId: delivery.id,
+  const { format } = result;
+  const rows: InterpretationRows = { delivery: { state: "routed", stateSince: now, format, tenantId: null, parkReason: null }, applications: [], outbox: [], events: [] };
+  const tenants = new Set(result.applications.map((r) => r.tenant.id));
+  // A delivery belongs to a tenant only when all its records do: its attachments and original
+  // bytes are then that tenant's to fetch, and nobody's when the records went to several.
+  rows.delivery.tenantId = tenants.size === 1 ? [...tenants][0]! : null;
+  const count = result.applications.length;
+  for (const [index, { application: mapped, tenant, subscribers }] of result.applications.entries()) {
+    const applicationId = randomUUID();
+    const application: Application = mapped.content
+      ? { ...mapped, content: { ...mapped.content, original: { href: originalHref(delivery.id), ...(delivery.contentType ? { contentType: delivery.contentType } : {}), ...(delivery.sha256 ? { sha256: delivery.sha256 } : {}) } } }
+      : mapped;
+    const leikaKey = application.service.leikaKeys[0] ?? null;
+    const event = applicationEvent({
+      instance: config.gateway.instance,
       applicationId,
+      deliveryId: delivery.id,
+      reference: delivery.reference,
       tenantId: tenant.id,
-      subscriberId: s.id,
-      kind: s.kind,
-      routingKey: routingKey(tenant.id, s.id),
-      headers: { "x-ozg-tenant": tenant.id, "x-ozg-format": format, ...(leikaKey ? { "x-ozg-leika-key": leikaKey } : {}) },
-      payload: event,
-      createdAt: now,
-      nextAttemptAt: now,
-    })),
-    events: [
-      { deliveryId: delivery.id, at: now, type: "mapped", detail: { format, applicationId } },
-      { deliveryId: delivery.id, at: now, type: "routed", detail: { tenant: tenant.id, subscribers: subscribers.map((s) => s.id) } },
-    ],
-  };
+      receivedAt: delivery.receivedAt,
+      application,
+    });
+    rows.applications.push({ id: applicationId, deliveryId: delivery.id, tenantId: tenant.id, format, leikaKey, body: application });
+    for (const s of subscribers) {
+      rows.outbox.push({
+        messageId: `${applicationId}.${s.id}`,
+        deliveryId: delivery.id,
+        applicationId,
+        tenantId: tenant.id,
+        subscriberId: s.id,
+        kind: s.kind,
+        routingKey: routingKey(tenant.id, s.id),
+        headers: { "x-ozg-tenant": tenant.id, "x-ozg-format": format, ...(leikaKey ? { "x-ozg-leika-key": leikaKey } : {}) },
+        payload: event,
+        createdAt: now,
+        nextAttemptAt: now,
+      });
+    }
+    const record = count > 1 ? { record: index + 1, of: count } : {};
+    rows.events.push({ deliveryId: delivery.id, at: now, type: "mapped", detail: { format, applicationId, ...record, warnings: application.warnings.length } });
+    // The timeline names every canonical field the application lacks, so that an operator sees
+    // what a subscriber will have to ask the applicant for.
+    if (application.warnings.length > 0) {
+      rows.events.push({ deliveryId: delivery.id, at: now, type: "warnings", detail: { applicationId, ...record, warnings: application.warnings } });
+    }
+    rows.events.push({ deliveryId: delivery.id, at: now, type: "routed", detail: { applicationId, ...record, tenant: tenant.id, subscribers: subscribers.map((s) => s.id) } });
+  }
+  return rows;
 }
 
 /**
@@ -93,7 +130,7 @@ export function interpretationRows(
 export async function insertInterpretationRows(tx: Tx, rows: InterpretationRows, extraEvents: (typeof events.$inferInsert)[] = []): Promise<void> {
   const evs = [...extraEvents, ...rows.events];
   await Promise.all([
-    rows.application ? tx.insert(applications).values(rows.application) : undefined,
+    rows.applications.length > 0 ? tx.insert(applications).values(rows.applications) : undefined,
     rows.outbox.length > 0 ? tx.insert(outbox).values(rows.outbox) : undefined,
     evs.length > 0 ? tx.insert(events).values(evs) : undefined,
   ]);
@@ -106,7 +143,7 @@ export async function insertInterpretationRows(tx: Tx, rows: InterpretationRows,
 export async function writeInterpretation(
   tx: Tx,
   config: HubConfig,
-  delivery: { id: string; reference: string; receivedAt: Date },
+  delivery: DeliveryRef,
   result: Interpretation,
   now: Date,
 ): Promise<{ outboxRows: number }> {

@@ -1,7 +1,7 @@
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, sql } from "drizzle-orm";
 import type { Channel, DeliveryStatus } from "../contract.ts";
 import type { Db } from "../store/db.ts";
-import { deliveries, events, statusReports } from "../store/schema.ts";
+import { applications, deliveries, events, statusReports } from "../store/schema.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -21,6 +21,7 @@ export async function deliveryStatus(db: Db, deliveryId: string, portalId?: stri
     .from(statusReports)
     .where(eq(statusReports.deliveryId, deliveryId))
     .orderBy(asc(statusReports.receivedAt));
+  const apps = await applicationsOf(db, deliveryId);
   return {
     deliveryId: d.id,
     reference: d.reference,
@@ -32,10 +33,20 @@ export async function deliveryStatus(db: Db, deliveryId: string, portalId?: stri
     tenantId: d.tenantId,
     format: d.format,
     parkReason: d.parkReason ? { stage: d.parkReason.stage, message: d.parkReason.message } : null,
+    applications: apps,
     timeline,
     statuses: reports.map(({ data, ...r }) => {
       const { status: _s, applicationId: _a, ...detail } = data;
       return { ...r, detail };
     }),
   };
+}
+
+/** A delivery's applications in the order of the records they were made of. */
+export async function applicationsOf(db: Db, deliveryId: string): Promise<{ id: string; tenantId: string; leikaKey: string | null }[]> {
+  return db
+    .select({ id: applications.id, tenantId: applications.tenantId, leikaKey: applications.leikaKey })
+    .from(applications)
+    .where(eq(applications.deliveryId, deliveryId))
+    .orderBy(sql`(${applications.body}->'content'->'record'->>'index')::int nulls first`, asc(applications.id));
 }

@@ -88,19 +88,22 @@ export const attachmentChunks = pgTable(
   (t) => [primaryKey({ columns: [t.attachmentId, t.seq] })],
 );
 
-/** The canonical Application that a mapping made of a delivery. */
-export const applications = pgTable("applications", {
-  id: uuid("id").primaryKey(),
-  deliveryId: uuid("delivery_id")
-    .notNull()
-    .unique()
-    .references(() => deliveries.id, { onDelete: "cascade" }),
-  tenantId: text("tenant_id").notNull(),
-  format: text("format").notNull(),
-  leikaKey: text("leika_key"),
-  body: jsonb("body").notNull(),
-  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
-});
+/** A canonical Application that a mapping made of a delivery: one per record of the message. */
+export const applications = pgTable(
+  "applications",
+  {
+    id: uuid("id").primaryKey(),
+    deliveryId: uuid("delivery_id")
+      .notNull()
+      .references(() => deliveries.id, { onDelete: "cascade" }),
+    tenantId: text("tenant_id").notNull(),
+    format: text("format").notNull(),
+    leikaKey: text("leika_key"),
+    body: jsonb("body").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("applications_delivery_idx").on(t.deliveryId)],
+);
 
 /**
  * One row per (application, subscriber), written in the same transaction as the application.

@@ -1,0 +1,50 @@
+import { describe, expect, it } from "vitest";
+import { formField, formGroup, formTree, normalKey } from "./form-data.ts";
+
+const form = [
+  {
+    name: "Antragstellende Person",
+    label: "Antragstellende Person",
+    formItems: [
+      { name: "vn", label: "Vorname", stringValue: "Jürgen" },
+      { name: "Adresse", label: "Adresse", formItems: [{ name: "STRASSE", label: "Straße", stringValue: "Holstenstraße" }] },
+    ],
+  },
+  { name: "betrieb", label: "Betriebsdaten", formItems: [{ name: "Vorname", label: "Vorname", stringValue: "nicht ich" }, { name: "E_Mail", stringValue: "b@example.org" }] },
+  { name: "gesellschafter", formItems: [{ name: "anteil", numberValue: 0.5 }] },
+  { name: "gesellschafter", formItems: [{ name: "anteil", numberValue: 0.5 }, { name: "aktiv", booleanValue: false }] },
+];
+
+describe("OZG-Cloud formData", () => {
+  it("normalises case, umlauts and separators", () => {
+    expect(normalKey("Geschäfts-Bezeichnung")).toBe("geschaeftsbezeichnung");
+    expect(normalKey("E-Mail")).toBe(normalKey("e_mail"));
+    expect(normalKey("Straße")).toBe(normalKey("STRASSE"));
+    expect(normalKey("Zuständige Stelle")).toBe("zustaendigestelle");
+  });
+
+  it("finds a field by name or label at any depth, the shallowest first", () => {
+    expect(formField(form, "vorname")).toBe("Jürgen");
+    expect(formField(form, "strasse")).toBe("Holstenstraße");
+    expect(formField(form, ["email", "E-Mail"])).toBe("b@example.org");
+    expect(formField(form, "telefon")).toBeUndefined();
+    expect(formField(formGroup(form, "Betriebsdaten"), "Vorname")).toBe("nicht ich");
+    expect(formField(form, "aktiv")).toBe(false);
+  });
+
+  it("finds groups by label and keeps repeated groups as arrays", () => {
+    expect(formGroup(form, "antragstellende person")?.length).toBe(2);
+    expect(formGroup(form, "vorname")).toBeUndefined();
+    expect(formTree(form)).toEqual({
+      "Antragstellende Person": { vn: "Jürgen", Adresse: { STRASSE: "Holstenstraße" } },
+      betrieb: { Vorname: "nicht ich", E_Mail: "b@example.org" },
+      gesellschafter: [{ anteil: 0.5 }, { anteil: 0.5, aktiv: false }],
+    });
+  });
+
+  it("reads nothing from what is not a form", () => {
+    expect(formTree(undefined)).toEqual({});
+    expect(formField("text", "a")).toBeUndefined();
+    expect(formTree([{ name: "__proto__", stringValue: "x" }])).toEqual(JSON.parse('{"__proto__":"x"}'));
+  });
+});
