@@ -137,7 +137,7 @@ async function loadKey(dir: string, file: string, op: "unwrapKey" | "sign", alg:
     // WebCrypto checks key_ops against the usage, so the import names the operation it is for.
     const key = (await importJWK({ ...jwk, key_ops: op === "sign" ? ["sign"] : ["unwrapKey", "decrypt"] }, alg)) as CryptoKey;
     const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...pub } = jwk;
-    const publicKey = (await importJWK({ ...pub, key_ops: ["verify"] }, alg)) as CryptoKey;
+    const publicKey = (await importJWK({ ...pub, key_ops: op === "sign" ? ["verify"] : ["wrapKey", "encrypt"] }, alg)) as CryptoKey;
     return { ok: true, key, publicKey, kid: jwk.kid };
   } catch (err) {
     return { ok: false, message: `${file}: ${(err as Error).message}` };
