@@ -5,10 +5,13 @@ import jose from "node-jose";
 import postgres from "postgres";
 import { parse, stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLogger } from "../../gateway/logger.ts";
+import { adapterContext, createServices } from "../../gateway/services.ts";
 import { rowCounts } from "../../test/support/database.ts";
 import { REPO, startTestHub, type TestHub } from "../../test/support/hub.ts";
 import { FitConnectServer, rsaJwk } from "./fixtures/fit-connect-server.ts";
 import { send, type Outgoing } from "./fixtures/sender.ts";
+import { fitconnectAdapter } from "./index.ts";
 
 const PROBLEMS = "https://schema.fitko.de/fit-connect/events/problems/";
 const ACCEPT = "https://schema.fitko.de/fit-connect/events/accept-submission";
@@ -190,6 +193,59 @@ describe("FIT-Connect pickup", () => {
       expect(await hub.broker.drain(hub.queue("kiel", "dms"), { atLeast: 1 })).toHaveLength(1);
     } finally {
       await sql.end();
+    }
+  });
+
+  it("recognises a re-fetched submission as a duplicate when the decision was lost after the commit", async () => {
+    const sql = postgres(hub.databaseUrl, { max: 1, onnotice: () => {} });
+    try {
+      // The process dies between the intake's commit and storing the decision: the insert fails once.
+      await sql.unsafe(`
+        create function fail_decision() returns trigger language plpgsql as $$
+        begin raise exception 'crash after commit'; end $$;
+        create trigger fail_decision before insert on fitconnect_decisions for each row execute function fail_decision();`);
+      const before = await rowCounts(hub.databaseUrl);
+      const s = await submit();
+      await server.notify(destinationId, deliver);
+      await until("the committed delivery", async () => (await rowCounts(hub.databaseUrl)).deliveries === before.deliveries! + 1 || undefined);
+      await sql.unsafe("drop trigger fail_decision on fitconnect_decisions; drop function fail_decision();");
+      expect(server.posted.filter((e) => e.caseId === s.caseId)).toHaveLength(0);
+      expect(server.submissions.get(s.submissionId)!.status).toBe("submitted");
+
+      await server.notify(destinationId, deliver);
+      expect(Object.keys((await decisionOf(s.submissionId)).payload.events)).toEqual([ACCEPT]);
+      expect(server.fetches.get(s.submissionId)).toBe(2);
+      expect((await rowCounts(hub.databaseUrl)).deliveries).toBe(before.deliveries! + 1);
+      expect(await hub.broker.drain(hub.queue("kiel", "dms"), { atLeast: 1 })).toHaveLength(1);
+      expect(server.posted.filter((e) => e.caseId === s.caseId)).toHaveLength(1);
+    } finally {
+      await sql.end();
+    }
+  });
+
+  it("fetches each submission once when two instances serve the destination", async () => {
+    const services = await createServices({ configDir: hub.configDir, databaseUrl: hub.databaseUrl, amqpUrl: hub.amqpUrl, log: createLogger({ level: "silent" }), dbPoolSize: 3 });
+    const second = fitconnectAdapter(adapterContext(services));
+    await second.start!();
+    const both = async () => {
+      await server.notify(destinationId, deliver);
+      await server.notify(destinationId, (url, init) => second.routes.request(url, init));
+    };
+    try {
+      const first = await Promise.all([submit(), submit(), submit()]);
+      await both();
+      await hub.restart(); // the lease changes hands or stays; either way nobody fetches twice
+      const later = await Promise.all([submit(), submit(), submit()]);
+      await both();
+      for (const s of [...first, ...later]) expect(Object.keys((await decisionOf(s.submissionId)).payload.events)).toEqual([ACCEPT]);
+      for (const s of [...first, ...later]) {
+        expect(server.fetches.get(s.submissionId)).toBe(1);
+        expect(server.posted.filter((e) => e.caseId === s.caseId)).toHaveLength(1);
+      }
+      expect(await hub.broker.drain(hub.queue("kiel", "dms"), { atLeast: 6 })).toHaveLength(6);
+    } finally {
+      await second.stop?.();
+      await services.stop();
     }
   });
 });
