@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { problem, readBody, type AdapterContext } from "../../gateway/index.ts";
 import { verifyCallback } from "./crypto.ts";
+import type { FitConnectMetrics } from "./metrics.ts";
 import type { DestinationPoller } from "./poller.ts";
 
 /** Callbacks announce submission ids, nothing more; a body beyond this is no callback. */
@@ -13,7 +14,7 @@ const MAX_CALLBACK_BYTES = 64 * 1024;
  * only wakes the destination's poller: the body is never taken as data, so a forged or
  * replayed callback can at most cause one extra poll, and one with a bad HMAC not even that.
  */
-export function callbackRoutes(ctx: AdapterContext, pollerOf: (destinationId: string) => DestinationPoller | undefined): Hono {
+export function callbackRoutes(ctx: AdapterContext, metrics: FitConnectMetrics, pollerOf: (destinationId: string) => DestinationPoller | undefined): Hono {
   const app = new Hono();
   app.post("/fitconnect/callbacks/:destinationId", async (c) => {
     const poller = pollerOf(c.req.param("destinationId"));
@@ -29,10 +30,12 @@ export function callbackRoutes(ctx: AdapterContext, pollerOf: (destinationId: st
       now: ctx.clock(),
     });
     if (!check.ok) {
+      metrics.callbacks.inc({ destination: poller.dest.config.id, result: "refused" });
       ctx.log.warn({ destination: poller.dest.config.id, reason: check.reason }, "FIT-Connect callback refused");
       if (check.reason === "mismatch") return problem(c, { type: "unauthorized", title: "Callback authentication does not match", status: 401 });
       return problem(c, { type: "bad-callback", title: check.reason === "stale" ? "callback-timestamp is more than five minutes off" : "callback-timestamp or callback-authentication missing", status: 400 });
     }
+    metrics.callbacks.inc({ destination: poller.dest.config.id, result: "polled" });
     poller.wake();
     return c.body(null, 204);
   });

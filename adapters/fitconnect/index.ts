@@ -1,6 +1,7 @@
 import type { AdapterFactory } from "../../gateway/index.ts";
 import { callbackRoutes } from "./callback.ts";
 import { prepareFitConnect, type Destination } from "./config.ts";
+import { fitConnectMetrics } from "./metrics.ts";
 import { DestinationPoller } from "./poller.ts";
 
 /**
@@ -10,6 +11,7 @@ import { DestinationPoller } from "./poller.ts";
  * as they are.
  */
 export const fitconnectAdapter: AdapterFactory = (ctx) => {
+  const metrics = fitConnectMetrics(ctx.metrics.registry);
   let pollers = new Map<string, DestinationPoller>();
   let stopped = true;
   // Reloads and stop are applied one after the other, never interleaved.
@@ -35,7 +37,7 @@ export const fitconnectAdapter: AdapterFactory = (ctx) => {
       }
       for (const [id, d] of wanted) {
         if (next.has(id)) continue;
-        const p = new DestinationPoller(ctx, d);
+        const p = new DestinationPoller(ctx, d, metrics);
         keys.set(p, keyOf(d));
         p.start();
         next.set(id, p);
@@ -44,7 +46,7 @@ export const fitconnectAdapter: AdapterFactory = (ctx) => {
     });
 
   return {
-    routes: callbackRoutes(ctx, (id) => pollers.get(id)),
+    routes: callbackRoutes(ctx, metrics, (id) => pollers.get(id)),
     async start() {
       stopped = false;
       await reconcile();

@@ -161,6 +161,8 @@ describe("FIT-Connect pickup", () => {
     await new Promise((r) => setTimeout(r, 1500));
     expect(server.fetches.get(s.submissionId)).toBeUndefined();
     expect(server.submissions.get(s.submissionId)!.status).toBe("submitted");
+    const callbacks = await hub.services.metrics.registry.getSingleMetric("ozg_hub_fitconnect_callbacks_total")!.get();
+    expect(callbacks.values.find((v) => v.labels.result === "refused")?.value).toBe(2);
 
     expect((await server.notify(destinationId, deliver)).status).toBe(204);
     expect(Object.keys((await decisionOf(s.submissionId)).payload.events)).toEqual([ACCEPT]);
@@ -192,6 +194,7 @@ describe("FIT-Connect pickup", () => {
       expect(server.fetches.get(s.submissionId)).toBe(1);
       expect(await hub.broker.drain(hub.queue("kiel", "dms"), { atLeast: 1 })).toHaveLength(1);
     } finally {
+      server.eventsDown = false;
       await sql.end();
     }
   });
@@ -246,6 +249,23 @@ describe("FIT-Connect pickup", () => {
     } finally {
       await second.stop?.();
       await services.stop();
+    }
+  });
+
+  it("keeps the running destination when a reload brings a broken key", async () => {
+    const tenantFile = path.join(hub.configDir, "tenants/kiel.yaml");
+    const good = await readFile(tenantFile, "utf8");
+    await writeFile(path.join(hub.configDir, "fitconnect/small.jwk.json"), JSON.stringify(rsaJwk("encryption", 2048).privateJwk));
+    await writeFile(tenantFile, good.replace("fitconnect/kiel-decryption.jwk.json", "fitconnect/small.jwk.json"));
+    try {
+      expect(await hub.services.reload()).toEqual({ ok: true }); // the core config is fine
+      await until("the refused reload", () => hub.logs.some((l) => l.includes("RSA key of 2048 bit") && l.includes("not (re)loaded")) || undefined);
+      const s = await submit();
+      expect((await server.notify(destinationId, deliver)).status).toBe(204);
+      expect(Object.keys((await decisionOf(s.submissionId)).payload.events)).toEqual([ACCEPT]);
+      await hub.broker.drain(hub.queue("kiel", "dms"), { atLeast: 1 });
+    } finally {
+      await writeFile(tenantFile, good);
     }
   });
 });

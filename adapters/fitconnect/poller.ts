@@ -3,6 +3,7 @@ import { messageOf, type AdapterContext } from "../../gateway/index.ts";
 import { createClient, type FitConnectClient } from "./client.ts";
 import type { Destination } from "./config.ts";
 import { decisions } from "./decisions.ts";
+import type { FitConnectMetrics } from "./metrics.ts";
 import { pickUp, sendPending, type PickupOutcome } from "./pickup.ts";
 
 export interface PollRound {
@@ -28,6 +29,7 @@ export class DestinationPoller {
   constructor(
     private readonly ctx: AdapterContext,
     readonly dest: Destination,
+    private readonly metrics: FitConnectMetrics,
     client?: FitConnectClient,
   ) {
     const c = dest.config;
@@ -95,6 +97,7 @@ export class DestinationPoller {
         round.listed++;
         const outcome = await pickUp(deps, ref);
         round.outcomes[outcome] = (round.outcomes[outcome] ?? 0) + 1;
+        this.metrics.submissions.inc({ destination: this.dest.config.id, outcome });
       }
       if (page.submissions.length < pageSize || offset + pageSize >= page.totalCount) break;
     }
@@ -110,12 +113,14 @@ export class DestinationPoller {
       try {
         if (await this.acquireLease()) {
           const round = await this.pollOnce();
+          this.metrics.polls.inc({ destination: c.id, outcome: "ok" });
           failures = 0;
           // More may be waiting when anything new was decided this round.
           if (round.listed > (round.outcomes["decided-before"] ?? 0)) delay = 0;
         }
       } catch (err) {
         failures++;
+        this.metrics.polls.inc({ destination: c.id, outcome: "failed" });
         delay = Math.min(c.backoffMaxMs, c.pollIntervalMs * 2 ** Math.min(failures - 1, 16));
         if (failures === 1 || failures % 10 === 0) this.ctx.log.warn({ destination: c.id, failures, err: messageOf(err) }, "FIT-Connect poll failed, backing off");
         if (this.lease) await this.lease`select 1`.catch(() => this.releaseLease());
