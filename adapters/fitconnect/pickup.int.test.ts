@@ -268,4 +268,17 @@ describe("FIT-Connect pickup", () => {
       await writeFile(tenantFile, good);
     }
   });
+
+  it("leaves a submission it cannot fetch for the next round without holding up the others", async () => {
+    const stuck = await submit();
+    server.submissions.get(stuck.submissionId)!.attachments.delete(stuck.attachmentIds[0]!); // the platform lost a file: 404
+    const fine = await submit();
+    await server.notify(destinationId, deliver);
+    expect(Object.keys((await decisionOf(fine.submissionId)).payload.events)).toEqual([ACCEPT]);
+    await hub.broker.drain(hub.queue("kiel", "dms"), { atLeast: 1 });
+    expect(server.submissions.get(stuck.submissionId)!.status).toBe("submitted");
+    expect(server.posted.filter((e) => e.caseId === stuck.caseId)).toHaveLength(0);
+    expect(hub.logs.some((l) => l.includes("could not be picked up") && l.includes(stuck.submissionId))).toBe(true);
+    server.submissions.get(stuck.submissionId)!.status = "rejected"; // out of the way of later tests
+  });
 });

@@ -1,5 +1,5 @@
 import type { ReservedSql } from "postgres";
-import { messageOf, type AdapterContext } from "../../gateway/index.ts";
+import { messageOf, OutageError, type AdapterContext } from "../../gateway/index.ts";
 import { createClient, type FitConnectClient } from "./client.ts";
 import type { Destination } from "./config.ts";
 import { decisions } from "./decisions.ts";
@@ -8,7 +8,7 @@ import { pickUp, sendPending, type PickupOutcome } from "./pickup.ts";
 
 export interface PollRound {
   listed: number;
-  outcomes: Partial<Record<PickupOutcome, number>>;
+  outcomes: Partial<Record<PickupOutcome | "failed", number>>;
 }
 
 /**
@@ -95,7 +95,16 @@ export class DestinationPoller {
         if (seen.has(ref.submissionId)) continue;
         seen.add(ref.submissionId);
         round.listed++;
-        const outcome = await pickUp(deps, ref);
+        let outcome: PickupOutcome | "failed";
+        try {
+          outcome = await pickUp(deps, ref);
+        } catch (err) {
+          // An outage ends the round (the loop backs off); anything else is this submission's
+          // alone: it stays ready for pickup and must not hold up the ones behind it.
+          if (err instanceof OutageError) throw err;
+          outcome = "failed";
+          this.ctx.log.error({ destination: this.dest.config.id, submissionId: ref.submissionId, err: messageOf(err) }, "FIT-Connect submission could not be picked up, left for the next round");
+        }
         round.outcomes[outcome] = (round.outcomes[outcome] ?? 0) + 1;
         this.metrics.submissions.inc({ destination: this.dest.config.id, outcome });
       }
@@ -116,7 +125,7 @@ export class DestinationPoller {
           this.metrics.polls.inc({ destination: c.id, outcome: "ok" });
           failures = 0;
           // More may be waiting when anything new was decided this round.
-          if (round.listed > (round.outcomes["decided-before"] ?? 0)) delay = 0;
+          if (round.listed > (round.outcomes["decided-before"] ?? 0) + (round.outcomes.failed ?? 0)) delay = 0;
         }
       } catch (err) {
         failures++;
