@@ -1,5 +1,7 @@
-import type { Sql } from "postgres";
+import { and, asc, eq, isNull } from "drizzle-orm";
+import type { Store } from "../../gateway/index.ts";
 import type { Problem } from "./problems.ts";
+import { fitconnectDecisions } from "./tables.ts";
 
 export interface DecisionRow {
   submissionId: string;
@@ -8,40 +10,50 @@ export interface DecisionRow {
   kind: "accept" | "reject";
   jti: string;
   token: string;
-  /** When the Submission API took the event (as the store returns it); null while pending. */
-  sentAt: string | Date | null;
+  /** When the Submission API took the event; null while pending. */
+  sentAt: Date | null;
 }
 
+const columns = {
+  submissionId: fitconnectDecisions.submissionId,
+  destinationId: fitconnectDecisions.destinationId,
+  caseId: fitconnectDecisions.caseId,
+  kind: fitconnectDecisions.kind,
+  jti: fitconnectDecisions.jti,
+  token: fitconnectDecisions.token,
+  sentAt: fitconnectDecisions.sentAt,
+};
+
 /**
- * The decision table (see tables.ts) through the only statements the adapter needs. `record`
+ * The decision table (tables.ts) through the only statements the adapter needs. `record`
  * keeps the first decision for a submission: a second, concurrent one is dropped and the row
- * that won is returned, so the caller always sends what is stored. Timestamps and JSON go in
- * as strings: the store's client hands Date and JSON parameters through unserialised (drizzle's
- * setting).
+ * that won is returned, so the caller always sends what is stored.
  */
-export function decisions(sql: Sql) {
-  const cols = sql`submission_id as "submissionId", destination_id as "destinationId", case_id as "caseId", kind, jti, token, sent_at as "sentAt"`;
+export function decisions(db: Store["db"]) {
+  const find = async (submissionId: string): Promise<DecisionRow | undefined> =>
+    (await db.select(columns).from(fitconnectDecisions).where(eq(fitconnectDecisions.submissionId, submissionId)))[0];
   return {
-    async find(submissionId: string): Promise<DecisionRow | undefined> {
-      const [row] = await sql<DecisionRow[]>`select ${cols} from fitconnect_decisions where submission_id = ${submissionId}`;
-      return row;
-    },
-    async record(
-      d: Omit<DecisionRow, "sentAt"> & { deliveryId?: string; problems?: Problem[]; decidedAt: Date; sentAt?: Date },
-    ): Promise<DecisionRow> {
-      await sql`
-        insert into fitconnect_decisions (submission_id, destination_id, case_id, kind, jti, token, delivery_id, problems, decided_at, sent_at)
-        values (${d.submissionId}, ${d.destinationId}, ${d.caseId}, ${d.kind}, ${d.jti}, ${d.token}, ${d.deliveryId ?? null},
-                ${d.problems ? JSON.stringify(d.problems) : null}::jsonb, ${d.decidedAt.toISOString()}, ${d.sentAt?.toISOString() ?? null})
-        on conflict (submission_id) do nothing`;
-      const [row] = await sql<DecisionRow[]>`select ${cols} from fitconnect_decisions where submission_id = ${d.submissionId}`;
-      return row!;
+    find,
+    async record(d: Omit<DecisionRow, "sentAt"> & { deliveryId?: string; problems?: Problem[]; decidedAt: Date; sentAt?: Date }): Promise<DecisionRow> {
+      await db
+        .insert(fitconnectDecisions)
+        .values({ ...d, deliveryId: d.deliveryId ?? null, problems: d.problems ?? null, sentAt: d.sentAt ?? null })
+        .onConflictDoNothing({ target: fitconnectDecisions.submissionId });
+      return (await find(d.submissionId))!;
     },
     async markSent(submissionId: string, at: Date): Promise<void> {
-      await sql`update fitconnect_decisions set sent_at = ${at.toISOString()} where submission_id = ${submissionId} and sent_at is null`;
+      await db
+        .update(fitconnectDecisions)
+        .set({ sentAt: at })
+        .where(and(eq(fitconnectDecisions.submissionId, submissionId), isNull(fitconnectDecisions.sentAt)));
     },
     async unsent(destinationId: string, limit = 100): Promise<DecisionRow[]> {
-      return sql<DecisionRow[]>`select ${cols} from fitconnect_decisions where destination_id = ${destinationId} and sent_at is null order by decided_at limit ${limit}`;
+      return db
+        .select(columns)
+        .from(fitconnectDecisions)
+        .where(and(eq(fitconnectDecisions.destinationId, destinationId), isNull(fitconnectDecisions.sentAt)))
+        .orderBy(asc(fitconnectDecisions.decidedAt))
+        .limit(limit);
     },
   };
 }

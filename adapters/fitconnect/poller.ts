@@ -82,7 +82,7 @@ export class DestinationPoller {
 
   /** One pass: pending decisions, then every page of submissions ready for pickup. Throws on outages. */
   async pollOnce(): Promise<PollRound> {
-    const deps = { ctx: this.ctx, dest: this.dest, client: this.client, decisions: decisions(this.ctx.store.sql) };
+    const deps = { ctx: this.ctx, dest: this.dest, client: this.client, decisions: decisions(this.ctx.store.db) };
     await sendPending(deps);
     const round: PollRound = { listed: 0, outcomes: {} };
     const { pageSize } = this.dest.config;
