@@ -34,7 +34,7 @@ export async function pickUp(deps: PickupDeps, ref: SubmissionRef): Promise<Pick
   const { ctx, dest, client, decisions } = deps;
   const stored = await decisions.find(ref.submissionId);
   if (stored) {
-    if (!stored.sentAt) await send(deps, stored);
+    if (!stored.sentAt) await resend(deps, stored);
     return "decided-before";
   }
   const earlier = ourDecision(await trustedLog(deps, ref.caseId), dest, ref.submissionId);
@@ -62,13 +62,17 @@ export async function pickUp(deps: PickupDeps, ref: SubmissionRef): Promise<Pick
 export async function sendPending(deps: PickupDeps): Promise<number> {
   let sent = 0;
   for (const row of await deps.decisions.unsent(deps.dest.config.id)) {
-    // The event may have arrived before the crash that kept us from marking it: look first.
-    const log = await trustedLog(deps, row.caseId);
-    if (log.some((e) => e.jti === row.jti)) await deps.decisions.markSent(row.submissionId, deps.ctx.clock());
-    else await send(deps, row);
+    await resend(deps, row);
     sent++;
   }
   return sent;
+}
+
+/** Sends a stored decision again, unless the case log shows it arrived before a crash kept us from marking it. */
+async function resend(deps: PickupDeps, row: DecisionRow): Promise<void> {
+  const log = await trustedLog(deps, row.caseId);
+  if (log.some((e) => e.jti === row.jti)) await deps.decisions.markSent(row.submissionId, deps.ctx.clock());
+  else await send(deps, row);
 }
 
 async function decide(deps: PickupDeps, ref: SubmissionRef, decision: Decision, deliveryId?: string): Promise<void> {
