@@ -249,6 +249,7 @@ export const tenantSchema = z
       .strict()
       .optional()
       .describe("OSCI-Transport 1.2 addressee of this tenant"),
+    fitconnect: z.unknown().optional().describe("FIT-Connect destinations of this tenant; spec and checks in adapters/fitconnect/config.ts"),
   })
   .strict();
 

@@ -1,0 +1,79 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Runtime } from "../../gateway/index.ts";
+import { prepareFitConnect } from "./config.ts";
+import { rsaJwk } from "./fixtures/fit-connect-server.ts";
+
+/** A runtime with just what `prepareFitConnect` reads: the config directory and the tenants. */
+function runtimeWith(dir: string, fitconnect: unknown, tenant: Record<string, unknown> = {}): Runtime {
+  return {
+    config: { dir, tenants: [{ id: "kiel", name: "Kiel", organisationUnitIds: ["9030229"], xtaReaders: [], subscribers: [], fitconnect, ...tenant }] },
+  } as unknown as Runtime;
+}
+
+describe("FIT-Connect destinations are checked at load", () => {
+  let dir: string;
+  const destination = (over: Record<string, unknown> = {}) => ({
+    id: "4a9f1c2e-5b7d-4e3f-8a1b-2c3d4e5f6a7b", apiUrl: "https://fit-connect.example/v1", tokenUrl: "https://auth.example/token",
+    clientId: "kiel", clientSecretEnv: "FC_SECRET", decryptionKeyFile: "dec.json", signingKeyFile: "sig.json", ...over,
+  });
+  const env = { FC_SECRET: "s" };
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), "ozg-hub-fitconnect-"));
+    await writeFile(path.join(dir, "dec.json"), JSON.stringify(rsaJwk("encryption").privateJwk));
+    await writeFile(path.join(dir, "sig.json"), JSON.stringify(rsaJwk("signature").privateJwk));
+    await writeFile(path.join(dir, "small.json"), JSON.stringify(rsaJwk("encryption", 2048).privateJwk));
+    const wrongOps = rsaJwk("encryption").privateJwk;
+    await writeFile(path.join(dir, "wrong-ops.json"), JSON.stringify({ ...wrongOps, key_ops: ["sign"] }));
+    const { d: _d, ...publicOnly } = rsaJwk("signature").privateJwk;
+    await writeFile(path.join(dir, "public.json"), JSON.stringify(publicOnly));
+  }, 60_000);
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it("loads a destination with its keys and the tenant's routing address", async () => {
+    const r = await prepareFitConnect(runtimeWith(dir, { destinations: [destination()] }), env);
+    expect(r.ok).toBe(true);
+    if (r.ok) expect(r.destinations.map((d) => [d.tenantId, d.recipient, d.config.portal])).toEqual([["kiel", { organisationUnitId: "9030229" }, "fitconnect"]]);
+  });
+
+  it("names each problem with file and path instead of throwing", async () => {
+    const r = await prepareFitConnect(
+      runtimeWith(dir, {
+        destinations: [
+          destination({ decryptionKeyFile: "small.json" }),
+          destination({ decryptionKeyFile: "wrong-ops.json", signingKeyFile: "public.json", clientSecretEnv: "UNSET" }),
+          destination({ decryptionKeyFile: "missing.json", id: "not-a-uuid" }),
+        ],
+      }),
+      env,
+    );
+    expect(r.ok).toBe(false);
+    const problems = r.ok ? [] : r.problems.map((p) => `${p.file} ${p.path}: ${p.message}`);
+    expect(problems).toEqual([
+      "tenants/kiel fitconnect.destinations[2].id: Invalid UUID",
+    ]);
+    const second = await prepareFitConnect(
+      runtimeWith(dir, { destinations: [destination({ decryptionKeyFile: "small.json" }), destination({ id: "1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e", decryptionKeyFile: "wrong-ops.json", signingKeyFile: "public.json", clientSecretEnv: "UNSET" }), destination({ id: "2b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e", decryptionKeyFile: "missing.json" })] }),
+      env,
+    );
+    const messages = second.ok ? [] : second.problems.map((p) => `${p.path}: ${p.message}`);
+    expect(messages).toHaveLength(5);
+    expect(messages[0]).toMatch(/^fitconnect\.destinations\[0\]\.decryptionKeyFile: small\.json: RSA key of 2048 bit, FIT-Connect requires at least 4096$/);
+    expect(messages[1]).toBe("fitconnect.destinations[1].clientSecretEnv: environment variable UNSET is not set");
+    expect(messages[2]).toMatch(/destinations\[1\]\.decryptionKeyFile: wrong-ops\.json: key_ops must contain "unwrapKey"/);
+    expect(messages[3]).toMatch(/destinations\[1\]\.signingKeyFile: public\.json: not a private RSA JWK/);
+    expect(messages[4]).toMatch(/destinations\[2\]\.decryptionKeyFile: cannot read a JWK from missing\.json/);
+  });
+
+  it("refuses a destination that two tenants claim, and a tenant without a routing address", async () => {
+    const r = await prepareFitConnect(runtimeWith(dir, { destinations: [destination(), destination()] }, { organisationUnitIds: [] }), env);
+    const messages = r.ok ? [] : r.problems.map((p) => `${p.path}: ${p.message}`);
+    expect(messages).toEqual([
+      "fitconnect: the tenant needs an organisationUnitId, xtaReader, ars or ags to route its FIT-Connect submissions",
+      "fitconnect.destinations[1].id: destination 4a9f1c2e-5b7d-4e3f-8a1b-2c3d4e5f6a7b is already configured for tenant kiel",
+    ]);
+  });
+});

@@ -1,0 +1,145 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { importJWK, type CryptoKey, type JWK } from "jose";
+import { z } from "zod";
+import { formatPath, type Runtime, type TenantConfig } from "../../gateway/index.ts";
+
+/**
+ * The `fitconnect:` block of a tenant file: the FIT-Connect destinations (Zustellpunkte) whose
+ * submissions belong to the tenant. The adapter owns this spec; the core only lets the block
+ * through, and `prepareFitConnect` checks it (and loads its keys) on every load and reload.
+ */
+export const destinationSchema = z
+  .object({
+    id: z.uuid().describe("the destination id (Zustellpunkt) shown in the FIT-Connect self-service portal"),
+    apiUrl: z.url().describe("base URL of the Submission API, ending in /v1"),
+    tokenUrl: z.url().describe("OAuth2 token endpoint (client credentials grant)"),
+    clientId: z.string().min(1).describe("OAuth2 client id of the subscriber client"),
+    clientSecretEnv: z.string().min(1).describe("environment variable that holds the client secret"),
+    decryptionKeyFile: z.string().describe("private JWK (RSA >= 4096 bit, key_ops [unwrapKey], alg RSA-OAEP-256), relative to the config directory"),
+    signingKeyFile: z.string().describe("private JWK (RSA >= 4096 bit, key_ops [sign], alg PS512) for the accept/reject events, relative to the config directory"),
+    callbackSecretEnv: z.string().optional().describe("environment variable with the callback secret; without it callbacks are refused and only polling fetches"),
+    portal: z.string().default("fitconnect").describe("portal id the submissions are recorded under"),
+    pollIntervalMs: z.number().int().positive().default(60_000).describe("pause between polls while nothing is waiting"),
+    backoffMaxMs: z.number().int().positive().default(300_000).describe("longest pause after failed polls"),
+    pageSize: z.number().int().min(1).max(500).default(100).describe("submissions listed per page"),
+  })
+  .strict();
+
+export const fitConnectTenantSchema = z
+  .object({ destinations: z.array(destinationSchema).min(1).describe("destinations whose submissions go to this tenant") })
+  .strict();
+
+export type DestinationConfig = z.infer<typeof destinationSchema>;
+
+/** A destination ready to use: its keys loaded and checked, its tenant's routing address fixed. */
+export interface Destination {
+  config: DestinationConfig;
+  tenantId: string;
+  /** The transport address under which the core routes the destination's submissions to its tenant. */
+  recipient: { organisationUnitId?: string; xtaReader?: string; ars?: string; ags?: string };
+  clientSecret: string;
+  callbackSecret: string | undefined;
+  decryptionKey: CryptoKey;
+  decryptionKid: string;
+  signingKey: CryptoKey;
+  signingKid: string;
+  /** The public half of the signing key: our own events in the case log are verified with it. */
+  verifyKey: CryptoKey;
+}
+
+/** Same shape as the core's config problems: file, path inside it, message. */
+export interface ConfigProblem {
+  file: string;
+  path: string;
+  message: string;
+}
+
+export type Prepared = { ok: true; destinations: Destination[] } | { ok: false; problems: ConfigProblem[] };
+
+/**
+ * Reads every tenant's `fitconnect` block, loads the keys and checks them: RSA of at least 4096
+ * bit, the key operations FIT-Connect prescribes, secrets present in the environment, each
+ * destination configured once. Problems are returned, never thrown.
+ */
+export async function prepareFitConnect(runtime: Runtime, env: NodeJS.ProcessEnv = process.env): Promise<Prepared> {
+  const problems: ConfigProblem[] = [];
+  const destinations: Destination[] = [];
+  const seen = new Map<string, string>();
+  for (const tenant of runtime.config.tenants) {
+    const raw = (tenant as TenantConfig & { fitconnect?: unknown }).fitconnect;
+    if (raw === undefined) continue;
+    const file = `tenants/${tenant.id}`;
+    const parsed = fitConnectTenantSchema.safeParse(raw);
+    if (!parsed.success) {
+      for (const i of parsed.error.issues) problems.push({ file, path: formatPath(["fitconnect", ...i.path]), message: i.message });
+      continue;
+    }
+    const recipient = tenantAddress(tenant);
+    if (!recipient) problems.push({ file, path: "fitconnect", message: "the tenant needs an organisationUnitId, xtaReader, ars or ags to route its FIT-Connect submissions" });
+    for (const [i, d] of parsed.data.destinations.entries()) {
+      const at = (p: string) => `fitconnect.destinations[${i}]${p}`;
+      const other = seen.get(d.id);
+      if (other) problems.push({ file, path: at(".id"), message: `destination ${d.id} is already configured for tenant ${other}` });
+      seen.set(d.id, tenant.id);
+      const clientSecret = env[d.clientSecretEnv];
+      if (!clientSecret) problems.push({ file, path: at(".clientSecretEnv"), message: `environment variable ${d.clientSecretEnv} is not set` });
+      const callbackSecret = d.callbackSecretEnv ? env[d.callbackSecretEnv] : undefined;
+      if (d.callbackSecretEnv && !callbackSecret) problems.push({ file, path: at(".callbackSecretEnv"), message: `environment variable ${d.callbackSecretEnv} is not set` });
+      const dec = await loadKey(runtime.config.dir, d.decryptionKeyFile, "unwrapKey", "RSA-OAEP-256");
+      if (!dec.ok) problems.push({ file, path: at(".decryptionKeyFile"), message: dec.message });
+      const sig = await loadKey(runtime.config.dir, d.signingKeyFile, "sign", "PS512");
+      if (!sig.ok) problems.push({ file, path: at(".signingKeyFile"), message: sig.message });
+      if (dec.ok && sig.ok && clientSecret && recipient) {
+        destinations.push({
+          config: d,
+          tenantId: tenant.id,
+          recipient,
+          clientSecret,
+          callbackSecret,
+          decryptionKey: dec.key,
+          decryptionKid: dec.kid,
+          signingKey: sig.key,
+          signingKid: sig.kid,
+          verifyKey: sig.publicKey,
+        });
+      }
+    }
+  }
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, destinations };
+}
+
+function tenantAddress(t: TenantConfig): Destination["recipient"] | undefined {
+  if (t.organisationUnitIds[0]) return { organisationUnitId: t.organisationUnitIds[0] };
+  if (t.xtaReaders[0]) return { xtaReader: t.xtaReaders[0] };
+  if (t.ars) return { ars: t.ars };
+  if (t.ags) return { ags: t.ags };
+  return undefined;
+}
+
+type Loaded = { ok: true; key: CryptoKey; publicKey: CryptoKey; kid: string } | { ok: false; message: string };
+
+/** Loads a private RSA JWK and checks it against what FIT-Connect requires of its use. */
+async function loadKey(dir: string, file: string, op: "unwrapKey" | "sign", alg: "RSA-OAEP-256" | "PS512"): Promise<Loaded> {
+  let jwk: JWK;
+  try {
+    jwk = JSON.parse(await readFile(path.resolve(dir, file), "utf8")) as JWK;
+  } catch (err) {
+    return { ok: false, message: `cannot read a JWK from ${file}: ${(err as Error).message}` };
+  }
+  if (jwk.kty !== "RSA" || !jwk.n || !jwk.d) return { ok: false, message: `${file}: not a private RSA JWK` };
+  const bits = Buffer.from(jwk.n, "base64url").byteLength * 8;
+  if (bits < 4096) return { ok: false, message: `${file}: RSA key of ${bits} bit, FIT-Connect requires at least 4096` };
+  if (!jwk.kid) return { ok: false, message: `${file}: the JWK has no kid` };
+  if (!jwk.key_ops?.includes(op)) return { ok: false, message: `${file}: key_ops must contain "${op}"` };
+  if (jwk.alg && jwk.alg !== alg) return { ok: false, message: `${file}: alg is ${jwk.alg}, expected ${alg}` };
+  try {
+    // WebCrypto checks key_ops against the usage, so the import names the operation it is for.
+    const key = (await importJWK({ ...jwk, key_ops: op === "sign" ? ["sign"] : ["unwrapKey", "decrypt"] }, alg)) as CryptoKey;
+    const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...pub } = jwk;
+    const publicKey = (await importJWK({ ...pub, key_ops: op === "sign" ? ["verify"] : ["wrapKey", "encrypt"] }, alg)) as CryptoKey;
+    return { ok: true, key, publicKey, kid: jwk.kid };
+  } catch (err) {
+    return { ok: false, message: `${file}: ${(err as Error).message}` };
+  }
+}

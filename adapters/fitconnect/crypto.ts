@@ -1,0 +1,63 @@
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { compactDecrypt, decodeProtectedHeader, type CryptoKey } from "jose";
+
+export type Decrypted = { ok: true; bytes: Uint8Array; tag: string } | { ok: false; detail: string };
+
+/**
+ * Decrypts one FIT-Connect JWE (compact serialisation). Only RSA-OAEP-256 with A256GCM is
+ * accepted, and only for the destination's own key id: anything else is an encryption issue
+ * that the submission is rejected for.
+ */
+export async function decryptJwe(jwe: string, key: CryptoKey, kid: string): Promise<Decrypted> {
+  let header: ReturnType<typeof decodeProtectedHeader>;
+  try {
+    header = decodeProtectedHeader(jwe.trim());
+  } catch {
+    return { ok: false, detail: "not a JWE in compact serialisation" };
+  }
+  if (header.alg !== "RSA-OAEP-256" || header.enc !== "A256GCM") return { ok: false, detail: `unsupported algorithms alg=${String(header.alg)} enc=${String(header.enc)}` };
+  if (header.kid !== kid) return { ok: false, detail: `encrypted for key ${String(header.kid)}, not for this destination's key ${kid}` };
+  try {
+    const { plaintext } = await compactDecrypt(jwe.trim(), key, { keyManagementAlgorithms: ["RSA-OAEP-256"], contentEncryptionAlgorithms: ["A256GCM"] });
+    return { ok: true, bytes: plaintext, tag: authenticationTag(jwe) };
+  } catch (err) {
+    return { ok: false, detail: `decryption failed: ${(err as Error).message}` };
+  }
+}
+
+/** The last part of a compact JWE: the accept event names these to pin what was received. */
+export function authenticationTag(jwe: string): string {
+  return jwe.trim().split(".")[4] ?? "";
+}
+
+export function sha512Hex(bytes: Uint8Array): string {
+  return createHash("sha512").update(bytes).digest("hex");
+}
+
+/** Compares two hex digests in constant time (a malformed one never matches). */
+export function sameHex(a: string, b: string): boolean {
+  const x = Buffer.from(a.toLowerCase(), "utf8");
+  const y = Buffer.from(b.toLowerCase(), "utf8");
+  return x.byteLength === y.byteLength && timingSafeEqual(x, y);
+}
+
+/**
+ * Checks a callback's `callback-authentication`: hex HMAC-SHA-512 with the destination's
+ * callback secret over `<callback-timestamp>.<body>`, compared in constant time; a timestamp
+ * more than five minutes away from `now` is refused whatever its HMAC.
+ */
+export function verifyCallback(
+  args: { secret: string; timestamp: string | undefined; authentication: string | undefined; body: Uint8Array; now: Date },
+): { ok: true } | { ok: false; reason: "missing" | "stale" | "mismatch" } {
+  const { timestamp, authentication } = args;
+  if (!timestamp || !authentication || !/^\d{1,12}$/.test(timestamp)) return { ok: false, reason: "missing" };
+  if (Math.abs(args.now.getTime() / 1000 - Number(timestamp)) > 300) return { ok: false, reason: "stale" };
+  const expected = createHmac("sha512", args.secret).update(`${timestamp}.`).update(args.body).digest();
+  let given: Buffer;
+  try {
+    given = Buffer.from(authentication, "hex");
+  } catch {
+    return { ok: false, reason: "mismatch" };
+  }
+  return given.byteLength === expected.byteLength && timingSafeEqual(given, expected) ? { ok: true } : { ok: false, reason: "mismatch" };
+}

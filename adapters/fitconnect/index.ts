@@ -1,0 +1,62 @@
+import type { AdapterFactory } from "../../gateway/index.ts";
+import { callbackRoutes } from "./callback.ts";
+import { prepareFitConnect, type Destination } from "./config.ts";
+import { fitConnectMetrics } from "./metrics.ts";
+import { DestinationPoller } from "./poller.ts";
+
+/**
+ * FIT-Connect as a subscriber: one poller per destination configured in a tenant file's
+ * `fitconnect:` block, woken early by authenticated callbacks. Destinations and keys are checked
+ * at start and on every reload; a reload with problems is logged and the running pollers stay
+ * as they are.
+ */
+export const fitconnectAdapter: AdapterFactory = (ctx) => {
+  const metrics = fitConnectMetrics(ctx.metrics.registry);
+  let pollers = new Map<string, DestinationPoller>();
+  let stopped = true;
+  // Reloads and stop are applied one after the other, never interleaved.
+  let queue: Promise<void> = Promise.resolve();
+  const serial = (step: () => Promise<void>) => (queue = queue.then(step, step));
+  const keyOf = (d: Destination) => JSON.stringify({ ...d.config, secret: d.clientSecret, cb: d.callbackSecret, dec: d.decryptionKid, sig: d.signingKid, tenant: d.tenantId });
+  const keys = new Map<DestinationPoller, string>();
+
+  const reconcile = () =>
+    serial(async () => {
+      if (stopped) return;
+      const prepared = await prepareFitConnect(ctx.runtime());
+      if (!prepared.ok) {
+        ctx.log.error({ problems: prepared.problems }, "FIT-Connect destinations not (re)loaded: config problems");
+        return;
+      }
+      const wanted = new Map(prepared.destinations.map((d) => [d.config.id, d]));
+      const next = new Map<string, DestinationPoller>();
+      for (const [id, p] of pollers) {
+        const d = wanted.get(id);
+        if (d && keyOf(d) === keys.get(p)) next.set(id, p);
+        else await p.stop();
+      }
+      for (const [id, d] of wanted) {
+        if (next.has(id)) continue;
+        const p = new DestinationPoller(ctx, d, metrics);
+        keys.set(p, keyOf(d));
+        p.start();
+        next.set(id, p);
+      }
+      pollers = next;
+    });
+
+  return {
+    routes: callbackRoutes(ctx, metrics, (id) => pollers.get(id)),
+    async start() {
+      stopped = false;
+      await reconcile();
+      ctx.onReload(() => reconcile());
+    },
+    stop: () =>
+      serial(async () => {
+        stopped = true;
+        await Promise.all([...pollers.values()].map((p) => p.stop()));
+        pollers = new Map();
+      }),
+  };
+};

@@ -1,0 +1,149 @@
+import type { ReservedSql } from "postgres";
+import { messageOf, OutageError, type AdapterContext } from "../../gateway/index.ts";
+import { createClient, type FitConnectClient } from "./client.ts";
+import type { Destination } from "./config.ts";
+import { decisions } from "./decisions.ts";
+import type { FitConnectMetrics } from "./metrics.ts";
+import { pickUp, sendPending, type PickupOutcome } from "./pickup.ts";
+
+export interface PollRound {
+  listed: number;
+  outcomes: Partial<Record<PickupOutcome | "failed", number>>;
+}
+
+/**
+ * Picks up one destination's submissions: sends decisions still pending, then lists the
+ * submissions ready for pickup page by page and takes each through `pickUp`. One instance
+ * polls a destination at a time: the poller holds a Postgres advisory lock on a connection of
+ * its own while it runs, so two instances never fetch the same submission. A callback only
+ * wakes the poller up.
+ */
+export class DestinationPoller {
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wakeUp: (() => void) | undefined;
+  private woken = false;
+  private lease: ReservedSql | undefined;
+  readonly client: FitConnectClient;
+
+  constructor(
+    private readonly ctx: AdapterContext,
+    readonly dest: Destination,
+    private readonly metrics: FitConnectMetrics,
+    client?: FitConnectClient,
+  ) {
+    const c = dest.config;
+    this.client = client ?? createClient({ apiUrl: c.apiUrl, tokenUrl: c.tokenUrl, clientId: c.clientId, clientSecret: dest.clientSecret, destinationId: c.id, clock: ctx.clock });
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wakeUp?.();
+    await this.loop;
+    await this.releaseLease();
+  }
+
+  /** Polls now instead of after the pause (a callback announced new submissions). */
+  wake(): void {
+    this.woken = true;
+    this.wakeUp?.();
+  }
+
+  private get lockKey(): string {
+    return `ozg-hub:fitconnect-destination:${this.dest.config.id}`;
+  }
+
+  /** Takes the destination's lease; false while another instance holds it. */
+  async acquireLease(): Promise<boolean> {
+    if (this.lease) return true;
+    const conn = await this.ctx.store.sql.reserve();
+    const [row] = await conn<{ locked: boolean }[]>`select pg_try_advisory_lock(hashtext(${this.lockKey})) as locked`;
+    if (row?.locked) {
+      this.lease = conn;
+      return true;
+    }
+    conn.release();
+    return false;
+  }
+
+  async releaseLease(): Promise<void> {
+    const conn = this.lease;
+    this.lease = undefined;
+    if (!conn) return;
+    await conn`select pg_advisory_unlock(hashtext(${this.lockKey}))`.catch(() => {});
+    conn.release();
+  }
+
+  /** One pass: pending decisions, then every page of submissions ready for pickup. Throws on outages. */
+  async pollOnce(): Promise<PollRound> {
+    const deps = { ctx: this.ctx, dest: this.dest, client: this.client, decisions: decisions(this.ctx.store.db) };
+    await sendPending(deps);
+    const round: PollRound = { listed: 0, outcomes: {} };
+    const { pageSize } = this.dest.config;
+    // Plain offset paging. Picked-up submissions leave the list, so a page may slide past
+    // some; the loop polls again at once after a round that found any, and catches them then.
+    const seen = new Set<string>();
+    for (let offset = 0; ; offset += pageSize) {
+      const page = await this.client.listSubmissions(offset, pageSize);
+      for (const ref of page.submissions) {
+        if (seen.has(ref.submissionId)) continue;
+        seen.add(ref.submissionId);
+        round.listed++;
+        let outcome: PickupOutcome | "failed";
+        try {
+          outcome = await pickUp(deps, ref);
+        } catch (err) {
+          // An outage ends the round (the loop backs off); anything else is this submission's
+          // alone: it stays ready for pickup and must not hold up the ones behind it.
+          if (err instanceof OutageError) throw err;
+          outcome = "failed";
+          this.ctx.log.error({ destination: this.dest.config.id, submissionId: ref.submissionId, err: messageOf(err) }, "FIT-Connect submission could not be picked up, left for the next round");
+        }
+        round.outcomes[outcome] = (round.outcomes[outcome] ?? 0) + 1;
+        this.metrics.submissions.inc({ destination: this.dest.config.id, outcome });
+      }
+      if (page.submissions.length < pageSize || offset + pageSize >= page.totalCount) break;
+    }
+    return round;
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    const c = this.dest.config;
+    while (this.running) {
+      let delay = c.pollIntervalMs;
+      this.woken = false;
+      try {
+        if (await this.acquireLease()) {
+          const round = await this.pollOnce();
+          this.metrics.polls.inc({ destination: c.id, outcome: "ok" });
+          failures = 0;
+          // More may be waiting when anything new was decided this round.
+          if (round.listed > (round.outcomes["decided-before"] ?? 0) + (round.outcomes.failed ?? 0)) delay = 0;
+        }
+      } catch (err) {
+        failures++;
+        this.metrics.polls.inc({ destination: c.id, outcome: "failed" });
+        delay = Math.min(c.backoffMaxMs, c.pollIntervalMs * 2 ** Math.min(failures - 1, 16));
+        if (failures === 1 || failures % 10 === 0) this.ctx.log.warn({ destination: c.id, failures, err: messageOf(err) }, "FIT-Connect poll failed, backing off");
+        if (this.lease) await this.lease`select 1`.catch(() => this.releaseLease());
+      }
+      if (!this.running) break;
+      if (this.woken) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        this.wakeUp = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wakeUp = undefined;
+    }
+  }
+}

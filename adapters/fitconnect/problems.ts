@@ -1,0 +1,31 @@
+/**
+ * The problems a subscriber names when it rejects a submission, as the FIT-Connect
+ * documentation ("Einreichung überprüfen") defines them: `type` and `instance` are to be taken
+ * over exactly, `title` as documented. `instance` is `metadata`, `data` or
+ * `attachment:<attachmentId>`.
+ */
+export interface Problem {
+  type: string;
+  title: string;
+  detail: string;
+  instance: string;
+}
+
+const BASE = "https://schema.fitko.de/fit-connect/events/problems/";
+
+const TITLES = {
+  "encryption-issue": "Entschlüsselungs-Fehler",
+  "syntax-violation": "Syntax-Fehler",
+  "missing-schema": "Schema-Referenz fehlt",
+  "unsupported-schema": "Metadatenschema nicht unterstützt",
+  "schema-violation": "Schema-Verletzung",
+  "hash-mismatch": "Prüfsumme stimmt nicht",
+  "missing-attachment": "Anlage fehlt",
+  "technical-error": "Technischer Fehler",
+} as const;
+
+export type ProblemKind = keyof typeof TITLES;
+
+export function problem(kind: ProblemKind, instance: string, detail: string): Problem {
+  return { type: `${BASE}${kind}`, title: TITLES[kind], detail, instance };
+}
