@@ -41,6 +41,23 @@ export function createMetrics() {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers: [registry],
     }),
+    groupCommitSize: new Histogram({
+      name: "ozg_hub_group_commit_size",
+      help: "Deliveries committed together in one intake transaction.",
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128],
+      registers: [registry],
+    }),
+    relayInFlight: new Gauge({
+      name: "ozg_hub_relay_in_flight",
+      help: "Messages published to the broker and not yet confirmed.",
+      registers: [registry],
+    }),
+    intakeBusy: new Counter({
+      name: "ozg_hub_intake_busy_total",
+      help: "Deliveries answered 503 because the outbox backlog was over relay.maxBacklog.",
+      labelNames: ["channel"] as const,
+      registers: [registry],
+    }),
     outboxBacklog: new Gauge({
       name: "ozg_hub_outbox_backlog",
       help: "Outbox rows not yet confirmed by the broker (sampled at scrape).",

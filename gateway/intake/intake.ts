@@ -10,10 +10,14 @@ import { deliveryStatus } from "../status/query.ts";
 import type { Store } from "../store/db.ts";
 import { writeAttachment } from "./attachment-writer.ts";
 import { interpret } from "./interpret.ts";
+import { GroupCommit } from "./group-commit.ts";
 import { findReceipt, isDuplicateSource, newReference } from "./receipts.ts";
 import { insertDelivery } from "./write-delivery.ts";
 
 type Refusal = Exclude<IntakeResult, { kind: "accepted" | "duplicate" }>;
+
+/** Runs the final write of a delivery on the connection or transaction it is given. */
+type Write = <T>(work: (sql: Sql | TransactionSql) => Promise<T>) => Promise<T>;
 
 /** Thrown inside the transaction to roll it back with an expected outcome; caught right outside. */
 class Refused {
@@ -33,12 +37,15 @@ export interface IntakeDeps {
 /**
  * The durable intake. It stores the delivery, streams its attachments, parses and interprets
  * the document, and writes the application and its outbox rows (or the park reason), all in
- * one transaction: a delivery without attachments is a single statement, one with attachments
- * a transaction that the attachments stream into. Only a committed delivery is `accepted`; a
- * refusal rolls everything back.
+ * one transaction: a delivery without attachments is a single statement, committed together
+ * with those of concurrent deliveries (group commit, each in a savepoint of its own), one with
+ * attachments a transaction of its own that the attachments stream into. Only a committed
+ * delivery is `accepted`; a refusal rolls everything back.
  */
 export function createIntake(deps: IntakeDeps): Gateway {
   const { store, metrics } = deps;
+  const group = new GroupCommit(store.sql, () => deps.runtime().config.gateway.groupCommit, (size) => metrics.groupCommitSize.observe(size));
+  const grouped: Write = (work) => group.run(work);
 
   async function intake(d: InboundDelivery): Promise<IntakeResult> {
     const result = await run(d);
@@ -64,12 +71,12 @@ export function createIntake(deps: IntakeDeps): Gateway {
       const attachments = iterate(d.attachments);
       const first = await attachments.next();
       if (first.done) {
-        written = await finish(store.sql, d, draft);
+        written = await finish(grouped, d, draft);
       } else {
         written = await store.sql.begin(async (tx) => {
           let next: IteratorResult<InboundAttachment> = first;
           for (; !next.done; next = await attachments.next()) await addAttachment(tx, draft, next.value);
-          return finish(tx, d, draft);
+          return finish((work) => work(tx), d, draft);
         });
       }
     } catch (err) {
@@ -98,7 +105,7 @@ export function createIntake(deps: IntakeDeps): Gateway {
   }
 
   /** Reads the document, interprets it and writes the delivery with everything that follows from it. */
-  async function finish(sql: Sql | TransactionSql, d: InboundDelivery, draft: Draft): Promise<{ state: string; outboxRows: number }> {
+  async function finish(write: Write, d: InboundDelivery, draft: Draft): Promise<{ state: string; outboxRows: number }> {
     const runtime = deps.runtime();
     const { limits } = runtime.config.gateway;
     const doc = await d.document();
@@ -132,23 +139,25 @@ export function createIntake(deps: IntakeDeps): Gateway {
       type: "received",
       detail: { channel: d.channel, portal: d.portalId, sourceMessageId: draft.sourceMessageId, attachments: draft.attachments.length, bytes: size },
     };
-    await insertDelivery(
-      sql,
-      {
-        id: deliveryId,
-        reference,
-        channel: d.channel,
-        portalId: d.portalId,
-        sourceMessageId: draft.sourceMessageId,
-        contentType: doc.contentType,
-        document: bytes,
-        sha256: createHash("sha256").update(bytes).digest("hex"),
-        size,
-        metadata: doc.metadata ?? {},
-        receivedAt,
-      },
-      rows,
-      [received, ...rows.events],
+    await write((sql) =>
+      insertDelivery(
+        sql,
+        {
+          id: deliveryId,
+          reference,
+          channel: d.channel,
+          portalId: d.portalId,
+          sourceMessageId: draft.sourceMessageId,
+          contentType: doc.contentType,
+          document: bytes,
+          sha256: createHash("sha256").update(bytes).digest("hex"),
+          size,
+          metadata: doc.metadata ?? {},
+          receivedAt,
+        },
+        rows,
+        [received, ...rows.events],
+      ),
     );
     if (interpretation.kind === "parked") {
       metrics.parked.inc({ stage: interpretation.stage });
