@@ -38,7 +38,8 @@ const fmt = (x: number, digits = 0) => x.toLocaleString("en-US", { maximumFracti
 async function main() {
   const prefix = `bench${randomBytes(3).toString("hex")}`;
   const db = await createTestDatabase(databaseUrl);
-  const configDir = await writeTestConfig(prefix);
+  // The shipped relay and group-commit settings, not the quick-polling ones of the tests.
+  const configDir = await writeTestConfig(prefix, { gateway: { relay: {}, groupCommit: {} } });
   const env = { DATABASE_URL: db.url, AMQP_URL: amqpUrl, OZG_HUB_CONFIG: configDir };
   const hub = await spawnHub(env, undefined, { ready: true });
   const extra: HubProcess[] = [];
@@ -80,6 +81,7 @@ async function main() {
 
     // Scale out: more `serve` processes on the same Postgres and RabbitMQ, requests spread round-robin.
     if (PROCESSES.some((k) => k > 1)) {
+      await peer.stop(); // its connections count against the server's limit, which the processes need
       console.log("\nserve processes | in flight | /s | p50 ms | p99 ms | × one process | load 1m");
       for (const k of PROCESSES) {
         while (extra.length < k - 1) extra.push(await spawnHub(env, undefined, { ready: true }));
@@ -117,7 +119,7 @@ async function main() {
     );
     if (upload.status !== 202) throw new Error(`upload failed: ${upload.body}`);
   } finally {
-    await peer.stop();
+    await peer.stop().catch(() => {});
     for (const h of [hub, ...extra]) {
       h.child.kill("SIGTERM");
       await h.exited;

@@ -32,6 +32,10 @@ describe("several relay workers on the rows of one delivery", () => {
         await new Promise((r) => setTimeout(r, 100));
       }
       expect(await sql`select state, count(*)::int as n from deliveries group by state`).toEqual([{ state: "published", n }]);
+      // the relay's lag (commit to confirm) is in /metrics, one observation per confirmed message
+      const lag = await hub.services.metrics.registry.getSingleMetricAsString("ozg_hub_publish_latency_seconds");
+      expect(Number(/ozg_hub_publish_latency_seconds_count (\d+)/.exec(lag)![1])).toBe(2 * n);
+      expect((await hub.services.metrics.relayInFlight.get()).values[0]!.value).toBe(0);
     } finally {
       await sql.end();
     }
