@@ -8,7 +8,7 @@ export function createMetrics() {
     registry,
     deliveries: new Counter({
       name: "ozg_hub_deliveries_total",
-      help: "Deliveries by channel, portal and intake outcome (accepted, duplicate, malformed, invalid, too_large, unauthorized).",
+      help: "Deliveries by channel, portal and intake outcome (accepted, duplicate, malformed, invalid, too_large, busy, unauthorized).",
       labelNames: ["channel", "portal", "outcome"] as const,
       registers: [registry],
     }),
@@ -50,12 +50,6 @@ export function createMetrics() {
     relayInFlight: new Gauge({
       name: "ozg_hub_relay_in_flight",
       help: "Messages published to the broker and not yet confirmed.",
-      registers: [registry],
-    }),
-    intakeBusy: new Counter({
-      name: "ozg_hub_intake_busy_total",
-      help: "Deliveries answered 503 because the outbox backlog was over relay.maxBacklog.",
-      labelNames: ["channel"] as const,
       registers: [registry],
     }),
     outboxBacklog: new Gauge({

@@ -87,7 +87,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
     log,
     clock,
   );
-  const gateway = createIntake({ store, runtime: () => current, metrics, log, clock, onCommitted: () => relay.wake() });
+  const gateway = createIntake({ store, runtime: () => current, metrics, log, clock, onCommitted: () => relay.wake(), backlog: () => relay.backlog() });
 
   return {
     runtime: () => current,

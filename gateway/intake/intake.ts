@@ -32,6 +32,8 @@ export interface IntakeDeps {
   clock: () => Date;
   /** Called after a commit that wrote outbox rows, to wake the relay. */
   onCommitted: () => void;
+  /** Outbox rows the broker has not confirmed yet (a recent count); above relay.maxBacklog intake answers busy. */
+  backlog?: () => number;
 }
 
 /**
@@ -54,6 +56,9 @@ export function createIntake(deps: IntakeDeps): Gateway {
   }
 
   async function run(d: InboundDelivery): Promise<IntakeResult> {
+    // Back-pressure: while the broker is behind, refuse before storing rather than grow without bound.
+    const { maxBacklog, retryAfterSeconds } = deps.runtime().config.gateway.relay;
+    if (deps.backlog && deps.backlog() >= maxBacklog) return { kind: "busy", retryAfterSeconds };
     if (d.sourceMessageId) {
       const earlier = await findReceipt(store.db, d.portalId, d.sourceMessageId);
       if (earlier) return { kind: "duplicate", receipt: earlier };
