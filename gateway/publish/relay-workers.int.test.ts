@@ -61,4 +61,18 @@ describe("several relay workers on the rows of one delivery", () => {
       await sql.end();
     }
   });
+
+  it("idles between polls when there is nothing to publish (no round after an empty round)", async () => {
+    const sql = postgres(hub.databaseUrl, { max: 1 });
+    try {
+      const commits = async () => Number((await sql<{ n: string }[]>`select xact_commit as n from pg_stat_database where datname = current_database()`)[0]!.n);
+      await new Promise((r) => setTimeout(r, 500));
+      const before = await commits();
+      await new Promise((r) => setTimeout(r, 2000));
+      // polling every 100 ms: about 20 empty rounds, plus this test's own statistics reads
+      expect((await commits()) - before).toBeLessThan(60);
+    } finally {
+      await sql.end();
+    }
+  });
 });

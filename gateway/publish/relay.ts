@@ -163,8 +163,10 @@ export class Relay {
     const s = this.settings();
     return new Promise<number>((claimed, fail) => {
       let answered = false;
+      let had = 0;
       const answer = (n: number) => {
         answered = true;
+        had = n;
         claimed(n);
       };
       // SQL rather than drizzle here: the payload is read as text and published as it is stored
@@ -218,11 +220,13 @@ export class Relay {
         })
         .finally(() => {
           this.open.delete(done);
-          this.wake(); // a slot is free
+          // A slot is free: rows may be waiting for it. (Not after an empty round: that would spin.)
+          if (had > 0) this.wake();
         });
       this.open.add(done);
     });
   }
+
   /**
    * Moves deliveries whose outbox rows are all published to state `published`. Runs after the
    * marking transaction committed: two workers may mark rows of one delivery concurrently, and
