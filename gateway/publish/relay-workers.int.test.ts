@@ -76,3 +76,26 @@ describe("several relay workers on the rows of one delivery", () => {
     }
   });
 });
+
+describe("a relay at capacity", () => {
+  let hub: TestHub;
+  beforeAll(async () => {
+    // One round at a time, one row per round: commits keep arriving while the only slot is taken.
+    hub = await startTestHub({ gateway: { relay: { batchSize: 1, workers: 1, pollIntervalMs: 5000, backoffInitialMs: 100, backoffMaxMs: 1000 } } });
+  });
+  afterAll(async () => {
+    await hub?.stop();
+  });
+
+  it("waits for its slot instead of spinning on wake-ups, and publishes everything without polling", async () => {
+    const n = 20;
+    // one after another, so that commits (and their wake-ups) land while the slot is taken
+    for (let i = 0; i < n; i++) {
+      const res = await hub.app.request("/antrag", { method: "POST", headers: { authorization: `Bearer ${TOKENS.formsolutions}` }, body: antragBody(ozgCloudForm({ transactionId: `cap-${i}` }), []) });
+      expect(res.status).toBe(202);
+    }
+    // 2n rows one by one: a relay that spun on wake-ups would block the process, and drain nothing
+    const dms = await hub.broker.drain(hub.queue("kiel", "dms"), { atLeast: n, waitMs: 20_000 });
+    expect(new Set(dms.map((m) => m.messageId)).size).toBe(n);
+  });
+});

@@ -109,8 +109,9 @@ export class Relay {
       const s = this.settings();
       let delay = s.pollIntervalMs;
       const pause = this.pausedUntil - Date.now();
+      const full = this.open.size >= s.workers || this.inFlight >= s.maxInFlight;
       if (pause > 0) delay = pause;
-      else if (this.open.size < s.workers && this.inFlight < s.maxInFlight) {
+      else if (!full) {
         try {
           this.woken = false;
           const claimed = await this.round();
@@ -121,7 +122,8 @@ export class Relay {
           continue;
         }
       }
-      if (this.woken && delay === s.pollIntervalMs) continue;
+      // At capacity, a finishing round wakes the loop; until then a wake-up changes nothing.
+      if (this.woken && delay === s.pollIntervalMs && !full) continue;
       await this.sleep(delay);
     }
     await Promise.all(this.open);
@@ -220,8 +222,9 @@ export class Relay {
         })
         .finally(() => {
           this.open.delete(done);
-          // A slot is free: rows may be waiting for it. (Not after an empty round: that would spin.)
-          if (had > 0) this.wake();
+          // A slot is free: rows may be waiting for it, or a wake-up came while all slots were
+          // taken. (Not after an empty round otherwise: that would spin.)
+          if (had > 0 || this.woken) this.wake();
         });
       this.open.add(done);
     });
