@@ -32,6 +32,9 @@ const SCALE_LEVELS = (process.env.BENCH_SCALE_CONCURRENCY ?? "32,128").split(","
 const N = Number(process.env.BENCH_N ?? 1500);
 const MB = 1024 * 1024;
 
+/** CPU milliseconds one process group spent per delivery during a load step. */
+const cpuMsEach = (split: CpuSplit, group: string, r: LoadResult) => ((split.cores[group] ?? 0) / r.perSecond) * 1000;
+const servicesMsEach = (split: CpuSplit, r: LoadResult) => (((split.cores.postgres ?? 0) + (split.cores.rabbitmq ?? 0)) / r.perSecond) * 1000;
 const load = () => fmt(os.loadavg()[0]!, 2);
 const fmt = (x: number, digits = 0) => x.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
@@ -58,11 +61,13 @@ async function main() {
     console.log("--------- | ---------- | ------ | ------ | ------- | ------ | ------ | -------- | ----------- | ------ | ------------- | -------");
     const results: LoadResult[] = [];
     const splits: { concurrency: number; split: CpuSplit }[] = [];
+    const costs: { concurrency: number; hub: number; peer: number; hubServices: number; peerServices: number }[] = [];
     for (const c of LEVELS) {
       const n = c === 1 ? Math.min(N, 400) : N;
       const { result: r, split } = await cpuSplit(hub.child.pid!, () => restLoad({ url: hub.url, token, amqpUrl, queue, n, concurrency: c, bytes: BYTES, tag: `c${c}` }));
       if (split) splits.push({ concurrency: c, split });
-      const p = await restLoad({ url: peer.url, token, amqpUrl, queue: peerQueue, n, concurrency: c, bytes: BYTES, tag: `peer-c${c}` });
+      const { result: p, split: peerSplit } = await cpuSplit(peer.pid, () => restLoad({ url: peer.url, token, amqpUrl, queue: peerQueue, n, concurrency: c, bytes: BYTES, tag: `peer-c${c}` }), "peer");
+      if (split && peerSplit) costs.push({ concurrency: c, hub: cpuMsEach(split, "ozg-hub", r), peer: cpuMsEach(peerSplit, "peer", p), hubServices: servicesMsEach(split, r), peerServices: servicesMsEach(peerSplit, p) });
       const pg = await postgresCommitFloor(databaseUrl, { concurrency: c, n, bytes: BYTES, table: `${prefix}_floor_${c}` });
       const mq = await amqpConfirmFloor(amqpUrl, { concurrency: c, n, bytes: BYTES, queue: `${prefix}.floor.${c}` });
       results.push(r);
@@ -79,16 +84,25 @@ async function main() {
       console.log(`  c=${String(concurrency).padEnd(3)} ${cores}; machine ${fmt(split.machineBusy * 100)} % busy`);
     }
 
+    // On a shared machine the throughput follows the CPU share each process gets; CPU time per
+    // delivery does not, so it is the fairer comparison of the work each design does.
+    if (costs.length > 0) console.log("\nCPU time per delivery, ms (own process; Postgres + RabbitMQ during the step, which other users of those servers inflate):");
+    for (const k of costs) {
+      console.log(`  c=${String(k.concurrency).padEnd(3)} ozg-hub ${fmt(k.hub, 2)} vs peer ${fmt(k.peer, 2)} (${fmt(k.peer / k.hub, 2)}×); services ${fmt(k.hubServices, 2)} vs ${fmt(k.peerServices, 2)}`);
+    }
+
     // Scale out: more `serve` processes on the same Postgres and RabbitMQ, requests spread round-robin.
     if (PROCESSES.some((k) => k > 1)) {
       await peer.stop(); // its connections count against the server's limit, which the processes need
-      console.log("\nserve processes | in flight | /s | p50 ms | p99 ms | × one process | load 1m");
+      console.log(`\nserve processes | in flight | /s | p50 ms | p99 ms | × ${PROCESSES[0]} process(es) | load 1m`);
+      const first = new Map<number, LoadResult>();
       for (const k of PROCESSES) {
         while (extra.length < k - 1) extra.push(await spawnHub(env, undefined, { ready: true }));
         const urls = [hub.url, ...extra.slice(0, k - 1).map((h) => h.url)];
         for (const c of SCALE_LEVELS) {
           const r = await restLoad({ url: urls, token, amqpUrl, queue, n: N, concurrency: c, bytes: BYTES, tag: `p${k}-c${c}` });
-          const one = results.find((x) => x.concurrency === c);
+          if (k === PROCESSES[0]) first.set(c, r);
+          const one = first.get(c); // the same section's first line at this level, minutes apart at most
           console.log(`${String(k).padStart(15)} | ${String(c).padStart(9)} | ${fmt(r.perSecond)} | ${fmt(r.p50Ms, 1)} | ${fmt(r.p99Ms, 1)} | ${one ? fmt(r.perSecond / one.perSecond, 2) : "-"} | ${load()}`);
         }
       }
