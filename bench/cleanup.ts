@@ -12,3 +12,14 @@ export async function removeBrokerNames(amqpUrl: string, prefix: string): Promis
     await conn.close();
   }
 }
+
+/** Removes one queue (the naive peer's). */
+export async function removeQueue(amqpUrl: string, queue: string): Promise<void> {
+  const conn = await amqp.connect(amqpUrl);
+  try {
+    const ch = await conn.createChannel();
+    await ch.deleteQueue(queue).catch(() => {});
+  } finally {
+    await conn.close();
+  }
+}

@@ -36,13 +36,14 @@ function processTicks(groupOf: (pid: number, comm: string) => string | undefined
 }
 
 /**
- * Measures how the CPU of this machine was shared while `step` ran: the ozg-hub process, Postgres,
+ * Measures how the CPU of this machine was shared while `step` ran: the ozg-hub process (or the
+ * process `hubPid` under the name `hubName`), Postgres,
  * RabbitMQ and this benchmark process (load client and consumer). Linux only; elsewhere the
  * split is empty. Processes that ended during the step are not counted.
  */
-export async function cpuSplit<T>(hubPid: number, step: () => Promise<T>): Promise<{ result: T; split?: CpuSplit }> {
+export async function cpuSplit<T>(hubPid: number, step: () => Promise<T>, hubName = "ozg-hub"): Promise<{ result: T; split?: CpuSplit }> {
   const groupOf = (pid: number, comm: string) =>
-    pid === hubPid ? "ozg-hub" : pid === process.pid ? "load client" : comm === "postgres" ? "postgres" : comm === "beam.smp" ? "rabbitmq" : undefined;
+    pid === hubPid ? hubName : pid === process.pid ? "load client" : comm === "postgres" ? "postgres" : comm === "beam.smp" ? "rabbitmq" : undefined;
   let before: { m: ReturnType<typeof machineTicks>; p: Ticks; at: number };
   try {
     before = { m: machineTicks(), p: processTicks(groupOf), at: Date.now() };

@@ -32,7 +32,8 @@ export async function amqpConfirmFloor(url: string, o: { concurrency: number; n:
 
 /** Single-row commits per second (each insert its own transaction), `concurrency` connections. */
 export async function postgresCommitFloor(url: string, o: { concurrency: number; n: number; bytes: number; table: string }): Promise<number> {
-  const sql = postgres(url, { max: o.concurrency, onnotice: () => {} });
+  // At most 32 connections: the server is shared and has a connection limit; more callers queue.
+  const sql = postgres(url, { max: Math.min(o.concurrency, 32), onnotice: () => {} });
   try {
     await sql.unsafe(`create table ${o.table} (id bigserial primary key, body text not null)`);
     const body = "a".repeat(o.bytes);

@@ -31,8 +31,9 @@ export function submission(sourceId: string, bytes: number): string {
 /**
  * Sends `n` applications to POST /api/v1/applications with `concurrency` requests in flight and
  * waits until a consumer of `queue` has each of them. Latency is from the send to the consumer.
+ * Several URLs (several `serve` processes) share the requests round-robin by in-flight slot.
  */
-export async function restLoad(o: { url: string; token: string; amqpUrl: string; queue: string; n: number; concurrency: number; bytes: number; tag: string }): Promise<LoadResult> {
+export async function restLoad(o: { url: string | string[]; token: string; amqpUrl: string; queue: string; n: number; concurrency: number; bytes: number; tag: string }): Promise<LoadResult> {
   const conn = await amqp.connect(o.amqpUrl);
   const ch = await conn.createChannel();
   await ch.prefetch(1000);
@@ -57,11 +58,12 @@ export async function restLoad(o: { url: string; token: string; amqpUrl: string;
   // node:http with keep-alive rather than fetch: the client shares the two cores with the hub,
   // and fetch costs several times more CPU per request.
   const agent = new http.Agent({ keepAlive: true, maxSockets: o.concurrency });
-  const target = new URL("/api/v1/applications", o.url);
+  const targets = (Array.isArray(o.url) ? o.url : [o.url]).map((u) => new URL("/api/v1/applications", u));
   const started = performance.now();
   let next = 0;
   await Promise.all(
-    Array.from({ length: o.concurrency }, async () => {
+    Array.from({ length: o.concurrency }, async (_, slot) => {
+      const target = targets[slot % targets.length]!;
       for (let i = next++; i < o.n; i = next++) {
         const id = `${o.tag}-${i}`;
         sentAt.set(id, performance.now());

@@ -95,7 +95,9 @@ export type IntakeResult =
   | { kind: "duplicate"; receipt: Receipt }
   | { kind: "malformed"; detail: string }
   | { kind: "invalid"; problems: Problem[] }
-  | { kind: "too_large"; limit: number; what: "document" | "attachment" | "delivery" | "attachments" };
+  | { kind: "too_large"; limit: number; what: "document" | "attachment" | "delivery" | "attachments" }
+  /** Nothing stored: the broker is behind by more than the configured backlog; try again later. */
+  | { kind: "busy"; retryAfterSeconds: number };
 
 /** A delivery's state and timeline, as its sender may see it. */
 export interface DeliveryStatus {

@@ -8,7 +8,7 @@ export function createMetrics() {
     registry,
     deliveries: new Counter({
       name: "ozg_hub_deliveries_total",
-      help: "Deliveries by channel, portal and intake outcome (accepted, duplicate, malformed, invalid, too_large, unauthorized).",
+      help: "Deliveries by channel, portal and intake outcome (accepted, duplicate, malformed, invalid, too_large, busy, unauthorized).",
       labelNames: ["channel", "portal", "outcome"] as const,
       registers: [registry],
     }),
@@ -39,6 +39,17 @@ export function createMetrics() {
       name: "ozg_hub_publish_latency_seconds",
       help: "From commit of the application to the broker's confirm.",
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [registry],
+    }),
+    groupCommitSize: new Histogram({
+      name: "ozg_hub_group_commit_size",
+      help: "Deliveries committed together in one intake transaction.",
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128],
+      registers: [registry],
+    }),
+    relayInFlight: new Gauge({
+      name: "ozg_hub_relay_in_flight",
+      help: "Messages published to the broker and not yet confirmed.",
       registers: [registry],
     }),
     outboxBacklog: new Gauge({

@@ -99,7 +99,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
   );
   const notifier = new NotificationDispatcher({ store, runtime: () => current, metrics, log, clock });
   const statusConsumer = new StatusConsumer({ amqpUrl: o.amqpUrl, store, runtime: () => current, metrics, log, clock, onAccepted: () => notifier.wake() });
-  const gateway = createIntake({ store, runtime: () => current, metrics, log, clock, onCommitted: () => relay.wake() });
+  const gateway = createIntake({ store, runtime: () => current, metrics, log, clock, onCommitted: () => relay.wake(), backlog: () => relay.backlog() });
 
   return {
     runtime: () => current,

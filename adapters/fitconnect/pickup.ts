@@ -6,7 +6,8 @@ import { EVENT, signDecision, verifyEventLog, type Decision, type LoggedEvent } 
 import { problem, type Problem } from "./problems.ts";
 import { verifySubmission, type VerifiedSubmission } from "./verify.ts";
 
-export type PickupOutcome = "accepted" | "duplicate" | "rejected" | "decided-before";
+/** `busy`: the gateway holds too large a backlog; the submission stays ready for pickup, undecided. */
+export type PickupOutcome = "accepted" | "duplicate" | "rejected" | "decided-before" | "busy";
 
 export interface PickupDeps {
   ctx: AdapterContext;
@@ -50,6 +51,8 @@ export async function pickUp(deps: PickupDeps, ref: SubmissionRef): Promise<Pick
     return "rejected";
   }
   const result = await deliver(ctx, dest, ref, submission.serviceType, checked.submission);
+  // Back-pressure is no verdict on the submission: neither accept nor reject, fetch it again later.
+  if (result.kind === "busy") return "busy";
   if (result.kind !== "accepted" && result.kind !== "duplicate") {
     await decide(deps, ref, { kind: "reject", problems: [refusalProblem(result)] });
     return "rejected";
@@ -134,7 +137,7 @@ function deliver(ctx: AdapterContext, dest: Destination, ref: SubmissionRef, ser
   });
 }
 
-function refusalProblem(r: Exclude<IntakeResult, { kind: "accepted" | "duplicate" }>): Problem {
+function refusalProblem(r: Exclude<IntakeResult, { kind: "accepted" | "duplicate" | "busy" }>): Problem {
   switch (r.kind) {
     case "malformed":
       return problem("syntax-violation", "data", `the data cannot be parsed: ${r.detail}`);

@@ -107,6 +107,8 @@ export class DestinationPoller {
         }
         round.outcomes[outcome] = (round.outcomes[outcome] ?? 0) + 1;
         this.metrics.submissions.inc({ destination: this.dest.config.id, outcome });
+        // The gateway is over its backlog: leave the rest ready for pickup until the next round.
+        if (outcome === "busy") return round;
       }
       if (page.submissions.length < pageSize || offset + pageSize >= page.totalCount) break;
     }
@@ -125,7 +127,8 @@ export class DestinationPoller {
           this.metrics.polls.inc({ destination: c.id, outcome: "ok" });
           failures = 0;
           // More may be waiting when anything new was decided this round.
-          if (round.listed > (round.outcomes["decided-before"] ?? 0) + (round.outcomes.failed ?? 0)) delay = 0;
+          // A busy gateway waits the normal interval.
+          if (!round.outcomes.busy && round.listed > (round.outcomes["decided-before"] ?? 0) + (round.outcomes.failed ?? 0)) delay = 0;
         }
       } catch (err) {
         failures++;

@@ -117,7 +117,7 @@ export function osciRoutes(ctx: AdapterContext): Hono {
         });
         if (result.kind === "duplicate") return orderFail({ ...FEEDBACK.illegalMessageId, detail: "MessageId already delivered" });
         if (result.kind !== "accepted") {
-          const detail = result.kind === "malformed" ? result.detail : result.kind === "invalid" ? result.problems.map((p) => `${p.path}: ${p.message}`).join("; ") : `${result.what} larger than ${result.limit}`;
+          const detail = result.kind === "malformed" ? result.detail : result.kind === "invalid" ? result.problems.map((p) => `${p.path}: ${p.message}`).join("; ") : result.kind === "busy" ? `busy, retry in ${result.retryAfterSeconds} s` : `${result.what} larger than ${result.limit}`;
           return orderFail({ ...(m.operation === "storeDelivery" ? FEEDBACK.invalidRequest : FEEDBACK.notAccepted), detail });
         }
         const card: ProcessCardOut = {

@@ -19,6 +19,11 @@ export function refusal(c: Context, r: Refusal): Response {
       });
     case "too_large":
       return problem(c, { type: "too-large", title: "Payload Too Large", status: 413, detail: `${r.what} exceeds the limit of ${r.limit}${r.what === "attachments" ? " parts" : " bytes"}`, limit: r.limit });
+    case "busy": {
+      const res = problem(c, { type: "busy", title: "Service Unavailable", status: 503, detail: `the broker is behind; nothing was stored, retry in ${r.retryAfterSeconds} s` });
+      res.headers.set("Retry-After", String(r.retryAfterSeconds));
+      return res;
+    }
     default: {
       const never: never = r;
       throw new Error(`unhandled intake result ${JSON.stringify(never)}`);

@@ -64,6 +64,7 @@ export const faults = {
   unknownMessageId: (id: string) => f("InvalidMessageID", "9070", `MessageID ${id} is not known for this account`),
   cancelDenied: (reason: string) => f("CancelDenied", "9000", `the message cannot be cancelled: ${reason}`),
   technical: () => f("XTAWSTechnicalProblem", "9030", "a technical problem in ozg-hub; nothing was stored, please retry later", "Receiver"),
+  busy: (retryAfterSeconds: number) => f("XTAWSTechnicalProblem", "9030", `ozg-hub is busy (the broker is behind); nothing was stored, please retry in ${retryAfterSeconds} s`, "Receiver"),
 };
 
 /** HTTP status of a fault (SOAP 1.2 HTTP binding: Sender → 400, else 500). */

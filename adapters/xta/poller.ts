@@ -99,6 +99,8 @@ export class AccountPoller {
         await client.close(m.requestId || list.requestId, [id]);
         if (result.kind === "accepted") round.committed++;
         else round.duplicates++;
+      } else if (result.kind === "busy") {
+        break; // ozg-hub is behind: leave the rest in the remote mailbox for a later round
       } else {
         round.refused++;
         this.ctx.metrics.xtaFetched.inc({ account: this.account.id, result: "refused" });

@@ -47,6 +47,8 @@ function refusal(r: Exclude<IntakeResult, { kind: "accepted" }>): OperationResul
       return refuse(faults.schemaViolation(r.problems.map((p) => `${p.path || "(root)"}: ${p.message}`).join("; ")));
     case "too_large":
       return refuse(faults.tooLarge(r.limit));
+    case "busy":
+      return refuse(faults.busy(r.retryAfterSeconds));
     default: {
       const never: never = r;
       throw new Error(`unhandled intake result ${JSON.stringify(never)}`);

@@ -161,13 +161,25 @@ export const gatewaySchema = z
     relay: z
       .object({
         batchSize: z.number().int().positive().default(200).describe("outbox rows claimed per round"),
-        workers: z.number().int().min(1).max(16).default(2).describe("relay loops per process; one publishes while another waits for confirms"),
+        workers: z.number().int().min(1).max(16).default(4).describe("rounds per process waiting for broker confirms at the same time (one connection each)"),
+        maxInFlight: z.number().int().positive().default(2000).describe("most messages per process published and not yet confirmed"),
         pollIntervalMs: z.number().int().positive().default(1000).describe("look for due rows at least this often"),
         backoffInitialMs: z.number().int().positive().default(500).describe("first retry delay after a failed publish"),
         backoffMaxMs: z.number().int().positive().default(60_000).describe("longest retry delay"),
+        maxBacklog: z.number().int().positive().default(50_000).describe("outbox rows not yet confirmed by the broker above which intake answers 503 with Retry-After"),
+        retryAfterSeconds: z.number().int().positive().default(30).describe("Retry-After of that 503"),
       })
       .strict()
-      .default({ batchSize: 200, workers: 2, pollIntervalMs: 1000, backoffInitialMs: 500, backoffMaxMs: 60_000 }),
+      .default({ batchSize: 200, workers: 4, maxInFlight: 2000, pollIntervalMs: 1000, backoffInitialMs: 500, backoffMaxMs: 60_000, maxBacklog: 50_000, retryAfterSeconds: 30 }),
+    groupCommit: z
+      .object({
+        maxBatch: z.number().int().min(1).max(500).default(32).describe("most deliveries committed in one transaction"),
+        windowMs: z.number().int().min(0).max(100).default(3).describe("longest wait for other deliveries to join while earlier groups commit"),
+        maxGroups: z.number().int().min(1).max(16).default(4).describe("groups committing at the same time (one connection each)"),
+      })
+      .strict()
+      .default({ maxBatch: 32, windowMs: 3, maxGroups: 4 })
+      .describe("concurrent deliveries without attachments share one transaction"),
     mappings: z.string().default("../mappings").describe("directory of mapping configs, relative to the config directory"),
     problemTypeBase: z
       .url()

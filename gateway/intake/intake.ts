@@ -10,10 +10,14 @@ import { deliveryStatus } from "../status/query.ts";
 import type { Store } from "../store/db.ts";
 import { writeAttachment } from "./attachment-writer.ts";
 import { interpret } from "./interpret.ts";
+import { GroupCommit } from "./group-commit.ts";
 import { findReceipt, isDuplicateSource, newReference } from "./receipts.ts";
 import { insertDelivery } from "./write-delivery.ts";
 
 type Refusal = Exclude<IntakeResult, { kind: "accepted" | "duplicate" }>;
+
+/** Runs the final write of a delivery on the connection or transaction it is given. */
+type Write = <T>(work: (sql: Sql | TransactionSql) => Promise<T>) => Promise<T>;
 
 /** Thrown inside the transaction to roll it back with an expected outcome; caught right outside. */
 class Refused {
@@ -28,17 +32,22 @@ export interface IntakeDeps {
   clock: () => Date;
   /** Called after a commit that wrote outbox rows, to wake the relay. */
   onCommitted: () => void;
+  /** Outbox rows the broker has not confirmed yet (a recent count); above relay.maxBacklog intake answers busy. */
+  backlog?: () => number;
 }
 
 /**
  * The durable intake. It stores the delivery, streams its attachments, parses and interprets
  * the document, and writes the application and its outbox rows (or the park reason), all in
- * one transaction: a delivery without attachments is a single statement, one with attachments
- * a transaction that the attachments stream into. Only a committed delivery is `accepted`; a
- * refusal rolls everything back.
+ * one transaction: a delivery without attachments is a single statement, committed together
+ * with those of concurrent deliveries (group commit, each in a savepoint of its own), one with
+ * attachments a transaction of its own that the attachments stream into. Only a committed
+ * delivery is `accepted`; a refusal rolls everything back.
  */
 export function createIntake(deps: IntakeDeps): Gateway {
   const { store, metrics } = deps;
+  const group = new GroupCommit(store.sql, () => deps.runtime().config.gateway.groupCommit, (size) => metrics.groupCommitSize.observe(size));
+  const grouped: Write = (work) => group.run(work);
 
   async function intake(d: InboundDelivery): Promise<IntakeResult> {
     const result = await run(d);
@@ -47,6 +56,9 @@ export function createIntake(deps: IntakeDeps): Gateway {
   }
 
   async function run(d: InboundDelivery): Promise<IntakeResult> {
+    // Back-pressure: while the broker is behind, refuse before storing rather than grow without bound.
+    const { maxBacklog, retryAfterSeconds } = deps.runtime().config.gateway.relay;
+    if (deps.backlog && deps.backlog() >= maxBacklog) return { kind: "busy", retryAfterSeconds };
     if (d.sourceMessageId) {
       const earlier = await findReceipt(store.db, d.portalId, d.sourceMessageId);
       if (earlier) return { kind: "duplicate", receipt: earlier };
@@ -64,12 +76,12 @@ export function createIntake(deps: IntakeDeps): Gateway {
       const attachments = iterate(d.attachments);
       const first = await attachments.next();
       if (first.done) {
-        written = await finish(store.sql, d, draft);
+        written = await finish(grouped, d, draft);
       } else {
         written = await store.sql.begin(async (tx) => {
           let next: IteratorResult<InboundAttachment> = first;
           for (; !next.done; next = await attachments.next()) await addAttachment(tx, draft, next.value);
-          return finish(tx, d, draft);
+          return finish((work) => work(tx), d, draft);
         });
       }
     } catch (err) {
@@ -98,7 +110,7 @@ export function createIntake(deps: IntakeDeps): Gateway {
   }
 
   /** Reads the document, interprets it and writes the delivery with everything that follows from it. */
-  async function finish(sql: Sql | TransactionSql, d: InboundDelivery, draft: Draft): Promise<Written> {
+  async function finish(write: Write, d: InboundDelivery, draft: Draft): Promise<Written> {
     const runtime = deps.runtime();
     const { limits } = runtime.config.gateway;
     const doc = await d.document();
@@ -134,24 +146,26 @@ export function createIntake(deps: IntakeDeps): Gateway {
       type: "received",
       detail: { channel: d.channel, portal: d.portalId, sourceMessageId: draft.sourceMessageId, attachments: draft.attachments.length, bytes: size },
     };
-    await insertDelivery(
-      sql,
-      {
-        id: deliveryId,
-        reference,
-        channel: d.channel,
-        portalId: d.portalId,
-        sourceMessageId: draft.sourceMessageId,
-        contentType: doc.contentType,
-        document: bytes,
-        sha256,
-        size,
-        metadata: doc.metadata ?? {},
-        recipient: doc.recipient ?? null,
-        receivedAt,
-      },
-      rows,
-      [received, ...rows.events],
+    await write((sql) =>
+      insertDelivery(
+        sql,
+        {
+          id: deliveryId,
+          reference,
+          channel: d.channel,
+          portalId: d.portalId,
+          sourceMessageId: draft.sourceMessageId,
+          contentType: doc.contentType,
+          document: bytes,
+          sha256,
+          size,
+          metadata: doc.metadata ?? {},
+          recipient: doc.recipient ?? null,
+          receivedAt,
+        },
+        rows,
+        [received, ...rows.events],
+      ),
     );
     if (interpretation.kind === "parked") {
       metrics.parked.inc({ stage: interpretation.stage });

@@ -32,6 +32,10 @@ describe("several relay workers on the rows of one delivery", () => {
         await new Promise((r) => setTimeout(r, 100));
       }
       expect(await sql`select state, count(*)::int as n from deliveries group by state`).toEqual([{ state: "published", n }]);
+      // the relay's lag (commit to confirm) is in /metrics, one observation per confirmed message
+      const lag = await hub.services.metrics.registry.getSingleMetricAsString("ozg_hub_publish_latency_seconds");
+      expect(Number(/ozg_hub_publish_latency_seconds_count (\d+)/.exec(lag)![1])).toBe(2 * n);
+      expect((await hub.services.metrics.relayInFlight.get()).values[0]!.value).toBe(0);
     } finally {
       await sql.end();
     }
@@ -56,5 +60,42 @@ describe("several relay workers on the rows of one delivery", () => {
     } finally {
       await sql.end();
     }
+  });
+
+  it("idles between polls when there is nothing to publish (no round after an empty round)", async () => {
+    const sql = postgres(hub.databaseUrl, { max: 1 });
+    try {
+      const commits = async () => Number((await sql<{ n: string }[]>`select xact_commit as n from pg_stat_database where datname = current_database()`)[0]!.n);
+      await new Promise((r) => setTimeout(r, 500));
+      const before = await commits();
+      await new Promise((r) => setTimeout(r, 2000));
+      // polling every 100 ms: about 20 empty rounds, plus this test's own statistics reads
+      expect((await commits()) - before).toBeLessThan(60);
+    } finally {
+      await sql.end();
+    }
+  });
+});
+
+describe("a relay at capacity", () => {
+  let hub: TestHub;
+  beforeAll(async () => {
+    // One round at a time, one row per round: commits keep arriving while the only slot is taken.
+    hub = await startTestHub({ gateway: { relay: { batchSize: 1, workers: 1, pollIntervalMs: 5000, backoffInitialMs: 100, backoffMaxMs: 1000 } } });
+  });
+  afterAll(async () => {
+    await hub?.stop();
+  });
+
+  it("waits for its slot instead of spinning on wake-ups, and publishes everything without polling", async () => {
+    const n = 20;
+    // one after another, so that commits (and their wake-ups) land while the slot is taken
+    for (let i = 0; i < n; i++) {
+      const res = await hub.app.request("/antrag", { method: "POST", headers: { authorization: `Bearer ${TOKENS.formsolutions}` }, body: antragBody(ozgCloudForm({ transactionId: `cap-${i}` }), []) });
+      expect(res.status).toBe(202);
+    }
+    // 2n rows one by one: a relay that spun on wake-ups would block the process, and drain nothing
+    const dms = await hub.broker.drain(hub.queue("kiel", "dms"), { atLeast: n, waitMs: 20_000 });
+    expect(new Set(dms.map((m) => m.messageId)).size).toBe(n);
   });
 });

@@ -11,6 +11,7 @@ export interface RelaySettings {
   exchange: string;
   workers: number;
   batchSize: number;
+  maxInFlight: number;
   pollIntervalMs: number;
   confirmTimeoutMs: number;
   backoffInitialMs: number;
@@ -32,19 +33,30 @@ interface Row {
 }
 
 /**
- * Moves outbox rows to the broker. Each round claims due rows with FOR UPDATE SKIP LOCKED (so
- * several instances share the work without coordination), publishes them all on the confirm
- * channel, waits for the confirms together, and marks them published in the same transaction.
- * A crash before that commit leaves the rows due: they are published again (at-least-once; the
- * stable message id lets consumers drop the repeat).
+ * Moves outbox rows to the broker. A round claims due rows with FOR UPDATE SKIP LOCKED (so
+ * several instances share the work without coordination, and a delivery being published
+ * cannot be cancelled), publishes them on the confirm channel and, once the broker confirmed
+ * them, marks them published in the same transaction. Rounds are pipelined: as soon as one
+ * round's rows are written to the channel the next round is claimed, so up to `workers` rounds
+ * (and `maxInFlight` messages) wait for confirms at the same time, each settling its rows in
+ * one statement. Commits at intake wake the relay at once (in-process signal); other
+ * instances' rows are found by polling. A crash before the marking commit leaves the rows due:
+ * they are published again (at-least-once; the stable message id lets consumers drop the repeat).
  */
 export class Relay {
   private running = false;
-  private loops: Promise<void>[] = [];
+  private loop: Promise<void> = Promise.resolve();
+  private readonly open = new Set<Promise<void>>();
+  private inFlight = 0;
   private readonly sleepers = new Set<() => void>();
   private woken = false;
+  private failures = 0;
+  private pausedUntil = 0;
   private lastOutageLog = 0;
   private lastSweep = 0;
+  private backlogValue = 0;
+  private backlogAt = 0;
+  private backlogQuery: Promise<void> | undefined;
 
   constructor(
     private readonly store: Store,
@@ -55,18 +67,18 @@ export class Relay {
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
-  /** Starts `workers` loops; each claims its own rows, so one can publish while another waits for confirms. */
+  /** Starts claiming rounds. */
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.loops = Array.from({ length: this.settings().workers }, () => this.run());
+    this.loop = this.run();
   }
 
   /** Finishes the rounds in flight, then stops. */
   async stop(): Promise<void> {
     this.running = false;
     this.wake();
-    await Promise.all(this.loops);
+    await this.loop;
   }
 
   /** Asks for a round now rather than at the next poll (called after a commit). */
@@ -75,34 +87,65 @@ export class Relay {
     for (const w of [...this.sleepers]) w();
   }
 
+  /**
+   * Outbox rows not yet confirmed by the broker, as last counted (at most `maxAgeMs` ago; an
+   * older count is refreshed in the background, so callers never wait for it).
+   */
+  backlog(maxAgeMs = 500): number {
+    if (Date.now() - this.backlogAt > maxAgeMs && !this.backlogQuery) {
+      this.backlogQuery = this.store.sql<{ n: number }[]>`select count(*)::int as n from outbox where published_at is null and kind = 'amqp'`
+        .then(([r]) => {
+          this.backlogValue = r!.n;
+          this.backlogAt = Date.now();
+        })
+        .catch(() => {})
+        .finally(() => (this.backlogQuery = undefined));
+    }
+    return this.backlogValue;
+  }
+
   private async run(): Promise<void> {
-    let failures = 0;
     while (this.running) {
       const s = this.settings();
       let delay = s.pollIntervalMs;
-      try {
-        this.woken = false;
-        const { claimed, failed } = await this.round();
-        failures = failed ? failures + 1 : 0;
-        if (claimed === 0 && Date.now() - this.lastSweep > SWEEP_INTERVAL_MS) await this.sweep();
-        if (claimed === s.batchSize && !failed) continue;
-        if (failed) delay = backoff(s, failures);
-      } catch (err) {
-        failures++;
-        delay = backoff(s, failures);
-        this.outage(err);
+      const pause = this.pausedUntil - Date.now();
+      const full = this.open.size >= s.workers || this.inFlight >= s.maxInFlight;
+      if (pause > 0) delay = pause;
+      else if (!full) {
+        try {
+          this.woken = false;
+          const claimed = await this.round();
+          if (claimed === 0 && Date.now() - this.lastSweep > SWEEP_INTERVAL_MS) await this.sweep();
+          if (claimed === s.batchSize) continue;
+        } catch (err) {
+          this.failed(err);
+          continue;
+        }
       }
-      if (this.woken && delay === s.pollIntervalMs) continue;
-      await new Promise<void>((resolve) => {
-        const wakeUp = () => {
-          clearTimeout(timer);
-          this.sleepers.delete(wakeUp);
-          resolve();
-        };
-        const timer = setTimeout(wakeUp, delay);
-        this.sleepers.add(wakeUp);
-      });
+      // At capacity, a finishing round wakes the loop; until then a wake-up changes nothing.
+      if (this.woken && delay === s.pollIntervalMs && !full) continue;
+      await this.sleep(delay);
     }
+    await Promise.all(this.open);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const wakeUp = () => {
+        clearTimeout(timer);
+        this.sleepers.delete(wakeUp);
+        resolve();
+      };
+      const timer = setTimeout(wakeUp, ms);
+      this.sleepers.add(wakeUp);
+    });
+  }
+
+  /** A round failed to publish: pause new rounds with backoff until one succeeds again. */
+  private failed(err: unknown): void {
+    this.failures++;
+    this.pausedUntil = Date.now() + backoff(this.settings(), this.failures);
+    this.outage(err);
   }
 
   private outage(err: unknown): void {
@@ -113,41 +156,78 @@ export class Relay {
     }
   }
 
-  /** One claim-publish-mark round; returns how many rows it claimed and whether any failed. */
-  async round(): Promise<{ claimed: number; failed: boolean }> {
+  /**
+   * Claims due rows and writes them to the channel; returns how many it claimed as soon as
+   * they are written. The round's transaction stays open in the background until the broker
+   * confirmed (or refused) them and they are marked; then its deliveries are settled.
+   */
+  round(): Promise<number> {
     const s = this.settings();
-    // SQL rather than drizzle here: the payload is read as text and published as it is stored
-    // (no parse and re-serialise), and the marking is one statement; the relay's cost is
-    // dominated by round trips and per-row work.
-    const round = await this.store.sql.begin(async (tx) => {
-      const now = this.clock();
-      const rows = await tx<Row[]>`
-        select id, message_id as "messageId", delivery_id as "deliveryId", tenant_id as "tenantId",
-               subscriber_id as "subscriberId", routing_key as "routingKey", headers::text as headers,
-               payload::text as payload, (extract(epoch from created_at) * 1000)::float8 as "createdAtMs", attempts
-        from outbox
-        where published_at is null and kind = 'amqp' and next_attempt_at <= ${now.toISOString()}
-        order by next_attempt_at, id
-        limit ${s.batchSize}
-        for update skip locked`;
-      if (rows.length === 0) return { claimed: 0, failed: false, deliveryIds: [] as string[] };
-
-      let outcomes: (Error | undefined)[];
-      try {
-        const ch = await this.broker.channel();
-        outcomes = await publishAll(ch, s.exchange, rows, s.confirmTimeoutMs);
-      } catch (err) {
-        outcomes = rows.map(() => (err instanceof Error ? err : new Error(String(err))));
-        this.outage(err);
-      }
-      const ok = rows.filter((_, i) => !outcomes[i]);
-      const failed = rows.filter((_, i) => outcomes[i]);
-      await this.markPublished(tx, ok);
-      if (failed.length > 0) await this.markFailed(tx, failed, outcomes.find(Boolean)!, s);
-      return { claimed: rows.length, failed: failed.length > 0, deliveryIds: [...new Set(ok.map((r) => r.deliveryId))] };
+    return new Promise<number>((claimed, fail) => {
+      let answered = false;
+      let had = 0;
+      const answer = (n: number) => {
+        answered = true;
+        had = n;
+        claimed(n);
+      };
+      // SQL rather than drizzle here: the payload is read as text and published as it is stored
+      // (no parse and re-serialise), and the marking is one statement; the relay's cost is
+      // dominated by round trips and per-row work.
+      const done = this.store.sql
+        .begin(async (tx) => {
+          const now = this.clock();
+          const rows = await tx<Row[]>`
+            select id, message_id as "messageId", delivery_id as "deliveryId", tenant_id as "tenantId",
+                   subscriber_id as "subscriberId", routing_key as "routingKey", headers::text as headers,
+                   payload::text as payload, (extract(epoch from created_at) * 1000)::float8 as "createdAtMs", attempts
+            from outbox
+            where published_at is null and kind = 'amqp' and next_attempt_at <= ${now.toISOString()}
+            order by next_attempt_at, id
+            limit ${s.batchSize}
+            for update skip locked`;
+          if (rows.length === 0) {
+            answer(0);
+            return [] as string[];
+          }
+          this.inFlight += rows.length;
+          this.metrics.relayInFlight.inc(rows.length);
+          let outcomes: (Error | undefined)[];
+          try {
+            const ch = await this.broker.channel();
+            const confirms = publishAll(ch, s.exchange, rows, s.confirmTimeoutMs, (r) => this.metrics.publishLatency.observe((Date.now() - r.createdAtMs) / 1000));
+            answer(rows.length); // written to the channel: the next round may start
+            outcomes = await confirms;
+          } catch (err) {
+            outcomes = rows.map(() => (err instanceof Error ? err : new Error(String(err))));
+          } finally {
+            this.inFlight -= rows.length;
+            this.metrics.relayInFlight.dec(rows.length);
+          }
+          if (!answered) answer(rows.length);
+          const ok = rows.filter((_, i) => !outcomes[i]);
+          const failed = rows.filter((_, i) => outcomes[i]);
+          await this.markPublished(tx, ok);
+          if (failed.length > 0) {
+            const err = outcomes.find(Boolean)!;
+            await this.markFailed(tx, failed, err, s);
+            this.failed(err);
+          } else this.failures = 0;
+          return [...new Set(ok.map((r) => r.deliveryId))];
+        })
+        .then((deliveryIds) => (deliveryIds.length > 0 ? this.settle(deliveryIds) : undefined))
+        .catch((err: unknown) => {
+          if (answered) this.failed(err);
+          else fail(err);
+        })
+        .finally(() => {
+          this.open.delete(done);
+          // A slot is free: rows may be waiting for it, or a wake-up came while all slots were
+          // taken. (Not after an empty round otherwise: that would spin.)
+          if (had > 0 || this.woken) this.wake();
+        });
+      this.open.add(done);
     });
-    if (round.deliveryIds.length > 0) await this.settle(round.deliveryIds);
-    return { claimed: round.claimed, failed: round.failed };
   }
 
   /**
@@ -193,10 +273,7 @@ export class Relay {
       )
       insert into events (delivery_id, at, type, detail)
       select delivery_id, ${at.toISOString()}, 'published', jsonb_build_object('subscriber', subscriber_id, 'messageId', message_id) from p`;
-    for (const r of rows) {
-      this.metrics.published.inc({ tenant: r.tenantId, subscriber: r.subscriberId });
-      this.metrics.publishLatency.observe((at.getTime() - r.createdAtMs) / 1000);
-    }
+    for (const r of rows) this.metrics.published.inc({ tenant: r.tenantId, subscriber: r.subscriberId });
   }
 
   private async markFailed(tx: TransactionSql, rows: Row[], err: Error, s: RelaySettings): Promise<void> {
@@ -221,7 +298,7 @@ function backoff(s: RelaySettings, attempt: number): number {
  * Publishes every row without waiting in between, then waits for all confirms at once
  * (bounded by `timeoutMs`). Returns, per row, undefined for a confirm or the error.
  */
-export async function publishAll(ch: ConfirmChannel, exchange: string, rows: Row[], timeoutMs: number): Promise<(Error | undefined)[]> {
+export async function publishAll(ch: ConfirmChannel, exchange: string, rows: Row[], timeoutMs: number, onConfirm: (row: Row) => void = () => {}): Promise<(Error | undefined)[]> {
   const confirms: Promise<Error | undefined>[] = [];
   for (const r of rows) {
     const body = Buffer.from(r.payload);
@@ -242,7 +319,10 @@ export async function publishAll(ch: ConfirmChannel, exchange: string, rows: Row
             appId: "ozg-hub",
             headers: JSON.parse(r.headers) as Record<string, string>,
           },
-          (err: unknown) => resolve(err ? new Error(`broker refused ${r.messageId}: ${messageOf(err)}`) : undefined),
+          (err: unknown) => {
+            if (!err) onConfirm(r);
+            resolve(err ? new Error(`broker refused ${r.messageId}: ${messageOf(err)}`) : undefined);
+          },
         );
       }),
     );
