@@ -47,7 +47,7 @@ describe("back-pressure: intake while the broker is away", () => {
     expect(busy).toBeDefined();
     expect(busy!.headers.get("retry-after")).toBe("7");
     expect(busy!.headers.get("content-type")).toBe("application/problem+json");
-    expect(await busy!.json()).toMatchObject({ type: "https://ozg-hub.de/problems/busy", status: 503 });
+    expect(await busy!.json()).toMatchObject({ type: "urn:ozg-hub:problem:busy", status: 503 });
     // two outbox rows per delivery: the refusals began once the count reached the backlog
     expect(accepted.length * 2).toBeGreaterThanOrEqual(MAX_BACKLOG);
     expect(accepted.length * 2).toBeLessThanOrEqual(MAX_BACKLOG + 2 * 6);
