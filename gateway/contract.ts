@@ -4,7 +4,14 @@
  * protocol's answer. Nothing else of gateway/ is meant for adapters.
  */
 
-export type Channel = "rest" | "xta" | "osci" | "fitconnect";
+/**
+ * Every channel a delivery can arrive on: the kinds of the adapter registry (`adapters/index.ts`
+ * is checked against this list) plus channels whose deliveries exist before their adapter does
+ * (mapping fixtures, replays). The one list; config, mapping and fixture schemas read it.
+ */
+export const channels = ["rest", "xta", "osci", "fitconnect"] as const;
+
+export type Channel = (typeof channels)[number];
 
 /** An attachment whose bytes are read once, in order, straight into the store. */
 export interface InboundAttachment {

@@ -31,6 +31,7 @@ export { parseXml, hasDoctype } from "./mapping/xml.ts";
 export { parseDom, esc, children, child, path, text, type DomParse } from "./dom.ts";
 export { sha256Hex } from "./auth/portals.ts";
 export { messageOf, OutageError } from "./errors.ts";
+export { channels } from "./contract.ts";
 export { createMailbox, type Mailbox, type MailboxAddress, type MailboxItem, type MailboxPage } from "./mailbox/mailbox.ts";
 export { createReplyBox, type ReplyBox, type ReplyFile } from "./mailbox/replies.ts";
 export { deliveryControl, type CancelResult, type DeliveryControl, type DeliveryRef } from "./status/control.ts";

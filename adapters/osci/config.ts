@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import forge from "node-forge";
 import type { KeystoreConfig, PortalConfig, Runtime, TenantConfig } from "../../gateway/index.ts";
+import { messageOf } from "../../gateway/index.ts";
 import type { KeyPair } from "./xmlenc.ts";
 
 /** ozg-hub's OSCI identity and everything pinned, loaded once per config (a reload loads anew). */
@@ -48,7 +49,7 @@ export function loadKeystore(k: KeystoreConfig, file: (f: string) => Buffer): Ke
   try {
     return readKeystore(k, file);
   } catch (err) {
-    throw new Error(`OSCI keystore ${k.pkcs12File ?? k.keyFile}: ${(err as Error).message}`, { cause: err });
+    throw new Error(`OSCI keystore ${k.pkcs12File ?? k.keyFile}: ${messageOf(err)}`, { cause: err });
   }
 }
 

@@ -2,6 +2,7 @@ import { readFile, readdir } from "node:fs/promises";
 import path from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
+import { messageOf } from "../errors.ts";
 import {
   gatewaySchema,
   portalSchema,
@@ -54,7 +55,7 @@ export async function parseYamlFile<S extends z.ZodType>(
   try {
     text = await readFile(file, "utf8");
   } catch (err) {
-    return { ok: false, problems: [{ file: displayName, path: "", message: `cannot read: ${(err as Error).message}` }] };
+    return { ok: false, problems: [{ file: displayName, path: "", message: `cannot read: ${messageOf(err)}` }] };
   }
   return parseYamlText(text, schema, displayName);
 }

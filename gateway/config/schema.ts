@@ -1,5 +1,6 @@
 import { isIP } from "node:net";
 import { z } from "zod";
+import { channels } from "../contract.ts";
 import { byteSize } from "./bytes.ts";
 
 /**
@@ -260,7 +261,7 @@ export const portalSchema = z
       .array(z.string().regex(/^[0-9a-f]{64}$/, "hex sha256 of the bearer token"))
       .default([])
       .describe("hashes of the bearer tokens this portal authenticates with (several during rotation)"),
-    channels: z.array(z.enum(["rest", "xta", "osci", "fitconnect"])).default(["rest"]).describe("intakes this portal may use"),
+    channels: z.array(z.enum(channels)).default(["rest"]).describe("intakes this portal may use"),
     tenants: z.array(z.string()).optional().describe("tenants this portal may deliver to; default all"),
     mapping: z.string().optional().describe("mapping id to use for this portal's deliveries instead of matching"),
     rest: z
