@@ -35,11 +35,7 @@ export { channels } from "./contract.ts";
 export { createMailbox, type Mailbox, type MailboxAddress, type MailboxItem, type MailboxPage } from "./mailbox/mailbox.ts";
 export { createReplyBox, type ReplyBox, type ReplyFile } from "./mailbox/replies.ts";
 export { deliveryControl, type CancelResult, type DeliveryControl, type DeliveryRef } from "./status/control.ts";
-export type { XtaAccountConfig, XtaGatewayConfig } from "./config/schema.ts";
 export type { Store } from "./store/db.ts";
-/** Tables that hold protocol state of an adapter (migrated with the rest of the store). */
-export { osciChallenges, osciDialogs } from "./store/schema.ts";
-export type { OsciGatewayConfig, KeystoreConfig } from "./config/schema.ts";
 export { findDeliveryMetadata, findReceipt } from "./intake/receipts.ts";
 export { isZip, openXdomeaContainer, type XdomeaContainer } from "./intake/xdomea-container.ts";
 export { webhookEndpoints, type WebhookEndpointStatus } from "./notify/endpoints.ts";

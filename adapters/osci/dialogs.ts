@@ -1,7 +1,8 @@
 import { createHmac, randomBytes, randomInt, timingSafeEqual } from "node:crypto";
 import type { Element } from "@xmldom/xmldom";
 import { and, eq, gt, lt } from "drizzle-orm";
-import { osciChallenges, osciDialogs, type Store } from "../../gateway/index.ts";
+import type { Store } from "../../gateway/index.ts";
+import { osciChallenges, osciDialogs } from "./tables.ts";
 import { FEEDBACK, type Feedback } from "./feedback.ts";
 import { NS } from "./ns.ts";
 import { child, text } from "./xml.ts";

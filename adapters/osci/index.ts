@@ -1,5 +1,5 @@
 import type { AdapterFactory } from "../../gateway/index.ts";
-import { osciSettings } from "./config.ts";
+import { osciSettings } from "./settings.ts";
 import { osciRoutes } from "./server.ts";
 
 /**

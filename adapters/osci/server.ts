@@ -3,7 +3,7 @@ import type { Element } from "@xmldom/xmldom";
 import { Hono } from "hono";
 import type { AdapterContext, IntakeResult } from "../../gateway/index.ts";
 import { findDeliveryMetadata, messageOf, readBody } from "../../gateway/index.ts";
-import { osciSettings, type OsciSettings } from "./config.ts";
+import { osciSettings, type OsciSettings } from "./settings.ts";
 import { fingerprint, readContents, recipientOf, tenantOfCertificate } from "./content.ts";
 import { Dialogs, MessageIds, readControlBlock } from "./dialogs.ts";
 import { FEEDBACK, isMessageLevel, type Feedback } from "./feedback.ts";

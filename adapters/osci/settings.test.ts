@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadKeystore } from "./config.ts";
+import { loadKeystore } from "./settings.ts";
 import { osciTestPki } from "./fixtures/pki.ts";
 
 describe("OSCI keystores", () => {
