@@ -13,6 +13,7 @@ export type {
   InboundDelivery,
   InboundDocument,
   IntakeResult,
+  Prepared,
   Problem,
   Receipt,
   StatusReport,
@@ -26,7 +27,9 @@ export { formatPath } from "./config/load.ts";
 export { problem, type ProblemDetails } from "./http/problem.ts";
 export { readBody } from "./http/body.ts";
 export { clientFingerprint, type TrustedProxy } from "./http/client-certificate.ts";
-export { listenHttps, type HttpsSettings } from "./http/https-listener.ts";
+export { type HttpsSettings } from "./http/https-listener.ts";
+export { httpsService } from "./http/https-service.ts";
+export { problemInGateway, type ConfigProblem } from "./config/load.ts";
 export { parseXml, hasDoctype } from "./mapping/xml.ts";
 export { parseDom, esc, children, child, path, text, type DomParse } from "./dom.ts";
 export { sha256Hex } from "./auth/portals.ts";

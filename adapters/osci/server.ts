@@ -3,7 +3,7 @@ import type { Element } from "@xmldom/xmldom";
 import { Hono } from "hono";
 import type { AdapterContext, IntakeResult } from "../../gateway/index.ts";
 import { findDeliveryMetadata, messageOf, readBody } from "../../gateway/index.ts";
-import { osciSettings, type OsciSettings } from "./settings.ts";
+import type { OsciSettings } from "./settings.ts";
 import { fingerprint, readContents, recipientOf, tenantOfCertificate } from "./content.ts";
 import { Dialogs, MessageIds, readControlBlock } from "./dialogs.ts";
 import { FEEDBACK, isMessageLevel, type Feedback } from "./feedback.ts";
@@ -31,18 +31,12 @@ interface Sender {
  * transport decryption, ClientSignature against pinned certificates (only signed elements are
  * read), ControlBlock, then the order. Deliveries are answered only after the intake committed.
  */
-export function osciRoutes(ctx: AdapterContext): Hono {
+export function osciRoutes(ctx: AdapterContext, prepared: () => OsciSettings | undefined): Hono {
   const routes = new Hono();
   const dialogs = new Dialogs(ctx.store.db, ctx.clock);
   routes.post("/osci", async (c) => {
-    let settings: OsciSettings | undefined;
-    try {
-      settings = osciSettings(ctx.runtime());
-    } catch (err) {
-      // A reloaded config whose key files cannot be read: the operator must act, the client may retry.
-      ctx.log.error({ err: messageOf(err) }, "OSCI keys or certificates cannot be loaded");
-      return reply(faultResponse({ ...FEEDBACK.internal, detail: "ozg-hub's OSCI keys are not available" }, true), 500);
-    }
+    // Read once: a reload during this request does not change the keys it answers with.
+    const settings = prepared();
     if (!settings) return reply(faultResponse({ ...FEEDBACK.internal, detail: "OSCI is not configured on this ozg-hub" }, true), 500);
     const body = await readBody(c.req.raw, settings.maxMessageBytes);
     if (body === "too_large") return refuse({ ...FEEDBACK.structure, detail: `message larger than ${settings.maxMessageBytes} bytes` });
@@ -59,7 +53,7 @@ export function osciRoutes(ctx: AdapterContext): Hono {
     const answer = (ctrl: ControlOut, order: ResponseOrder, status = 200) =>
       reply(buildResponse(ctrl, order, { key: settings.signing.key, certPem: settings.signing.pem }, m.encrypted ? cipherCert : undefined), status);
     const ok: Feedback = control.inDialog ? FEEDBACK.okDialogOpen : FEEDBACK.ok;
-    const ids = messageIds(settings);
+    const ids = settings.messageIds;
 
     switch (m.operation) {
       case "initDialog":
@@ -175,18 +169,6 @@ function messageIdOf(el: Element | undefined): string | undefined {
 
 function reply(body: Buffer, status: number): Response {
   return new Response(new Uint8Array(body), { status, headers: { "content-type": MIME_TYPE } });
-}
-
-const idCache = new WeakMap<OsciSettings, MessageIds>();
-function messageIds(s: OsciSettings): MessageIds {
-  let ids = idCache.get(s);
-  if (!ids) {
-    // Derived from ozg-hub's signing key, so every instance with the same config agrees.
-    const secret = createHash("sha256").update("ozg-hub osci message ids").update(s.signing.key.export({ format: "der", type: "pkcs8" })).digest();
-    ids = new MessageIds(secret);
-    idCache.set(s, ids);
-  }
-  return ids;
 }
 
 type Authenticated = { ok: true; sender: Sender; signedIds: Set<string>; signedCids: Set<string> } | { ok: false; feedback: Feedback };

@@ -1,13 +1,14 @@
-import { createPrivateKey, type KeyObject, X509Certificate } from "node:crypto";
+import { createHash, createPrivateKey, type KeyObject, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import forge from "node-forge";
-import type { PortalConfig, Runtime, TenantConfig } from "../../gateway/index.ts";
+import type { ConfigProblem, PortalConfig, Prepared, Runtime, TenantConfig } from "../../gateway/index.ts";
+import { messageOf, problemInGateway } from "../../gateway/index.ts";
 import type { KeystoreConfig } from "./config.ts";
-import { messageOf } from "../../gateway/index.ts";
+import { MessageIds } from "./dialogs.ts";
 import type { KeyPair } from "./xmlenc.ts";
 
-/** ozg-hub's OSCI identity and everything pinned, loaded once per config (a reload loads anew). */
+/** ozg-hub's OSCI identity and everything pinned, read once per config by `prepareOsci`. */
 export interface OsciSettings {
   signing: KeyPair & { pem: string };
   decryption: KeyPair & { pem: string };
@@ -15,33 +16,59 @@ export interface OsciSettings {
   intermediaries: { id: string; portal: string; certs: X509Certificate[]; cipherCert?: string }[];
   portals: { portal: PortalConfig; certs: X509Certificate[]; cipherCert?: string }[];
   readers: { tenant: TenantConfig; keys: KeyPair[] }[];
+  /** MessageIds of ozg-hub, derived from the signing key so that every instance with this config agrees. */
+  messageIds: MessageIds;
 }
 
-const cache = new WeakMap<object, OsciSettings | undefined>();
-
-/** The OSCI settings of the running config; undefined while gateway.yaml has no `osci` section. */
-export function osciSettings(runtime: Runtime): OsciSettings | undefined {
+/**
+ * The OSCI adapter's prepare step: reads every key and pinned certificate of the config, so a
+ * wrong path or passphrase is a config problem at start or reload, never a failing request.
+ * Settings undefined while gateway.yaml has no `osci` section.
+ */
+export function prepareOsci(runtime: Runtime): Prepared<OsciSettings | undefined> {
   const config = runtime.config;
-  if (!cache.has(config)) cache.set(config, load(runtime));
-  return cache.get(config);
-}
-
-function load(runtime: Runtime): OsciSettings | undefined {
-  const { gateway, dir } = runtime.config;
-  const osci = gateway.osci;
-  if (!osci) return undefined;
-  const file = (f: string) => readFileSync(path.resolve(dir, f));
+  const osci = config.gateway.osci;
+  if (!osci) return { ok: true, settings: undefined };
+  const problems: ConfigProblem[] = [];
+  const file = (f: string) => readFileSync(path.resolve(config.dir, f));
+  /** Runs `read`; a failure becomes a problem at `where` and the value undefined. */
+  const attempt = <T>(read: () => T, where: (message: string) => ConfigProblem): T | undefined => {
+    try {
+      return read();
+    } catch (err) {
+      problems.push(where(messageOf(err)));
+      return undefined;
+    }
+  };
+  const inGateway = (at: (string | number)[]) => (message: string) => problemInGateway(config, at, message);
+  const inFile = (f: string, at: string) => (message: string) => ({ file: f, path: at, message });
   const cert = (f: string) => new X509Certificate(file(f));
-  const signing = loadKeystore(osci.signing, file);
+  const pem = (f: string | undefined) => (f ? file(f).toString() : undefined);
+
+  const signing = attempt(() => loadKeystore(osci.signing, file), inGateway(["osci", "signing"]));
+  const decryption = osci.decryption ? attempt(() => loadKeystore(osci.decryption!, file), inGateway(["osci", "decryption"])) : signing;
+  const intermediaries = osci.intermediaries.map((i, n) => ({
+    id: i.id,
+    portal: i.portal,
+    certs: i.signatureCertFiles.flatMap((f, k) => attempt(() => cert(f), inGateway(["osci", "intermediaries", n, "signatureCertFiles", k])) ?? []),
+    cipherCert: attempt(() => pem(i.cipherCertFile), inGateway(["osci", "intermediaries", n, "cipherCertFile"])),
+  }));
+  const portals = config.portals
+    .filter((p) => p.osci && p.channels.includes("osci"))
+    .map((p) => ({
+      portal: p,
+      certs: p.osci!.signatureCertFiles.flatMap((f, k) => attempt(() => cert(f), inFile(`portals/${p.id}`, `osci.signatureCertFiles[${k}]`)) ?? []),
+      cipherCert: attempt(() => pem(p.osci!.cipherCertFile), inFile(`portals/${p.id}`, "osci.cipherCertFile")),
+    }));
+  const readers = config.tenants
+    .filter((t) => t.osci)
+    .map((t) => ({ tenant: t, keys: t.osci!.readerKeys.flatMap((k, n) => attempt(() => loadKeystore(k, file), inFile(`tenants/${t.id}`, `osci.readerKeys[${n}]`)) ?? []) }));
+  if (problems.length > 0 || !signing || !decryption) return { ok: false, problems };
+  // Derived from ozg-hub's signing key, so every instance with the same config agrees.
+  const secret = createHash("sha256").update("ozg-hub osci message ids").update(signing.key.export({ format: "der", type: "pkcs8" })).digest();
   return {
-    signing,
-    decryption: osci.decryption ? loadKeystore(osci.decryption, file) : signing,
-    maxMessageBytes: osci.maxMessageBytes,
-    intermediaries: osci.intermediaries.map((i) => ({ id: i.id, portal: i.portal, certs: i.signatureCertFiles.map(cert), cipherCert: i.cipherCertFile ? file(i.cipherCertFile).toString() : undefined })),
-    portals: runtime.config.portals
-      .filter((p) => p.osci && p.channels.includes("osci"))
-      .map((p) => ({ portal: p, certs: p.osci!.signatureCertFiles.map(cert), cipherCert: p.osci!.cipherCertFile ? file(p.osci!.cipherCertFile).toString() : undefined })),
-    readers: runtime.config.tenants.filter((t) => t.osci).map((t) => ({ tenant: t, keys: t.osci!.readerKeys.map((k) => loadKeystore(k, file)) })),
+    ok: true,
+    settings: { signing, decryption, maxMessageBytes: osci.maxMessageBytes, intermediaries, portals, readers, messageIds: new MessageIds(secret) },
   };
 }
 

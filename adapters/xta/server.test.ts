@@ -52,6 +52,11 @@ function routes(runtime: Runtime) {
     metrics: createMetrics(),
     clock: () => new Date(),
     onReload: () => {},
+    prepare(step) {
+      const r = step(runtime);
+      if (!r.ok) throw new Error(JSON.stringify(r.problems));
+      return () => r.settings;
+    },
   };
   return { app: xtaRoutes(ctx), seen, answer: (f: typeof next) => (next = f) };
 }
