@@ -21,6 +21,7 @@ export type {
 } from "./contract.ts";
 export type { PortalConfig, TenantConfig, SubscriberConfig } from "./config/schema.ts";
 export type { Runtime } from "./runtime.ts";
+export type { Logger } from "./logger.ts";
 export type { Application } from "./mapping/canonical.ts";
 export { applicationSchema } from "./mapping/canonical.ts";
 export { formatPath } from "./config/load.ts";
@@ -33,7 +34,7 @@ export { problemInGateway, type ConfigProblem } from "./config/load.ts";
 export { parseXml, hasDoctype } from "./mapping/xml.ts";
 export { parseDom, esc, children, child, path, text, type DomParse } from "./dom.ts";
 export { sha256Hex } from "./auth/portals.ts";
-export { messageOf, OutageError } from "./errors.ts";
+export { isOutage, messageOf, OutageError } from "./errors.ts";
 export { channels } from "./contract.ts";
 export { createMailbox, type Mailbox, type MailboxAddress, type MailboxItem, type MailboxPage } from "./mailbox/mailbox.ts";
 export { createReplyBox, type ReplyBox, type ReplyFile } from "./mailbox/replies.ts";

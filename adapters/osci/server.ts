@@ -2,7 +2,7 @@ import { createHash, X509Certificate } from "node:crypto";
 import type { Element } from "@xmldom/xmldom";
 import { Hono } from "hono";
 import type { AdapterContext, IntakeResult } from "../../gateway/index.ts";
-import { findDeliveryMetadata, messageOf, readBody } from "../../gateway/index.ts";
+import { findDeliveryMetadata, isOutage, messageOf, readBody } from "../../gateway/index.ts";
 import type { OsciSettings } from "./settings.ts";
 import { fingerprint, readContents, recipientOf, tenantOfCertificate } from "./content.ts";
 import { Dialogs, MessageIds, readControlBlock } from "./dialogs.ts";
@@ -131,6 +131,13 @@ export function osciRoutes(ctx: AdapterContext, prepared: () => OsciSettings | u
         throw new Error(`unhandled operation ${String(never)}`);
       }
     }
+  });
+  // Whatever escapes the pipeline (the store gone during the dialog check or the intake, a bug)
+  // is still answered as OSCI: an unsigned 9000 fault, as before the sender is known.
+  routes.onError((err, c) => {
+    ctx.log.error({ err: messageOf(err), path: c.req.path, outage: isOutage(err) }, "OSCI request failed");
+    const detail = isOutage(err) ? "ozg-hub cannot reach its store right now; nothing was stored, please retry" : "the request could not be completed";
+    return reply(faultResponse({ ...FEEDBACK.internal, detail }, true), 500);
   });
   return routes;
 

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { httpsService, type AdapterFactory } from "../../gateway/index.ts";
+import { failure } from "./answers.ts";
 import { antragRoutes } from "./antrag.ts";
 import { applicationRoutes } from "./applications.ts";
 import { attachmentRoutes } from "./attachments.ts";
@@ -24,6 +25,7 @@ export const restAdapter: AdapterFactory = (ctx) => {
   routes.route("/", attachmentRoutes(ctx));
   routes.route("/", originalRoutes(ctx));
   routes.route("/", openApiRoutes());
+  routes.onError((err, c) => failure(c, err, ctx.log));
   const listener = httpsService(ctx, routes, (runtime) => ({ at: ["rest", "https"], https: runtime.config.gateway.rest?.https }));
   return { routes, start: listener.start, stop: listener.stop };
 };
