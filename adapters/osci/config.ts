@@ -11,7 +11,10 @@ export const osciGatewaySchema = z
         z
           .object({
             id,
-            signatureCertFiles: z.array(z.string()).min(1).describe("pinned PEM signature certificates of the Intermediär (ClientSignature of AcceptDelivery / ProcessDelivery)"),
+            signatureCertFiles: z
+              .array(z.string())
+              .min(1)
+              .describe("pinned PEM signature certificates of the Intermediär (ClientSignature of AcceptDelivery / ProcessDelivery)"),
             cipherCertFile: z.string().optional().describe("PEM cipher certificate to encrypt answers for; default the one the signed request names"),
             portal: z.string().describe("portal id the Intermediär's deliveries are recorded under"),
           })
@@ -26,7 +29,10 @@ export const osciGatewaySchema = z
 /** A portal's `osci`: the certificates of its OSCI client. */
 export const osciPortalSchema = z
   .object({
-    signatureCertFiles: z.array(z.string()).min(1).describe("pinned PEM signature certificates of this portal's OSCI client (ClientSignature, Author signatures)"),
+    signatureCertFiles: z
+      .array(z.string())
+      .min(1)
+      .describe("pinned PEM signature certificates of this portal's OSCI client (ClientSignature, Author signatures)"),
     cipherCertFile: z.string().optional().describe("PEM cipher certificate to encrypt answers for; default the one the signed request names"),
   })
   .strict();
@@ -34,7 +40,10 @@ export const osciPortalSchema = z
 /** A tenant's `osci`: the tenant as OSCI addressee. */
 export const osciTenantSchema = z
   .object({
-    readerKeys: z.array(keystoreSchema).min(1).describe("the tenant's OSCI Reader keys: content containers encrypted for them are decrypted, their certificates route to the tenant"),
+    readerKeys: z
+      .array(keystoreSchema)
+      .min(1)
+      .describe("the tenant's OSCI Reader keys: content containers encrypted for them are decrypted, their certificates route to the tenant"),
   })
   .strict();
 

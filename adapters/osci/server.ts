@@ -1,11 +1,11 @@
-import { createHash, X509Certificate } from "node:crypto";
+import { X509Certificate } from "node:crypto";
 import type { Element } from "@xmldom/xmldom";
 import { Hono } from "hono";
 import type { AdapterContext, IntakeResult } from "../../gateway/index.ts";
 import { findDeliveryMetadata, isOutage, messageOf, readBody } from "../../gateway/index.ts";
 import type { OsciSettings } from "./settings.ts";
 import { fingerprint, readContents, recipientOf, tenantOfCertificate } from "./content.ts";
-import { Dialogs, MessageIds, readControlBlock } from "./dialogs.ts";
+import { Dialogs, readControlBlock } from "./dialogs.ts";
 import { FEEDBACK, isMessageLevel, type Feedback } from "./feedback.ts";
 import { openMessage, type OsciMessage } from "./message.ts";
 import { NS } from "./ns.ts";

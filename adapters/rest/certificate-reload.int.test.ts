@@ -25,11 +25,22 @@ interface Answer {
  * One request over TLS with the portal's certificate. `body` chunks are written one by one,
  * each after `between(i)` resolves, so that a request can be held open across a reload.
  */
-function request(url: string, pki: TestPki, o: { cert: Issued; agent?: https.Agent; method?: string; contentType?: string; body?: Buffer[]; between?: (i: number) => Promise<void> }): Promise<Answer> {
+function request(
+  url: string,
+  pki: TestPki,
+  o: { cert: Issued; agent?: https.Agent; method?: string; contentType?: string; body?: Buffer[]; between?: (i: number) => Promise<void> },
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = https.request(
       url,
-      { method: o.method ?? "GET", ca: pki.caPem, cert: o.cert.certPem, key: o.cert.keyPem, agent: o.agent ?? false, headers: o.contentType ? { "content-type": o.contentType } : {} },
+      {
+        method: o.method ?? "GET",
+        ca: pki.caPem,
+        cert: o.cert.certPem,
+        key: o.cert.keyPem,
+        agent: o.agent ?? false,
+        headers: o.contentType ? { "content-type": o.contentType } : {},
+      },
       (res) => {
         // Read at the head: a kept-alive socket goes back to its agent at the end of the body.
         const socket = res.socket as TLSSocket;
@@ -77,7 +88,13 @@ describe("REST HTTPS listener: certificates follow a config reload", () => {
     await install(pki.server);
     await writeFile(path.join(dir, "ca.pem"), pki.caPem);
     const port = await freePort();
-    hub = await startTestHub({ gateway: { rest: { https: { port, host: "127.0.0.1", keyFile: path.join(dir, "server.key"), certFile: path.join(dir, "server.pem"), caFile: path.join(dir, "ca.pem") } } } });
+    hub = await startTestHub({
+      gateway: {
+        rest: {
+          https: { port, host: "127.0.0.1", keyFile: path.join(dir, "server.key"), certFile: path.join(dir, "server.pem"), caFile: path.join(dir, "ca.pem") },
+        },
+      },
+    });
     url = `https://127.0.0.1:${port}`;
     const file = path.join(hub.configDir, "portals/formsolutions.yaml");
     const doc = parse(await readFile(file, "utf8"));

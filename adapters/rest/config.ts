@@ -18,7 +18,10 @@ export const restGatewaySchema = z
 /** A portal's `rest`: REST intake by TLS client certificate. */
 export const restPortalSchema = z
   .object({
-    certificateSha256: z.array(sha256Fingerprint).min(1).describe("TLS client certificates (sha256 of the DER) that identify this portal at the REST intake, without a bearer token"),
+    certificateSha256: z
+      .array(sha256Fingerprint)
+      .min(1)
+      .describe("TLS client certificates (sha256 of the DER) that identify this portal at the REST intake, without a bearer token"),
   })
   .strict();
 

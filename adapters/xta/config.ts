@@ -23,7 +23,11 @@ export const xtaAccountSchema = z
 /** gateway.yaml `xta`: server identity, limits and the external mailboxes ozg-hub reads. */
 export const xtaGatewaySchema = z
   .object({
-    messageIdPrefix: z.string().regex(/^[A-Za-z0-9.-]+$/).default("ozghub").describe("the <prefix> of urn:de:xta:messageid:<prefix>:<uuid>"),
+    messageIdPrefix: z
+      .string()
+      .regex(/^[A-Za-z0-9.-]+$/)
+      .default("ozghub")
+      .describe("the <prefix> of urn:de:xta:messageid:<prefix>:<uuid>"),
     identifier: z.string().min(1).default("ozg-hub").describe("ozg-hub's own party identifier, the Author of mailbox messages"),
     maxMessageBytes: byteSize.default(40 * 1024 ** 2).describe("largest sendMessage request (XTA: 40 MB)"),
     trustedProxy: trustedProxySchema.optional().describe("only behind a proxy that terminates TLS: take the client certificate fingerprint from a header"),

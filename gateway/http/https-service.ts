@@ -29,7 +29,10 @@ export function httpsService(
     const s = settings();
     if (!listener) return;
     if (!s || s.port !== listener.address.port || s.host !== listener.address.host) {
-      ctx.log.warn({ listening: listener.address, configured: s ? { port: s.port, host: s.host } : null }, "HTTPS listener address changed: takes effect at the next restart");
+      ctx.log.warn(
+        { listening: listener.address, configured: s ? { port: s.port, host: s.host } : null },
+        "HTTPS listener address changed: takes effect at the next restart",
+      );
     }
     if (s) listener.setSecureContext(s.tls);
   };

@@ -1,7 +1,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import type { Channel, Problem, TransportRecipient } from "../contract.ts";
-import { formatPath, parseYamlFile, type ConfigProblem } from "../config/load.ts";
+import { parseYamlFile, type ConfigProblem } from "../config/load.ts";
 import { messageOf } from "../errors.ts";
 import type { Application } from "./canonical.ts";
 import { compileMapping, fieldAt, type CompiledMapping } from "./compile.ts";

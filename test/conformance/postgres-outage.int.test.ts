@@ -85,8 +85,16 @@ describe("a Postgres outage answered in each protocol", () => {
     let err: unknown;
     try {
       err = await portal
-        .sendMessage({ messageId: `urn:de:xta:messageid:fs:${randomUUID()}`, author: XTA_AUTHOR, reader: "ags:01002000", message: { contentType: "application/xml", bytes: xml } })
-        .then(() => undefined, (e: unknown) => e);
+        .sendMessage({
+          messageId: `urn:de:xta:messageid:fs:${randomUUID()}`,
+          author: XTA_AUTHOR,
+          reader: "ags:01002000",
+          message: { contentType: "application/xml", bytes: xml },
+        })
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
     } finally {
       proxy.restore();
     }
@@ -102,7 +110,9 @@ describe("a Postgres outage answered in each protocol", () => {
       res = await hub.app.request("/antrag", {
         method: "POST",
         headers: { authorization: `Bearer ${TOKENS.formsolutions}` },
-        body: antragBody(ozgCloudForm({ transactionId: "rest-outage" }), [{ part: "attachment", name: "nachweis.pdf", type: "application/pdf", content: "%PDF outage" }]),
+        body: antragBody(ozgCloudForm({ transactionId: "rest-outage" }), [
+          { part: "attachment", name: "nachweis.pdf", type: "application/pdf", content: "%PDF outage" },
+        ]),
       });
     } finally {
       proxy.restore();
