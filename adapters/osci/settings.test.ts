@@ -3,11 +3,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadKeystore } from "./settings.ts";
-import { osciTestPki } from "./fixtures/pki.ts";
+import { testPki } from "../../test/support/pki.ts";
 
 describe("OSCI keystores", () => {
   const dir = mkdtempSync(path.join(tmpdir(), "osci-keys-"));
-  const pki = osciTestPki();
+  const pki = testPki();
   const id = pki.issue("ozg-hub", "signature");
   writeFileSync(path.join(dir, "k.p12"), id.pkcs12("richtig"));
   writeFileSync(path.join(dir, "k.key"), id.keyPem);

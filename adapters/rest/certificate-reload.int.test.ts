@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { antragBody, ozgCloudForm } from "../../test/support/forms.ts";
 import { startTestHub, type TestHub } from "../../test/support/hub.ts";
 import { freePort } from "../../test/support/process.ts";
-import { testPki, type Issued, type TestPki } from "../xta/fixtures/pki.ts";
+import { testPki, type Issued, type TestPki } from "../../test/support/pki.ts";
 
 const fingerprintOf = (cert: Issued) => cert.sha256.match(/../g)!.join(":").toUpperCase();
 

@@ -12,7 +12,7 @@ import { rowCounts } from "../../test/support/database.ts";
 import { REPO, startTestHub, type TestHub } from "../../test/support/hub.ts";
 import { TcpProxy } from "../../test/support/tcp-proxy.ts";
 import { createXtaClient } from "./client.ts";
-import { testPki, type Issued, type TestPki } from "./fixtures/pki.ts";
+import { testPki, type Issued, type TestPki } from "../../test/support/pki.ts";
 import { portalClient, type PortalClient } from "./fixtures/portal-client.ts";
 import { startXtaHub, PORTAL_AUTHOR, type XtaHub } from "./fixtures/xta-hub.ts";
 import { xsdErrors } from "./fixtures/xsd.ts";

@@ -7,7 +7,7 @@ import { challenge } from "../../adapters/osci/fixtures/client.ts";
 import { prepareOsci, settledRowCounts, xdomea, type OsciSetup } from "../../adapters/osci/fixtures/osci-hub.ts";
 import { osciXsdErrors } from "../../adapters/osci/fixtures/xsd.ts";
 import { serveHttps } from "../../adapters/xta/fixtures/https.ts";
-import { testPki, type Issued, type TestPki } from "../../adapters/xta/fixtures/pki.ts";
+import { testPki, type Issued, type TestPki } from "../support/pki.ts";
 import { faultOf, portalClient } from "../../adapters/xta/fixtures/portal-client.ts";
 import { xsdErrors } from "../../adapters/xta/fixtures/xsd.ts";
 import { antragBody, ozgCloudForm } from "../support/forms.ts";
