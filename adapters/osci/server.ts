@@ -2,7 +2,8 @@ import { X509Certificate } from "node:crypto";
 import type { Element } from "@xmldom/xmldom";
 import { Hono } from "hono";
 import type { AdapterContext, IntakeResult } from "../../gateway/index.ts";
-import { findDeliveryMetadata, isOutage, messageOf, readBody } from "../../gateway/index.ts";
+import { findDeliveryMetadata, isOutage, messageOf, readBody, type Store } from "../../gateway/index.ts";
+import { postgresDialogStore, type DialogStore } from "./dialog-store.ts";
 import type { OsciSettings } from "./settings.ts";
 import { fingerprint, readContents, recipientOf, tenantOfCertificate } from "./content.ts";
 import { Dialogs, readControlBlock } from "./dialogs.ts";
@@ -26,14 +27,26 @@ interface Sender {
   kind: "originator" | "intermediary";
 }
 
+/** The state the OSCI adapter reads and writes besides the intake, behind interfaces a test can fake. */
+export interface OsciState {
+  dialogs: DialogStore;
+  /** A delivery's metadata by its sender and MessageId, for process cards. */
+  deliveryMetadata(portalId: string, messageId: string): Promise<{ receivedAt: Date; metadata: Record<string, unknown> } | undefined>;
+}
+
+/** The OSCI state in the store. */
+export function storedOsciState(store: Store): OsciState {
+  return { dialogs: postgresDialogStore(store.db), deliveryMetadata: (portalId, messageId) => findDeliveryMetadata(store.db, portalId, messageId) };
+}
+
 /**
  * POST /osci: every OSCI order arrives here. The pipeline is the same for all of them: MIME,
  * transport decryption, ClientSignature against pinned certificates (only signed elements are
  * read), ControlBlock, then the order. Deliveries are answered only after the intake committed.
  */
-export function osciRoutes(ctx: AdapterContext, prepared: () => OsciSettings | undefined): Hono {
+export function osciRoutes(ctx: AdapterContext, prepared: () => OsciSettings | undefined, state: OsciState): Hono {
   const routes = new Hono();
-  const dialogs = new Dialogs(ctx.store.db, ctx.clock);
+  const dialogs = new Dialogs(state.dialogs, ctx.clock);
   routes.post("/osci", async (c) => {
     // Read once: a reload during this request does not change the keys it answers with.
     const settings = prepared();
@@ -147,7 +160,7 @@ export function osciRoutes(ctx: AdapterContext, prepared: () => OsciSettings | u
    * certificates whose signatures were verified then.
    */
   async function processCard(portalId: string, messageId: string): Promise<ProcessCardOut | undefined> {
-    const found = await findDeliveryMetadata(ctx.store.db, portalId, messageId);
+    const found = await state.deliveryMetadata(portalId, messageId);
     if (!found) return undefined;
     const osci = (found.metadata.osci ?? {}) as { subject?: string; inspected?: { subject: string; issuer: string; serial: string }[] };
     const at = found.receivedAt;
