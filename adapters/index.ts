@@ -1,17 +1,19 @@
-import type { Adapter, AdapterContext, AdapterFactory, Channel } from "../gateway/index.ts";
+import type { Adapter, AdapterContext, AdapterFactory } from "../gateway/index.ts";
+import type { adapterConfigs } from "./config.ts";
 import { osciAdapter } from "./osci/index.ts";
 import { restAdapter } from "./rest/index.ts";
 import { xtaAdapter } from "./xta/index.ts";
 
 /**
- * Every protocol ozg-hub speaks. A new protocol is a new folder and one line here; its key is
- * the delivery channel, so it must be one of the core's `channels`.
+ * Every protocol ozg-hub speaks. A new protocol is a new folder, one line here and one in
+ * `adapters/config.ts` (its config sections, which the core reads without loading protocol
+ * code); the keys are the delivery channels, the same in both lists.
  */
 export const adapters = {
   rest: restAdapter,
   xta: xtaAdapter,
   osci: osciAdapter,
-} satisfies Partial<Record<Channel, AdapterFactory>>;
+} satisfies Record<keyof typeof adapterConfigs, AdapterFactory>;
 
 /** The registered protocols. */
 export type AdapterKind = keyof typeof adapters;
