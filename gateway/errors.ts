@@ -27,7 +27,7 @@ const UNREACHABLE = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE",
  * Whether `err` is an outage (a service ozg-hub depends on is away) rather than a bug: an
  * `OutageError`, a connection failure, or a Postgres error of class 08 (connection exception)
  * or 57P (operator intervention, e.g. the server shutting down). Adapters answer outages with
- * their protocol's "try again later" (503, XTA 9030, OSCI 9000).
+ * their protocol's "try again later" (e.g. REST 503).
  */
 export function isOutage(err: unknown): boolean {
   for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {

@@ -99,7 +99,7 @@ export function parseYamlText<S extends z.ZodType>(
  * A problem that a prepare step found in gateway.yaml of `config` (a key file that cannot be
  * read, a certificate that does not fit its key), with the line of `at` in that file.
  *
- * @example problemInGateway(config, ["xta", "https", "keyFile"], "cannot read server.key: ENOENT")
+ * @example problemInGateway(config, ["rest", "https", "keyFile"], "cannot read server.key: ENOENT")
  */
 export function problemInGateway(config: HubConfig, at: readonly (string | number)[], message: string): ConfigProblem {
   const file = path.join(config.dir, "gateway.yaml");

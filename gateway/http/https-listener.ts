@@ -38,7 +38,7 @@ export interface HttpsListener {
  * Reads the key, certificate and CA files of an HTTPS section and builds a TLS context from
  * them once, so that a missing file, a key that does not belong to the certificate or a broken
  * PEM is a config problem (file, line, path) before anything listens. `at` is the section's
- * path in gateway.yaml, e.g. `["xta", "https"]`. Files are relative to the config directory.
+ * path in gateway.yaml, e.g. `["rest", "https"]`. Files are relative to the config directory.
  */
 export function prepareHttps(config: HubConfig, at: readonly string[], s: HttpsSettings): Prepared<PreparedHttps> {
   const problems: ConfigProblem[] = [];
@@ -66,7 +66,7 @@ export function prepareHttps(config: HubConfig, at: readonly string[], s: HttpsS
  * An adapter's routes on an HTTPS listener of their own, asking every client for its
  * certificate. The handshake never fails for an unknown or untrusted certificate
  * (`rejectUnauthorized: false`): callers are pinned by fingerprint, and a stranger gets the
- * protocol's own refusal (XTA fault 9012, a 401 problem) rather than a broken connection it
+ * protocol's own refusal (e.g. a 401 problem) rather than a broken connection it
  * cannot interpret.
  */
 export async function listenHttps(routes: Hono, s: PreparedHttps): Promise<HttpsListener> {
