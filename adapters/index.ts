@@ -1,18 +1,24 @@
 import type { Adapter, AdapterContext, AdapterFactory } from "../gateway/index.ts";
+import type { adapterConfigs } from "./config.ts";
 import { fitconnectAdapter } from "./fitconnect/index.ts";
 import { osciAdapter } from "./osci/index.ts";
 import { restAdapter } from "./rest/index.ts";
 import { xtaAdapter } from "./xta/index.ts";
 
-/** Every protocol ozg-hub speaks. A new protocol is a new folder and one line here. */
-export type AdapterKind = "rest" | "xta" | "osci" | "fitconnect";
-
+/**
+ * Every protocol ozg-hub speaks. A new protocol is a new folder, one line here and one in
+ * `adapters/config.ts` (its config sections, which the core reads without loading protocol
+ * code); the keys are the delivery channels, the same in both lists.
+ */
 export const adapters = {
   rest: restAdapter,
   xta: xtaAdapter,
   osci: osciAdapter,
   fitconnect: fitconnectAdapter,
-} satisfies Record<AdapterKind, AdapterFactory>;
+} satisfies Record<keyof typeof adapterConfigs, AdapterFactory>;
+
+/** The registered protocols. */
+export type AdapterKind = keyof typeof adapters;
 
 /** Builds every registered adapter for one process. */
 export function buildAdapters(ctx: AdapterContext): Adapter[] {

@@ -132,7 +132,7 @@ export class Load {
         }
         if (res.status < 500) return; // a refusal is final; it would be a bug here, reported as not accepted
       } catch (err) {
-        s.lastStatus = (err as Error).name === "TimeoutError" ? "timeout" : "connection failed";
+        s.lastStatus = err instanceof Error && err.name === "TimeoutError" ? "timeout" : "connection failed";
       }
       // Back off a little; the fault is usually gone within seconds.
       await new Promise((r) => setTimeout(r, Math.min(1000, 100 * 2 ** Math.min(attempt, 4))));

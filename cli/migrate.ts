@@ -1,3 +1,4 @@
+import { messageOf } from "../gateway/errors.ts";
 import { withoutPassword } from "../gateway/logger.ts";
 import { envSettings } from "../gateway/services.ts";
 import { migrateStore, openStore } from "../gateway/store/db.ts";
@@ -10,7 +11,7 @@ export async function migrateCommand(): Promise<number> {
     console.log(`migrated ${withoutPassword(databaseUrl)}`);
     return 0;
   } catch (err) {
-    console.error(`migration failed: ${(err as Error).message}`);
+    console.error(`migration failed: ${messageOf(err)}`);
     return 1;
   } finally {
     await store.close();

@@ -2,6 +2,7 @@ import { execFile, spawn } from "node:child_process";
 import { promisify } from "node:util";
 import type { HubConfig } from "../gateway/config/load.ts";
 import { formatProblem } from "../gateway/config/load.ts";
+import { messageOf } from "../gateway/errors.ts";
 import { topologyOf } from "../gateway/publish/topology.ts";
 import { statusNames } from "../gateway/status/consumer.ts";
 import { loadRuntime } from "../gateway/runtime.ts";
@@ -142,7 +143,7 @@ export async function topologyCommand(argv: string[], ctl: Rabbitmqctl = localRa
     for (const l of lines) console.log(l);
     return failed === 0 ? 0 : 1;
   } catch (err) {
-    console.error(`topology --apply failed: ${(err as Error).message}`);
+    console.error(`topology --apply failed: ${messageOf(err)}`);
     return 1;
   }
 }

@@ -4,7 +4,14 @@
  * protocol's answer. Nothing else of gateway/ is meant for adapters.
  */
 
-export type Channel = "rest" | "xta" | "osci" | "fitconnect";
+/**
+ * Every channel a delivery can arrive on: the kinds of the adapter registry (`adapters/index.ts`
+ * is checked against this list) plus channels whose deliveries exist before their adapter does
+ * (mapping fixtures, replays). The one list; config, mapping and fixture schemas read it.
+ */
+export const channels = ["rest", "xta", "osci", "fitconnect"] as const;
+
+export type Channel = (typeof channels)[number];
 
 /** An attachment whose bytes are read once, in order, straight into the store. */
 export interface InboundAttachment {
@@ -137,6 +144,12 @@ export interface Gateway {
 }
 
 /**
+ * The outcome of an adapter's prepare step: the ready settings of one config (keys read,
+ * certificates parsed, TLS contexts built) or the problems that make that config unusable.
+ */
+export type Prepared<S> = { ok: true; settings: S } | { ok: false; problems: import("./config/load.ts").ConfigProblem[] };
+
+/**
  * What an adapter gets from the core when it is built. `runtime()` is read per request, so
  * that a config reload reaches adapters without restarting them.
  */
@@ -147,6 +160,13 @@ export interface AdapterContext {
   log: import("./logger.ts").Logger;
   metrics: import("./metrics.ts").Metrics;
   clock: () => Date;
+  /**
+   * Registers the adapter's prepare step. It runs on the config in force now (problems throw a
+   * `ConfigError`, the process does not start) and on every reloaded config before that is
+   * applied: problems refuse the reload, and the old config and its settings stay. Returns the
+   * settings of the config in force; a request reads it once and keeps what it got.
+   */
+  prepare<S>(step: (runtime: import("./runtime.ts").Runtime) => Prepared<S>): () => S;
   /** Runs `listener` after each applied config reload (SIGHUP), e.g. to follow added or removed accounts. */
   onReload(listener: () => Promise<void> | void): void;
   /** Takes one request from the portal's token bucket (`rateLimit` in its config). */

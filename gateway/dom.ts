@@ -1,4 +1,5 @@
 import { DOMParser, type Document, type Element } from "@xmldom/xmldom";
+import { messageOf } from "./errors.ts";
 import { hasDoctype } from "./mapping/xml.ts";
 
 /**
@@ -25,7 +26,7 @@ export function parseDom(text: string): DomParse {
     if (detail !== undefined || !doc.documentElement) return { ok: false, reason: "malformed", detail: detail ?? "no root element" };
     return { ok: true, doc, text };
   } catch (err) {
-    return { ok: false, reason: "malformed", detail: (err as Error).message.split("\n")[0]! };
+    return { ok: false, reason: "malformed", detail: messageOf(err).split("\n")[0]! };
   }
 }
 

@@ -1,6 +1,7 @@
 /**
- * The public face of the core for adapters. Adapters import from here and nowhere else in
- * gateway/; the core never imports an adapter.
+ * The public face of the core for adapters: exactly what they use. Adapters import from here
+ * and nowhere else in gateway/ (their config.ts files excepted, which take the shared
+ * building blocks from gateway/config/fields.ts); the core never imports an adapter's code.
  */
 export type {
   Adapter,
@@ -8,37 +9,32 @@ export type {
   AdapterFactory,
   Channel,
   DeliveryStatus,
-  Gateway,
   InboundAttachment,
   InboundDelivery,
   InboundDocument,
   IntakeResult,
-  Problem,
+  Prepared,
   Receipt,
-  StatusReport,
   TransportRecipient,
 } from "./contract.ts";
 export type { PortalConfig, TenantConfig, SubscriberConfig } from "./config/schema.ts";
 export type { Runtime } from "./runtime.ts";
-export type { Application } from "./mapping/canonical.ts";
+export type { Logger } from "./logger.ts";
 export { applicationSchema } from "./mapping/canonical.ts";
 export { formatPath } from "./config/load.ts";
-export { problem, type ProblemDetails } from "./http/problem.ts";
+export { problem } from "./http/problem.ts";
 export { readBody } from "./http/body.ts";
-export { clientFingerprint, type TrustedProxy } from "./http/client-certificate.ts";
-export { listenHttps, type HttpsSettings } from "./http/https-listener.ts";
-export { parseXml, hasDoctype } from "./mapping/xml.ts";
+export { clientFingerprint } from "./http/client-certificate.ts";
+export { httpsService } from "./http/https-service.ts";
+export { problemInGateway, type ConfigProblem } from "./config/load.ts";
+export { hasDoctype } from "./mapping/xml.ts";
 export { parseDom, esc, children, child, path, text, type DomParse } from "./dom.ts";
 export { sha256Hex } from "./auth/portals.ts";
-export { messageOf, OutageError } from "./errors.ts";
-export { createMailbox, type Mailbox, type MailboxAddress, type MailboxItem, type MailboxPage } from "./mailbox/mailbox.ts";
-export { createReplyBox, type ReplyBox, type ReplyFile } from "./mailbox/replies.ts";
-export { deliveryControl, type CancelResult, type DeliveryControl, type DeliveryRef } from "./status/control.ts";
-export type { XtaAccountConfig, XtaGatewayConfig } from "./config/schema.ts";
+export { isOutage, messageOf, OutageError } from "./errors.ts";
+export { createMailbox, type Mailbox, type MailboxItem, type MailboxPage } from "./mailbox/mailbox.ts";
+export { createReplyBox, type ReplyBox } from "./mailbox/replies.ts";
+export { deliveryControl, type DeliveryControl } from "./status/control.ts";
 export type { Store } from "./store/db.ts";
-/** Tables that hold protocol state of an adapter (migrated with the rest of the store). */
-export { osciChallenges, osciDialogs } from "./store/schema.ts";
-export type { OsciGatewayConfig, KeystoreConfig } from "./config/schema.ts";
-export { findDeliveryMetadata, findReceipt } from "./intake/receipts.ts";
-export { isZip, openXdomeaContainer, type XdomeaContainer } from "./intake/xdomea-container.ts";
-export { webhookEndpoints, type WebhookEndpointStatus } from "./notify/endpoints.ts";
+export { findDeliveryMetadata } from "./intake/receipts.ts";
+export { isZip, openXdomeaContainer } from "./intake/xdomea-container.ts";
+export { webhookEndpoints } from "./notify/endpoints.ts";

@@ -1,5 +1,5 @@
 import { count, eq, isNull, and } from "drizzle-orm";
-import type { AdapterContext, Gateway } from "./contract.ts";
+import type { AdapterContext, Gateway, Prepared } from "./contract.ts";
 import { rateLimiter, type RateLimiter } from "./auth/rate-limit.ts";
 import { formatProblem, type ConfigProblem } from "./config/load.ts";
 import { messageOf } from "./errors.ts";
@@ -66,6 +66,8 @@ export interface Services {
   reload(): Promise<ReloadResult>;
   /** Called after every applied reload (e.g. adapters that start work per configured account). */
   onReload(listener: () => Promise<void> | void): void;
+  /** An adapter's prepare step, run now and before every reload is applied (see `AdapterContext.prepare`). */
+  prepare<S>(step: (runtime: Runtime) => Prepared<S>): () => S;
   /** Postgres and broker both answer. */
   ready(): Promise<{ postgres: boolean; broker: boolean }>;
   /** Per-portal token buckets of the REST intake. */
@@ -85,6 +87,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
   let current = loaded.runtime;
   let reloadError: ConfigProblem[] | undefined;
   const reloadListeners: (() => Promise<void> | void)[] = [];
+  const preparers: { step: (runtime: Runtime) => Prepared<unknown>; settings: unknown }[] = [];
 
   const metrics = createMetrics();
   const store = openStore(o.databaseUrl, { max: o.dbPoolSize });
@@ -115,7 +118,11 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
     rateLimiter: rateLimiter(() => clock().getTime()),
     lastReloadError: () => reloadError,
     async reload() {
-      const next = await loadRuntime(o.configDir);
+      const loadedNext = await loadRuntime(o.configDir);
+      // Every adapter prepares the new config before any of it is applied: all or nothing.
+      const prepared = loadedNext.ok ? preparers.map((p) => p.step(loadedNext.runtime)) : [];
+      const unprepared = prepared.flatMap((r) => (r.ok ? [] : r.problems));
+      const next: typeof loadedNext = loadedNext.ok && unprepared.length > 0 ? { ok: false, problems: unprepared } : loadedNext;
       if (!next.ok) {
         reloadError = next.problems;
         metrics.configReloads.inc({ result: "rejected" });
@@ -123,6 +130,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
         return next;
       }
       current = next.runtime;
+      prepared.forEach((r, i) => r.ok && (preparers[i]!.settings = r.settings));
       reloadError = undefined;
       metrics.configReloads.inc({ result: "applied" });
       await broker.redeclare();
@@ -135,6 +143,13 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
       return { ok: true };
     },
     onReload: (listener) => void reloadListeners.push(listener),
+    prepare<S>(step: (runtime: Runtime) => Prepared<S>) {
+      const first = step(current);
+      if (!first.ok) throw new ConfigError(first.problems);
+      const entry = { step, settings: first.settings as unknown };
+      preparers.push(entry);
+      return () => entry.settings as S;
+    },
     async ready() {
       const postgres = await store.sql`select 1`.then(() => true, () => false);
       const brokerOk = await broker.channel().then(() => true, () => false);
@@ -168,5 +183,5 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
 
 /** The slice of the services that adapters may use. */
 export function adapterContext(s: Services): AdapterContext {
-  return { gateway: s.gateway, runtime: s.runtime, store: s.store, log: s.log, metrics: s.metrics, clock: s.clock, onReload: s.onReload, rateLimit: s.rateLimiter.take };
+  return { gateway: s.gateway, runtime: s.runtime, store: s.store, log: s.log, metrics: s.metrics, clock: s.clock, onReload: s.onReload, prepare: s.prepare, rateLimit: s.rateLimiter.take };
 }

@@ -1,74 +1,58 @@
-import { createPrivateKey, type KeyObject, X509Certificate } from "node:crypto";
-import { readFileSync } from "node:fs";
-import path from "node:path";
-import forge from "node-forge";
-import type { KeystoreConfig, PortalConfig, Runtime, TenantConfig } from "../../gateway/index.ts";
-import type { KeyPair } from "./xmlenc.ts";
+import { z } from "zod";
+import { byteSize, id, keystoreSchema, type AdapterConfigSpec } from "../../gateway/config/fields.ts";
 
-/** ozg-hub's OSCI identity and everything pinned, loaded once per config (a reload loads anew). */
-export interface OsciSettings {
-  signing: KeyPair & { pem: string };
-  decryption: KeyPair & { pem: string };
-  maxMessageBytes: number;
-  intermediaries: { id: string; portal: string; certs: X509Certificate[]; cipherCert?: string }[];
-  portals: { portal: PortalConfig; certs: X509Certificate[]; cipherCert?: string }[];
-  readers: { tenant: TenantConfig; keys: KeyPair[] }[];
-}
+/** gateway.yaml `osci`: ozg-hub's own keys and the Intermediäre that deliver to it. */
+export const osciGatewaySchema = z
+  .object({
+    signing: keystoreSchema.describe("ozg-hub's OSCI signature key (SupplierSignature on every response)"),
+    decryption: keystoreSchema.optional().describe("ozg-hub's OSCI cipher key (transport layer); default the signing key"),
+    intermediaries: z
+      .array(
+        z
+          .object({
+            id,
+            signatureCertFiles: z
+              .array(z.string())
+              .min(1)
+              .describe("pinned PEM signature certificates of the Intermediär (ClientSignature of AcceptDelivery / ProcessDelivery)"),
+            cipherCertFile: z.string().optional().describe("PEM cipher certificate to encrypt answers for; default the one the signed request names"),
+            portal: z.string().describe("portal id the Intermediär's deliveries are recorded under"),
+          })
+          .strict(),
+      )
+      .default([])
+      .describe("Intermediäre that push AcceptDelivery / ProcessDelivery to /osci (ozg-hub as passive recipient)"),
+    maxMessageBytes: byteSize.default(40 * 1024 ** 2).describe("largest OSCI request"),
+  })
+  .strict();
 
-const cache = new WeakMap<object, OsciSettings | undefined>();
+/** A portal's `osci`: the certificates of its OSCI client. */
+export const osciPortalSchema = z
+  .object({
+    signatureCertFiles: z
+      .array(z.string())
+      .min(1)
+      .describe("pinned PEM signature certificates of this portal's OSCI client (ClientSignature, Author signatures)"),
+    cipherCertFile: z.string().optional().describe("PEM cipher certificate to encrypt answers for; default the one the signed request names"),
+  })
+  .strict();
 
-/** The OSCI settings of the running config; undefined while gateway.yaml has no `osci` section. */
-export function osciSettings(runtime: Runtime): OsciSettings | undefined {
-  const config = runtime.config;
-  if (!cache.has(config)) cache.set(config, load(runtime));
-  return cache.get(config);
-}
+/** A tenant's `osci`: the tenant as OSCI addressee. */
+export const osciTenantSchema = z
+  .object({
+    readerKeys: z
+      .array(keystoreSchema)
+      .min(1)
+      .describe("the tenant's OSCI Reader keys: content containers encrypted for them are decrypted, their certificates route to the tenant"),
+  })
+  .strict();
 
-function load(runtime: Runtime): OsciSettings | undefined {
-  const { gateway, dir } = runtime.config;
-  const osci = gateway.osci;
-  if (!osci) return undefined;
-  const file = (f: string) => readFileSync(path.resolve(dir, f));
-  const cert = (f: string) => new X509Certificate(file(f));
-  const signing = loadKeystore(osci.signing, file);
-  return {
-    signing,
-    decryption: osci.decryption ? loadKeystore(osci.decryption, file) : signing,
-    maxMessageBytes: osci.maxMessageBytes,
-    intermediaries: osci.intermediaries.map((i) => ({ id: i.id, portal: i.portal, certs: i.signatureCertFiles.map(cert), cipherCert: i.cipherCertFile ? file(i.cipherCertFile).toString() : undefined })),
-    portals: runtime.config.portals
-      .filter((p) => p.osci && p.channels.includes("osci"))
-      .map((p) => ({ portal: p, certs: p.osci!.signatureCertFiles.map(cert), cipherCert: p.osci!.cipherCertFile ? file(p.osci!.cipherCertFile).toString() : undefined })),
-    readers: runtime.config.tenants.filter((t) => t.osci).map((t) => ({ tenant: t, keys: t.osci!.readerKeys.map((k) => loadKeystore(k, file)) })),
-  };
-}
+/** The OSCI adapter's sections of the config files. */
+export const osciConfig = {
+  gateway: osciGatewaySchema.describe("OSCI-Transport 1.2: ozg-hub's keys and the Intermediäre it accepts deliveries from"),
+  portal: osciPortalSchema.describe("OSCI-Transport 1.2 originator certificates of this portal"),
+  tenant: osciTenantSchema.describe("OSCI-Transport 1.2 addressee of this tenant"),
+} satisfies AdapterConfigSpec;
 
-/** A PKCS#12 (passphrase from the environment) or a PEM key and certificate. */
-export function loadKeystore(k: KeystoreConfig, file: (f: string) => Buffer): KeyPair & { pem: string } {
-  try {
-    return readKeystore(k, file);
-  } catch (err) {
-    throw new Error(`OSCI keystore ${k.pkcs12File ?? k.keyFile}: ${(err as Error).message}`, { cause: err });
-  }
-}
-
-function readKeystore(k: KeystoreConfig, file: (f: string) => Buffer): KeyPair & { pem: string } {
-  const passphrase = k.passphraseEnv ? (process.env[k.passphraseEnv] ?? "") : "";
-  if (k.keyFile && k.certFile) {
-    const pem = file(k.certFile).toString();
-    return { key: createPrivateKey({ key: file(k.keyFile), passphrase }), cert: new X509Certificate(pem), pem };
-  }
-  const p12 = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(file(k.pkcs12File!).toString("binary")), passphrase);
-  const bags = (type: string) => p12.getBags({ bagType: type })[type] ?? [];
-  const keyBag = bags(forge.pki.oids.pkcs8ShroudedKeyBag!)[0] ?? bags(forge.pki.oids.keyBag!)[0];
-  if (!keyBag?.key) throw new Error(`${k.pkcs12File}: no private key`);
-  const key = createPrivateKey(forge.pki.privateKeyToPem(keyBag.key));
-  const certs = bags(forge.pki.oids.certBag!).flatMap((b) => (b.cert ? [forge.pki.certificateToPem(b.cert)] : []));
-  // The PKCS#12 may carry the CA too: the certificate is the one that belongs to the key.
-  const pub = createPrivateKey(forge.pki.privateKeyToPem(keyBag.key));
-  const pem = certs.find((c: string) => new X509Certificate(c).checkPrivateKey(pub));
-  if (!pem) throw new Error(`${k.pkcs12File}: no certificate for its key`);
-  return { key, cert: new X509Certificate(pem), pem };
-}
-
-export type { KeyObject };
+export type OsciGatewayConfig = z.infer<typeof osciGatewaySchema>;
+export type { KeystoreConfig } from "../../gateway/config/fields.ts";

@@ -2,7 +2,7 @@ import { createHash, X509Certificate } from "node:crypto";
 import type { Element } from "@xmldom/xmldom";
 import type { InboundAttachment, TenantConfig, TransportRecipient } from "../../gateway/index.ts";
 import { FEEDBACK, type Feedback } from "./feedback.ts";
-import type { OsciSettings } from "./config.ts";
+import type { OsciSettings } from "./settings.ts";
 import type { MimePart } from "./mime.ts";
 import { NS } from "./ns.ts";
 import { canonical, verifySignature } from "./signature.ts";

@@ -1,7 +1,6 @@
 import { createHmac, randomBytes, randomInt, timingSafeEqual } from "node:crypto";
 import type { Element } from "@xmldom/xmldom";
-import { and, eq, gt, lt } from "drizzle-orm";
-import { osciChallenges, osciDialogs, type Store } from "../../gateway/index.ts";
+import type { DialogStore } from "./dialog-store.ts";
 import { FEEDBACK, type Feedback } from "./feedback.ts";
 import { NS } from "./ns.ts";
 import { child, text } from "./xml.ts";
@@ -41,7 +40,7 @@ export class Dialogs {
   private lastExpiry = 0;
 
   constructor(
-    private readonly db: Store["db"],
+    private readonly store: DialogStore,
     private readonly now: () => Date,
     private readonly ttlMs = 15 * 60_000,
   ) {}
@@ -58,7 +57,7 @@ export class Dialogs {
       const next = fresh();
       // InitDialog carries no SequenceNumber; the first order in the dialog is number 0 (as the
       // Governikus library counts), so the dialog starts "before" 0.
-      await this.db.insert(osciDialogs).values({ conversationId: id, signer, cipherCert: cipherCert ?? null, challenge: next, sequence: -1, touchedAt: this.now() });
+      await this.store.open({ conversationId: id, signer, cipherCert: cipherCert ?? null, challenge: next, sequence: -1, touchedAt: this.now() });
       return { ok: true, inDialog: true, cipherCert, out: () => ({ response: challenge, challenge: next, conversationId: id }) };
     }
     if (cb.conversationId === undefined) {
@@ -73,18 +72,12 @@ export class Dialogs {
     if (sequence === undefined || !Number.isSafeInteger(sequence) || cb.response === undefined) return this.explain(id, signer, cb);
     // The step: only the request that answers the current Challenge with the next number moves
     // the dialog on; ExitDialog ends it in the same statement.
-    const current = and(
-      eq(osciDialogs.conversationId, id),
-      eq(osciDialogs.signer, signer),
-      eq(osciDialogs.challenge, cb.response),
-      eq(osciDialogs.sequence, sequence - 1),
-      gt(osciDialogs.touchedAt, this.expiredBefore()),
-    );
     const close = op === "exitDialog";
     const next = close ? undefined : fresh();
-    const [row] = close
-      ? await this.db.delete(osciDialogs).where(current).returning({ cipherCert: osciDialogs.cipherCert })
-      : await this.db.update(osciDialogs).set({ challenge: next!, sequence, touchedAt: this.now() }).where(current).returning({ cipherCert: osciDialogs.cipherCert });
+    const row = await this.store.step(
+      { conversationId: id, signer, response: cb.response, sequence, notBefore: this.expiredBefore() },
+      next === undefined ? "close" : { challenge: next, at: this.now() },
+    );
     if (!row) return this.explain(id, signer, cb);
     return {
       ok: true,
@@ -96,10 +89,7 @@ export class Dialogs {
 
   /** Why a dialog step was refused, for the feedback's detail. */
   private async explain(id: string, signer: string, cb: ControlIn): Promise<ControlCheck> {
-    const [d] = await this.db
-      .select({ challenge: osciDialogs.challenge, sequence: osciDialogs.sequence })
-      .from(osciDialogs)
-      .where(and(eq(osciDialogs.conversationId, id), eq(osciDialogs.signer, signer), gt(osciDialogs.touchedAt, this.expiredBefore())));
+    const d = await this.store.find(id, signer, this.expiredBefore());
     if (!d) return bad(`no open dialog ${id}`);
     if (cb.response !== d.challenge) return bad("Response does not answer the last Challenge (replayed or out of order)");
     return bad(`SequenceNumber ${cb.sequenceNumber ?? "(none)"} where ${d.sequence + 1} was due`);
@@ -107,8 +97,7 @@ export class Dialogs {
 
   /** Records a client Challenge; false when this signer used it before. */
   private async once(signer: string, challenge: string): Promise<boolean> {
-    const rows = await this.db.insert(osciChallenges).values({ signer, challenge, seenAt: this.now() }).onConflictDoNothing().returning({ signer: osciChallenges.signer });
-    return rows.length === 1;
+    return this.store.remember(signer, challenge, this.now());
   }
 
   private expiredBefore(): Date {
@@ -124,9 +113,7 @@ export class Dialogs {
     const now = this.now().getTime();
     if (now - this.lastExpiry < 60_000) return;
     this.lastExpiry = now;
-    const limit = this.expiredBefore();
-    await this.db.delete(osciDialogs).where(lt(osciDialogs.touchedAt, limit));
-    await this.db.delete(osciChallenges).where(lt(osciChallenges.seenAt, limit));
+    await this.store.forget(this.expiredBefore());
   }
 }
 

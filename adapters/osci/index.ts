@@ -1,6 +1,6 @@
 import type { AdapterFactory } from "../../gateway/index.ts";
-import { osciSettings } from "./config.ts";
-import { osciRoutes } from "./server.ts";
+import { prepareOsci } from "./settings.ts";
+import { osciRoutes, storedOsciState } from "./server.ts";
 
 /**
  * The OSCI-Transport 1.2 adapter at POST /osci, in two roles: passive recipient of
@@ -10,10 +10,8 @@ import { osciRoutes } from "./server.ts";
  * answers every request with a 9000 fault.
  */
 export const osciAdapter: AdapterFactory = (ctx) => ({
-  routes: osciRoutes(ctx),
-  // Key files and passphrases are checked at start, so a wrong path or passphrase stops the
-  // process with its reason instead of surfacing at the first OSCI request.
-  async start() {
-    osciSettings(ctx.runtime());
-  },
+  // Key files and passphrases are read when the config is (at start and on every reload), so a
+  // wrong path or passphrase stops the start or refuses the reload with its reason instead of
+  // surfacing at the first OSCI request.
+  routes: osciRoutes(ctx, ctx.prepare(prepareOsci), storedOsciState(ctx.store)),
 });

@@ -1,11 +1,12 @@
-import { createHash, X509Certificate } from "node:crypto";
+import { X509Certificate } from "node:crypto";
 import type { Element } from "@xmldom/xmldom";
 import { Hono } from "hono";
 import type { AdapterContext, IntakeResult } from "../../gateway/index.ts";
-import { findDeliveryMetadata, messageOf, readBody } from "../../gateway/index.ts";
-import { osciSettings, type OsciSettings } from "./config.ts";
+import { findDeliveryMetadata, isOutage, messageOf, readBody, type Store } from "../../gateway/index.ts";
+import { postgresDialogStore, type DialogStore } from "./dialog-store.ts";
+import type { OsciSettings } from "./settings.ts";
 import { fingerprint, readContents, recipientOf, tenantOfCertificate } from "./content.ts";
-import { Dialogs, MessageIds, readControlBlock } from "./dialogs.ts";
+import { Dialogs, readControlBlock } from "./dialogs.ts";
 import { FEEDBACK, isMessageLevel, type Feedback } from "./feedback.ts";
 import { openMessage, type OsciMessage } from "./message.ts";
 import { NS } from "./ns.ts";
@@ -26,23 +27,29 @@ interface Sender {
   kind: "originator" | "intermediary";
 }
 
+/** The state the OSCI adapter reads and writes besides the intake, behind interfaces a test can fake. */
+export interface OsciState {
+  dialogs: DialogStore;
+  /** A delivery's metadata by its sender and MessageId, for process cards. */
+  deliveryMetadata(portalId: string, messageId: string): Promise<{ receivedAt: Date; metadata: Record<string, unknown> } | undefined>;
+}
+
+/** The OSCI state in the store. */
+export function storedOsciState(store: Store): OsciState {
+  return { dialogs: postgresDialogStore(store.db), deliveryMetadata: (portalId, messageId) => findDeliveryMetadata(store.db, portalId, messageId) };
+}
+
 /**
  * POST /osci: every OSCI order arrives here. The pipeline is the same for all of them: MIME,
  * transport decryption, ClientSignature against pinned certificates (only signed elements are
  * read), ControlBlock, then the order. Deliveries are answered only after the intake committed.
  */
-export function osciRoutes(ctx: AdapterContext): Hono {
+export function osciRoutes(ctx: AdapterContext, prepared: () => OsciSettings | undefined, state: OsciState): Hono {
   const routes = new Hono();
-  const dialogs = new Dialogs(ctx.store.db, ctx.clock);
+  const dialogs = new Dialogs(state.dialogs, ctx.clock);
   routes.post("/osci", async (c) => {
-    let settings: OsciSettings | undefined;
-    try {
-      settings = osciSettings(ctx.runtime());
-    } catch (err) {
-      // A reloaded config whose key files cannot be read: the operator must act, the client may retry.
-      ctx.log.error({ err: messageOf(err) }, "OSCI keys or certificates cannot be loaded");
-      return reply(faultResponse({ ...FEEDBACK.internal, detail: "ozg-hub's OSCI keys are not available" }, true), 500);
-    }
+    // Read once: a reload during this request does not change the keys it answers with.
+    const settings = prepared();
     if (!settings) return reply(faultResponse({ ...FEEDBACK.internal, detail: "OSCI is not configured on this ozg-hub" }, true), 500);
     const body = await readBody(c.req.raw, settings.maxMessageBytes);
     if (body === "too_large") return refuse({ ...FEEDBACK.structure, detail: `message larger than ${settings.maxMessageBytes} bytes` });
@@ -59,7 +66,7 @@ export function osciRoutes(ctx: AdapterContext): Hono {
     const answer = (ctrl: ControlOut, order: ResponseOrder, status = 200) =>
       reply(buildResponse(ctrl, order, { key: settings.signing.key, certPem: settings.signing.pem }, m.encrypted ? cipherCert : undefined), status);
     const ok: Feedback = control.inDialog ? FEEDBACK.okDialogOpen : FEEDBACK.ok;
-    const ids = messageIds(settings);
+    const ids = settings.messageIds;
 
     switch (m.operation) {
       case "initDialog":
@@ -138,6 +145,13 @@ export function osciRoutes(ctx: AdapterContext): Hono {
       }
     }
   });
+  // Whatever escapes the pipeline (the store gone during the dialog check or the intake, a bug)
+  // is still answered as OSCI: an unsigned 9000 fault, as before the sender is known.
+  routes.onError((err, c) => {
+    ctx.log.error({ err: messageOf(err), path: c.req.path, outage: isOutage(err) }, "OSCI request failed");
+    const detail = isOutage(err) ? "ozg-hub cannot reach its store right now; nothing was stored, please retry" : "the request could not be completed";
+    return reply(faultResponse({ ...FEEDBACK.internal, detail }, true), 500);
+  });
   return routes;
 
   /**
@@ -146,7 +160,7 @@ export function osciRoutes(ctx: AdapterContext): Hono {
    * certificates whose signatures were verified then.
    */
   async function processCard(portalId: string, messageId: string): Promise<ProcessCardOut | undefined> {
-    const found = await findDeliveryMetadata(ctx.store.db, portalId, messageId);
+    const found = await state.deliveryMetadata(portalId, messageId);
     if (!found) return undefined;
     const osci = (found.metadata.osci ?? {}) as { subject?: string; inspected?: { subject: string; issuer: string; serial: string }[] };
     const at = found.receivedAt;
@@ -175,18 +189,6 @@ function messageIdOf(el: Element | undefined): string | undefined {
 
 function reply(body: Buffer, status: number): Response {
   return new Response(new Uint8Array(body), { status, headers: { "content-type": MIME_TYPE } });
-}
-
-const idCache = new WeakMap<OsciSettings, MessageIds>();
-function messageIds(s: OsciSettings): MessageIds {
-  let ids = idCache.get(s);
-  if (!ids) {
-    // Derived from ozg-hub's signing key, so every instance with the same config agrees.
-    const secret = createHash("sha256").update("ozg-hub osci message ids").update(s.signing.key.export({ format: "der", type: "pkcs8" })).digest();
-    ids = new MessageIds(secret);
-    idCache.set(s, ids);
-  }
-  return ids;
 }
 
 type Authenticated = { ok: true; sender: Sender; signedIds: Set<string>; signedCids: Set<string> } | { ok: false; feedback: Feedback };

@@ -1,6 +1,6 @@
 import { createHash, createPrivateKey, sign as rsaSign, X509Certificate } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
-import { osciTestPki, type Issued } from "./fixtures/pki.ts";
+import { testPki, type Issued } from "../../test/support/pki.ts";
 import { NS } from "./ns.ts";
 import { canonical, signDocument, SIG_SLOT, verifySignature } from "./signature.ts";
 import { parseXmlPart } from "./xml.ts";
@@ -12,7 +12,7 @@ describe("OSCI signatures", () => {
   let signer: Issued;
   let attacker: Issued;
   beforeAll(() => {
-    const pki = osciTestPki();
+    const pki = testPki();
     signer = pki.issue("Client", "signature");
     attacker = pki.issue("Attacker", "signature");
   });

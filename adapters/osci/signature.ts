@@ -8,6 +8,7 @@ import { createHash, sign as rsaSign, timingSafeEqual, type KeyObject, X509Certi
 import type { Document, Element } from "@xmldom/xmldom";
 import { C14nCanonicalization, SignedXml } from "xml-crypto";
 import { findAncestorNsForElement } from "xml-crypto/lib/utils.js";
+import { messageOf } from "../../gateway/index.ts";
 import { ALG, NS } from "./ns.ts";
 import { children, elementsById, parseXmlPart, pemBase64 } from "./xml.ts";
 
@@ -73,7 +74,7 @@ export function verifySignature(text: string, sig: Element | undefined, pinned: 
       }
       detail = "a signed reference does not match its digest";
     } catch (err) {
-      detail = (err as Error).message.split("\n")[0]!;
+      detail = messageOf(err).split("\n")[0]!;
       if (/multiple elements with the same value/.test(detail)) return { ok: false, code: "wrapped", detail };
     }
   }

@@ -1,6 +1,6 @@
 import { createCipheriv, createPrivateKey, generateKeyPairSync, randomBytes, X509Certificate } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
-import { osciTestPki, type Issued } from "./fixtures/pki.ts";
+import { testPki, type Issued } from "../../test/support/pki.ts";
 import { NS } from "./ns.ts";
 import { parseXmlPart } from "./xml.ts";
 import { aesGcmDecrypt, aesGcmEncrypt, decryptData, encryptData } from "./xmlenc.ts";
@@ -9,7 +9,7 @@ describe("xmlenc as OSCI 1.2 uses it", () => {
   let reader: Issued;
   let other: Issued;
   beforeAll(() => {
-    const pki = osciTestPki();
+    const pki = testPki();
     reader = pki.issue("Reader", "cipher");
     other = pki.issue("Other", "cipher");
   });

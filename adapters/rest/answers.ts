@@ -1,6 +1,6 @@
 import type { Context } from "hono";
-import type { IntakeResult } from "../../gateway/index.ts";
-import { problem } from "../../gateway/index.ts";
+import type { IntakeResult, Logger } from "../../gateway/index.ts";
+import { isOutage, messageOf, problem } from "../../gateway/index.ts";
 
 type Refusal = Exclude<IntakeResult, { kind: "accepted" | "duplicate" }>;
 
@@ -38,4 +38,18 @@ export function unsupportedType(c: Context, got: string | undefined, allowed: st
     status: 415,
     detail: `got ${got || "no content type"}; send ${allowed.join(" or ")}`,
   });
+}
+
+/**
+ * The REST adapter's answer to anything a handler threw: 503 with Retry-After while Postgres or
+ * the broker is away (the client retries the same request; nothing was stored without a
+ * receipt), 500 for everything else. Both problem+json, so a portal never meets another shape.
+ */
+export function failure(c: Context, err: unknown, log: Logger): Response {
+  log.error({ err: messageOf(err), path: c.req.path, outage: isOutage(err) }, "REST request failed");
+  if (isOutage(err)) {
+    c.header("retry-after", "5");
+    return problem(c, { type: "unavailable", title: "Service Unavailable", status: 503, detail: "ozg-hub cannot reach its store right now; nothing was stored, please retry" });
+  }
+  return problem(c, { type: "internal", title: "Internal Server Error", status: 500, detail: "the request could not be completed; nothing was stored unless a receipt was given" });
 }

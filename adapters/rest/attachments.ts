@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AdapterContext, TenantConfig } from "../../gateway/index.ts";
-import { problem, sha256Hex } from "../../gateway/index.ts";
+import { messageOf, problem, sha256Hex } from "../../gateway/index.ts";
 
 type TenantEnv = { Variables: { tenant: TenantConfig } };
 
@@ -57,7 +57,7 @@ export function attachmentRoutes(ctx: AdapterContext): Hono<TenantEnv> {
           seq++;
           controller.enqueue(new Uint8Array(row.data.buffer, row.data.byteOffset, row.data.byteLength));
         } catch (err) {
-          ctx.log.error({ attachmentId: id, seq, err: (err as Error).message }, "attachment download failed");
+          ctx.log.error({ attachmentId: id, seq, err: messageOf(err) }, "attachment download failed");
           controller.error(err);
         }
       },

@@ -9,7 +9,7 @@ import { antragBody, ozgCloudForm } from "../../test/support/forms.ts";
 import { startTestHub, TOKENS, type TestHub } from "../../test/support/hub.ts";
 import { freePort } from "../../test/support/process.ts";
 import { rawPost } from "../xta/fixtures/https.ts";
-import { testPki, type Issued, type TestPki } from "../xta/fixtures/pki.ts";
+import { testPki, type Issued, type TestPki } from "../../test/support/pki.ts";
 
 /** A multipart /antrag body as bytes, with its Content-Type (boundary). */
 async function antrag(transactionId: string): Promise<{ contentType: string; body: Buffer }> {

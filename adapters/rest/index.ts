@@ -1,5 +1,6 @@
 import { Hono } from "hono";
-import { listenHttps, type AdapterFactory } from "../../gateway/index.ts";
+import { httpsService, type AdapterFactory } from "../../gateway/index.ts";
+import { failure } from "./answers.ts";
 import { antragRoutes } from "./antrag.ts";
 import { applicationRoutes } from "./applications.ts";
 import { attachmentRoutes } from "./attachments.ts";
@@ -24,17 +25,7 @@ export const restAdapter: AdapterFactory = (ctx) => {
   routes.route("/", attachmentRoutes(ctx));
   routes.route("/", originalRoutes(ctx));
   routes.route("/", openApiRoutes());
-  let listener: Awaited<ReturnType<typeof listenHttps>> | undefined;
-  return {
-    routes,
-    async start() {
-      const runtime = ctx.runtime();
-      const https = runtime.config.gateway.rest?.https;
-      if (https) listener = await listenHttps(routes, https, runtime.config.dir);
-    },
-    async stop() {
-      await listener?.close();
-      listener = undefined;
-    },
-  };
+  routes.onError((err, c) => failure(c, err, ctx.log));
+  const listener = httpsService(ctx, routes, (runtime) => ({ at: ["rest", "https"], https: runtime.config.gateway.rest?.https }));
+  return { routes, start: listener.start, stop: listener.stop };
 };

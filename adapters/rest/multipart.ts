@@ -2,6 +2,7 @@ import { Readable } from "node:stream";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import busboy from "busboy";
 import type { InboundAttachment } from "../../gateway/index.ts";
+import { messageOf } from "../../gateway/index.ts";
 
 /**
  * A multipart/form-data body read as a stream: file parts become attachments that the core
@@ -53,7 +54,7 @@ export function readMultipart(contentType: string, body: ReadableStream<Uint8Arr
       limits: { fieldSize: o.documentBytes, fields: 50, parts: 1000, headerPairs: 100 },
     });
   } catch (err) {
-    fail(`multipart: ${(err as Error).message}`);
+    fail(`multipart: ${messageOf(err)}`);
     return { attachments: drain(queue, () => undefined), finished: async () => ({ problem }), dispose: () => {} };
   }
 

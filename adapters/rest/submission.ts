@@ -1,5 +1,5 @@
 import type { InboundDocument, IntakeResult } from "../../gateway/index.ts";
-import { formatPath } from "../../gateway/index.ts";
+import { formatPath, messageOf } from "../../gateway/index.ts";
 import type { z } from "zod";
 
 type DocumentOrRefusal = InboundDocument | Extract<IntakeResult, { kind: "malformed" | "invalid" }>;
@@ -17,7 +17,7 @@ export function jsonDocument<S extends z.ZodType>(
   try {
     json = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
   } catch (err) {
-    return { kind: "malformed", detail: `not valid UTF-8 JSON: ${(err as Error).message}` };
+    return { kind: "malformed", detail: `not valid UTF-8 JSON: ${messageOf(err)}` };
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) {

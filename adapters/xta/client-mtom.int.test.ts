@@ -6,7 +6,7 @@ import { adapterContext } from "../../gateway/services.ts";
 import { REPO, startTestHub, type TestHub } from "../../test/support/hub.ts";
 import { createXtaClient } from "./client.ts";
 import { serveHttps } from "./fixtures/https.ts";
-import { testPki } from "./fixtures/pki.ts";
+import { testPki } from "../../test/support/pki.ts";
 import { remoteXtaServer, type RemoteMessage } from "./fixtures/remote-xta-server.ts";
 import { xsdErrors } from "./fixtures/xsd.ts";
 import { AccountPoller } from "./poller.ts";

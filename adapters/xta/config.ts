@@ -1,11 +1,62 @@
-import type { Runtime, XtaGatewayConfig } from "../../gateway/index.ts";
+import { z } from "zod";
+import { byteSize, httpsListenerSchema, id, sha256Fingerprint, trustedProxySchema, type AdapterConfigSpec } from "../../gateway/config/fields.ts";
+import type { Runtime } from "../../gateway/index.ts";
 
-const DEFAULTS: XtaGatewayConfig = {
-  messageIdPrefix: "ozghub",
-  identifier: "ozg-hub",
-  maxMessageBytes: 40 * 1024 ** 2,
-  accounts: [],
-};
+/** An external XTA server whose msgBox ozg-hub reads (client role). */
+export const xtaAccountSchema = z
+  .object({
+    id,
+    managementUrl: z.url().describe("URL of the server's management port"),
+    sendUrl: z.url().optional().describe("URL of the send port (not used for reading)"),
+    msgBoxUrl: z.url().describe("URL of the msgBox port"),
+    pkcs12File: z.string().describe("PKCS#12 file with the client certificate and key, relative to the config directory"),
+    pkcs12PassphraseEnv: z.string().optional().describe("environment variable that holds the PKCS#12 passphrase"),
+    caFile: z.string().optional().describe("PEM CA bundle to trust for the server, relative to the config directory; default the system CAs"),
+    author: z.string().min(1).describe("our identifier on that server, e.g. ags:01002000"),
+    portal: z.string().optional().describe("portal id the fetched deliveries are recorded under; default the account id"),
+    pollIntervalMs: z.number().int().positive().default(30_000).describe("pause between polls while the box is empty"),
+    backoffMaxMs: z.number().int().positive().default(300_000).describe("longest pause after failed polls"),
+    maxListItems: z.number().int().positive().default(50).describe("messages listed per getStatusList"),
+  })
+  .strict();
+
+/** gateway.yaml `xta`: server identity, limits and the external mailboxes ozg-hub reads. */
+export const xtaGatewaySchema = z
+  .object({
+    messageIdPrefix: z
+      .string()
+      .regex(/^[A-Za-z0-9.-]+$/)
+      .default("ozghub")
+      .describe("the <prefix> of urn:de:xta:messageid:<prefix>:<uuid>"),
+    identifier: z.string().min(1).default("ozg-hub").describe("ozg-hub's own party identifier, the Author of mailbox messages"),
+    maxMessageBytes: byteSize.default(40 * 1024 ** 2).describe("largest sendMessage request (XTA: 40 MB)"),
+    trustedProxy: trustedProxySchema.optional().describe("only behind a proxy that terminates TLS: take the client certificate fingerprint from a header"),
+    accounts: z.array(xtaAccountSchema).default([]).describe("external XTA mailboxes to read"),
+    https: httpsListenerSchema
+      .optional()
+      .describe("serve /xta/* over HTTPS with client certificates on a port of its own (else behind a TLS-terminating proxy, see trustedProxy)"),
+  })
+  .strict();
+
+/** A portal's `xta`: its XTA 2 account. */
+export const xtaPortalSchema = z
+  .object({
+    certificateSha256: z.array(sha256Fingerprint).min(1).describe("TLS client certificates (sha256 of the DER) that identify this portal at /xta"),
+    authorIdentifiers: z.array(z.string().min(1)).min(1).describe("oscimeta:Author identifiers this portal may send as, e.g. ags:01002000"),
+  })
+  .strict();
+
+/** The XTA adapter's sections of the config files. */
+export const xtaConfig = {
+  gateway: xtaGatewaySchema.describe("XTA 2: server identity, limits and the external mailboxes ozg-hub reads"),
+  portal: xtaPortalSchema.describe("XTA 2 account of this portal"),
+} satisfies AdapterConfigSpec;
+
+export type XtaGatewayConfig = z.infer<typeof xtaGatewaySchema>;
+export type XtaAccountConfig = z.infer<typeof xtaAccountSchema>;
+
+/** The defaults of an absent `xta` section: the schema's own, not a second copy. */
+const DEFAULTS: XtaGatewayConfig = xtaGatewaySchema.parse({});
 
 /** The `xta` section of gateway.yaml with its defaults (the section itself is optional). */
 export function xtaSettings(runtime: Runtime): XtaGatewayConfig {

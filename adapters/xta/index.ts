@@ -1,4 +1,4 @@
-import { listenHttps, type AdapterFactory } from "../../gateway/index.ts";
+import { httpsService, type AdapterFactory } from "../../gateway/index.ts";
 import { xtaSettings } from "./config.ts";
 import { startPollers, type Pollers } from "./poller.ts";
 import { xtaRoutes } from "./server.ts";
@@ -12,22 +12,19 @@ import { xtaRoutes } from "./server.ts";
  */
 export const xtaAdapter: AdapterFactory = (ctx) => {
   const routes = xtaRoutes(ctx);
+  const listener = httpsService(ctx, routes, (runtime) => ({ at: ["xta", "https"], https: xtaSettings(runtime).https }));
   let pollers: Pollers | undefined;
-  let listener: Awaited<ReturnType<typeof listenHttps>> | undefined;
   return {
     routes,
     async start() {
-      const runtime = ctx.runtime();
-      const https = xtaSettings(runtime).https;
-      if (https) listener = await listenHttps(routes, https, runtime.config.dir);
+      await listener.start();
       pollers = startPollers(ctx);
       ctx.onReload(() => pollers?.reconcile());
     },
     async stop() {
       await pollers?.stop();
-      await listener?.close();
+      await listener.stop();
       pollers = undefined;
-      listener = undefined;
     },
   };
 };

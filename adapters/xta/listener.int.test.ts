@@ -11,7 +11,7 @@ import { parse, stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../test/support/process.ts";
 import { REPO } from "../../test/support/hub.ts";
-import { testPki, type Issued, type TestPki } from "./fixtures/pki.ts";
+import { testPki, type Issued, type TestPki } from "../../test/support/pki.ts";
 import { faultOf, portalClient } from "./fixtures/portal-client.ts";
 import { rawPost } from "./fixtures/https.ts";
 import { startXtaHub, PORTAL_AUTHOR, type XtaHub } from "./fixtures/xta-hub.ts";

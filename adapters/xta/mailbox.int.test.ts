@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { rowCounts } from "../../test/support/database.ts";
 import { REPO } from "../../test/support/hub.ts";
-import { testPki, type TestPki } from "./fixtures/pki.ts";
+import { testPki, type TestPki } from "../../test/support/pki.ts";
 import { faultOf, portalClient, type PortalClient } from "./fixtures/portal-client.ts";
 import { startXtaHub, MAILBOX_LEIKA, PORTAL_AUTHOR, type XtaHub } from "./fixtures/xta-hub.ts";
 import { xsdErrors } from "./fixtures/xsd.ts";

@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { ReservedSql } from "postgres";
-import { messageOf, type AdapterContext, type XtaAccountConfig } from "../../gateway/index.ts";
+import { messageOf, type AdapterContext } from "../../gateway/index.ts";
+import type { XtaAccountConfig } from "./config.ts";
 import { createXtaClient, type XtaClient } from "./client.ts";
 import { xtaSettings } from "./config.ts";
 

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rowCounts } from "../../test/support/database.ts";
 import { rawPost } from "./fixtures/https.ts";
-import { testPki, type Issued, type TestPki } from "./fixtures/pki.ts";
+import { testPki, type Issued, type TestPki } from "../../test/support/pki.ts";
 import { metaDataXml } from "./fixtures/portal-client.ts";
 import { startXtaHub, PORTAL_AUTHOR, type XtaHub } from "./fixtures/xta-hub.ts";
 import { xsdErrors } from "./fixtures/xsd.ts";

@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rowCounts } from "../../test/support/database.ts";
 import { REPO } from "../../test/support/hub.ts";
-import { testPki, type Issued, type TestPki } from "./fixtures/pki.ts";
+import { testPki, type Issued, type TestPki } from "../../test/support/pki.ts";
 import { faultOf, portalClient, type PortalClient } from "./fixtures/portal-client.ts";
 import { startXtaHub, PORTAL_AUTHOR, type XtaHub } from "./fixtures/xta-hub.ts";
 import { xsdErrors } from "./fixtures/xsd.ts";

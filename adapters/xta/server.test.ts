@@ -1,16 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { Writable } from "node:stream";
 import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AdapterContext, InboundAttachment, InboundDelivery, InboundDocument, IntakeResult, Runtime } from "../../gateway/index.ts";
+import type { InboundDocument, IntakeResult, Runtime } from "../../gateway/index.ts";
 import { OutageError } from "../../gateway/index.ts";
-import { createLogger } from "../../gateway/logger.ts";
-import { createMetrics } from "../../gateway/metrics.ts";
 import { loadRuntime } from "../../gateway/runtime.ts";
-import type { Store } from "../../gateway/store/db.ts";
 import { writeTestConfig } from "../../test/support/config.ts";
+import { fakePort } from "../../test/support/fake-port.ts";
 import { metaDataXml } from "./fixtures/portal-client.ts";
 import { xtaRoutes } from "./server.ts";
 
@@ -27,33 +24,10 @@ async function runtimeWith(xta: Record<string, unknown>): Promise<{ runtime: Run
   return { runtime: loaded.runtime, dir };
 }
 
-/** The routes with an intake that records what it was given and answers `next`. */
+/** The routes with an intake that records what it was given and answers as told. */
 function routes(runtime: Runtime) {
-  const seen: { delivery: InboundDelivery; doc?: InboundDocument | IntakeResult; attachments: { a: InboundAttachment; bytes: Buffer }[] }[] = [];
-  let next: (d: InboundDelivery) => IntakeResult = () => ({ kind: "accepted", receipt: { deliveryId: randomUUID(), reference: "AAAA-BBBB", sourceMessageId: null, receivedAt: new Date(), state: "routed" } });
-  const ctx: AdapterContext = {
-    gateway: {
-      async intake(delivery) {
-        const attachments = [];
-        for await (const a of delivery.attachments) {
-          const pieces: Uint8Array[] = [];
-          if (a.content instanceof Uint8Array) pieces.push(a.content);
-          else for await (const p of a.content) pieces.push(p);
-          attachments.push({ a, bytes: Buffer.concat(pieces) });
-        }
-        seen.push({ delivery, attachments, doc: await delivery.document() });
-        return next(delivery);
-      },
-      status: async () => undefined,
-    },
-    runtime: () => runtime,
-    store: {} as Store,
-    log: createLogger({ level: "fatal", destination: new Writable({ write: (_c, _e, cb) => cb() }) }),
-    metrics: createMetrics(),
-    clock: () => new Date(),
-    onReload: () => {},
-  };
-  return { app: xtaRoutes(ctx), seen, answer: (f: typeof next) => (next = f) };
+  const port = fakePort(runtime);
+  return { app: xtaRoutes(port.ctx), seen: port.seen, answer: port.answer };
 }
 
 const envelope = (body: string, headers = metaDataXml({ messageId: "urn:de:xta:messageid:fs:1", author: "psw:fs", reader: "ags:01002000" })) =>

@@ -72,6 +72,12 @@ export function xtaRoutes(ctx: AdapterContext): Hono {
     return soapReply(c, action, envelope({ action, relatesTo: req.messageId, headers: result.headers, body: result.body }));
   }
 
+  // Whatever escapes a handler (the store gone while reading the request, a bug) is still
+  // answered as XTA: a technical fault 9030 the portal retries, never an HTTP problem document.
+  app.onError((err, c) => {
+    ctx.log.error({ err: messageOf(err), path: c.req.path }, "XTA request failed");
+    return faultReply(c, faults.technical());
+  });
   app.route("/", wsdlRoutes());
   app.post("/xta/management", (c) => handle(c, "management"));
   app.post("/xta/send", (c) => handle(c, "send"));

@@ -1,7 +1,9 @@
+import { readFileSync } from "node:fs";
 import { readFile, readdir } from "node:fs/promises";
 import path from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
+import { messageOf } from "../errors.ts";
 import {
   gatewaySchema,
   portalSchema,
@@ -54,7 +56,7 @@ export async function parseYamlFile<S extends z.ZodType>(
   try {
     text = await readFile(file, "utf8");
   } catch (err) {
-    return { ok: false, problems: [{ file: displayName, path: "", message: `cannot read: ${(err as Error).message}` }] };
+    return { ok: false, problems: [{ file: displayName, path: "", message: `cannot read: ${messageOf(err)}` }] };
   }
   return parseYamlText(text, schema, displayName);
 }
@@ -91,6 +93,27 @@ export function parseYamlText<S extends z.ZodType>(
       };
     }),
   };
+}
+
+/**
+ * A problem that a prepare step found in gateway.yaml of `config` (a key file that cannot be
+ * read, a certificate that does not fit its key), with the line of `at` in that file.
+ *
+ * @example problemInGateway(config, ["rest", "https", "keyFile"], "cannot read server.key: ENOENT")
+ */
+export function problemInGateway(config: HubConfig, at: readonly (string | number)[], message: string): ConfigProblem {
+  const file = path.join(config.dir, "gateway.yaml");
+  const shown = path.relative(process.cwd(), file) || file;
+  let line: number | undefined;
+  try {
+    const lines = new LineCounter();
+    const doc = parseDocument(readFileSync(file, "utf8"), { lineCounter: lines });
+    const node = nearestNode(doc, at);
+    line = node === undefined ? undefined : lines.linePos(node).line;
+  } catch {
+    // The file was read and parsed a moment ago; without it the problem is still located by path.
+  }
+  return { file: shown, path: formatPath(at), line, message };
 }
 
 function nearestNode(doc: ReturnType<typeof parseDocument>, at: readonly PropertyKey[]): number | undefined {

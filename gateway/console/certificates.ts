@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import forge from "node-forge";
 import type { HubConfig } from "../config/load.ts";
-import type { KeystoreConfig } from "../config/schema.ts";
+import type { KeystoreConfig } from "../config/fields.ts";
 import { messageOf } from "../errors.ts";
 
 /** One configured certificate and how long it has left; `error` when it cannot be read. */

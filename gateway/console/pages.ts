@@ -1,4 +1,5 @@
 import { html } from "hono/html";
+import { channels } from "../contract.ts";
 import type { CertificateExpiry } from "./certificates.ts";
 import type { ReplayJob } from "./jobs.ts";
 import { bytes, csrfField, page, when, type Html } from "./layout.ts";
@@ -54,7 +55,7 @@ export function searchPage(s: Session, q: SearchQuery, hits: Hit[] | undefined, 
     html`<form method="get" action="/admin/search" id="search">
 <input name="q" value="${q.q ?? ""}" placeholder="reference, transactionId, delivery id, applicant" size="40" />
 <select name="tenant"><option value="">all tenants</option>${tenants.map((t) => html`<option ${t === q.tenant ? "selected" : ""}>${t}</option>`)}</select>
-<select name="channel"><option value="">all channels</option>${["rest", "xta", "osci", "fitconnect"].map((c) => html`<option ${c === q.channel ? "selected" : ""}>${c}</option>`)}</select>
+<select name="channel"><option value="">all channels</option>${channels.map((c) => html`<option ${c === q.channel ? "selected" : ""}>${c}</option>`)}</select>
 from <input type="datetime-local" name="from" value="${iso(q.from)}" /> to <input type="datetime-local" name="to" value="${iso(q.to)}" /> (UTC)
 <button type="submit">Search</button></form>
 ${hits === undefined ? "" : hitTable(hits, false)}`,

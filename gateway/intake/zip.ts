@@ -1,5 +1,6 @@
 import yauzl from "yauzl";
 import type { IntakeResult } from "../contract.ts";
+import { messageOf } from "../errors.ts";
 
 /** Limits for unpacking one container; checked on the central directory before anything is inflated. */
 export interface ZipLimits {
@@ -45,7 +46,7 @@ export async function unzip(zip: Buffer, limits: ZipLimits): Promise<Unzipped> {
       yauzl.fromBuffer(zip, { lazyEntries: true, decodeStrings: true, validateEntrySizes: true, strictFileNames: true }, (err, f) => (err ? reject(err) : resolve(f))),
     );
   } catch (err) {
-    return malformed(`not a readable ZIP archive (${(err as Error).message})`);
+    return malformed(`not a readable ZIP archive (${messageOf(err)})`);
   }
   if (file.entryCount > limits.entries) {
     file.close();
@@ -81,7 +82,7 @@ export async function unzip(zip: Buffer, limits: ZipLimits): Promise<Unzipped> {
       out.push({ name: e.fileName, bytes });
     }
   } catch (err) {
-    return malformed((err as Error).message);
+    return malformed(messageOf(err));
   } finally {
     file.close();
   }

@@ -1,7 +1,8 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import type { Channel, Problem, TransportRecipient } from "../contract.ts";
-import { formatPath, parseYamlFile, type ConfigProblem } from "../config/load.ts";
+import { parseYamlFile, type ConfigProblem } from "../config/load.ts";
+import { messageOf } from "../errors.ts";
 import type { Application } from "./canonical.ts";
 import { compileMapping, fieldAt, type CompiledMapping } from "./compile.ts";
 import { lineOf, mappingFileSchema } from "./mapping-file.ts";
@@ -72,7 +73,7 @@ export function parseDocument(bytes: Uint8Array, contentType: string, xmlDepth: 
     try {
       return { ok: true, kind: "json", document: JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes)) };
     } catch (err) {
-      return { ok: false, detail: `not valid JSON: ${(err as Error).message}` };
+      return { ok: false, detail: `not valid JSON: ${messageOf(err)}` };
     }
   }
   return { ok: false, detail: `unsupported content type ${t}` };
@@ -104,7 +105,7 @@ export class MappingSet {
     try {
       folders = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
     } catch (err) {
-      return { ok: false, problems: [{ file: dir, path: "", message: `cannot read mappings: ${(err as Error).message}` }] };
+      return { ok: false, problems: [{ file: dir, path: "", message: `cannot read mappings: ${messageOf(err)}` }] };
     }
     for (const folder of folders) {
       const file = path.join(dir, folder, `${folder}.yaml`);

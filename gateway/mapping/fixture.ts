@@ -2,6 +2,8 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { formatPath } from "../config/load.ts";
+import { channels } from "../contract.ts";
+import { messageOf } from "../errors.ts";
 import { parseDocument, type AttachmentInfo, type MappingInput } from "./engine.ts";
 
 /**
@@ -13,7 +15,7 @@ import { parseDocument, type AttachmentInfo, type MappingInput } from "./engine.
  */
 export const fixtureContextSchema = z
   .object({
-    channel: z.enum(["rest", "xta", "osci", "fitconnect"]).default("rest"),
+    channel: z.enum(channels).default("rest"),
     portal: z.string().default("fixture"),
     contentType: z.string().optional().describe("default from the input's extension"),
     format: z.string().optional().describe("pin a mapping id, as a portal or ?format= would"),
@@ -62,7 +64,7 @@ export async function readFixtureInput(inputFile: string, contextFile = contextF
     try {
       raw = JSON.parse(text);
     } catch (err) {
-      return { ok: false, message: `${contextFile}: not valid JSON: ${(err as Error).message}` };
+      return { ok: false, message: `${contextFile}: not valid JSON: ${messageOf(err)}` };
     }
   }
   const ctx = fixtureContextSchema.safeParse(raw);

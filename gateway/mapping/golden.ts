@@ -1,6 +1,7 @@
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { formatProblem, type ConfigProblem } from "../config/load.ts";
+import { messageOf } from "../errors.ts";
 import { diffJson, formatDiff, type Difference } from "./diff.ts";
 import { MappingSet, type MappingOutcome } from "./engine.ts";
 import { readFixtureInput } from "./fixture.ts";
@@ -69,7 +70,7 @@ async function runCase(set: MappingSet, format: string, c: { name: string; input
   try {
     expected = JSON.parse(await readFile(expectedFile, "utf8"));
   } catch (err) {
-    unreadable = `cannot read ${path.basename(expectedFile)}: ${(err as Error).message}`;
+    unreadable = `cannot read ${path.basename(expectedFile)}: ${messageOf(err)}`;
   }
   // An error expectation that still holds is kept as written: it names the part that matters.
   const stillExpectedError = isErrorExpectation(expected) && !outcome.ok && outcome.message.includes(expected.error);

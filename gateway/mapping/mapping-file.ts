@@ -1,5 +1,6 @@
 import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
+import { channels } from "../contract.ts";
 
 /** The spec of a mapping file, `mappings/<format>/<format>.yaml`. */
 export const mappingFileSchema = z
@@ -11,7 +12,7 @@ export const mappingFileSchema = z
     match: z
       .object({
         format: z.string().optional().describe("the format an adapter or portal pins (e.g. the OZG-Cloud intake)"),
-        channels: z.array(z.enum(["rest", "xta", "osci", "fitconnect"])).optional(),
+        channels: z.array(z.enum(channels)).optional(),
         portals: z.array(z.string()).optional(),
         contentTypes: z.array(z.string()).optional().describe("media types without parameters, e.g. application/json"),
         xmlRoot: z

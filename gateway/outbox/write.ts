@@ -9,7 +9,6 @@ import type { SubscriberConfig, TenantConfig } from "../config/schema.ts";
 import { applicationEvent } from "./cloudevent.ts";
 
 // Any drizzle transaction over our schema; the concrete driver types do not matter here.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Tx = PgTransaction<any, any, any>;
 
 /** One application of a delivery, with where it goes. */

@@ -52,7 +52,7 @@ export class StatusConsumer {
     try {
       model = await amqp.connect(this.deps.amqpUrl, { timeout: 5000, clientProperties: { connection_name: "ozg-hub status" } });
     } catch (err) {
-      throw new Error(`broker unreachable at ${withoutPassword(this.deps.amqpUrl)}: ${messageOf(err)}`);
+      throw new Error(`broker unreachable at ${withoutPassword(this.deps.amqpUrl)}: ${messageOf(err)}`, { cause: err });
     }
     this.model = model;
     model.on("error", (err) => this.deps.log.warn({ err: messageOf(err) }, "status consumer connection error"));

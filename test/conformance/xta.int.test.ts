@@ -5,7 +5,7 @@ import path from "node:path";
 import { stringify } from "yaml";
 import { expect } from "vitest";
 import { serveHttps } from "../../adapters/xta/fixtures/https.ts";
-import { testPki, type Issued, type TestPki } from "../../adapters/xta/fixtures/pki.ts";
+import { testPki, type Issued, type TestPki } from "../support/pki.ts";
 import { faultOf, portalClient, type PortalClient } from "../../adapters/xta/fixtures/portal-client.ts";
 import { REPO } from "../support/hub.ts";
 import { conformance } from "./suite.ts";

@@ -6,6 +6,7 @@ import fc from "fast-check";
 import postgres from "postgres";
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import { xtaGatewayConfig, xtaPortalYaml } from "../../chaos/xta.ts";
+import { messageOf } from "../../gateway/errors.ts";
 import { REPO, writeTestConfig } from "../support/config.ts";
 import { createTestDatabase } from "../support/database.ts";
 import { spawnHub, type HubProcess } from "../support/process.ts";
@@ -83,14 +84,14 @@ describe("bad-input corpus against every intake", () => {
       res = await fetch(`${hub.url}${path}`, { ...init, signal: AbortSignal.timeout(20_000) });
       raw = Buffer.from(await res.arrayBuffer());
     } catch (err) {
-      failures.push(`${intake.name} / ${label}: no answer (${(err as Error).message})`);
+      failures.push(`${intake.name} / ${label}: no answer (${messageOf(err)})`);
       return;
     }
     let wrong: string | undefined;
     try {
       wrong = intake.check(res, raw.toString("utf8"), expected, raw);
     } catch (err) {
-      wrong = `unreadable answer: ${(err as Error).message}`;
+      wrong = `unreadable answer: ${messageOf(err)}`;
     }
     if (wrong) failures.push(`${intake.name} / ${label}: ${wrong}`);
     const after = await counts();

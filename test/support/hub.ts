@@ -32,7 +32,16 @@ export interface TestHub {
 }
 
 /** A whole ozg-hub in this process against a fresh database and its own broker names. */
-export async function startTestHub(opts: { amqpUrl?: string; gateway?: Record<string, unknown>; mappings?: string; relay?: boolean } = {}): Promise<TestHub> {
+export async function startTestHub(
+  opts: {
+    amqpUrl?: string;
+    gateway?: Record<string, unknown>;
+    mappings?: string;
+    relay?: boolean;
+    /** The URL the hub's services use for its database, e.g. through a `TcpProxy` a test can cut. */
+    databaseVia?: (url: string) => string;
+  } = {},
+): Promise<TestHub> {
   const amqpUrl = opts.amqpUrl ?? inject("amqpUrl");
   const db = await createTestDatabase(inject("databaseUrl"));
   const prefix = `t${randomBytes(4).toString("hex")}`;
@@ -49,7 +58,7 @@ export async function startTestHub(opts: { amqpUrl?: string; gateway?: Record<st
   });
   /** One process's worth of services on the hub's database and config. */
   const boot = async (relay: boolean) => {
-    const services = await createServices({ configDir, databaseUrl: db.url, amqpUrl, log, dbPoolSize: 5 });
+    const services = await createServices({ configDir, databaseUrl: opts.databaseVia?.(db.url) ?? db.url, amqpUrl, log, dbPoolSize: 5 });
     const adapters = buildAdapters(adapterContext(services));
     for (const a of adapters) await a.start?.();
     if (relay) {

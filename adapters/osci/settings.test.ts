@@ -2,12 +2,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadKeystore } from "./config.ts";
-import { osciTestPki } from "./fixtures/pki.ts";
+import { loadKeystore } from "./settings.ts";
+import { testPki } from "../../test/support/pki.ts";
 
 describe("OSCI keystores", () => {
   const dir = mkdtempSync(path.join(tmpdir(), "osci-keys-"));
-  const pki = osciTestPki();
+  const pki = testPki();
   const id = pki.issue("ozg-hub", "signature");
   writeFileSync(path.join(dir, "k.p12"), id.pkcs12("richtig"));
   writeFileSync(path.join(dir, "k.key"), id.keyPem);

@@ -1,0 +1,103 @@
+import { createHash, createPrivateKey, type KeyObject, X509Certificate } from "node:crypto";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import forge from "node-forge";
+import type { ConfigProblem, PortalConfig, Prepared, Runtime, TenantConfig } from "../../gateway/index.ts";
+import { messageOf, problemInGateway } from "../../gateway/index.ts";
+import type { KeystoreConfig } from "./config.ts";
+import { MessageIds } from "./dialogs.ts";
+import type { KeyPair } from "./xmlenc.ts";
+
+/** ozg-hub's OSCI identity and everything pinned, read once per config by `prepareOsci`. */
+export interface OsciSettings {
+  signing: KeyPair & { pem: string };
+  decryption: KeyPair & { pem: string };
+  maxMessageBytes: number;
+  intermediaries: { id: string; portal: string; certs: X509Certificate[]; cipherCert?: string }[];
+  portals: { portal: PortalConfig; certs: X509Certificate[]; cipherCert?: string }[];
+  readers: { tenant: TenantConfig; keys: KeyPair[] }[];
+  /** MessageIds of ozg-hub, derived from the signing key so that every instance with this config agrees. */
+  messageIds: MessageIds;
+}
+
+/**
+ * The OSCI adapter's prepare step: reads every key and pinned certificate of the config, so a
+ * wrong path or passphrase is a config problem at start or reload, never a failing request.
+ * Settings undefined while gateway.yaml has no `osci` section.
+ */
+export function prepareOsci(runtime: Runtime): Prepared<OsciSettings | undefined> {
+  const config = runtime.config;
+  const osci = config.gateway.osci;
+  if (!osci) return { ok: true, settings: undefined };
+  const problems: ConfigProblem[] = [];
+  const file = (f: string) => readFileSync(path.resolve(config.dir, f));
+  /** Runs `read`; a failure becomes a problem at `where` and the value undefined. */
+  const attempt = <T>(read: () => T, where: (message: string) => ConfigProblem): T | undefined => {
+    try {
+      return read();
+    } catch (err) {
+      problems.push(where(messageOf(err)));
+      return undefined;
+    }
+  };
+  const inGateway = (at: (string | number)[]) => (message: string) => problemInGateway(config, at, message);
+  const inFile = (f: string, at: string) => (message: string) => ({ file: f, path: at, message });
+  const cert = (f: string) => new X509Certificate(file(f));
+  const pem = (f: string | undefined) => (f ? file(f).toString() : undefined);
+
+  const signing = attempt(() => loadKeystore(osci.signing, file), inGateway(["osci", "signing"]));
+  const decryption = osci.decryption ? attempt(() => loadKeystore(osci.decryption!, file), inGateway(["osci", "decryption"])) : signing;
+  const intermediaries = osci.intermediaries.map((i, n) => ({
+    id: i.id,
+    portal: i.portal,
+    certs: i.signatureCertFiles.flatMap((f, k) => attempt(() => cert(f), inGateway(["osci", "intermediaries", n, "signatureCertFiles", k])) ?? []),
+    cipherCert: attempt(() => pem(i.cipherCertFile), inGateway(["osci", "intermediaries", n, "cipherCertFile"])),
+  }));
+  const portals = config.portals
+    .filter((p) => p.osci && p.channels.includes("osci"))
+    .map((p) => ({
+      portal: p,
+      certs: p.osci!.signatureCertFiles.flatMap((f, k) => attempt(() => cert(f), inFile(`portals/${p.id}`, `osci.signatureCertFiles[${k}]`)) ?? []),
+      cipherCert: attempt(() => pem(p.osci!.cipherCertFile), inFile(`portals/${p.id}`, "osci.cipherCertFile")),
+    }));
+  const readers = config.tenants
+    .filter((t) => t.osci)
+    .map((t) => ({ tenant: t, keys: t.osci!.readerKeys.flatMap((k, n) => attempt(() => loadKeystore(k, file), inFile(`tenants/${t.id}`, `osci.readerKeys[${n}]`)) ?? []) }));
+  if (problems.length > 0 || !signing || !decryption) return { ok: false, problems };
+  // Derived from ozg-hub's signing key, so every instance with the same config agrees.
+  const secret = createHash("sha256").update("ozg-hub osci message ids").update(signing.key.export({ format: "der", type: "pkcs8" })).digest();
+  return {
+    ok: true,
+    settings: { signing, decryption, maxMessageBytes: osci.maxMessageBytes, intermediaries, portals, readers, messageIds: new MessageIds(secret) },
+  };
+}
+
+/** A PKCS#12 (passphrase from the environment) or a PEM key and certificate. */
+export function loadKeystore(k: KeystoreConfig, file: (f: string) => Buffer): KeyPair & { pem: string } {
+  try {
+    return readKeystore(k, file);
+  } catch (err) {
+    throw new Error(`OSCI keystore ${k.pkcs12File ?? k.keyFile}: ${messageOf(err)}`, { cause: err });
+  }
+}
+
+function readKeystore(k: KeystoreConfig, file: (f: string) => Buffer): KeyPair & { pem: string } {
+  const passphrase = k.passphraseEnv ? (process.env[k.passphraseEnv] ?? "") : "";
+  if (k.keyFile && k.certFile) {
+    const pem = file(k.certFile).toString();
+    return { key: createPrivateKey({ key: file(k.keyFile), passphrase }), cert: new X509Certificate(pem), pem };
+  }
+  const p12 = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(file(k.pkcs12File!).toString("binary")), passphrase);
+  const bags = (type: string) => p12.getBags({ bagType: type })[type] ?? [];
+  const keyBag = bags(forge.pki.oids.pkcs8ShroudedKeyBag!)[0] ?? bags(forge.pki.oids.keyBag!)[0];
+  if (!keyBag?.key) throw new Error(`${k.pkcs12File}: no private key`);
+  const key = createPrivateKey(forge.pki.privateKeyToPem(keyBag.key));
+  const certs = bags(forge.pki.oids.certBag!).flatMap((b) => (b.cert ? [forge.pki.certificateToPem(b.cert)] : []));
+  // The PKCS#12 may carry the CA too: the certificate is the one that belongs to the key.
+  const pub = createPrivateKey(forge.pki.privateKeyToPem(keyBag.key));
+  const pem = certs.find((c: string) => new X509Certificate(c).checkPrivateKey(pub));
+  if (!pem) throw new Error(`${k.pkcs12File}: no certificate for its key`);
+  return { key, cert: new X509Certificate(pem), pem };
+}
+
+export type { KeyObject };
