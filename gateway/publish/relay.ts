@@ -5,6 +5,7 @@ import { messageOf } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import type { Store } from "../store/db.ts";
+import { endPublishSpan, startPublishSpan } from "../tracing.ts";
 import type { Broker } from "./broker.ts";
 
 export interface RelaySettings {
@@ -332,8 +333,22 @@ function backoff(s: RelaySettings, attempt: number): number {
  */
 export async function publishAll(ch: ConfirmChannel, exchange: string, rows: Row[], timeoutMs: number, onConfirm: (row: Row) => void = () => {}): Promise<(Error | undefined)[]> {
   const confirms: Promise<Error | undefined>[] = [];
+  /** Publish spans not ended yet: a timeout ends them with its error. */
+  const open = new Set<ReturnType<typeof startPublishSpan>>();
   for (const r of rows) {
     const body = Buffer.from(r.payload);
+    const headers = JSON.parse(r.headers) as Record<string, string>;
+    // The span continues the trace stored with the row; consumers continue the publish span.
+    const traced = startPublishSpan(headers.traceparent, {
+      "messaging.system": "rabbitmq",
+      "messaging.operation.type": "send",
+      "messaging.destination.name": exchange,
+      "messaging.rabbitmq.destination.routing_key": r.routingKey,
+      "messaging.message.id": r.messageId,
+      "ozg.delivery": r.deliveryId,
+    });
+    if (traced?.traceparent) headers.traceparent = traced.traceparent;
+    if (traced) open.add(traced);
     let writable = true;
     confirms.push(
       new Promise((resolve) => {
@@ -349,11 +364,13 @@ export async function publishAll(ch: ConfirmChannel, exchange: string, rows: Row
             timestamp: Math.floor(r.createdAtMs / 1000),
             type: "de.ozghub.application.received.v1",
             appId: "ozg-hub",
-            headers: JSON.parse(r.headers) as Record<string, string>,
+            headers,
           },
           (err: unknown) => {
             if (!err) onConfirm(r);
-            resolve(err ? new Error(`broker refused ${r.messageId}: ${messageOf(err)}`) : undefined);
+            const outcome = err ? new Error(`broker refused ${r.messageId}: ${messageOf(err)}`) : undefined;
+            if (open.delete(traced)) endPublishSpan(traced, outcome);
+            resolve(outcome);
           },
         );
       }),
@@ -367,6 +384,10 @@ export async function publishAll(ch: ConfirmChannel, exchange: string, rows: Row
   });
   const settled = await Promise.race([Promise.all(confirms), timeout]);
   clearTimeout(timer);
-  if (settled === "timeout") return rows.map(() => new Error(`no broker confirm within ${timeoutMs} ms`));
+  if (settled === "timeout") {
+    const err = new Error(`no broker confirm within ${timeoutMs} ms`);
+    for (const t of open) endPublishSpan(t, err);
+    return rows.map(() => err);
+  }
   return settled;
 }
