@@ -8,6 +8,7 @@ import { createLogger, type Logger } from "./logger.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
 import { Broker } from "./publish/broker.ts";
 import { Relay } from "./publish/relay.ts";
+import { startTracing } from "./tracing.ts";
 import { topologyOf } from "./publish/topology.ts";
 import { NotificationDispatcher } from "./notify/dispatcher.ts";
 import { webhookEndpoints } from "./notify/endpoints.ts";
@@ -89,6 +90,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
   const reloadListeners: (() => Promise<void> | void)[] = [];
   const preparers: { step: (runtime: Runtime) => Prepared<unknown>; settings: unknown }[] = [];
 
+  await startTracing(); // only when OTEL_EXPORTER_OTLP_ENDPOINT is set
   const metrics = createMetrics();
   const store = openStore(o.databaseUrl, { max: o.dbPoolSize });
   const broker = new Broker(o.amqpUrl, () => topologyOf(current.config), log);

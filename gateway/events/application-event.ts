@@ -22,6 +22,7 @@ export const applicationEventSchema = z
     ozgleikakey: z.string().optional().describe("the primary LeiKa key, when the application names one"),
     ozgdelivery: z.string().describe("id of the delivery the application came in"),
     ozgreference: z.string().describe("the delivery's short reference"),
+    traceparent: z.string().optional().describe("W3C trace context of the intake (CloudEvents distributed-tracing extension), when tracing is on"),
     data: applicationSchema.extend({ id: z.string().describe("the application id") }),
   })
   .describe("A new application for a subscriber (CloudEvents 1.0, structured mode)");

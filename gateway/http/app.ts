@@ -3,6 +3,7 @@ import type { Adapter } from "../contract.ts";
 import { messageOf } from "../errors.ts";
 import { formatProblem } from "../config/load.ts";
 import type { Services } from "../services.ts";
+import { withRemoteParent } from "../tracing.ts";
 import { consoleRoutes } from "../console/routes.ts";
 import { adminRoutes } from "./admin.ts";
 import { contractRoutes } from "./contract-routes.ts";
@@ -14,6 +15,8 @@ import { PROBLEM_BASE_VAR, problem } from "./problem.ts";
  */
 export function createApp(services: Services, adapters: readonly Adapter[]): Hono {
   const app = new Hono();
+  // A caller's W3C traceparent header: the intake continues its trace.
+  app.use("*", (c, next) => withRemoteParent(c.req.header("traceparent"), next));
   app.use("*", async (c, next) => {
     const base = services.runtime().config.gateway.problemTypeBase;
     if (base) c.set(PROBLEM_BASE_VAR as never, base as never);

@@ -11,6 +11,7 @@ import type { Store } from "../store/db.ts";
 import { writeAttachment } from "./attachment-writer.ts";
 import { interpret } from "./interpret.ts";
 import { GroupCommit } from "./group-commit.ts";
+import { inSpan } from "../tracing.ts";
 import { findReceipt, isDuplicateSource, newReference } from "./receipts.ts";
 import { insertDelivery } from "./write-delivery.ts";
 
@@ -50,7 +51,12 @@ export function createIntake(deps: IntakeDeps): Gateway {
   const grouped: Write = (work) => group.run(work);
 
   async function intake(d: InboundDelivery): Promise<IntakeResult> {
-    const result = await run(d);
+    const result = await inSpan("ozg-hub.intake", { "ozg.channel": d.channel, "ozg.portal": d.portalId }, async (span) => {
+      const r = await run(d);
+      span?.setAttribute("ozg.outcome", r.kind);
+      if (r.kind === "accepted") span?.setAttributes({ "ozg.delivery": r.receipt.deliveryId, "ozg.reference": r.receipt.reference, "ozg.state": r.receipt.state });
+      return r;
+    });
     metrics.deliveries.inc({ channel: d.channel, portal: d.portalId, outcome: result.kind });
     return result;
   }
@@ -123,7 +129,7 @@ export function createIntake(deps: IntakeDeps): Gateway {
 
     draft.sourceMessageId = doc.sourceMessageId ?? draft.sourceMessageId;
     const { deliveryId, reference, receivedAt } = draft;
-    const interpretation = await interpret(runtime, {
+    const interpretation = await inSpan("ozg-hub.map", { "ozg.delivery": deliveryId }, () => interpret(runtime, {
       channel: d.channel,
       portalId: d.portalId,
       contentType: doc.contentType,
@@ -136,7 +142,7 @@ export function createIntake(deps: IntakeDeps): Gateway {
       xml: parsed.xml,
       recipient: doc.recipient,
       forms: runtime.portals.byId(d.portalId)?.forms,
-    });
+    }));
     const bytes = Buffer.from(doc.bytes.buffer, doc.bytes.byteOffset, doc.bytes.byteLength);
     const sha256 = createHash("sha256").update(bytes).digest("hex");
     const rows = interpretationRows(runtime.config, { id: deliveryId, reference, receivedAt, contentType: doc.contentType, sha256 }, interpretation, receivedAt);
@@ -146,7 +152,7 @@ export function createIntake(deps: IntakeDeps): Gateway {
       type: "received",
       detail: { channel: d.channel, portal: d.portalId, sourceMessageId: draft.sourceMessageId, attachments: draft.attachments.length, bytes: size },
     };
-    await write((sql) =>
+    await inSpan("ozg-hub.store", { "ozg.delivery": deliveryId, "ozg.outbox_rows": rows.outbox.length }, () => write((sql) =>
       insertDelivery(
         sql,
         {
@@ -166,7 +172,7 @@ export function createIntake(deps: IntakeDeps): Gateway {
         rows,
         [received, ...rows.events],
       ),
-    );
+    ));
     if (interpretation.kind === "parked") {
       metrics.parked.inc({ stage: interpretation.stage });
       if (interpretation.stage === "mapping") metrics.mappingFailures.inc({ format: interpretation.format ?? "" });

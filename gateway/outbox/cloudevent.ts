@@ -16,6 +16,8 @@ export interface ApplicationEvent {
   ozgleikakey?: string;
   ozgdelivery: string;
   ozgreference: string;
+  /** W3C trace context of the intake (CloudEvents distributed-tracing extension), when tracing is on. */
+  traceparent?: string;
   data: Application & { id: string };
 }
 
@@ -31,6 +33,7 @@ export function applicationEvent(args: {
   tenantId: string;
   receivedAt: Date;
   application: Application;
+  traceparent?: string;
 }): ApplicationEvent {
   const leika = args.application.service.leikaKeys[0];
   return {
@@ -46,6 +49,7 @@ export function applicationEvent(args: {
     ...(leika ? { ozgleikakey: leika } : {}),
     ozgdelivery: args.deliveryId,
     ozgreference: args.reference,
+    ...(args.traceparent ? { traceparent: args.traceparent } : {}),
     data: { id: args.applicationId, ...args.application },
   };
 }

@@ -6,6 +6,7 @@ import type { Application } from "../mapping/canonical.ts";
 import { routingKey } from "../publish/topology.ts";
 import { applications, deliveries, events, outbox } from "../store/schema.ts";
 import type { SubscriberConfig, TenantConfig } from "../config/schema.ts";
+import { currentTraceparent } from "../tracing.ts";
 import { applicationEvent } from "./cloudevent.ts";
 
 // Any drizzle transaction over our schema; the concrete driver types do not matter here.
@@ -79,6 +80,8 @@ export function interpretationRows(
   // bytes are then that tenant's to fetch, and nobody's when the records went to several.
   rows.delivery.tenantId = tenants.size === 1 ? [...tenants][0]! : null;
   const count = result.applications.length;
+  // The trace the rows were written in: the relay continues it, maybe in another process.
+  const traceparent = currentTraceparent();
   for (const [index, { application: mapped, tenant, subscribers }] of result.applications.entries()) {
     const applicationId = randomUUID();
     const application: Application = mapped.content
@@ -93,6 +96,7 @@ export function interpretationRows(
       tenantId: tenant.id,
       receivedAt: delivery.receivedAt,
       application,
+      traceparent,
     });
     rows.applications.push({ id: applicationId, deliveryId: delivery.id, tenantId: tenant.id, format, leikaKey, body: application });
     for (const s of subscribers) {
@@ -104,7 +108,7 @@ export function interpretationRows(
         subscriberId: s.id,
         kind: s.kind,
         routingKey: routingKey(tenant.id, s.id),
-        headers: { "x-ozg-tenant": tenant.id, "x-ozg-format": format, ...(leikaKey ? { "x-ozg-leika-key": leikaKey } : {}) },
+        headers: { "x-ozg-tenant": tenant.id, "x-ozg-format": format, ...(leikaKey ? { "x-ozg-leika-key": leikaKey } : {}), ...(traceparent ? { traceparent } : {}) },
         payload: event,
         createdAt: now,
         nextAttemptAt: now,

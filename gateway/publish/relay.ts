@@ -5,6 +5,7 @@ import { messageOf } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import type { Store } from "../store/db.ts";
+import { endPublishSpan, startPublishSpan } from "../tracing.ts";
 import type { Broker } from "./broker.ts";
 
 export interface RelaySettings {
@@ -33,7 +34,8 @@ interface Row {
 }
 
 /**
- * Moves outbox rows to the broker. A round claims due rows with FOR UPDATE SKIP LOCKED (so
+ * Moves outbox rows to the broker. A round claims due rows, an equal share per tenant (so one
+ * tenant's flood does not delay another's), with FOR UPDATE SKIP LOCKED (so
  * several instances share the work without coordination, and a delivery being published
  * cannot be cancelled), publishes them on the confirm channel and, once the broker confirmed
  * them, marks them published in the same transaction. Rounds are pipelined: as soon as one
@@ -57,6 +59,8 @@ export class Relay {
   private backlogValue = 0;
   private backlogAt = 0;
   private backlogQuery: Promise<void> | undefined;
+  /** The last claim filled some tenant's share: more rows are probably due. */
+  private more = false;
 
   constructor(
     private readonly store: Store,
@@ -116,7 +120,7 @@ export class Relay {
           this.woken = false;
           const claimed = await this.round();
           if (claimed === 0 && Date.now() - this.lastSweep > SWEEP_INTERVAL_MS) await this.sweep();
-          if (claimed === s.batchSize) continue;
+          if (claimed >= s.batchSize || (claimed > 0 && this.more)) continue;
         } catch (err) {
           this.failed(err);
           continue;
@@ -177,15 +181,7 @@ export class Relay {
       const done = this.store.sql
         .begin(async (tx) => {
           const now = this.clock();
-          const rows = await tx<Row[]>`
-            select id, message_id as "messageId", delivery_id as "deliveryId", tenant_id as "tenantId",
-                   subscriber_id as "subscriberId", routing_key as "routingKey", headers::text as headers,
-                   payload::text as payload, (extract(epoch from created_at) * 1000)::float8 as "createdAtMs", attempts
-            from outbox
-            where published_at is null and kind = 'amqp' and next_attempt_at <= ${now.toISOString()}
-            order by next_attempt_at, id
-            limit ${s.batchSize}
-            for update skip locked`;
+          const rows = await this.claim(tx, now, s.batchSize);
           if (rows.length === 0) {
             answer(0);
             return [] as string[];
@@ -228,6 +224,43 @@ export class Relay {
         });
       this.open.add(done);
     });
+  }
+
+  /**
+   * Claims due rows round-robin across tenants: every tenant with a backlog gets an equal share
+   * of the batch (at least one row), oldest due first within the tenant. One tenant's flood, or
+   * its rows waiting in backoff, therefore never stands in front of another tenant's rows. The
+   * tenants are found by a skip scan over outbox_tenant_due_idx (one index probe per tenant, not
+   * a scan of the backlog); each share is taken with SKIP LOCKED, as before.
+   */
+  private async claim(tx: TransactionSql, now: Date, batchSize: number): Promise<Row[]> {
+    const tenants = await tx<{ tenantId: string }[]>`
+      with recursive t(tenant_id) as (
+        (select tenant_id from outbox where published_at is null and kind = 'amqp' order by tenant_id limit 1)
+        union all
+        select (select o.tenant_id from outbox o
+                where o.published_at is null and o.kind = 'amqp' and o.tenant_id > t.tenant_id
+                order by o.tenant_id limit 1)
+        from t where t.tenant_id is not null)
+      select tenant_id as "tenantId" from t where tenant_id is not null`;
+    if (tenants.length === 0) return [];
+    const share = Math.max(1, Math.floor(batchSize / tenants.length));
+    const rows = await tx<Row[]>`
+      select o.* from unnest(${tenants.map((t) => t.tenantId)}::text[]) as t(tenant_id)
+      cross join lateral (
+        select id, message_id as "messageId", delivery_id as "deliveryId", tenant_id as "tenantId",
+               subscriber_id as "subscriberId", routing_key as "routingKey", headers::text as headers,
+               payload::text as payload, (extract(epoch from created_at) * 1000)::float8 as "createdAtMs", attempts
+        from outbox
+        where tenant_id = t.tenant_id and published_at is null and kind = 'amqp' and next_attempt_at <= ${now.toISOString()}
+        order by next_attempt_at, id
+        limit ${share}
+        for update skip locked) o`;
+    // A tenant that filled its share may have more due: the loop should claim again at once.
+    const perTenant = new Map<string, number>();
+    for (const r of rows) perTenant.set(r.tenantId, (perTenant.get(r.tenantId) ?? 0) + 1);
+    this.more = [...perTenant.values()].some((n) => n >= share);
+    return rows;
   }
 
   /**
@@ -300,8 +333,22 @@ function backoff(s: RelaySettings, attempt: number): number {
  */
 export async function publishAll(ch: ConfirmChannel, exchange: string, rows: Row[], timeoutMs: number, onConfirm: (row: Row) => void = () => {}): Promise<(Error | undefined)[]> {
   const confirms: Promise<Error | undefined>[] = [];
+  /** Publish spans not ended yet: a timeout ends them with its error. */
+  const open = new Set<ReturnType<typeof startPublishSpan>>();
   for (const r of rows) {
     const body = Buffer.from(r.payload);
+    const headers = JSON.parse(r.headers) as Record<string, string>;
+    // The span continues the trace stored with the row; consumers continue the publish span.
+    const traced = startPublishSpan(headers.traceparent, {
+      "messaging.system": "rabbitmq",
+      "messaging.operation.type": "send",
+      "messaging.destination.name": exchange,
+      "messaging.rabbitmq.destination.routing_key": r.routingKey,
+      "messaging.message.id": r.messageId,
+      "ozg.delivery": r.deliveryId,
+    });
+    if (traced?.traceparent) headers.traceparent = traced.traceparent;
+    if (traced) open.add(traced);
     let writable = true;
     confirms.push(
       new Promise((resolve) => {
@@ -317,11 +364,13 @@ export async function publishAll(ch: ConfirmChannel, exchange: string, rows: Row
             timestamp: Math.floor(r.createdAtMs / 1000),
             type: "de.ozghub.application.received.v1",
             appId: "ozg-hub",
-            headers: JSON.parse(r.headers) as Record<string, string>,
+            headers,
           },
           (err: unknown) => {
             if (!err) onConfirm(r);
-            resolve(err ? new Error(`broker refused ${r.messageId}: ${messageOf(err)}`) : undefined);
+            const outcome = err ? new Error(`broker refused ${r.messageId}: ${messageOf(err)}`) : undefined;
+            if (open.delete(traced)) endPublishSpan(traced, outcome);
+            resolve(outcome);
           },
         );
       }),
@@ -335,6 +384,10 @@ export async function publishAll(ch: ConfirmChannel, exchange: string, rows: Row
   });
   const settled = await Promise.race([Promise.all(confirms), timeout]);
   clearTimeout(timer);
-  if (settled === "timeout") return rows.map(() => new Error(`no broker confirm within ${timeoutMs} ms`));
+  if (settled === "timeout") {
+    const err = new Error(`no broker confirm within ${timeoutMs} ms`);
+    for (const t of open) endPublishSpan(t, err);
+    return rows.map(() => err);
+  }
   return settled;
 }

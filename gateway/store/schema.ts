@@ -135,6 +135,8 @@ export const outbox = pgTable(
   },
   (t) => [
     index("outbox_due_idx").on(t.nextAttemptAt, t.id).where(sql`${t.publishedAt} is null and ${t.kind} = 'amqp'`),
+    // The relay claims due rows per tenant (round-robin), and finds the tenants with a backlog by skip scan.
+    index("outbox_tenant_due_idx").on(t.tenantId, t.nextAttemptAt, t.id).where(sql`${t.publishedAt} is null and ${t.kind} = 'amqp'`),
     // Settling a delivery asks whether any of its rows is unpublished; without this index that
     // question scans the whole (never pruned) outbox, and the cost grows with history.
     index("outbox_delivery_idx").on(t.deliveryId),
