@@ -30,11 +30,28 @@ export class Lambda {
   ) {}
 }
 
-/** Variables by name; a child frame sees its parents' through the prototype chain. */
-export type Frame = Record<string, unknown>;
+/**
+ * Variables by name; a child frame sees its parents'. Maps rather than objects chained by
+ * prototype: V8 makes objects used as prototypes slow to change, and frames change all the time.
+ */
+export class Frame {
+  private readonly vars = new Map<string, unknown>();
+  constructor(private readonly parent?: Frame) {}
+
+  get(name: string): unknown {
+    for (let f: Frame | undefined = this; f; f = f.parent) {
+      if (f.vars.has(name)) return f.vars.get(name);
+    }
+    return undefined;
+  }
+
+  bind(name: string, value: unknown): void {
+    this.vars.set(name, value);
+  }
+}
 
 export function child(frame: Frame): Frame {
-  return Object.create(frame) as Frame;
+  return new Frame(frame);
 }
 
 /** The value a JSONata node hands on: empty sequences vanish, singletons unwrap unless kept. */

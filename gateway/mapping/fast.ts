@@ -1,6 +1,6 @@
 import type jsonata from "jsonata";
 import { fastFunction } from "./fast-functions.ts";
-import { Fallback, Lambda, append, child, collapse, compare, concat, equal, includes, isSeq, lookup, seq, truthy, type Frame, type Seq } from "./fast-runtime.ts";
+import { Fallback, Lambda, append, child, collapse, compare, concat, equal, includes, isSeq, lookup, seq, truthy, Frame, type Seq } from "./fast-runtime.ts";
 
 /**
  * The fast path of a mapping: its JSONata expression compiled once into plain synchronous
@@ -33,9 +33,9 @@ export function compileFast(expression: jsonata.Expression): FastExpression | un
   }
   return (document, bindings) => {
     if (Array.isArray(document)) throw new Fallback("a top-level array");
-    const frame: Frame = Object.create(null);
-    Object.assign(frame, bindings);
-    frame.$ = document;
+    const frame = new Frame();
+    for (const [name, value] of Object.entries(bindings)) frame.bind(name, value);
+    frame.bind("$", document);
     return body(document, frame);
   };
 }
@@ -72,7 +72,7 @@ function core(n: Node): Fn {
     case "variable": {
       const name = n.value as string;
       if (name === "") return (input) => input;
-      return (_input, frame) => frame[name];
+      return (_input, frame) => frame.get(name);
     }
     case "path":
       return compilePath(n);
@@ -104,7 +104,7 @@ function core(n: Node): Fn {
       const rhs = compile(n.rhs);
       return (input, frame) => {
         const v = rhs(input, frame);
-        frame[name] = v;
+        frame.bind(name, v);
         return v;
       };
     }
@@ -221,7 +221,7 @@ function compileCall(n: Node): Fn {
   });
   const builtin = fastFunction(name);
   return (input, frame) => {
-    const proc = frame[name];
+    const proc = frame.get(name);
     const values = args.map((a) => a(input, frame));
     if (proc instanceof Lambda) return callLambda(proc, values);
     if (proc !== undefined || !builtin) throw new Fallback(`call of $${name}`);
@@ -236,7 +236,7 @@ function compileCall(n: Node): Fn {
 
 function callLambda(l: Lambda, values: unknown[]): unknown {
   const frame = child(l.frame);
-  l.params.forEach((p, i) => (frame[p] = values[i]));
+  l.params.forEach((p, i) => frame.bind(p, values[i]));
   return l.body(l.input, frame);
 }
 
@@ -291,7 +291,23 @@ function compileArray(n: Node): Fn {
 /** JSONata's object constructor: input items grouped by key, each value evaluated on its group. */
 function compileObject(pairs: [Node, Node][]): Fn {
   const compiled = pairs.map(([k, v]) => ({ key: compile(k), value: compile(v) }));
-  return (input, frame) => {
+  // Literal, distinct keys on one item (the usual `{ "name": ... }`): every pair makes its own
+  // group of that one item, so the grouping below would change nothing.
+  const literal = pairs.map(([k]) => (k.type === "string" ? (k.value as string) : undefined));
+  const plain = literal.every((k) => k !== undefined && k !== "_jsonata_lambda" && k !== "_jsonata_function") && new Set(literal).size === literal.length;
+  if (plain) {
+    const keys = literal as string[];
+    return (input, frame) => {
+      if (Array.isArray(input)) return grouped(input, frame);
+      const out: Record<string, unknown> = Object.create(null);
+      for (let i = 0; i < keys.length; i++) {
+        const v = compiled[i]!.value(input, frame);
+        if (v !== undefined) out[keys[i]!] = v;
+      }
+      return out;
+    };
+  }
+  const grouped: Fn = (input, frame) => {
     // An empty input still builds the object once, so that a literal object comes out.
     const items = Array.isArray(input) ? (input.length > 0 ? input : [undefined]) : [input];
     const groups: Record<string, { data: unknown; index: number }> = Object.create(null);
@@ -314,4 +330,5 @@ function compileObject(pairs: [Node, Node][]): Fn {
     }
     return out;
   };
+  return grouped;
 }
