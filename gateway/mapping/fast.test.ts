@@ -133,7 +133,8 @@ describe("the fast path reads JSONata's corner cases as JSONata does", () => {
     expect(compileFast(jsonata("a ~> $uppercase()"))).toBeUndefined();
     expect(compileFast(jsonata("a^(b)"))).toBeUndefined();
     expect(compileFast(jsonata("a{ 'x': b }"))).toBeUndefined();
-    const expr = registerFunctions(jsonata("$string(o)"));
-    expect(viaFast(expr, doc, {})).toHaveProperty("fallback");
+    for (const source of ["$string(o)", "$exists($uppercase)", "$exists($isoDate)"]) {
+      expect(viaFast(registerFunctions(jsonata(source)), doc, {}), source).toHaveProperty("fallback");
+    }
   });
 });

@@ -1,5 +1,5 @@
 import type jsonata from "jsonata";
-import { fastFunction } from "./fast-functions.ts";
+import { fastFunction, isFunctionName } from "./fast-functions.ts";
 import { Fallback, Lambda, append, child, collapse, compare, concat, equal, includes, isSeq, lookup, seq, truthy, Frame, type Seq } from "./fast-runtime.ts";
 
 /**
@@ -72,7 +72,12 @@ function core(n: Node): Fn {
     case "variable": {
       const name = n.value as string;
       if (name === "") return (input) => input;
-      return (_input, frame) => frame.get(name);
+      if (!isFunctionName(name)) return (_input, frame) => frame.get(name);
+      return (_input, frame) => {
+        const v = frame.get(name);
+        if (v === undefined) throw new Fallback(`$${name} as a value`);
+        return v;
+      };
     }
     case "path":
       return compilePath(n);
