@@ -89,7 +89,10 @@ export function truthy(v: unknown): boolean | undefined {
     return v.length > 1 && v.some((x) => truthy(x));
   }
   if (typeof v === "string") return v.length > 0;
-  if (typeof v === "number") return v !== 0;
+  if (typeof v === "number") {
+    if (v === Infinity || v === -Infinity) throw new Fallback("infinite number");
+    return !Number.isNaN(v) && v !== 0;
+  }
   if (typeof v === "boolean") return v;
   if (v instanceof Lambda || typeof v === "function") throw new Fallback("truth of a function");
   if (v !== null && typeof v === "object") return Object.keys(v).length > 0;
@@ -122,6 +125,7 @@ export function compare(op: string, a: unknown, b: unknown): boolean | undefined
   if (!ok(a) || !ok(b)) throw new Fallback("comparison of non-comparable values");
   if (a === undefined || b === undefined) return undefined;
   if (typeof a !== typeof b) throw new Fallback("comparison of mixed types");
+  if (typeof a === "number" && !(Number.isFinite(a) && Number.isFinite(b as number))) throw new Fallback("comparison of a non-finite number");
   const x = a as string | number;
   const y = b as string | number;
   return op === "<" ? x < y : op === "<=" ? x <= y : op === ">" ? x > y : x >= y;
