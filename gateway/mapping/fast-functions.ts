@@ -11,8 +11,15 @@ export type FastFunction = (args: unknown[], input: unknown, call: (fn: Lambda, 
 
 const str = (v: unknown): v is string | undefined => v === undefined || typeof v === "string";
 
+/**
+ * The arguments with the context in front where the first is left out. Only a call without any
+ * argument is read that way here: with some given, which one JSONata takes as missing depends on
+ * their types, and those calls are left to it.
+ */
 function withContext(args: unknown[], input: unknown, arity: number): unknown[] {
-  return args.length < arity ? [input, ...args] : args;
+  if (args.length >= arity) return args;
+  if (args.length > 0 || arity > 1) throw new Fallback("context argument beside others");
+  return [input];
 }
 
 function need(ok: boolean): void {
