@@ -1,4 +1,5 @@
 import jsonata from "jsonata";
+import { compileFast, type FastExpression } from "./fast.ts";
 import { mappingFunctions } from "./functions.ts";
 import type { MappingFile } from "./mapping-file.ts";
 
@@ -16,6 +17,9 @@ export interface CompiledMapping {
   def: MappingFile;
   expression: jsonata.Expression;
   when?: jsonata.Expression;
+  /** The same expressions as plain synchronous functions (fast.ts), where they compile. */
+  fast?: FastExpression;
+  fastWhen?: FastExpression;
   spans: Span[];
 }
 
@@ -94,7 +98,8 @@ export function compileMapping(def: MappingFile, file: string): { ok: true; mapp
   };
   writeObject(nest(def.fields));
   text += "\n)";
-  return { ok: true, mapping: { id: def.id, file, def, expression: registerFunctions(jsonata(text)), when, spans } };
+  const expression = registerFunctions(jsonata(text));
+  return { ok: true, mapping: { id: def.id, file, def, expression, when, fast: compileFast(expression), fastWhen: when && compileFast(when), spans } };
 }
 
 /** Leaves hold the dotted field path; `applicant.address.city` nests as applicant → address → city. */

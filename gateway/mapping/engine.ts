@@ -4,7 +4,9 @@ import type { Channel, Problem, TransportRecipient } from "../contract.ts";
 import { parseYamlFile, type ConfigProblem } from "../config/load.ts";
 import { messageOf } from "../errors.ts";
 import type { Application } from "./canonical.ts";
+import type jsonata from "jsonata";
 import { compileMapping, fieldAt, type CompiledMapping } from "./compile.ts";
+import type { FastExpression } from "./fast.ts";
 import { lineOf, mappingFileSchema } from "./mapping-file.ts";
 import { plainJson } from "./plain.ts";
 import { splitRecords, type RecordSlice } from "./records.ts";
@@ -168,12 +170,28 @@ async function matches(m: CompiledMapping, input: MappingInput): Promise<boolean
   if (rule.xmlRoot && !(glob(rule.xmlRoot.namespace, input.xml?.namespace) && glob(rule.xmlRoot.name, input.xml?.name))) return false;
   if (m.when) {
     try {
-      return Boolean(await m.when.evaluate(input.document, bindings(input)));
+      return Boolean(await evaluate(m.when, m.fastWhen, input.document, bindings(input)));
     } catch {
       return false;
     }
   }
   return true;
+}
+
+/**
+ * The fast path's value where it has one; JSONata's evaluator otherwise, and wherever the fast
+ * path meets something it does not read exactly as JSONata does, or fails: the result and any
+ * error message are then JSONata's own.
+ */
+async function evaluate(expression: jsonata.Expression, fast: FastExpression | undefined, document: unknown, vars: Record<string, unknown>): Promise<unknown> {
+  if (fast) {
+    try {
+      return fast(document, vars);
+    } catch {
+      // Falls through to JSONata, which decides the value or words the error.
+    }
+  }
+  return expression.evaluate(document, vars);
 }
 
 /** The variables every mapping expression sees besides the document. */
@@ -212,7 +230,7 @@ export async function applyRecords(mapping: CompiledMapping, input: MappingInput
 export async function apply(mapping: CompiledMapping, input: MappingInput, record?: RecordSlice): Promise<MappingOutcome> {
   let raw: unknown;
   try {
-    raw = await mapping.expression.evaluate(input.document, bindings(input));
+    raw = await evaluate(mapping.expression, mapping.fast, input.document, bindings(input));
   } catch (err) {
     const e = err as { message: string; position?: number };
     const span = fieldAt(mapping, e.position);

@@ -22,6 +22,18 @@ interface FormItem {
  * @example normalKey("Geschäfts-Bezeichnung") // "geschaeftsbezeichnung"
  */
 export function normalKey(s: string): string {
+  let key = normalKeys.get(s);
+  if (key === undefined) {
+    // Forms of one portal repeat the same names and labels; a bound keeps odd input from filling memory.
+    if (normalKeys.size >= 10_000) normalKeys.clear();
+    normalKeys.set(s, (key = normalize(s)));
+  }
+  return key;
+}
+
+const normalKeys = new Map<string, string>();
+
+function normalize(s: string): string {
   return s
     .toLowerCase()
     .replace(/ä/g, "ae")

@@ -20,6 +20,20 @@ describe("validateApplication delivers with warnings", () => {
     ]);
   });
 
+  it("leaves what the mapping produced untouched while it leaves values out", () => {
+    const candidate = {
+      ...base,
+      service: { leikaKeys: ["99050012104000", "123"] },
+      applicant: { kind: "person", name: "Anna Muster", birthDate: "31.02.1980", email: "" },
+      content: { kind: "json", document: { a: ["", { b: "" }] } },
+    };
+    const before = structuredClone(candidate);
+    const r = validateApplication(candidate);
+    expect(r.ok).toBe(true);
+    expect(candidate).toEqual(before);
+    if (r.ok) expect(r.application.content?.document).toEqual(before.content.document);
+  });
+
   it("malformed values are left out and named; the rest stays", () => {
     const r = validateApplication({
       ...base,

@@ -19,9 +19,13 @@ export type Validation = { ok: true; application: Application } | { ok: false; p
  * // { ok: true, application: { ..., warnings: [{ path: "applicant.birthDate", message: "Invalid ISO date: left out ..." }, ...] } }
  */
 export function validateApplication(candidate: Record<string, unknown>): Validation {
-  const value = structuredClone(candidate);
+  // Only the header fields are changed below, and withoutEmpty copies them; the rest (above all
+  // the source document in `content`) is copied only if a value in it has to be left out.
+  // Copying the whole candidate cost more than validating it.
+  const value: Record<string, unknown> = { ...candidate };
   // An empty string from a mapping means the source had nothing there: absent, not malformed.
   for (const key of HEADER) if (key in value) value[key] = withoutEmpty(value[key]);
+  const copied = new Set<PropertyKey>(HEADER);
   const warnings: Warning[] = [];
   // Every round removes at least one offending value; a bound keeps a bug from looping.
   for (let round = 0; round < 50; round++) {
@@ -36,6 +40,11 @@ export function validateApplication(candidate: Record<string, unknown>): Validat
     if (fatal.length > 0) return { ok: false, problems: issues.map((i) => ({ path: formatPath(i.path), message: i.message })) };
     const issue = issues[0]!;
     for (const at of offending(issue)) {
+      const first = at[0];
+      if (first !== undefined && !copied.has(first) && Object.hasOwn(value, first)) {
+        value[first as string] = structuredClone(value[first as string]);
+        copied.add(first);
+      }
       if (!removeAt(value, at)) return { ok: false, problems: issues.map((i) => ({ path: formatPath(i.path), message: i.message })) };
       warnings.push({ path: formatPath(at), message: `${issue.message}: left out of the canonical fields (the source value is in content)` });
     }

@@ -1,0 +1,339 @@
+import type jsonata from "jsonata";
+import { fastFunction, isFunctionName } from "./fast-functions.ts";
+import { Fallback, Lambda, append, child, collapse, compare, concat, equal, includes, isSeq, lookup, seq, truthy, Frame, type Seq } from "./fast-runtime.ts";
+
+/**
+ * The fast path of a mapping: its JSONata expression compiled once into plain synchronous
+ * closures, with JSONata's meaning (sequences, singleton unwrapping, predicates, object and
+ * array constructors, blocks, lambdas, the functions in fast-functions.ts). JSONata's own
+ * evaluator is asynchronous per node, which cost most of a mapping's time.
+ *
+ * Only the part of the language the mapping files use is compiled; an expression with any other
+ * node gets no fast path (`undefined`), and an evaluation meeting a value it cannot handle to
+ * the letter throws, so that the caller evaluates with JSONata instead. Either way the result is
+ * JSONata's; a test runs every golden fixture through both and compares.
+ */
+export type FastExpression = (document: unknown, bindings: Record<string, unknown>) => unknown;
+
+// The AST as JSONata builds it; its published typings leave out several node kinds.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Node = { type: string; [key: string]: any };
+type Fn = (input: unknown, frame: Frame) => unknown;
+
+class Unsupported extends Error {}
+
+/** Compiles an expression's AST, or `undefined` when it uses anything the fast path does not cover. */
+export function compileFast(expression: jsonata.Expression): FastExpression | undefined {
+  let body: Fn;
+  try {
+    body = compile(expression.ast() as unknown as Node);
+  } catch (err) {
+    if (err instanceof Unsupported) return undefined;
+    throw err;
+  }
+  return (document, bindings) => {
+    if (Array.isArray(document)) throw new Fallback("a top-level array");
+    const frame = new Frame();
+    for (const [name, value] of Object.entries(bindings)) frame.bind(name, value);
+    frame.bind("$", document);
+    return body(document, frame);
+  };
+}
+
+const CHECKED = new Set(["type", "value", "position", "predicate", "keepArray", "stages", "steps", "keepSingletonArray", "consarray", "expressions", "lhs", "rhs", "condition", "then", "else", "procedure", "arguments", "body", "thunk", "signature", "lambdaSignature"]);
+
+/** Like JSONata's `evaluate`: the node, its predicates, then collapsing a sequence. */
+function compile(n: Node): Fn {
+  for (const k of Object.keys(n)) if (n[k] !== undefined && !CHECKED.has(k)) throw new Unsupported(`${k} on ${n.type}`);
+  let f = core(n);
+  for (const p of (n.predicate ?? []) as Node[]) {
+    if (p.type !== "filter") throw new Unsupported(p.type);
+    const inner = f;
+    const filter = compileFilter(p.expr);
+    f = (input, frame) => filter(inner(input, frame), frame);
+  }
+  const keep = n.keepArray === true;
+  const g = f;
+  return (input, frame) => collapse(g(input, frame), keep);
+}
+
+function core(n: Node): Fn {
+  switch (n.type) {
+    case "string":
+    case "number":
+    case "value": {
+      const v = n.value;
+      return () => v;
+    }
+    case "name": {
+      const key = n.value as string;
+      return (input) => lookup(input, key);
+    }
+    case "variable": {
+      const name = n.value as string;
+      if (name === "") return (input) => input;
+      if (!isFunctionName(name)) return (_input, frame) => frame.get(name);
+      return (_input, frame) => {
+        const v = frame.get(name);
+        if (v === undefined) throw new Fallback(`$${name} as a value`);
+        return v;
+      };
+    }
+    case "path":
+      return compilePath(n);
+    case "descendant":
+      return (input) => {
+        if (input === undefined) return undefined;
+        const out = seq();
+        descend(input, out);
+        return out.length === 1 ? out[0] : out;
+      };
+    case "condition": {
+      const c = compile(n.condition);
+      const t = compile(n.then);
+      const e = n.else ? compile(n.else) : undefined;
+      return (input, frame) => (truthy(c(input, frame)) ? t(input, frame) : e ? e(input, frame) : undefined);
+    }
+    case "block": {
+      const parts = (n.expressions as Node[]).map(compile);
+      return (input, frame) => {
+        const inner = child(frame);
+        let r: unknown;
+        for (const p of parts) r = p(input, inner);
+        return r;
+      };
+    }
+    case "bind": {
+      if (n.lhs.type !== "variable") throw new Unsupported("bind");
+      const name = n.lhs.value as string;
+      const rhs = compile(n.rhs);
+      return (input, frame) => {
+        const v = rhs(input, frame);
+        frame.bind(name, v);
+        return v;
+      };
+    }
+    case "lambda": {
+      if (n.signature) throw new Unsupported("lambda signature");
+      // A tail call JSONata wraps to run it after the caller returns: the same value, run in place.
+      if (n.thunk) return compile(n.body);
+      const params = (n.arguments as Node[]).map((a) => a.value as string);
+      const body = compile(n.body);
+      return (input, frame) => new Lambda(params, body, frame, input);
+    }
+    case "function":
+      return compileCall(n);
+    case "binary":
+      return compileBinary(n);
+    case "unary":
+      if (n.value === "[") return compileArray(n);
+      if (n.value === "{") return compileObject(n.lhs as [Node, Node][]);
+      throw new Unsupported(`unary ${n.value}`);
+    default:
+      throw new Unsupported(n.type);
+  }
+}
+
+function descend(v: unknown, out: Seq): void {
+  if (Array.isArray(v)) {
+    for (const m of v) descend(m, out);
+    return;
+  }
+  out.push(v);
+  if (v instanceof Lambda) throw new Fallback("descendants of a function");
+  if (v !== null && typeof v === "object") for (const k of Object.keys(v)) descend((v as Record<string, unknown>)[k], out);
+}
+
+function compilePath(n: Node): Fn {
+  const steps = n.steps as Node[];
+  const fns = steps.map(compile);
+  const stages = steps.map((s) => ((s.stages ?? []) as Node[]).map((st) => {
+    if (st.type !== "filter") throw new Unsupported(st.type);
+    return compileFilter(st.expr);
+  }));
+  const firstIsVariable = steps[0]!.type === "variable";
+  const keepSingleton = n.keepSingletonArray === true;
+  return (input, frame) => {
+    let current: unknown[] = Array.isArray(input) && !firstIsVariable ? input : seq(input);
+    let result: Seq | undefined;
+    for (let i = 0; i < steps.length; i++) {
+      if (i === 0 && steps[i]!.consarray) result = fns[0]!(current, frame) as Seq | undefined;
+      else result = step(fns[i]!, stages[i]!, current, frame, i === steps.length - 1);
+      if (result === undefined || result.length === 0) break;
+      current = result;
+    }
+    if (keepSingleton) {
+      if (result === undefined) throw new Fallback("kept singleton of nothing");
+      if (Array.isArray(result) && result.cons && !result.sequence) result = seq(result);
+      result.keepSingleton = true;
+    }
+    return result;
+  };
+}
+
+function step(f: Fn, filters: ((v: unknown, frame: Frame) => Seq)[], input: unknown[], frame: Frame, last: boolean): Seq {
+  const results: unknown[] = [];
+  for (const item of input) {
+    let r = f(item, frame);
+    for (const filter of filters) r = filter(r, frame);
+    if (r !== undefined) results.push(r);
+  }
+  if (last && results.length === 1 && Array.isArray(results[0]) && !isSeq(results[0])) return results[0] as Seq;
+  const out = seq();
+  for (const r of results) {
+    if (!Array.isArray(r) || (r as Seq).cons) out.push(r);
+    else for (const x of r) out.push(x);
+  }
+  return out;
+}
+
+function compileFilter(p: Node): (v: unknown, frame: Frame) => Seq {
+  if (p.type === "number") {
+    const at = Math.floor(p.value as number);
+    return (v) => {
+      const input = Array.isArray(v) ? v : seq(v);
+      const item = input[at < 0 ? input.length + at : at];
+      if (item === undefined) return seq();
+      return Array.isArray(item) ? (item as Seq) : seq(item);
+    };
+  }
+  const pred = compile(p);
+  return (v, frame) => {
+    const input = Array.isArray(v) ? v : seq(v);
+    const out = seq();
+    input.forEach((item, index) => {
+      let r = pred(item, frame);
+      if (typeof r === "number") r = [r];
+      if (Array.isArray(r) && r.length > 0 && r.every((x) => typeof x === "number")) {
+        for (const x of r as number[]) {
+          const i = Math.floor(x);
+          if ((i < 0 ? input.length + i : i) === index) out.push(item);
+        }
+      } else if (truthy(r)) out.push(item);
+    });
+    return out;
+  };
+}
+
+function compileCall(n: Node): Fn {
+  if (n.procedure.type !== "variable") throw new Unsupported("procedure");
+  const name = n.procedure.value as string;
+  const args: Fn[] = (n.arguments as Node[]).map((a) => {
+    if (a.type !== "regex") return compile(a);
+    const re = a.value as RegExp;
+    const fresh = new RegExp(re.source, re.flags.replace("g", ""));
+    return () => fresh;
+  });
+  const builtin = fastFunction(name);
+  return (input, frame) => {
+    const proc = frame.get(name);
+    const values = args.map((a) => a(input, frame));
+    if (proc instanceof Lambda) return callLambda(proc, values);
+    if (proc !== undefined || !builtin) throw new Fallback(`call of $${name}`);
+    if (name !== "sift" && values.some((v) => v instanceof Lambda)) throw new Fallback("function argument");
+    try {
+      return builtin(values, input, callLambda);
+    } catch (err) {
+      throw err instanceof Fallback ? new Fallback(`$${name}: ${err.message}`) : err;
+    }
+  };
+}
+
+function callLambda(l: Lambda, values: unknown[]): unknown {
+  const frame = child(l.frame);
+  l.params.forEach((p, i) => frame.bind(p, values[i]));
+  return l.body(l.input, frame);
+}
+
+function compileBinary(n: Node): Fn {
+  const op = n.value as string;
+  const l = compile(n.lhs);
+  const r = compile(n.rhs);
+  switch (op) {
+    case "and":
+      return (input, frame) => Boolean(truthy(l(input, frame))) && Boolean(truthy(r(input, frame)));
+    case "or":
+      return (input, frame) => Boolean(truthy(l(input, frame))) || Boolean(truthy(r(input, frame)));
+    case "=":
+      return (input, frame) => equal(l(input, frame), r(input, frame));
+    case "!=": {
+      return (input, frame) => {
+        const a = l(input, frame);
+        const b = r(input, frame);
+        return a === undefined || b === undefined ? false : !equal(a, b);
+      };
+    }
+    case "<":
+    case "<=":
+    case ">":
+    case ">=":
+      return (input, frame) => compare(op, l(input, frame), r(input, frame));
+    case "&":
+      return (input, frame) => concat(l(input, frame), r(input, frame));
+    case "in":
+      return (input, frame) => includes(l(input, frame), r(input, frame));
+    default:
+      throw new Unsupported(`operator ${op}`);
+  }
+}
+
+function compileArray(n: Node): Fn {
+  const items = (n.expressions as Node[]).map((e) => ({ nested: e.type === "unary" && e.value === "[", f: compile(e) }));
+  const cons = n.consarray === true;
+  return (input, frame) => {
+    let out: unknown[] = [];
+    for (const item of items) {
+      const v = item.f(input, frame);
+      if (v === undefined) continue;
+      if (item.nested) out.push(v);
+      else out = append(out, v) as unknown[];
+    }
+    if (cons) (out as Seq).cons = true;
+    return out;
+  };
+}
+
+/** JSONata's object constructor: input items grouped by key, each value evaluated on its group. */
+function compileObject(pairs: [Node, Node][]): Fn {
+  const compiled = pairs.map(([k, v]) => ({ key: compile(k), value: compile(v) }));
+  // Literal, distinct keys on one item (the usual `{ "name": ... }`): every pair makes its own
+  // group of that one item, so the grouping below would change nothing.
+  const literal = pairs.map(([k]) => (k.type === "string" ? (k.value as string) : undefined));
+  const plain = literal.every((k) => k !== undefined && k !== "_jsonata_lambda" && k !== "_jsonata_function") && new Set(literal).size === literal.length;
+  if (plain) {
+    const keys = literal as string[];
+    return (input, frame) => {
+      if (Array.isArray(input)) return grouped(input, frame);
+      const out: Record<string, unknown> = Object.create(null);
+      for (let i = 0; i < keys.length; i++) {
+        const v = compiled[i]!.value(input, frame);
+        if (v !== undefined) out[keys[i]!] = v;
+      }
+      return out;
+    };
+  }
+  const grouped: Fn = (input, frame) => {
+    // An empty input still builds the object once, so that a literal object comes out.
+    const items = Array.isArray(input) ? (input.length > 0 ? input : [undefined]) : [input];
+    const groups: Record<string, { data: unknown; index: number }> = Object.create(null);
+    for (const item of items) {
+      compiled.forEach((pair, index) => {
+        const key = pair.key(item, frame);
+        if (key === undefined) return;
+        if (typeof key !== "string" || key === "_jsonata_lambda" || key === "_jsonata_function") throw new Fallback("object key");
+        const g = groups[key];
+        if (!g) groups[key] = { data: item, index };
+        else if (g.index !== index) throw new Fallback("one key from two expressions");
+        else g.data = append(g.data, item);
+      });
+    }
+    const out: Record<string, unknown> = Object.create(null);
+    for (const key of Object.keys(groups)) {
+      const g = groups[key]!;
+      const v = compiled[g.index]!.value(g.data, frame);
+      if (v !== undefined) out[key] = v;
+    }
+    return out;
+  };
+  return grouped;
+}
