@@ -5,7 +5,8 @@ export async function removeBrokerNames(amqpUrl: string, prefix: string): Promis
   const conn = await amqp.connect(amqpUrl);
   try {
     const ch = await conn.createChannel();
-    for (const t of ["kiel", "augsburg"]) for (const s of ["gewerbe", "dms"]) for (const q of [`${prefix}.${t}.${s}`, `${prefix}.${t}.${s}.dlq`]) await ch.deleteQueue(q).catch(() => {});
+    for (const t of ["kiel", "augsburg"])
+      for (const s of ["gewerbe", "dms"]) for (const q of [`${prefix}.${t}.${s}`, `${prefix}.${t}.${s}.dlq`]) await ch.deleteQueue(q).catch(() => {});
     await ch.deleteExchange(`${prefix}.applications`).catch(() => {});
     await ch.deleteExchange(`${prefix}.dead-letter`).catch(() => {});
   } finally {

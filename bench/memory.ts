@@ -49,7 +49,13 @@ export async function uploadLarge(o: { url: string; token: string; bytes: number
   const u = new URL("/antrag", o.url);
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { hostname: u.hostname, port: u.port, path: u.pathname, method: "POST", headers: { authorization: `Bearer ${o.token}`, "content-type": `multipart/form-data; boundary=${boundary}` } },
+      {
+        hostname: u.hostname,
+        port: u.port,
+        path: u.pathname,
+        method: "POST",
+        headers: { authorization: `Bearer ${o.token}`, "content-type": `multipart/form-data; boundary=${boundary}` },
+      },
       (res) => {
         let text = "";
         res.on("data", (d) => (text += d));

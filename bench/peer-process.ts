@@ -4,7 +4,11 @@ import { REPO } from "../test/support/config.ts";
 import { freePort } from "../test/support/process.ts";
 
 /** The naive peer (bench/peer.ts) as a process of its own, like ozg-hub, ready when it listens. */
-export async function spawnPeer(env: { DATABASE_URL: string; AMQP_URL: string; PEER_QUEUE: string }): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
+export async function spawnPeer(env: {
+  DATABASE_URL: string;
+  AMQP_URL: string;
+  PEER_QUEUE: string;
+}): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const port = await freePort();
   const child = spawn(process.execPath, ["--import", "tsx", path.join(REPO, "bench/peer.ts")], {
     cwd: REPO,

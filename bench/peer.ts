@@ -31,5 +31,8 @@ app.post("/api/v1/applications", async (c) => {
 const server = serve({ fetch: app.fetch, port: Number(process.env.PORT), hostname: "127.0.0.1" }, () => console.log("listening"));
 process.once("SIGTERM", () => {
   server.close();
-  void conn.close().finally(() => sql.end()).finally(() => process.exit(0));
+  void conn
+    .close()
+    .finally(() => sql.end())
+    .finally(() => process.exit(0));
 });

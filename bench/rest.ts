@@ -20,7 +20,14 @@ export function submission(sourceId: string, bytes: number): string {
     sourceId,
     service: { leikaKeys: ["99050012104000"], name: "Gewerbeanmeldung" },
     recipient: { ags: "01002000" },
-    applicant: { kind: "person", name: "Erika Mustermann", givenName: "Erika", familyName: "Mustermann", email: "erika@example.org", address: { street: "Holstenstraße", houseNumber: "1", postalCode: "24103", city: "Kiel", country: "DE" } },
+    applicant: {
+      kind: "person",
+      name: "Erika Mustermann",
+      givenName: "Erika",
+      familyName: "Mustermann",
+      email: "erika@example.org",
+      address: { street: "Holstenstraße", houseNumber: "1", postalCode: "24103", city: "Kiel", country: "DE" },
+    },
     data: { taetigkeit: "Einzelhandel mit Fahrrädern", beginn: "2026-12-01", notes: "" },
   };
   const size = Buffer.byteLength(JSON.stringify(base));
@@ -33,7 +40,16 @@ export function submission(sourceId: string, bytes: number): string {
  * waits until a consumer of `queue` has each of them. Latency is from the send to the consumer.
  * Several URLs (several `serve` processes) share the requests round-robin by in-flight slot.
  */
-export async function restLoad(o: { url: string | string[]; token: string; amqpUrl: string; queue: string; n: number; concurrency: number; bytes: number; tag: string }): Promise<LoadResult> {
+export async function restLoad(o: {
+  url: string | string[];
+  token: string;
+  amqpUrl: string;
+  queue: string;
+  n: number;
+  concurrency: number;
+  bytes: number;
+  tag: string;
+}): Promise<LoadResult> {
   const conn = await amqp.connect(o.amqpUrl);
   const ch = await conn.createChannel();
   await ch.prefetch(1000);
@@ -85,7 +101,14 @@ export async function restLoad(o: { url: string | string[]; token: string; amqpU
 function post(agent: http.Agent, url: URL, token: string, body: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { agent, hostname: url.hostname, port: url.port, path: url.pathname, method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "content-length": Buffer.byteLength(body) } },
+      {
+        agent,
+        hostname: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+      },
       (res) => {
         let text = "";
         res.setEncoding("utf8");

@@ -64,16 +64,41 @@ async function main() {
     const costs: { concurrency: number; hub: number; peer: number; hubServices: number; peerServices: number }[] = [];
     for (const c of LEVELS) {
       const n = c === 1 ? Math.min(N, 400) : N;
-      const { result: r, split } = await cpuSplit(hub.child.pid!, () => restLoad({ url: hub.url, token, amqpUrl, queue, n, concurrency: c, bytes: BYTES, tag: `c${c}` }));
+      const { result: r, split } = await cpuSplit(hub.child.pid!, () =>
+        restLoad({ url: hub.url, token, amqpUrl, queue, n, concurrency: c, bytes: BYTES, tag: `c${c}` }),
+      );
       if (split) splits.push({ concurrency: c, split });
-      const { result: p, split: peerSplit } = await cpuSplit(peer.pid, () => restLoad({ url: peer.url, token, amqpUrl, queue: peerQueue, n, concurrency: c, bytes: BYTES, tag: `peer-c${c}` }), "peer");
-      if (split && peerSplit) costs.push({ concurrency: c, hub: cpuMsEach(split, "ozg-hub", r), peer: cpuMsEach(peerSplit, "peer", p), hubServices: servicesMsEach(split, r), peerServices: servicesMsEach(peerSplit, p) });
+      const { result: p, split: peerSplit } = await cpuSplit(
+        peer.pid,
+        () => restLoad({ url: peer.url, token, amqpUrl, queue: peerQueue, n, concurrency: c, bytes: BYTES, tag: `peer-c${c}` }),
+        "peer",
+      );
+      if (split && peerSplit)
+        costs.push({
+          concurrency: c,
+          hub: cpuMsEach(split, "ozg-hub", r),
+          peer: cpuMsEach(peerSplit, "peer", p),
+          hubServices: servicesMsEach(split, r),
+          peerServices: servicesMsEach(peerSplit, p),
+        });
       const pg = await postgresCommitFloor(databaseUrl, { concurrency: c, n, bytes: BYTES, table: `${prefix}_floor_${c}` });
       const mq = await amqpConfirmFloor(amqpUrl, { concurrency: c, n, bytes: BYTES, queue: `${prefix}.floor.${c}` });
       results.push(r);
       console.log(
-        [String(c).padStart(9), fmt(r.perSecond).padStart(10), fmt(r.p50Ms, 1).padStart(6), fmt(r.p99Ms, 1).padStart(6), fmt(p.perSecond).padStart(7), fmt(p.p50Ms, 1).padStart(6), fmt(p.p99Ms, 1).padStart(6),
-          fmt(r.perSecond / p.perSecond, 2).padStart(8), fmt(pg).padStart(11), fmt(r.perSecond / pg, 2).padStart(6), fmt(mq).padStart(13), load().padStart(7)].join(" | "),
+        [
+          String(c).padStart(9),
+          fmt(r.perSecond).padStart(10),
+          fmt(r.p50Ms, 1).padStart(6),
+          fmt(r.p99Ms, 1).padStart(6),
+          fmt(p.perSecond).padStart(7),
+          fmt(p.p50Ms, 1).padStart(6),
+          fmt(p.p99Ms, 1).padStart(6),
+          fmt(r.perSecond / p.perSecond, 2).padStart(8),
+          fmt(pg).padStart(11),
+          fmt(r.perSecond / pg, 2).padStart(6),
+          fmt(mq).padStart(13),
+          load().padStart(7),
+        ].join(" | "),
       );
     }
 
@@ -86,9 +111,12 @@ async function main() {
 
     // On a shared machine the throughput follows the CPU share each process gets; CPU time per
     // delivery does not, so it is the fairer comparison of the work each design does.
-    if (costs.length > 0) console.log("\nCPU time per delivery, ms (own process; Postgres + RabbitMQ during the step, which other users of those servers inflate):");
+    if (costs.length > 0)
+      console.log("\nCPU time per delivery, ms (own process; Postgres + RabbitMQ during the step, which other users of those servers inflate):");
     for (const k of costs) {
-      console.log(`  c=${String(k.concurrency).padEnd(3)} ozg-hub ${fmt(k.hub, 2)} vs peer ${fmt(k.peer, 2)} (${fmt(k.peer / k.hub, 2)}×); services ${fmt(k.hubServices, 2)} vs ${fmt(k.peerServices, 2)}`);
+      console.log(
+        `  c=${String(k.concurrency).padEnd(3)} ozg-hub ${fmt(k.hub, 2)} vs peer ${fmt(k.peer, 2)} (${fmt(k.peer / k.hub, 2)}×); services ${fmt(k.hubServices, 2)} vs ${fmt(k.peerServices, 2)}`,
+      );
     }
 
     // Scale out: more `serve` processes on the same Postgres and RabbitMQ, requests spread round-robin.
@@ -103,17 +131,23 @@ async function main() {
           const r = await restLoad({ url: urls, token, amqpUrl, queue, n: N, concurrency: c, bytes: BYTES, tag: `p${k}-c${c}` });
           if (k === PROCESSES[0]) first.set(c, r);
           const one = first.get(c); // the same section's first line at this level, minutes apart at most
-          console.log(`${String(k).padStart(15)} | ${String(c).padStart(9)} | ${fmt(r.perSecond)} | ${fmt(r.p50Ms, 1)} | ${fmt(r.p99Ms, 1)} | ${one ? fmt(r.perSecond / one.perSecond, 2) : "-"} | ${load()}`);
+          console.log(
+            `${String(k).padStart(15)} | ${String(c).padStart(9)} | ${fmt(r.perSecond)} | ${fmt(r.p50Ms, 1)} | ${fmt(r.p99Ms, 1)} | ${one ? fmt(r.perSecond / one.perSecond, 2) : "-"} | ${load()}`,
+          );
         }
       }
     }
 
     const xtaModule = path.join(REPO, "bench/xta.ts");
     if (existsSync(xtaModule)) {
-      const { benchXta } = (await import(xtaModule)) as { benchXta(o: { n: number; concurrency: number }): Promise<{ perSecond: number; p50Ms: number; p99Ms: number }> };
+      const { benchXta } = (await import(xtaModule)) as {
+        benchXta(o: { n: number; concurrency: number }): Promise<{ perSecond: number; p50Ms: number; p99Ms: number }>;
+      };
       const rest8 = results.find((r) => r.concurrency === 8) ?? results[results.length - 1]!;
       const x = await benchXta({ n: Math.min(N, 1000), concurrency: 8 });
-      console.log(`\nXTA sendMessage (HTTPS, client certificates), concurrency 8: ${fmt(x.perSecond)}/s, p50 ${fmt(x.p50Ms, 1)} ms, p99 ${fmt(x.p99Ms, 1)} ms — ${fmt(x.perSecond / rest8.perSecond, 2)}× the REST path at concurrency ${rest8.concurrency}`);
+      console.log(
+        `\nXTA sendMessage (HTTPS, client certificates), concurrency 8: ${fmt(x.perSecond)}/s, p50 ${fmt(x.p50Ms, 1)} ms, p99 ${fmt(x.p99Ms, 1)} ms — ${fmt(x.perSecond / rest8.perSecond, 2)}× the REST path at concurrency ${rest8.concurrency}`,
+      );
     }
     const mappingModule = path.join(REPO, "bench/mapping.ts");
     if (existsSync(mappingModule)) {
@@ -148,7 +182,15 @@ async function main() {
 function bigForm() {
   return {
     control: { transactionId: `bench-large-${Date.now()}`, zustaendigeStelle: "9030230", leikaIds: ["99123456760000"], formId: "bauantrag", name: "Bauantrag" },
-    formData: [{ name: "antragsteller", formItems: [{ name: "vorname", stringValue: "Erika" }, { name: "nachname", stringValue: "Mustermann" }] }],
+    formData: [
+      {
+        name: "antragsteller",
+        formItems: [
+          { name: "vorname", stringValue: "Erika" },
+          { name: "nachname", stringValue: "Mustermann" },
+        ],
+      },
+    ],
   };
 }
 

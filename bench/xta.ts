@@ -30,7 +30,11 @@ const AUTHOR = "psw:formsolutions";
  * the REST benchmark's fetch, so that the figure is ozg-hub's; `"soap"` drives the `soap`
  * package with the WSDL, whose own CPU cost shares the machine with the server.
  */
-export async function benchXta(opts: { n: number; concurrency: number; client?: "raw" | "soap" }): Promise<{ perSecond: number; p50Ms: number; p99Ms: number }> {
+export async function benchXta(opts: {
+  n: number;
+  concurrency: number;
+  client?: "raw" | "soap";
+}): Promise<{ perSecond: number; p50Ms: number; p99Ms: number }> {
   const prefix = `benchxta${randomBytes(3).toString("hex")}`;
   const db = await createTestDatabase(databaseUrl);
   const configDir = await writeTestConfig(prefix);
@@ -38,7 +42,10 @@ export async function benchXta(opts: { n: number; concurrency: number; client?: 
   const cert = pki.client("bench-portal");
   await writeFile(path.join(configDir, "xta-server.key"), pki.server.keyPem);
   await writeFile(path.join(configDir, "xta-server.pem"), pki.server.certPem);
-  await writeFile(path.join(configDir, "portals/xtaportal.yaml"), stringify({ id: "xtaportal", name: "XTA bench portal", channels: ["xta"], xta: { certificateSha256: [cert.sha256], authorIdentifiers: [AUTHOR] } }));
+  await writeFile(
+    path.join(configDir, "portals/xtaportal.yaml"),
+    stringify({ id: "xtaportal", name: "XTA bench portal", channels: ["xta"], xta: { certificateSha256: [cert.sha256], authorIdentifiers: [AUTHOR] } }),
+  );
   const port = await freePort();
   const gateway = parse(await readFile(path.join(configDir, "gateway.yaml"), "utf8"));
   gateway.xta = { https: { port, host: "127.0.0.1", keyFile: "xta-server.key", certFile: "xta-server.pem" } };
@@ -99,7 +106,10 @@ export async function benchXta(opts: { n: number; concurrency: number; client?: 
         }),
       );
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([all, new Promise<void>((_, reject) => (timer = setTimeout(() => reject(new Error(`only ${latencies.length}/${n} arrived`)), 60_000)))]);
+      await Promise.race([
+        all,
+        new Promise<void>((_, reject) => (timer = setTimeout(() => reject(new Error(`only ${latencies.length}/${n} arrived`)), 60_000))),
+      ]);
       clearTimeout(timer);
       return (performance.now() - started) / 1000;
     };
@@ -132,7 +142,9 @@ function rawSend(url: string, agent: https.Agent, messageId: string, bytes: Buff
     const req = https.request(url, { method: "POST", agent, headers: { "content-type": `application/soap+xml; charset=utf-8; action="${action}"` } }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (d: Buffer) => chunks.push(d));
-      res.on("end", () => (res.statusCode === 200 ? resolve() : reject(new Error(`sendMessage answered ${res.statusCode}: ${Buffer.concat(chunks).toString().slice(0, 500)}`))));
+      res.on("end", () =>
+        res.statusCode === 200 ? resolve() : reject(new Error(`sendMessage answered ${res.statusCode}: ${Buffer.concat(chunks).toString().slice(0, 500)}`)),
+      );
       res.on("error", reject);
     });
     req.on("error", reject);
@@ -145,5 +157,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const concurrency = Number(process.argv[3] ?? 8);
   const client = process.argv[4] === "soap" ? "soap" : "raw";
   const r = await benchXta({ n, concurrency, client });
-  console.log(`XTA sendMessage (HTTPS, client certificates, ${client} client), n=${n}, concurrency ${concurrency}: ${r.perSecond.toFixed(0)}/s, p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms`);
+  console.log(
+    `XTA sendMessage (HTTPS, client certificates, ${client} client), n=${n}, concurrency ${concurrency}: ${r.perSecond.toFixed(0)}/s, p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms`,
+  );
 }

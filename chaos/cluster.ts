@@ -111,7 +111,13 @@ export class Cluster {
       // A dependency may still be away (the crash's cause): try again, up to 20 times.
       for (let attempt = 0; attempt < 20 && !this.stopping; attempt++) {
         await new Promise((r) => setTimeout(r, 500));
-        if (await this.startInstance(i).then(() => true, () => false)) return;
+        if (
+          await this.startInstance(i).then(
+            () => true,
+            () => false,
+          )
+        )
+          return;
       }
     });
   }

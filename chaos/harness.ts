@@ -27,7 +27,9 @@ export async function runChaos(o: ChaosOptions): Promise<ScenarioFigures[]> {
     log(`[chaos] ${s.name}: ${s.note}`);
     results.push(await runScenario(s, o, log));
     const r = results.at(-1)!;
-    log(`[chaos] ${s.name}: accepted ${r.accepted}, delivered ${r.delivered}, lost ${r.lost}, duplicates ${r.duplicates}, misrouted ${r.misrouted}, crashes ${r.crashes}`);
+    log(
+      `[chaos] ${s.name}: accepted ${r.accepted}, delivered ${r.delivered}, lost ${r.lost}, duplicates ${r.duplicates}, misrouted ${r.misrouted}, crashes ${r.crashes}`,
+    );
   }
   return results;
 }

@@ -5,7 +5,15 @@ import { figures } from "./report.ts";
 
 /** The chaos verdict is only worth something if it sees loss, duplicates and misroutes when they happen. */
 describe("chaos figures", () => {
-  const sent = (id: string, tenant: string, expect: string[], acceptedAt?: number): Sent => ({ sourceId: id, channel: "rest", tenant, expect, acceptedAt, attempts: 1, lastStatus: "202" });
+  const sent = (id: string, tenant: string, expect: string[], acceptedAt?: number): Sent => ({
+    sourceId: id,
+    channel: "rest",
+    tenant,
+    expect,
+    acceptedAt,
+    attempts: 1,
+    lastStatus: "202",
+  });
   const got = (queue: string, messageId: string, sourceId: string, tenant: string, at: number): Delivered => ({ queue, messageId, sourceId, tenant, at });
 
   it("counts an accepted application missing from one of its queues as lost, a repeat as duplicate, a wrong queue as misrouted", () => {

@@ -56,7 +56,10 @@ export function figures(scenario: string, note: string, sent: Sent[], delivered:
     const s = bySource.get(d.sourceId);
     if (!s || !s.expect.includes(d.queue) || d.tenant !== s.tenant) {
       misrouted++;
-      if (misroutedSamples.length < 5) misroutedSamples.push(`${d.messageId} in ${d.queue}: sourceId "${d.sourceId}", tenant "${d.tenant}"${s ? `, expected ${s.expect.join(" + ")}` : ", sent by nobody"}`);
+      if (misroutedSamples.length < 5)
+        misroutedSamples.push(
+          `${d.messageId} in ${d.queue}: sourceId "${d.sourceId}", tenant "${d.tenant}"${s ? `, expected ${s.expect.join(" + ")}` : ", sent by nobody"}`,
+        );
     }
     const k = `${d.queue} ${d.sourceId}`;
     if (!firstAt.has(k)) firstAt.set(k, d.at);
@@ -72,9 +75,7 @@ export function figures(scenario: string, note: string, sent: Sent[], delivered:
   let recoverMs: number | undefined;
   for (const f of faults) {
     const firstAccept = Math.min(...accepted.map((s) => s.acceptedAt!).filter((t) => t >= f.end));
-    const backlog = accepted
-      .filter((s) => s.acceptedAt! < f.end)
-      .flatMap((s) => s.expect.map((q) => firstAt.get(`${q} ${s.sourceId}`) ?? Infinity));
+    const backlog = accepted.filter((s) => s.acceptedAt! < f.end).flatMap((s) => s.expect.map((q) => firstAt.get(`${q} ${s.sourceId}`) ?? Infinity));
     const done = Math.max(Number.isFinite(firstAccept) ? firstAccept : f.end, ...backlog, f.end);
     if (Number.isFinite(done)) recoverMs = Math.max(recoverMs ?? 0, done - f.end);
   }
@@ -95,12 +96,28 @@ export function figures(scenario: string, note: string, sent: Sent[], delivered:
     lostIds: lostIds.slice(0, 20),
     misroutedSamples,
     crashes: 0,
-    notAccepted: sent.filter((x) => x.acceptedAt === undefined).reduce<Record<string, number>>((m, x) => ((m[x.lastStatus || "not sent"] = (m[x.lastStatus || "not sent"] ?? 0) + 1), m), {}),
+    notAccepted: sent
+      .filter((x) => x.acceptedAt === undefined)
+      .reduce<Record<string, number>>((m, x) => ((m[x.lastStatus || "not sent"] = (m[x.lastStatus || "not sent"] ?? 0) + 1), m), {}),
   };
 }
 
 export function printTable(rows: ScenarioFigures[], out: (line: string) => void = console.log): void {
-  const head = ["scenario", "faults", "sent", "retried", "accepted", "of them XTA", "delivered", "lost", "duplicates", "dup rate", "misrouted", "crashes", "recover"];
+  const head = [
+    "scenario",
+    "faults",
+    "sent",
+    "retried",
+    "accepted",
+    "of them XTA",
+    "delivered",
+    "lost",
+    "duplicates",
+    "dup rate",
+    "misrouted",
+    "crashes",
+    "recover",
+  ];
   const cells = rows.map((r) => [
     r.scenario,
     String(r.faults),

@@ -79,7 +79,13 @@ function upload(url: string, bytes: number): Promise<{ status: number; body: str
   const u = new URL("/antrag", url);
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { hostname: u.hostname, port: u.port, path: u.pathname, method: "POST", headers: { authorization: `Bearer ${TOKENS.formsolutions}`, "content-type": `multipart/form-data; boundary=${boundary}` } },
+      {
+        hostname: u.hostname,
+        port: u.port,
+        path: u.pathname,
+        method: "POST",
+        headers: { authorization: `Bearer ${TOKENS.formsolutions}`, "content-type": `multipart/form-data; boundary=${boundary}` },
+      },
       (res) => {
         let text = "";
         res.on("data", (d) => (text += d));
@@ -144,10 +150,21 @@ async function main() {
     let got = 0;
     const t1 = Date.now();
     const res = await fetch(`${hub.url}/api/v1/attachments/${attachmentId}`, { headers: { authorization: `Bearer ${TENANT_TOKEN}-kiel` } });
-    await pipeline(Readable.fromWeb(res.body as any), new Writable({ write(c, _e, cb) { hash.update(c); got += c.length; cb(); } }));
+    await pipeline(
+      Readable.fromWeb(res.body as any),
+      new Writable({
+        write(c, _e, cb) {
+          hash.update(c);
+          got += c.length;
+          cb();
+        },
+      }),
+    );
     const downPeak = mem(pid).hwm;
     const sameBytes = got === SIZE && hash.digest("hex") === up.sha256;
-    console.log(`   download via GET /api/v1/attachments/:id in ${((Date.now() - t1) / 1000).toFixed(1)} s, ${sameBytes ? "same bytes (sha256)" : "DIFFERENT BYTES"}: RSS before ${mb(before.rss)}, peak ${mb(downPeak)}: growth ${mb(downPeak - before.rss)}`);
+    console.log(
+      `   download via GET /api/v1/attachments/:id in ${((Date.now() - t1) / 1000).toFixed(1)} s, ${sameBytes ? "same bytes (sha256)" : "DIFFERENT BYTES"}: RSS before ${mb(before.rss)}, peak ${mb(downPeak)}: growth ${mb(downPeak - before.rss)}`,
+    );
 
     // 2. A 40 MB XTA container: the envelope is read whole (inline base64), so this one is
     //    bounded by the XTA limit rather than streamed.
@@ -157,7 +174,10 @@ async function main() {
       messageId: `urn:de:xta:messageid:res:${randomBytes(6).toString("hex")}`,
       reader: "ags:01002000",
       document: new TextEncoder().encode(xdomeaApplication({ id: `res-xta-${Date.now()}`, leikaKey: "99050012104000", name: "Test, Ressourcen" })),
-    }).replace("</xta:Message>", `</xta:Message><xta:Attachment contentType="image/tiff" filename="plan.tif">${Buffer.alloc(attachmentBytes, 0x5a).toString("base64")}</xta:Attachment>`);
+    }).replace(
+      "</xta:Message>",
+      `</xta:Message><xta:Attachment contentType="image/tiff" filename="plan.tif">${Buffer.alloc(attachmentBytes, 0x5a).toString("base64")}</xta:Attachment>`,
+    );
     await new Promise((r) => setTimeout(r, 2000));
     const beforeXta = mem(pid);
     resetPeak(pid);
@@ -165,7 +185,9 @@ async function main() {
     const xtaRes = await fetch(`${hub.url}/xta/send`, { method: "POST", headers: xtaHeaders(), body: envelope });
     const xtaBody = await xtaRes.text();
     const xtaPeak = mem(pid).hwm;
-    console.log(`\n2. XTA sendMessage of ${mb(Buffer.byteLength(envelope))} (attachment ${mb(attachmentBytes)} inline) answered ${xtaRes.status}${xtaRes.status === 200 ? "" : ` ${xtaBody.slice(0, 200)}`} in ${((Date.now() - t2) / 1000).toFixed(1)} s`);
+    console.log(
+      `\n2. XTA sendMessage of ${mb(Buffer.byteLength(envelope))} (attachment ${mb(attachmentBytes)} inline) answered ${xtaRes.status}${xtaRes.status === 200 ? "" : ` ${xtaBody.slice(0, 200)}`} in ${((Date.now() - t2) / 1000).toFixed(1)} s`,
+    );
     console.log(`   RSS before ${mb(beforeXta.rss)}, peak ${mb(xtaPeak)}: growth ${mb(xtaPeak - beforeXta.rss)} (target < 100 MB)`);
 
     // 3. Sustained load.
@@ -184,14 +206,18 @@ async function main() {
       samples.push(s);
       const accepted = load.sent.filter((x) => x.acceptedAt).length;
       const delivered = new Set(recorder.delivered.filter((d) => d.sourceId.includes("sustained")).map((d) => d.sourceId)).size;
-      console.log(`   ${((Date.now() - start) / 60_000).toFixed(2).padStart(6)}  ${String(accepted).padStart(9)}  ${String(delivered).padStart(9)}   ${mb(s.rss).padStart(7)}  ${String(s.fds).padStart(8)}`);
+      console.log(
+        `   ${((Date.now() - start) / 60_000).toFixed(2).padStart(6)}  ${String(accepted).padStart(9)}  ${String(delivered).padStart(9)}   ${mb(s.rss).padStart(7)}  ${String(s.fds).padStart(8)}`,
+      );
     }
     await load.stop();
     const first = samples[0]!;
     const rest = samples.slice(Math.floor(samples.length / 2));
     const maxRss = Math.max(...rest.map((s) => s.rss));
     const maxFds = Math.max(...rest.map((s) => s.fds));
-    console.log(`   RSS after the first sample ${mb(first.rss)}, highest in the second half ${mb(maxRss)} (${maxRss - first.rss >= 0 ? "+" : ""}${mb(maxRss - first.rss)}); open fds ${first.fds} → at most ${maxFds}`);
+    console.log(
+      `   RSS after the first sample ${mb(first.rss)}, highest in the second half ${mb(maxRss)} (${maxRss - first.rss >= 0 ? "+" : ""}${mb(maxRss - first.rss)}); open fds ${first.fds} → at most ${maxFds}`,
+    );
     console.log(`   ${load.sent.filter((x) => x.acceptedAt).length} accepted, ${load.sent.filter((x) => !x.acceptedAt).length} not accepted`);
   } finally {
     await recorder.stop();

@@ -23,5 +23,7 @@ const results = await runChaos({ databaseUrl, amqpUrl, short, only });
 console.log("");
 printTable(results);
 const bad = results.filter((r) => r.lost > 0 || r.misrouted > 0 || r.accepted === 0);
-console.log(`\n${results.length} scenarios in ${((Date.now() - started) / 1000).toFixed(0)} s: ${bad.length === 0 ? "no loss, no misroute" : `FAILED: ${bad.map((r) => r.scenario).join(", ")}`}`);
+console.log(
+  `\n${results.length} scenarios in ${((Date.now() - started) / 1000).toFixed(0)} s: ${bad.length === 0 ? "no loss, no misroute" : `FAILED: ${bad.map((r) => r.scenario).join(", ")}`}`,
+);
 process.exit(bad.length === 0 ? 0 : 1);

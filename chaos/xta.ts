@@ -13,7 +13,12 @@ export const XTA_FINGERPRINT = createHash("sha256").update("ozg-hub chaos portal
 
 /** gateway.yaml `xta` section and the portal file that make the above work. */
 export const xtaGatewayConfig = { trustedProxy: { header: XTA_HEADER } };
-export const xtaPortalYaml = stringify({ id: "xtaportal", name: "XTA portal (tests)", channels: ["xta"], xta: { certificateSha256: [XTA_FINGERPRINT], authorIdentifiers: [XTA_AUTHOR] } });
+export const xtaPortalYaml = stringify({
+  id: "xtaportal",
+  name: "XTA portal (tests)",
+  channels: ["xta"],
+  xta: { certificateSha256: [XTA_FINGERPRINT], authorIdentifiers: [XTA_AUTHOR] },
+});
 
 const S12 = "http://www.w3.org/2003/05/soap-envelope";
 const WSA = "http://www.w3.org/2005/08/addressing";

@@ -44,7 +44,9 @@ describe("ozg-hub config check", () => {
     const dir = await copyOfSample();
     await writeFile(
       path.join(dir, "tenants", "kiel.yaml"),
-      ["id: kiel", "name: Kiel", 'ags: "1002000"', "subscribers:", "  - id: gewerbe", "    filter:", "      leikaKeys: [\"9905\"]", "    colour: blue", ""].join("\n"),
+      ["id: kiel", "name: Kiel", 'ags: "1002000"', "subscribers:", "  - id: gewerbe", "    filter:", '      leikaKeys: ["9905"]', "    colour: blue", ""].join(
+        "\n",
+      ),
     );
     await writeFile(path.join(dir, "portals", "second.yaml"), "id: formsolutions\nname: again\ntenants: [nowhere]\n");
     await writeFile(path.join(dir, "gateway.yaml"), `mappings: ${path.join(REPO, "mappings")}\nlimits:\n  documentBytes: ten megabytes\n`);

@@ -9,7 +9,12 @@ describe("`ozg-hub mappings test` progress", () => {
     const cases = (await readdir(path.join(REPO, "mappings/ozg-cloud/fixtures"))).filter((f) => f.includes(".input.")).length;
     const out: string[] = [];
     const progress: string[] = [];
-    const code = await mappingsCommand(["test", path.join(REPO, "mappings"), "--only", "ozg-cloud"], (s) => out.push(s), (s) => out.push(s), (s) => progress.push(s));
+    const code = await mappingsCommand(
+      ["test", path.join(REPO, "mappings"), "--only", "ozg-cloud"],
+      (s) => out.push(s),
+      (s) => out.push(s),
+      (s) => progress.push(s),
+    );
     expect(code).toBe(0);
     expect(cases).toBeGreaterThan(0);
     expect(progress).toHaveLength(cases);

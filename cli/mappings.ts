@@ -28,7 +28,12 @@ function option(args: string[], name: string): string | undefined {
 }
 
 /** `ozg-hub mappings test|try ...`; returns the exit code. */
-export async function mappingsCommand(argv: string[], out = console.log, err = console.error, progress: (line: string) => void = () => {}): Promise<number | undefined> {
+export async function mappingsCommand(
+  argv: string[],
+  out = console.log,
+  err = console.error,
+  progress: (line: string) => void = () => {},
+): Promise<number | undefined> {
   const [sub, ...rest] = argv;
   const args = [...rest];
   if (sub === "test") {

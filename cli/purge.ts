@@ -26,7 +26,11 @@ export async function purgeCommand(
   const store = openStore(envSettings(env).databaseUrl, { max: 1 });
   try {
     // Progress goes to stderr, one line per committed batch, so the summary on stdout stays one line.
-    const r = await purgeDeliveries(store, { before, dryRun, onBatch: (t) => progress(`purged ${t.deliveries} so far (${(t.attachmentBytes / 1e6).toFixed(1)} MB)`) });
+    const r = await purgeDeliveries(store, {
+      before,
+      dryRun,
+      onBatch: (t) => progress(`purged ${t.deliveries} so far (${(t.attachmentBytes / 1e6).toFixed(1)} MB)`),
+    });
     const mb = (r.attachmentBytes / 1e6).toFixed(1);
     out(`${dryRun ? "would delete" : "deleted"} ${r.deliveries} finished deliveries received before ${before.toISOString()} (${mb} MB of attachments)`);
     return 0;

@@ -19,7 +19,11 @@ describe("ozg-hub serve as a process", () => {
     broker = await TestBroker.connect(inject("amqpUrl"));
   });
   afterAll(async () => {
-    await broker?.deleteAll(prefix, [`${prefix}.applications`, `${prefix}.dead-letter`], ["kiel", "augsburg"].flatMap((t) => ["gewerbe", "dms"].flatMap((s) => [`${prefix}.${t}.${s}`, `${prefix}.${t}.${s}.dlq`])));
+    await broker?.deleteAll(
+      prefix,
+      [`${prefix}.applications`, `${prefix}.dead-letter`],
+      ["kiel", "augsburg"].flatMap((t) => ["gewerbe", "dms"].flatMap((s) => [`${prefix}.${t}.${s}`, `${prefix}.${t}.${s}.dlq`])),
+    );
     await broker?.close();
     await db?.drop();
     await rm(configDir, { recursive: true, force: true });

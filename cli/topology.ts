@@ -86,7 +86,12 @@ export const localRabbitmqctl: Rabbitmqctl = {
  * password of existing ones when the variable is set, and sets the permissions. Returns one
  * line per action; a tenant whose new user has no password is reported and skipped.
  */
-export async function applyAccess(list: TenantAccess[], vhost: string, ctl: Rabbitmqctl, env: NodeJS.ProcessEnv = process.env): Promise<{ lines: string[]; failed: number }> {
+export async function applyAccess(
+  list: TenantAccess[],
+  vhost: string,
+  ctl: Rabbitmqctl,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ lines: string[]; failed: number }> {
   const existing = new Set((JSON.parse(await ctl.run(["list_users", "--formatter", "json", "--quiet"])) as { user: string }[]).map((u) => u.user));
   const lines: string[] = [];
   let failed = 0;
@@ -134,7 +139,9 @@ export async function topologyCommand(argv: string[], ctl: Rabbitmqctl = localRa
     console.log(`  read       ${a.read}`);
     console.log(`  topic      ${a.topic.exchange}: write ${a.topic.write}`);
     console.log(`  rabbitmqctl set_permissions -p ${quote(vhost)} ${quote(a.user)} ${quote(a.configure)} ${quote(a.write)} ${quote(a.read)}`);
-    console.log(`  rabbitmqctl set_topic_permissions -p ${quote(vhost)} ${quote(a.user)} ${quote(a.topic.exchange)} ${quote(a.topic.write)} ${quote(a.topic.read)}`);
+    console.log(
+      `  rabbitmqctl set_topic_permissions -p ${quote(vhost)} ${quote(a.user)} ${quote(a.topic.exchange)} ${quote(a.topic.write)} ${quote(a.topic.read)}`,
+    );
   }
   if (!argv.includes("--apply")) return 0;
   console.log("");

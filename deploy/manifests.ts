@@ -23,7 +23,8 @@ const keyOf = (file: string) => file.replace(/\//g, ".");
 async function configFiles(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = { "gateway.yaml": await readFile(path.join(dir, "gateway.yaml"), "utf8") };
   for (const sub of ["tenants", "portals"]) {
-    for (const f of (await readdir(path.join(dir, sub))).filter((f) => f.endsWith(".yaml")).sort()) out[`${sub}/${f}`] = await readFile(path.join(dir, sub, f), "utf8");
+    for (const f of (await readdir(path.join(dir, sub))).filter((f) => f.endsWith(".yaml")).sort())
+      out[`${sub}/${f}`] = await readFile(path.join(dir, sub, f), "utf8");
   }
   return out;
 }
@@ -69,7 +70,9 @@ export async function manifests(o: ManifestOptions) {
   const config = configMap(`${NAME}-config`, await configFiles(o.configDir));
   const mappings = configMap(`${NAME}-mappings`, await mappingFiles(o.mappingsDir));
   // A changed config rolls the pods (SIGHUP reload is for hand-run processes).
-  const checksum = createHash("sha256").update(JSON.stringify([config.map.data, mappings.map.data])).digest("hex");
+  const checksum = createHash("sha256")
+    .update(JSON.stringify([config.map.data, mappings.map.data]))
+    .digest("hex");
 
   const volumes: IPodSpec["volumes"] = [
     { name: "config", configMap: { name: config.map.metadata!.name!, items: config.items } },
@@ -119,7 +122,9 @@ export async function manifests(o: ManifestOptions) {
           securityContext: { runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } },
           containers: [container],
           volumes,
-          topologySpreadConstraints: [{ maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: labels } }],
+          topologySpreadConstraints: [
+            { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: labels } },
+          ],
         },
       },
     },

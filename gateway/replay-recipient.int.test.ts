@@ -34,7 +34,13 @@ describe("replay routes with the transport recipient stored at intake", () => {
       channel: "osci",
       portalId: "formsolutions",
       attachments: [],
-      document: async () => ({ contentType: "application/xml", bytes, sourceMessageId: "osci-recipient-1", metadata: { osci: { messageId: "osci-recipient-1" } }, recipient }),
+      document: async () => ({
+        contentType: "application/xml",
+        bytes,
+        sourceMessageId: "osci-recipient-1",
+        metadata: { osci: { messageId: "osci-recipient-1" } },
+        recipient,
+      }),
     });
     expect(result).toMatchObject({ kind: "accepted", receipt: { state: "parked" } });
     const id = (result as { receipt: { deliveryId: string } }).receipt.deliveryId;

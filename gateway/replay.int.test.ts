@@ -35,7 +35,11 @@ describe("replay of parked deliveries", () => {
   });
 
   async function post(body: string, key: string): Promise<{ id: string; state: string }> {
-    const res = await hub.app.request("/api/v1/deliveries", { method: "POST", headers: { ...auth, "content-type": "application/xml", "idempotency-key": key }, body });
+    const res = await hub.app.request("/api/v1/deliveries", {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/xml", "idempotency-key": key },
+      body,
+    });
     expect(res.status).toBe(202);
     return (await res.json()) as { id: string; state: string };
   }
@@ -54,11 +58,21 @@ describe("replay of parked deliveries", () => {
     await writeFile(mappingFile(), await readFile(path.join(REPO, "mappings/xgewerbeanzeige/xgewerbeanzeige.yaml"), "utf8"));
     expect(await hub.services.reload()).toEqual({ ok: true });
 
-    expect(await replayDelivery(deps, parked.id)).toEqual({ kind: "routed", deliveryId: parked.id, format: "xgewerbeanzeige", tenantId: "kiel", outboxRows: 2 });
+    expect(await replayDelivery(deps, parked.id)).toEqual({
+      kind: "routed",
+      deliveryId: parked.id,
+      format: "xgewerbeanzeige",
+      tenantId: "kiel",
+      outboxRows: 2,
+    });
     const gewerbe = await hub.broker.drain(hub.queue("kiel", "gewerbe"), { atLeast: 1 });
     const dms = await hub.broker.drain(hub.queue("kiel", "dms"), { atLeast: 1 });
     expect([gewerbe.length, dms.length]).toEqual([1, 1]);
-    expect((gewerbe[0]!.body as any).data).toMatchObject({ sourceFormat: "xgewerbeanzeige", applicant: { name: "Petersen" }, recipient: { xtaReader: "ags:01002000" } });
+    expect((gewerbe[0]!.body as any).data).toMatchObject({
+      sourceFormat: "xgewerbeanzeige",
+      applicant: { name: "Petersen" },
+      recipient: { xtaReader: "ags:01002000" },
+    });
 
     // Replaying again does nothing and publishes nothing more.
     const before = await rowCounts(hub.databaseUrl);
@@ -71,7 +85,10 @@ describe("replay of parked deliveries", () => {
   });
 
   it("lets only one of two concurrent replays act", async () => {
-    await writeFile(mappingFile(), (await readFile(mappingFile(), "utf8")).replace("$joinName($person.vorname, $person.familienname)", "$string($number($person.familienname))"));
+    await writeFile(
+      mappingFile(),
+      (await readFile(mappingFile(), "utf8")).replace("$joinName($person.vorname, $person.familienname)", "$string($number($person.familienname))"),
+    );
     expect(await hub.services.reload()).toEqual({ ok: true });
     const person = await post((await fixture("abmeldung-minimal.input.xml")).replace("b3f0d9a2", "d5b2f1c4"), "replay-race");
     expect(person.state).toBe("parked");
@@ -86,7 +103,10 @@ describe("replay of parked deliveries", () => {
   });
 
   it("`ozg-hub replay --all-parked --format` replays the parked deliveries of that format", async () => {
-    await writeFile(mappingFile(), (await readFile(mappingFile(), "utf8")).replace("$joinName($person.vorname, $person.familienname)", "$string($number($person.familienname))"));
+    await writeFile(
+      mappingFile(),
+      (await readFile(mappingFile(), "utf8")).replace("$joinName($person.vorname, $person.familienname)", "$string($number($person.familienname))"),
+    );
     expect(await hub.services.reload()).toEqual({ ok: true });
     const a = await post(await fixture("abmeldung-minimal.input.xml"), "replay-cli-a");
     const b = await post((await fixture("abmeldung-minimal.input.xml")).replace("b3f0d9a2", "c4a1e0b3"), "replay-cli-b");
@@ -95,17 +115,38 @@ describe("replay of parked deliveries", () => {
 
     const env = { OZG_HUB_CONFIG: hub.configDir, DATABASE_URL: hub.databaseUrl };
     const out: string[] = [];
-    expect(await replayCommand(["--all-parked", "--format", "ozg-cloud"], env, (s) => out.push(s), (s) => out.push(s))).toBe(0);
+    expect(
+      await replayCommand(
+        ["--all-parked", "--format", "ozg-cloud"],
+        env,
+        (s) => out.push(s),
+        (s) => out.push(s),
+      ),
+    ).toBe(0);
     expect(out).toEqual(["0 of 0 parked deliveries routed"]);
     out.length = 0;
-    expect(await replayCommand(["--all-parked", "--format", "xgewerbeanzeige"], env, (s) => out.push(s), (s) => out.push(s))).toBe(0);
+    expect(
+      await replayCommand(
+        ["--all-parked", "--format", "xgewerbeanzeige"],
+        env,
+        (s) => out.push(s),
+        (s) => out.push(s),
+      ),
+    ).toBe(0);
     expect(out).toEqual([
       `[1/2] ${a.id} routed to kiel (xgewerbeanzeige), 2 message(s) queued`,
       `[2/2] ${b.id} routed to kiel (xgewerbeanzeige), 2 message(s) queued`,
       "2 of 2 parked deliveries routed",
     ]);
     out.length = 0;
-    expect(await replayCommand([a.id], env, (s) => out.push(s), (s) => out.push(s))).toBe(0);
+    expect(
+      await replayCommand(
+        [a.id],
+        env,
+        (s) => out.push(s),
+        (s) => out.push(s),
+      ),
+    ).toBe(0);
     expect(out).toEqual([expect.stringMatching(new RegExp(`^${a.id} is (routed|published), not parked: nothing to do$`))]);
     // The hub's own relay publishes what the command queued: two per queue, no more.
     const dms = await hub.broker.drain(hub.queue("kiel", "dms"), { atLeast: 2 });

@@ -59,9 +59,9 @@ export async function replayDelivery(deps: ReplayDeps, deliveryId: string): Prom
       result = { kind: "not_parked", deliveryId, state: d.state };
       return;
     }
-    const stored: AttachmentInfo[] = (
-      await tx.select().from(attachments).where(eq(attachments.deliveryId, deliveryId)).orderBy(asc(attachments.position))
-    ).map((a) => ({ id: a.id, name: a.name, contentType: a.contentType, ...(a.group ? { group: a.group } : {}), size: a.size, sha256: a.sha256 ?? "" }));
+    const stored: AttachmentInfo[] = (await tx.select().from(attachments).where(eq(attachments.deliveryId, deliveryId)).orderBy(asc(attachments.position))).map(
+      (a) => ({ id: a.id, name: a.name, contentType: a.contentType, ...(a.group ? { group: a.group } : {}), size: a.size, sha256: a.sha256 ?? "" }),
+    );
 
     const contentType = d.contentType ?? "application/octet-stream";
     const parsed = parseDocument(d.document ?? new Uint8Array(), contentType, runtime.config.gateway.limits.xmlDepth);
@@ -91,10 +91,22 @@ export async function replayDelivery(deps: ReplayDeps, deliveryId: string): Prom
       type: "replayed",
       detail: { previous: d.parkReason ?? null, result: interpretation.kind, ...(interpretation.format ? { format: interpretation.format } : {}) },
     });
-    const written = await writeInterpretation(tx, runtime.config, { id: d.id, reference: d.reference, receivedAt: d.receivedAt, contentType: d.contentType, sha256: d.sha256 }, interpretation, now);
+    const written = await writeInterpretation(
+      tx,
+      runtime.config,
+      { id: d.id, reference: d.reference, receivedAt: d.receivedAt, contentType: d.contentType, sha256: d.sha256 },
+      interpretation,
+      now,
+    );
     result =
       interpretation.kind === "routed"
-        ? { kind: "routed", deliveryId, format: interpretation.format, tenantId: [...new Set(interpretation.applications.map((a) => a.tenant.id))].join(","), outboxRows: written.outboxRows }
+        ? {
+            kind: "routed",
+            deliveryId,
+            format: interpretation.format,
+            tenantId: [...new Set(interpretation.applications.map((a) => a.tenant.id))].join(","),
+            outboxRows: written.outboxRows,
+          }
         : { kind: "parked", deliveryId, stage: interpretation.stage, message: interpretation.message };
   });
   const r = result as ReplayResult;

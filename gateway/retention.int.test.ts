@@ -25,7 +25,13 @@ describe("retention: purging finished deliveries", () => {
   beforeAll(async () => {
     hub = await startTestHub();
     const post = async (transactionId: string, zustaendigeStelle?: string) => {
-      const res = await hub.app.request("/antrag", { method: "POST", headers: { authorization: `Bearer ${TOKENS.formsolutions}` }, body: antragBody(ozgCloudForm({ transactionId, zustaendigeStelle }), [{ part: "representation", name: "antrag.pdf", type: "application/pdf", content: pdf }]) });
+      const res = await hub.app.request("/antrag", {
+        method: "POST",
+        headers: { authorization: `Bearer ${TOKENS.formsolutions}` },
+        body: antragBody(ozgCloudForm({ transactionId, zustaendigeStelle }), [
+          { part: "representation", name: "antrag.pdf", type: "application/pdf", content: pdf },
+        ]),
+      });
       expect(res.status).toBe(202);
       return (await res.json()).vorgang.vorgangId as string;
     };
@@ -51,7 +57,10 @@ describe("retention: purging finished deliveries", () => {
     expect((await rowsOf(hub, ids.published)).deliveries).toBe(1); // a dry run deletes nothing
 
     const progress: unknown[] = [];
-    expect(await purgeDeliveries(hub.services.store, { before: later, batch: 1, onBatch: (t) => progress.push(t) })).toEqual({ deliveries: 1, attachmentBytes: pdf.byteLength });
+    expect(await purgeDeliveries(hub.services.store, { before: later, batch: 1, onBatch: (t) => progress.push(t) })).toEqual({
+      deliveries: 1,
+      attachmentBytes: pdf.byteLength,
+    });
     expect(progress).toEqual([{ deliveries: 1, attachmentBytes: pdf.byteLength }]); // one line per committed batch
     expect(await rowsOf(hub, ids.published)).toEqual({ deliveries: 0, applications: 0, attachments: 0, chunks: 0, outbox: 0, events: 0 });
     expect(await rowsOf(hub, ids.parked)).toEqual(kept.parked);

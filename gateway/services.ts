@@ -153,12 +153,21 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
       return () => entry.settings as S;
     },
     async ready() {
-      const postgres = await store.sql`select 1`.then(() => true, () => false);
-      const brokerOk = await broker.channel().then(() => true, () => false);
+      const postgres = await store.sql`select 1`.then(
+        () => true,
+        () => false,
+      );
+      const brokerOk = await broker.channel().then(
+        () => true,
+        () => false,
+      );
       return { postgres, broker: brokerOk };
     },
     async sample() {
-      const [backlog] = await store.db.select({ n: count() }).from(outbox).where(and(isNull(outbox.publishedAt), eq(outbox.kind, "amqp")));
+      const [backlog] = await store.db
+        .select({ n: count() })
+        .from(outbox)
+        .where(and(isNull(outbox.publishedAt), eq(outbox.kind, "amqp")));
       const [parked] = await store.db.select({ n: count() }).from(deliveries).where(eq(deliveries.state, "parked"));
       metrics.outboxBacklog.set(backlog?.n ?? 0);
       metrics.parkedNow.set(parked?.n ?? 0);
@@ -185,5 +194,15 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
 
 /** The slice of the services that adapters may use. */
 export function adapterContext(s: Services): AdapterContext {
-  return { gateway: s.gateway, runtime: s.runtime, store: s.store, log: s.log, metrics: s.metrics, clock: s.clock, onReload: s.onReload, prepare: s.prepare, rateLimit: s.rateLimiter.take };
+  return {
+    gateway: s.gateway,
+    runtime: s.runtime,
+    store: s.store,
+    log: s.log,
+    metrics: s.metrics,
+    clock: s.clock,
+    onReload: s.onReload,
+    prepare: s.prepare,
+    rateLimit: s.rateLimiter.take,
+  };
 }

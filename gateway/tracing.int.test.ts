@@ -114,7 +114,9 @@ describe("tracing from intake to the broker confirm", () => {
     expect(intake!.attributes["ozg.outcome"]).toBe("accepted");
     expect(byName("ozg-hub.map")[0]!.parentSpanId).toBe(intake!.spanId);
     expect(byName("ozg-hub.store")[0]!.parentSpanId).toBe(intake!.spanId);
-    await expect.poll(async () => (await flushTracing(), receiver.spans.filter((s) => s.traceId === traceId && s.name === "ozg-hub.publish").length), { timeout: 10_000 }).toBe(2);
+    await expect
+      .poll(async () => (await flushTracing(), receiver.spans.filter((s) => s.traceId === traceId && s.name === "ozg-hub.publish").length), { timeout: 10_000 })
+      .toBe(2);
     const publishes = receiver.spans.filter((s) => s.traceId === traceId && s.name === "ozg-hub.publish");
     for (const p of publishes) expect(p.parentSpanId).toBe(intake!.spanId);
 

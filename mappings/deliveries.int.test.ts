@@ -72,8 +72,14 @@ describe("every format through REST to the right tenant queue", () => {
       }
       const other = c.tenant === "kiel" ? "augsburg" : "kiel";
       const original = (dms!.body as any).data.content.original;
-      expect(original).toEqual({ href: `/api/v1/deliveries/${receipt.id}/document`, contentType: expect.stringContaining("application/"), sha256: expect.any(String) });
-      const bytes = Buffer.from(await (await hub.app.request(original.href, { headers: { authorization: `Bearer ${TENANT_TOKENS[c.tenant]}` } })).arrayBuffer());
+      expect(original).toEqual({
+        href: `/api/v1/deliveries/${receipt.id}/document`,
+        contentType: expect.stringContaining("application/"),
+        sha256: expect.any(String),
+      });
+      const bytes = Buffer.from(
+        await (await hub.app.request(original.href, { headers: { authorization: `Bearer ${TENANT_TOKENS[c.tenant]}` } })).arrayBuffer(),
+      );
       if (context.attachments.length === 0) expect(bytes.equals(Buffer.from(document))).toBe(true);
       expect(createHash("sha256").update(bytes).digest("hex")).toBe(original.sha256);
       expect((await hub.app.request(original.href, { headers: { authorization: `Bearer ${TENANT_TOKENS[other]}` } })).status).toBe(404);

@@ -13,7 +13,10 @@ describe("golden fixtures under mappings/", () => {
   it("every case maps to its expected application", async () => {
     const report = await runGolden(path.join(REPO, "mappings"));
     expect(report.problems).toEqual([]);
-    expect(report.cases.filter((c) => !c.ok), formatReport(report)).toEqual([]);
+    expect(
+      report.cases.filter((c) => !c.ok),
+      formatReport(report),
+    ).toEqual([]);
   });
 
   it("every format has at least three cases", async () => {
@@ -45,11 +48,15 @@ describe("ozg-hub mappings test on a broken fixture", () => {
     await writeFile(expectedFile, JSON.stringify(expected, null, 2));
 
     const out: string[] = [];
-    const code = await mappingsCommand(["test", dir], (s) => out.push(s), (s) => out.push(s));
+    const code = await mappingsCommand(
+      ["test", dir],
+      (s) => out.push(s),
+      (s) => out.push(s),
+    );
     expect(code).toBe(1);
     const text = out.join("\n");
     expect(text).toContain("FAIL xgewerbeanzeige/anmeldung-kiel-umlauts");
-    expect(text).toContain(["    applicant.phone", '      expected: (missing)', '      actual:   "+49 431 998877"'].join("\n"));
+    expect(text).toContain(["    applicant.phone", "      expected: (missing)", '      actual:   "+49 431 998877"'].join("\n"));
     expect(text).toContain(["    applicant.address.city", '      expected: "Kiel-Gaarden"', '      actual:   "Kiel"'].join("\n"));
     expect(text).toContain("ok   xgewerbeanzeige/ummeldung-augsburg-gmbh");
     expect(text).toMatch(/6 passed, 1 failed$/);
@@ -95,15 +102,25 @@ describe("ozg-hub mappings test on a broken fixture", () => {
       ["missing-data", true, undefined],
       ["organisation-augsburg-umlauts", true, "expected file written"],
     ]);
-    expect(JSON.parse(await readFile(path.join(fixtures, "missing-data.expected.json"), "utf8"))).toEqual({ error: "recipient: at least one of organisationUnitId" });
-    expect(await readFile(path.join(fixtures, "gewerbe-kiel.expected.json"), "utf8")).toBe(await readFile(path.join(REPO, "mappings/canonical/fixtures/gewerbe-kiel.expected.json"), "utf8"));
+    expect(JSON.parse(await readFile(path.join(fixtures, "missing-data.expected.json"), "utf8"))).toEqual({
+      error: "recipient: at least one of organisationUnitId",
+    });
+    expect(await readFile(path.join(fixtures, "gewerbe-kiel.expected.json"), "utf8")).toBe(
+      await readFile(path.join(REPO, "mappings/canonical/fixtures/gewerbe-kiel.expected.json"), "utf8"),
+    );
     expect((await runGolden(dir)).ok).toBe(true);
   });
 
   it("passes when all cases match, exit code 0", async () => {
     const dir = await copyOf("xgewerbeanzeige");
     const out: string[] = [];
-    expect(await mappingsCommand(["test", dir], (s) => out.push(s), (s) => out.push(s))).toBe(0);
+    expect(
+      await mappingsCommand(
+        ["test", dir],
+        (s) => out.push(s),
+        (s) => out.push(s),
+      ),
+    ).toBe(0);
     expect(out.join("\n")).toMatch(/7 passed, 0 failed$/);
     expect(out.join("\n")).toContain("xgewerbeanzeige: 7 case(s), 7 delivered (0 with warnings), 0 parked");
   });

@@ -29,7 +29,11 @@ describe("a message with several records", () => {
   });
 
   async function post(body: string, key: string, contentType = "application/xml") {
-    const res = await hub.app.request("/api/v1/deliveries", { method: "POST", headers: { ...auth, "content-type": contentType, "idempotency-key": key }, body });
+    const res = await hub.app.request("/api/v1/deliveries", {
+      method: "POST",
+      headers: { ...auth, "content-type": contentType, "idempotency-key": key },
+      body,
+    });
     expect(res.status).toBe(202);
     return (await res.json()) as { id: string; state: string; applications?: { id: string; tenantId: string }[] };
   }
@@ -94,7 +98,9 @@ describe("a message with several records", () => {
     expect((msg!.body as any).data.warnings).toEqual([{ path: "applicant.name", message: "no applicant name found in the source" }]);
     const status = (await (await hub.app.request(`/api/v1/applications/${receipt.id}`, { headers: auth })).json()) as any;
     expect(status.timeline.map((e: { type: string }) => e.type)).toContain("warnings");
-    expect(status.timeline.find((e: { type: string }) => e.type === "warnings").detail.warnings).toEqual([{ path: "applicant.name", message: "no applicant name found in the source" }]);
+    expect(status.timeline.find((e: { type: string }) => e.type === "warnings").detail.warnings).toEqual([
+      { path: "applicant.name", message: "no applicant name found in the source" },
+    ]);
     await hub.broker.drain(hub.queue("kiel", "gewerbe"), { atLeast: 1 });
 
     const tenantFile = path.join(hub.configDir, "tenants/kiel.yaml");

@@ -33,7 +33,11 @@ export function callbackRoutes(ctx: AdapterContext, metrics: FitConnectMetrics, 
       metrics.callbacks.inc({ destination: poller.dest.config.id, result: "refused" });
       ctx.log.warn({ destination: poller.dest.config.id, reason: check.reason }, "FIT-Connect callback refused");
       if (check.reason === "mismatch") return problem(c, { type: "unauthorized", title: "Callback authentication does not match", status: 401 });
-      return problem(c, { type: "bad-callback", title: check.reason === "stale" ? "callback-timestamp is more than five minutes off" : "callback-timestamp or callback-authentication missing", status: 400 });
+      return problem(c, {
+        type: "bad-callback",
+        title: check.reason === "stale" ? "callback-timestamp is more than five minutes off" : "callback-timestamp or callback-authentication missing",
+        status: 400,
+      });
     }
     metrics.callbacks.inc({ destination: poller.dest.config.id, result: "polled" });
     poller.wake();

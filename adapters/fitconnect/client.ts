@@ -52,7 +52,12 @@ export function createClient(o: ClientOptions): FitConnectClient {
   async function bearer(): Promise<string> {
     const now = o.clock().getTime();
     if (token && token.until > now) return token.value;
-    const form = new URLSearchParams({ grant_type: "client_credentials", client_id: o.clientId, client_secret: o.clientSecret, scope: `subscribe:destination:${o.destinationId}` });
+    const form = new URLSearchParams({
+      grant_type: "client_credentials",
+      client_id: o.clientId,
+      client_secret: o.clientSecret,
+      scope: `subscribe:destination:${o.destinationId}`,
+    });
     const res = await call("token", () => http(o.tokenUrl, { method: "POST", body: form, headers: { "content-type": "application/x-www-form-urlencoded" } }));
     const body = (await res.json()) as { access_token?: string; expires_in?: number };
     if (!body.access_token) throw new Error("token endpoint answered without access_token");
@@ -62,7 +67,9 @@ export function createClient(o: ClientOptions): FitConnectClient {
 
   async function api(what: string, pathname: string, init: RequestInit = {}): Promise<Response> {
     const auth = await bearer();
-    const res = await call(what, () => http(`${base}${pathname}`, { ...init, headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${auth}` } }));
+    const res = await call(what, () =>
+      http(`${base}${pathname}`, { ...init, headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${auth}` } }),
+    );
     return res;
   }
 
@@ -77,7 +84,9 @@ export function createClient(o: ClientOptions): FitConnectClient {
       return (await (await api("get submission", `/submissions/${encodeURIComponent(id)}`)).json()) as Submission;
     },
     async getAttachment(submissionId, attachmentId) {
-      const res = await api("get attachment", `/submissions/${encodeURIComponent(submissionId)}/attachments/${encodeURIComponent(attachmentId)}`, { headers: { accept: "application/jose" } });
+      const res = await api("get attachment", `/submissions/${encodeURIComponent(submissionId)}/attachments/${encodeURIComponent(attachmentId)}`, {
+        headers: { accept: "application/jose" },
+      });
       return res.text();
     },
     async eventLog(caseId) {
@@ -107,6 +116,7 @@ async function call(what: string, run: () => Promise<Response>): Promise<Respons
   }
   if (res.ok) return res;
   const text = await res.text().catch(() => "");
-  if (res.status >= 500 || res.status === 429) throw new OutageError(`FIT-Connect ${what}: HTTP ${res.status}`, { retryable: true, context: { body: text.slice(0, 200) } });
+  if (res.status >= 500 || res.status === 429)
+    throw new OutageError(`FIT-Connect ${what}: HTTP ${res.status}`, { retryable: true, context: { body: text.slice(0, 200) } });
   throw new Error(`FIT-Connect ${what}: HTTP ${res.status} ${text.slice(0, 200)}`);
 }

@@ -16,8 +16,14 @@ function runtimeWith(dir: string, fitconnect: unknown, tenant: Record<string, un
 describe("FIT-Connect destinations are checked at load", () => {
   let dir: string;
   const destination = (over: Record<string, unknown> = {}) => ({
-    id: "4a9f1c2e-5b7d-4e3f-8a1b-2c3d4e5f6a7b", apiUrl: "https://fit-connect.example/v1", tokenUrl: "https://auth.example/token",
-    clientId: "kiel", clientSecretEnv: "FC_SECRET", decryptionKeyFile: "dec.json", signingKeyFile: "sig.json", ...over,
+    id: "4a9f1c2e-5b7d-4e3f-8a1b-2c3d4e5f6a7b",
+    apiUrl: "https://fit-connect.example/v1",
+    tokenUrl: "https://auth.example/token",
+    clientId: "kiel",
+    clientSecretEnv: "FC_SECRET",
+    decryptionKeyFile: "dec.json",
+    signingKeyFile: "sig.json",
+    ...over,
   });
   const env = { FC_SECRET: "s" };
 
@@ -36,7 +42,8 @@ describe("FIT-Connect destinations are checked at load", () => {
   it("loads a destination with its keys and the tenant's routing address", async () => {
     const r = await prepareFitConnect(runtimeWith(dir, { destinations: [destination()] }), env);
     expect(r.ok).toBe(true);
-    if (r.ok) expect(r.destinations.map((d) => [d.tenantId, d.recipient, d.config.portal])).toEqual([["kiel", { organisationUnitId: "9030229" }, "fitconnect"]]);
+    if (r.ok)
+      expect(r.destinations.map((d) => [d.tenantId, d.recipient, d.config.portal])).toEqual([["kiel", { organisationUnitId: "9030229" }, "fitconnect"]]);
   });
 
   it("names each problem with file and path instead of throwing", async () => {
@@ -52,11 +59,20 @@ describe("FIT-Connect destinations are checked at load", () => {
     );
     expect(r.ok).toBe(false);
     const problems = r.ok ? [] : r.problems.map((p) => `${p.file} ${p.path}: ${p.message}`);
-    expect(problems).toEqual([
-      "tenants/kiel fitconnect.destinations[2].id: Invalid UUID",
-    ]);
+    expect(problems).toEqual(["tenants/kiel fitconnect.destinations[2].id: Invalid UUID"]);
     const second = await prepareFitConnect(
-      runtimeWith(dir, { destinations: [destination({ decryptionKeyFile: "small.json" }), destination({ id: "1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e", decryptionKeyFile: "wrong-ops.json", signingKeyFile: "public.json", clientSecretEnv: "UNSET" }), destination({ id: "2b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e", decryptionKeyFile: "missing.json" })] }),
+      runtimeWith(dir, {
+        destinations: [
+          destination({ decryptionKeyFile: "small.json" }),
+          destination({
+            id: "1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e",
+            decryptionKeyFile: "wrong-ops.json",
+            signingKeyFile: "public.json",
+            clientSecretEnv: "UNSET",
+          }),
+          destination({ id: "2b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e", decryptionKeyFile: "missing.json" }),
+        ],
+      }),
       env,
     );
     const messages = second.ok ? [] : second.problems.map((p) => `${p.path}: ${p.message}`);

@@ -53,7 +53,12 @@ export async function prepareFitConnect(runtime: Runtime, env: NodeJS.ProcessEnv
       continue;
     }
     const recipient = tenantAddress(tenant);
-    if (!recipient) problems.push({ file, path: "fitconnect", message: "the tenant needs an organisationUnitId, xtaReader, ars or ags to route its FIT-Connect submissions" });
+    if (!recipient)
+      problems.push({
+        file,
+        path: "fitconnect",
+        message: "the tenant needs an organisationUnitId, xtaReader, ars or ags to route its FIT-Connect submissions",
+      });
     for (const [i, d] of parsed.data.destinations.entries()) {
       const at = (p: string) => `fitconnect.destinations[${i}]${p}`;
       const other = seen.get(d.id);
@@ -62,7 +67,8 @@ export async function prepareFitConnect(runtime: Runtime, env: NodeJS.ProcessEnv
       const clientSecret = env[d.clientSecretEnv];
       if (!clientSecret) problems.push({ file, path: at(".clientSecretEnv"), message: `environment variable ${d.clientSecretEnv} is not set` });
       const callbackSecret = d.callbackSecretEnv ? env[d.callbackSecretEnv] : undefined;
-      if (d.callbackSecretEnv && !callbackSecret) problems.push({ file, path: at(".callbackSecretEnv"), message: `environment variable ${d.callbackSecretEnv} is not set` });
+      if (d.callbackSecretEnv && !callbackSecret)
+        problems.push({ file, path: at(".callbackSecretEnv"), message: `environment variable ${d.callbackSecretEnv} is not set` });
       const dec = await loadKey(runtime.config.dir, d.decryptionKeyFile, "unwrapKey", "RSA-OAEP-256");
       if (!dec.ok) problems.push({ file, path: at(".decryptionKeyFile"), message: dec.message });
       const sig = await loadKey(runtime.config.dir, d.signingKeyFile, "sign", "PS512");

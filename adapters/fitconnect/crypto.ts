@@ -15,7 +15,8 @@ export async function decryptJwe(jwe: string, key: CryptoKey, kid: string): Prom
   } catch {
     return { ok: false, detail: "not a JWE in compact serialisation" };
   }
-  if (header.alg !== "RSA-OAEP-256" || header.enc !== "A256GCM") return { ok: false, detail: `unsupported algorithms alg=${String(header.alg)} enc=${String(header.enc)}` };
+  if (header.alg !== "RSA-OAEP-256" || header.enc !== "A256GCM")
+    return { ok: false, detail: `unsupported algorithms alg=${String(header.alg)} enc=${String(header.enc)}` };
   if (header.kid !== kid) return { ok: false, detail: `encrypted for key ${String(header.kid)}, not for this destination's key ${kid}` };
   try {
     const { plaintext } = await compactDecrypt(jwe.trim(), key, { keyManagementAlgorithms: ["RSA-OAEP-256"], contentEncryptionAlgorithms: ["A256GCM"] });
@@ -46,9 +47,13 @@ export function sameHex(a: string, b: string): boolean {
  * callback secret over `<callback-timestamp>.<body>`, compared in constant time; a timestamp
  * more than five minutes away from `now` is refused whatever its HMAC.
  */
-export function verifyCallback(
-  args: { secret: string; timestamp: string | undefined; authentication: string | undefined; body: Uint8Array; now: Date },
-): { ok: true } | { ok: false; reason: "missing" | "stale" | "mismatch" } {
+export function verifyCallback(args: {
+  secret: string;
+  timestamp: string | undefined;
+  authentication: string | undefined;
+  body: Uint8Array;
+  now: Date;
+}): { ok: true } | { ok: false; reason: "missing" | "stale" | "mismatch" } {
   const { timestamp, authentication } = args;
   if (!timestamp || !authentication || !/^\d{1,12}$/.test(timestamp)) return { ok: false, reason: "missing" };
   if (Math.abs(args.now.getTime() / 1000 - Number(timestamp)) > 300) return { ok: false, reason: "stale" };

@@ -24,9 +24,15 @@ export type Decision = { kind: "accept"; authenticationTags: AuthenticationTags 
  * JWS with `typ: secevent+jwt`, PS512, `iss` = destination, `sub` = `submission:<id>`,
  * `txn` = `case:<caseId>`.
  */
-export async function signDecision(
-  args: { destinationId: string; submissionId: string; caseId: string; decision: Decision; key: CryptoKey; kid: string; now: Date },
-): Promise<{ jti: string; token: string }> {
+export async function signDecision(args: {
+  destinationId: string;
+  submissionId: string;
+  caseId: string;
+  decision: Decision;
+  key: CryptoKey;
+  kid: string;
+  now: Date;
+}): Promise<{ jti: string; token: string }> {
   const jti = randomUUID();
   const body =
     args.decision.kind === "accept"
@@ -74,7 +80,15 @@ export async function verifyEventLog(tokens: string[], keyFor: KeyFor): Promise<
       const events = payload.events as Record<string, unknown> | undefined;
       const type = events ? Object.keys(events)[0] : undefined;
       if (!payload.jti || !payload.iss || !payload.sub || !type) throw new Error("jti, iss, sub or events missing");
-      verified.push({ token, jti: payload.jti, iss: payload.iss, sub: payload.sub, txn: payload.txn as string | undefined, type, payload: payload as Record<string, unknown> });
+      verified.push({
+        token,
+        jti: payload.jti,
+        iss: payload.iss,
+        sub: payload.sub,
+        txn: payload.txn as string | undefined,
+        type,
+        payload: payload as Record<string, unknown>,
+      });
     } catch (err) {
       unverified.push({ token, reason: (err as Error).message });
     }

@@ -17,7 +17,8 @@ export const fitconnectAdapter: AdapterFactory = (ctx) => {
   // Reloads and stop are applied one after the other, never interleaved.
   let queue: Promise<void> = Promise.resolve();
   const serial = (step: () => Promise<void>) => (queue = queue.then(step, step));
-  const keyOf = (d: Destination) => JSON.stringify({ ...d.config, secret: d.clientSecret, cb: d.callbackSecret, dec: d.decryptionKid, sig: d.signingKid, tenant: d.tenantId });
+  const keyOf = (d: Destination) =>
+    JSON.stringify({ ...d.config, secret: d.clientSecret, cb: d.callbackSecret, dec: d.decryptionKid, sig: d.signingKid, tenant: d.tenantId });
   const keys = new Map<DestinationPoller, string>();
 
   const reconcile = () =>

@@ -21,7 +21,14 @@ export interface Metadata {
   $schema?: string;
   contentStructure: {
     data?: { hash: { type: string; content: string }; submissionSchema: { schemaUri: string; mimeType: string } };
-    attachments: { attachmentId: string; hash: { type: string; content: string }; purpose: string; mimeType: string; filename?: string; description?: string }[];
+    attachments: {
+      attachmentId: string;
+      hash: { type: string; content: string };
+      purpose: string;
+      mimeType: string;
+      filename?: string;
+      description?: string;
+    }[];
   };
   [key: string]: unknown;
 }
@@ -38,7 +45,8 @@ export function validateMetadata(bytes: Uint8Array): { ok: true; metadata: Metad
   } catch (err) {
     return { ok: false, problem: problem("syntax-violation", "metadata", `the metadata is not valid JSON: ${(err as Error).message}`) };
   }
-  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) return { ok: false, problem: problem("schema-violation", "metadata", "the metadata is not a JSON object") };
+  if (typeof doc !== "object" || doc === null || Array.isArray(doc))
+    return { ok: false, problem: problem("schema-violation", "metadata", "the metadata is not a JSON object") };
   const named = (doc as { $schema?: unknown }).$schema;
   let major = 1;
   if (named !== undefined) {

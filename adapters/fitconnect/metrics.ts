@@ -8,8 +8,16 @@ export function fitConnectMetrics(registry: Registry) {
   const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
     (registry.getSingleMetric(name) as Counter<L> | undefined) ?? new Counter({ name, help, labelNames, registers: [registry] });
   return {
-    polls: counter("ozg_hub_fitconnect_polls_total", "Rounds over a FIT-Connect destination, by outcome (ok, failed); rounds skipped because another instance holds the destination are not counted.", ["destination", "outcome"] as const),
-    submissions: counter("ozg_hub_fitconnect_submissions_total", "FIT-Connect submissions picked up, by outcome (accepted, duplicate, rejected, decided-before, failed: left for the next round).", ["destination", "outcome"] as const),
+    polls: counter(
+      "ozg_hub_fitconnect_polls_total",
+      "Rounds over a FIT-Connect destination, by outcome (ok, failed); rounds skipped because another instance holds the destination are not counted.",
+      ["destination", "outcome"] as const,
+    ),
+    submissions: counter(
+      "ozg_hub_fitconnect_submissions_total",
+      "FIT-Connect submissions picked up, by outcome (accepted, duplicate, rejected, decided-before, failed: left for the next round).",
+      ["destination", "outcome"] as const,
+    ),
     callbacks: counter("ozg_hub_fitconnect_callbacks_total", "FIT-Connect callbacks, by result (polled, refused).", ["destination", "result"] as const),
   };
 }

@@ -47,33 +47,68 @@ describe("FIT-Connect pickup", () => {
   const deliver = (url: string, init: RequestInit) => hub.app.request(url, init);
 
   const senderToken = async () => {
-    const res = await fetch(`${server.url}/token`, { method: "POST", body: new URLSearchParams({ grant_type: "client_credentials", client_id: sender.id, client_secret: sender.secret }) });
+    const res = await fetch(`${server.url}/token`, {
+      method: "POST",
+      body: new URLSearchParams({ grant_type: "client_credentials", client_id: sender.id, client_secret: sender.secret }),
+    });
     return ((await res.json()) as { access_token: string }).access_token;
   };
   const submit = async (patch: Partial<Outgoing> = {}) =>
-    send(`${server.url}/v1`, await senderToken(), encryption.publicJwk, {
-      destinationId,
-      serviceType: { name: "Gewerbeanmeldung", identifier: "urn:de:fim:leika:leistung:99050012104000" },
-      data: { bytes: fimData, mimeType: "application/json", schemaUri: "https://schema.fitko.de/fim/s00000114_1.3.schema.json" },
-      attachments: [
-        { bytes: Buffer.from("%PDF-1.7 Antrag"), filename: "Gewerbeanmeldung.pdf", mimeType: "application/pdf", purpose: "form", description: "Antrag als PDF" },
-        { bytes: Buffer.from("%PDF-1.7 Meisterbrief"), filename: "Meisterbrief.pdf", mimeType: "application/pdf", purpose: "attachment", description: "Meisterbrief" },
-        { bytes: randomBytes(50_000), filename: "Lichtbild.jpg", mimeType: "image/jpeg", purpose: "attachment" },
-      ],
-      metadata: {
-        publicServiceType: { name: "Gewerbeanmeldung", identifier: "urn:de:fim:leika:leistung:99050012104000" },
-        replyChannel: { eMail: { address: "joern.soerensen@example.org" } },
-        paymentInformation: { transactionId: "pay-1", transactionReference: "GEW-1", transactionUrl: "https://pay.example/1", paymentMethod: "PAYPAL", status: "BOOKED", grossAmount: 26 },
+    send(
+      `${server.url}/v1`,
+      await senderToken(),
+      encryption.publicJwk,
+      {
+        destinationId,
+        serviceType: { name: "Gewerbeanmeldung", identifier: "urn:de:fim:leika:leistung:99050012104000" },
+        data: { bytes: fimData, mimeType: "application/json", schemaUri: "https://schema.fitko.de/fim/s00000114_1.3.schema.json" },
+        attachments: [
+          {
+            bytes: Buffer.from("%PDF-1.7 Antrag"),
+            filename: "Gewerbeanmeldung.pdf",
+            mimeType: "application/pdf",
+            purpose: "form",
+            description: "Antrag als PDF",
+          },
+          {
+            bytes: Buffer.from("%PDF-1.7 Meisterbrief"),
+            filename: "Meisterbrief.pdf",
+            mimeType: "application/pdf",
+            purpose: "attachment",
+            description: "Meisterbrief",
+          },
+          { bytes: randomBytes(50_000), filename: "Lichtbild.jpg", mimeType: "image/jpeg", purpose: "attachment" },
+        ],
+        metadata: {
+          publicServiceType: { name: "Gewerbeanmeldung", identifier: "urn:de:fim:leika:leistung:99050012104000" },
+          replyChannel: { eMail: { address: "joern.soerensen@example.org" } },
+          paymentInformation: {
+            transactionId: "pay-1",
+            transactionReference: "GEW-1",
+            transactionUrl: "https://pay.example/1",
+            paymentMethod: "PAYPAL",
+            status: "BOOKED",
+            grossAmount: 26,
+          },
+        },
+        ...patch,
       },
-      ...patch,
-    }, stranger.publicJwk);
-  const decisionOf = (submissionId: string) => until(`the decision on ${submissionId}`, () => server.posted.find((e) => e.payload.sub === `submission:${submissionId}`));
+      stranger.publicJwk,
+    );
+  const decisionOf = (submissionId: string) =>
+    until(`the decision on ${submissionId}`, () => server.posted.find((e) => e.payload.sub === `submission:${submissionId}`));
 
   beforeAll(async () => {
     [encryption, signature, stranger] = [rsaJwk("encryption"), rsaJwk("signature"), rsaJwk("encryption")];
     server = new FitConnectServer();
     await server.start();
-    server.addDestination({ id: destinationId, encryptionKey: encryption.publicJwk, signatureKey: signature.publicJwk, callbackUrl: `/fitconnect/callbacks/${destinationId}`, callbackSecret });
+    server.addDestination({
+      id: destinationId,
+      encryptionKey: encryption.publicJwk,
+      signatureKey: signature.publicJwk,
+      callbackUrl: `/fitconnect/callbacks/${destinationId}`,
+      callbackSecret,
+    });
     server.addClient(subscriber.id, subscriber.secret, [destinationId]);
     server.addClient(sender.id, sender.secret, [destinationId]);
 
@@ -86,13 +121,20 @@ describe("FIT-Connect pickup", () => {
     const tenantFile = path.join(hub.configDir, "tenants/kiel.yaml");
     const kiel = parse(await readFile(tenantFile, "utf8")) as Record<string, unknown>;
     kiel.fitconnect = {
-      destinations: [{
-        id: destinationId, apiUrl: `${server.url}/v1`, tokenUrl: `${server.url}/token`, clientId: subscriber.id,
-        clientSecretEnv: "FC_TEST_CLIENT_SECRET", callbackSecretEnv: "FC_TEST_CALLBACK_SECRET",
-        decryptionKeyFile: "fitconnect/kiel-decryption.jwk.json", signingKeyFile: "fitconnect/kiel-signing.jwk.json",
-        // Only callbacks (and the first round after start) make it poll, so each test decides when.
-        pollIntervalMs: 3_600_000,
-      }],
+      destinations: [
+        {
+          id: destinationId,
+          apiUrl: `${server.url}/v1`,
+          tokenUrl: `${server.url}/token`,
+          clientId: subscriber.id,
+          clientSecretEnv: "FC_TEST_CLIENT_SECRET",
+          callbackSecretEnv: "FC_TEST_CALLBACK_SECRET",
+          decryptionKeyFile: "fitconnect/kiel-decryption.jwk.json",
+          signingKeyFile: "fitconnect/kiel-signing.jwk.json",
+          // Only callbacks (and the first round after start) make it poll, so each test decides when.
+          pollIntervalMs: 3_600_000,
+        },
+      ],
     };
     await writeFile(tenantFile, stringify(kiel));
     await hub.restart();
@@ -107,8 +149,21 @@ describe("FIT-Connect pickup", () => {
     const s = await submit();
     // A forged accept in the case log (signed by a key that is not the destination's) is not trusted.
     const forger = await jose.JWK.asKey(rsaJwk("signature", 2048).privateJwk as object);
-    server.inject(s.caseId, (await jose.JWS.createSign({ format: "compact", alg: "PS512", fields: { typ: "secevent+jwt", kid: String(signature.privateJwk.kid) } }, forger)
-      .update(JSON.stringify({ jti: randomUUID(), iss: destinationId, iat: 1, sub: `submission:${s.submissionId}`, txn: `case:${s.caseId}`, events: { [ACCEPT]: {} } })).final()) as unknown as string);
+    server.inject(
+      s.caseId,
+      (await jose.JWS.createSign({ format: "compact", alg: "PS512", fields: { typ: "secevent+jwt", kid: String(signature.privateJwk.kid) } }, forger)
+        .update(
+          JSON.stringify({
+            jti: randomUUID(),
+            iss: destinationId,
+            iat: 1,
+            sub: `submission:${s.submissionId}`,
+            txn: `case:${s.caseId}`,
+            events: { [ACCEPT]: {} },
+          }),
+        )
+        .final()) as unknown as string,
+    );
     expect((await server.notify(destinationId, deliver)).status).toBe(204);
 
     const event = await decisionOf(s.submissionId);
@@ -126,7 +181,11 @@ describe("FIT-Connect pickup", () => {
     expect(app.service.leikaKeys).toEqual(["99050012104000"]);
     expect(app.recipient).toEqual({ organisationUnitId: "9030229" });
     expect(app.applicant.name).toBe("Jörn-Åke Sørensen");
-    expect(app.attachments.map((a: { name: string; group: string }) => `${a.group}:${a.name}`)).toEqual(["form:Gewerbeanmeldung.pdf", "attachment:Meisterbrief.pdf", "attachment:Lichtbild.jpg"]);
+    expect(app.attachments.map((a: { name: string; group: string }) => `${a.group}:${a.name}`)).toEqual([
+      "form:Gewerbeanmeldung.pdf",
+      "attachment:Meisterbrief.pdf",
+      "attachment:Lichtbild.jpg",
+    ]);
     expect(app.data.content).toEqual(JSON.parse(fimData.toString("utf8")));
     expect(app.data.fitconnect).toMatchObject({ caseId: s.caseId, destinationId, replyChannel: "eMail", payment: { status: "BOOKED" } });
     expect(server.posted.filter((e) => e.caseId === s.caseId)).toHaveLength(1);
@@ -176,7 +235,10 @@ describe("FIT-Connect pickup", () => {
     await server.notify(destinationId, deliver);
     const sql = postgres(hub.databaseUrl, { max: 1 });
     try {
-      const row = await until("the stored decision", async () => (await sql`select kind, sent_at from fitconnect_decisions where submission_id = ${s.submissionId}`)[0]);
+      const row = await until(
+        "the stored decision",
+        async () => (await sql`select kind, sent_at from fitconnect_decisions where submission_id = ${s.submissionId}`)[0],
+      );
       expect(row).toMatchObject({ kind: "accept", sent_at: null });
       expect((await rowCounts(hub.databaseUrl)).deliveries).toBe(before.deliveries! + 1);
       expect(server.posted.filter((e) => e.caseId === s.caseId)).toHaveLength(0);
@@ -185,7 +247,10 @@ describe("FIT-Connect pickup", () => {
       await hub.restart(); // the first round after start sends what is pending
       const event = await decisionOf(s.submissionId);
       expect(Object.keys(event.payload.events)).toEqual([ACCEPT]);
-      await until("the decision marked sent", async () => (await sql`select 1 from fitconnect_decisions where submission_id = ${s.submissionId} and sent_at is not null`)[0]);
+      await until(
+        "the decision marked sent",
+        async () => (await sql`select 1 from fitconnect_decisions where submission_id = ${s.submissionId} and sent_at is not null`)[0],
+      );
       // The submission was fetched once, delivered once, accepted once.
       await server.notify(destinationId, deliver);
       await new Promise((r) => setTimeout(r, 500));
@@ -227,7 +292,13 @@ describe("FIT-Connect pickup", () => {
   });
 
   it("fetches each submission once when two instances serve the destination", async () => {
-    const services = await createServices({ configDir: hub.configDir, databaseUrl: hub.databaseUrl, amqpUrl: hub.amqpUrl, log: createLogger({ level: "silent" }), dbPoolSize: 3 });
+    const services = await createServices({
+      configDir: hub.configDir,
+      databaseUrl: hub.databaseUrl,
+      amqpUrl: hub.amqpUrl,
+      log: createLogger({ level: "silent" }),
+      dbPoolSize: 3,
+    });
     const second = fitconnectAdapter(adapterContext(services));
     await second.start!();
     const both = async () => {

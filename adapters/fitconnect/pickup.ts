@@ -40,7 +40,14 @@ export async function pickUp(deps: PickupDeps, ref: SubmissionRef): Promise<Pick
   }
   const earlier = ourDecision(await trustedLog(deps, ref.caseId), dest, ref.submissionId);
   if (earlier) {
-    await decisions.record({ ...earlier, submissionId: ref.submissionId, destinationId: dest.config.id, caseId: ref.caseId, decidedAt: ctx.clock(), sentAt: ctx.clock() });
+    await decisions.record({
+      ...earlier,
+      submissionId: ref.submissionId,
+      destinationId: dest.config.id,
+      caseId: ref.caseId,
+      decidedAt: ctx.clock(),
+      sentAt: ctx.clock(),
+    });
     return "decided-before";
   }
 
@@ -81,7 +88,15 @@ async function resend(deps: PickupDeps, row: DecisionRow): Promise<void> {
 async function decide(deps: PickupDeps, ref: SubmissionRef, decision: Decision, deliveryId?: string): Promise<void> {
   const { dest, ctx } = deps;
   const now = ctx.clock();
-  const signed = await signDecision({ destinationId: dest.config.id, submissionId: ref.submissionId, caseId: ref.caseId, decision, key: dest.signingKey, kid: dest.signingKid, now });
+  const signed = await signDecision({
+    destinationId: dest.config.id,
+    submissionId: ref.submissionId,
+    caseId: ref.caseId,
+    decision,
+    key: dest.signingKey,
+    kid: dest.signingKid,
+    now,
+  });
   const row = await deps.decisions.record({
     submissionId: ref.submissionId,
     destinationId: dest.config.id,
@@ -92,7 +107,11 @@ async function decide(deps: PickupDeps, ref: SubmissionRef, decision: Decision, 
     ...(decision.kind === "reject" ? { problems: decision.problems } : {}),
     decidedAt: now,
   });
-  if (decision.kind === "reject") ctx.log.warn({ destination: dest.config.id, submissionId: ref.submissionId, problems: decision.problems.map((p) => `${p.instance}: ${p.type.split("/").pop()}`) }, "FIT-Connect submission rejected");
+  if (decision.kind === "reject")
+    ctx.log.warn(
+      { destination: dest.config.id, submissionId: ref.submissionId, problems: decision.problems.map((p) => `${p.instance}: ${p.type.split("/").pop()}`) },
+      "FIT-Connect submission rejected",
+    );
   if (!row.sentAt) await send(deps, row);
 }
 
@@ -108,7 +127,11 @@ async function trustedLog(deps: PickupDeps, caseId: string): Promise<LoggedEvent
   const { verified, unverified } = await verifyEventLog(tokens, async (iss, kid) =>
     iss === dest.config.id ? (kid === dest.signingKid ? dest.verifyKey : undefined) : client.platformKey(kid),
   );
-  if (unverified.length > 0) ctx.log.warn({ destination: dest.config.id, caseId, unverified: unverified.map((u) => u.reason) }, "FIT-Connect event log holds events whose signature does not verify; ignored");
+  if (unverified.length > 0)
+    ctx.log.warn(
+      { destination: dest.config.id, caseId, unverified: unverified.map((u) => u.reason) },
+      "FIT-Connect event log holds events whose signature does not verify; ignored",
+    );
   return verified;
 }
 

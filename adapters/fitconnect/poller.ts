@@ -33,7 +33,9 @@ export class DestinationPoller {
     client?: FitConnectClient,
   ) {
     const c = dest.config;
-    this.client = client ?? createClient({ apiUrl: c.apiUrl, tokenUrl: c.tokenUrl, clientId: c.clientId, clientSecret: dest.clientSecret, destinationId: c.id, clock: ctx.clock });
+    this.client =
+      client ??
+      createClient({ apiUrl: c.apiUrl, tokenUrl: c.tokenUrl, clientId: c.clientId, clientSecret: dest.clientSecret, destinationId: c.id, clock: ctx.clock });
   }
 
   start(): void {
@@ -103,7 +105,10 @@ export class DestinationPoller {
           // alone: it stays ready for pickup and must not hold up the ones behind it.
           if (err instanceof OutageError) throw err;
           outcome = "failed";
-          this.ctx.log.error({ destination: this.dest.config.id, submissionId: ref.submissionId, err: messageOf(err) }, "FIT-Connect submission could not be picked up, left for the next round");
+          this.ctx.log.error(
+            { destination: this.dest.config.id, submissionId: ref.submissionId, err: messageOf(err) },
+            "FIT-Connect submission could not be picked up, left for the next round",
+          );
         }
         round.outcomes[outcome] = (round.outcomes[outcome] ?? 0) + 1;
         this.metrics.submissions.inc({ destination: this.dest.config.id, outcome });
@@ -134,7 +139,8 @@ export class DestinationPoller {
         failures++;
         this.metrics.polls.inc({ destination: c.id, outcome: "failed" });
         delay = Math.min(c.backoffMaxMs, c.pollIntervalMs * 2 ** Math.min(failures - 1, 16));
-        if (failures === 1 || failures % 10 === 0) this.ctx.log.warn({ destination: c.id, failures, err: messageOf(err) }, "FIT-Connect poll failed, backing off");
+        if (failures === 1 || failures % 10 === 0)
+          this.ctx.log.warn({ destination: c.id, failures, err: messageOf(err) }, "FIT-Connect poll failed, backing off");
         if (this.lease) await this.lease`select 1`.catch(() => this.releaseLease());
       }
       if (!this.running) break;

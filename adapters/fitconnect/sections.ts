@@ -13,8 +13,13 @@ export const destinationSchema = z
     clientId: z.string().min(1).describe("OAuth2 client id of the subscriber client"),
     clientSecretEnv: z.string().min(1).describe("environment variable that holds the client secret"),
     decryptionKeyFile: z.string().describe("private JWK (RSA >= 4096 bit, key_ops [unwrapKey], alg RSA-OAEP-256), relative to the config directory"),
-    signingKeyFile: z.string().describe("private JWK (RSA >= 4096 bit, key_ops [sign], alg PS512) for the accept/reject events, relative to the config directory"),
-    callbackSecretEnv: z.string().optional().describe("environment variable with the callback secret; without it callbacks are refused and only polling fetches"),
+    signingKeyFile: z
+      .string()
+      .describe("private JWK (RSA >= 4096 bit, key_ops [sign], alg PS512) for the accept/reject events, relative to the config directory"),
+    callbackSecretEnv: z
+      .string()
+      .optional()
+      .describe("environment variable with the callback secret; without it callbacks are refused and only polling fetches"),
     portal: z.string().default("fitconnect").describe("portal id the submissions are recorded under"),
     pollIntervalMs: z.number().int().positive().default(60_000).describe("pause between polls while nothing is waiting"),
     backoffMaxMs: z.number().int().positive().default(300_000).describe("longest pause after failed polls"),

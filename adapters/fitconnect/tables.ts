@@ -22,5 +22,9 @@ export const fitconnectDecisions = pgTable(
     decidedAt: timestamp("decided_at", { withTimezone: true }).notNull(),
     sentAt: timestamp("sent_at", { withTimezone: true }),
   },
-  (t) => [index("fitconnect_decisions_unsent_idx").on(t.destinationId).where(sql`${t.sentAt} is null`)],
+  (t) => [
+    index("fitconnect_decisions_unsent_idx")
+      .on(t.destinationId)
+      .where(sql`${t.sentAt} is null`),
+  ],
 );

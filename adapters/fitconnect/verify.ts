@@ -20,7 +20,11 @@ export interface VerifiedSubmission {
  * against the schema of its version, and compare the sha512 hashes it declares. Every problem
  * found is returned (they all go into one reject event); outages of the API are thrown.
  */
-export async function verifySubmission(dest: Destination, client: FitConnectClient, s: Submission): Promise<{ ok: true; submission: VerifiedSubmission } | { ok: false; problems: Problem[] }> {
+export async function verifySubmission(
+  dest: Destination,
+  client: FitConnectClient,
+  s: Submission,
+): Promise<{ ok: true; submission: VerifiedSubmission } | { ok: false; problems: Problem[] }> {
   const open = (jwe: string) => decryptJwe(jwe, dest.decryptionKey, dest.decryptionKid);
   if (!s.encryptedMetadata) return { ok: false, problems: [problem("encryption-issue", "metadata", "the submission carries no encrypted metadata")] };
   const meta = await open(s.encryptedMetadata);
@@ -37,7 +41,8 @@ export async function verifySubmission(dest: Destination, client: FitConnectClie
     const d = await open(s.encryptedData);
     if (!d.ok) problems.push(problem("encryption-issue", "data", d.detail));
     else if (!declared) problems.push(problem("hash-mismatch", "data", "the metadata declares no hash for the data"));
-    else if (!sameHex(sha512Hex(d.bytes), declared.hash.content)) problems.push(problem("hash-mismatch", "data", "the sha512 of the data differs from the hash in the metadata"));
+    else if (!sameHex(sha512Hex(d.bytes), declared.hash.content))
+      problems.push(problem("hash-mismatch", "data", "the sha512 of the data differs from the hash in the metadata"));
     else {
       data = { bytes: d.bytes, mimeType: declared.submissionSchema.mimeType, schemaUri: declared.submissionSchema.schemaUri };
       tags.data = d.tag;
@@ -49,7 +54,8 @@ export async function verifySubmission(dest: Destination, client: FitConnectClie
   const announced = new Set(s.attachments ?? []);
   const described = new Map(metadata.contentStructure.attachments.map((a) => [a.attachmentId, a]));
   for (const id of described.keys()) {
-    if (!announced.has(id)) problems.push(problem("missing-attachment", `attachment:${id}`, `the metadata names attachment ${id}, the submission does not carry it`));
+    if (!announced.has(id))
+      problems.push(problem("missing-attachment", `attachment:${id}`, `the metadata names attachment ${id}, the submission does not carry it`));
   }
   const attachments: VerifiedSubmission["attachments"] = [];
   for (const id of announced) {
@@ -69,7 +75,14 @@ export async function verifySubmission(dest: Destination, client: FitConnectClie
       continue;
     }
     tags.attachments[id] = d.tag;
-    attachments.push({ attachmentId: id, bytes: d.bytes, filename: a.filename ?? `attachment-${id}`, mimeType: a.mimeType, purpose: a.purpose, ...(a.description ? { description: a.description } : {}) });
+    attachments.push({
+      attachmentId: id,
+      bytes: d.bytes,
+      filename: a.filename ?? `attachment-${id}`,
+      mimeType: a.mimeType,
+      purpose: a.purpose,
+      ...(a.description ? { description: a.description } : {}),
+    });
   }
   if (problems.length > 0) return { ok: false, problems };
   return { ok: true, submission: { metadata, metadataBytes: meta.bytes, data, attachments, tags } };

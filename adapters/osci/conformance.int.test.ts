@@ -15,7 +15,11 @@ const ids = new Map<string, string>();
 
 /** Over a real socket, as an OSCI client sends: text/xml on the outside, MIME inside. */
 async function send(op: Parameters<typeof setup.portal.build>[0], o: OrderOptions) {
-  const res = await fetch(`${url}/osci`, { method: "POST", headers: { "content-type": "text/xml; charset=utf-8" }, body: new Uint8Array(setup.portal.build(op, o)) });
+  const res = await fetch(`${url}/osci`, {
+    method: "POST",
+    headers: { "content-type": "text/xml; charset=utf-8" },
+    body: new Uint8Array(setup.portal.build(op, o)),
+  });
   return setup.portal.read(res.status, Buffer.from(await res.arrayBuffer()));
 }
 
@@ -41,7 +45,11 @@ conformance({
   },
   async send(_hub, id) {
     if (!ids.has(id)) ids.set(id, await messageId());
-    const a = await send("storeDelivery", { control: { challenge: challenge(), sequenceNumber: 0 }, messageId: ids.get(id)!, content: { document: xdomea(id), encryptFor: setup.parties.kielReader.certPem, author: setup.parties.portalSig } });
+    const a = await send("storeDelivery", {
+      control: { challenge: challenge(), sequenceNumber: 0 },
+      messageId: ids.get(id)!,
+      content: { document: xdomea(id), encryptFor: setup.parties.kielReader.certPem, author: setup.parties.portalSig },
+    });
     expect(a.signature).toMatchObject({ ok: true });
     expect(a.encrypted).toBe(true);
     expect(await osciXsdErrors(a.xml, "soapResponseToStoreDelivery")).toEqual([]);
@@ -50,13 +58,22 @@ conformance({
     return { kind: "accepted", receipt: ids.get(id)! };
   },
   async sendBad() {
-    const a = await send("storeDelivery", { control: { challenge: challenge(), sequenceNumber: 0 }, messageId: await messageId(), content: { document: "<Geschaeftsgang", encryptFor: setup.parties.kielReader.certPem } });
+    const a = await send("storeDelivery", {
+      control: { challenge: challenge(), sequenceNumber: 0 },
+      messageId: await messageId(),
+      content: { document: "<Geschaeftsgang", encryptFor: setup.parties.kielReader.certPem },
+    });
     expect(a.code).toBe("9300");
     expect(a.signature).toMatchObject({ ok: true });
     return { kind: "refused", detail: a.code! };
   },
   async sendUnauthenticated() {
-    const a = await send("storeDelivery", { signAs: setup.parties.stranger, control: { challenge: challenge(), sequenceNumber: 0 }, messageId: await messageId(), content: { document: xdomea("intruder"), encryptFor: setup.parties.kielReader.certPem } });
+    const a = await send("storeDelivery", {
+      signAs: setup.parties.stranger,
+      control: { challenge: challenge(), sequenceNumber: 0 },
+      messageId: await messageId(),
+      content: { document: xdomea("intruder"), encryptFor: setup.parties.kielReader.certPem },
+    });
     expect(a).toMatchObject({ status: 500, fault: true, code: "9700" });
     return { kind: "refused", detail: a.code! };
   },

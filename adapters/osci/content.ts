@@ -27,7 +27,13 @@ const fail = (f: Feedback, detail: string): ContentRead => ({ ok: false, feedbac
  * certificates). The first XML content is the document; `href="cid:..."` contents are
  * attachments. Only parts the transport signature covered (`signedCids`) are taken.
  */
-export function readContents(pkg: Element | undefined, settings: OsciSettings, parts: Map<string, MimePart>, signedCids: Set<string>, messageText: string): ContentRead {
+export function readContents(
+  pkg: Element | undefined,
+  settings: OsciSettings,
+  parts: Map<string, MimePart>,
+  signedCids: Set<string>,
+  messageText: string,
+): ContentRead {
   if (!pkg) return fail(FEEDBACK.invalidRequest, "ContentPackage missing");
   const authorsPinned = settings.portals.flatMap((p) => p.certs);
   const out: Contents = { document: undefined, attachments: [], tenant: undefined, authors: [] };
@@ -56,7 +62,8 @@ export function readContents(pkg: Element | undefined, settings: OsciSettings, p
       const xml = parseXmlPart(d.plaintext);
       if (!xml.ok) return fail(FEEDBACK.invalidRequest, `decrypted content container: ${xml.detail}`);
       const root = xml.doc.documentElement!;
-      if (root.namespaceURI !== NS.osci || root.localName !== "ContentContainer") return fail(FEEDBACK.invalidRequest, "encrypted data is not a ContentContainer");
+      if (root.namespaceURI !== NS.osci || root.localName !== "ContentContainer")
+        return fail(FEEDBACK.invalidRequest, "encrypted data is not a ContentContainer");
       containers.push({ el: root, text: xml.text });
     } else if (el.namespaceURI === NS.osci && el.localName === "ContentContainer") {
       containers.push({ el, text: "" });
@@ -78,7 +85,13 @@ export function readContents(pkg: Element | undefined, settings: OsciSettings, p
     if (sig) {
       // A container in the clear is checked in the message's text, a decrypted one in its own.
       // Authors sign attachments as they wrote them, before encryption.
-      const v = verifySignature(own || messageText, sig, authorsPinned, partBytes, el.ownerDocument === pkg.ownerDocument ? undefined : (pkg.ownerDocument ?? undefined));
+      const v = verifySignature(
+        own || messageText,
+        sig,
+        authorsPinned,
+        partBytes,
+        el.ownerDocument === pkg.ownerDocument ? undefined : (pkg.ownerDocument ?? undefined),
+      );
       if (!v.ok) return fail(v.code === "unknown_signer" ? FEEDBACK.signerUnknown : FEEDBACK.signatureInvalid, `Author signature: ${v.detail}`);
       out.authors.push(v.signer);
       signedIds = v.ids;
@@ -87,14 +100,19 @@ export function readContents(pkg: Element | undefined, settings: OsciSettings, p
       const id = content.getAttribute("Id") ?? "";
       // The library signs the Base64Content (by its own Id) rather than the Content around it.
       const b64Id = child(content, NS.osci, "Base64Content")?.getAttribute("Id") ?? "";
-      if (signedIds && !signedIds.has(id) && !signedIds.has(b64Id)) return fail(FEEDBACK.notAllSigned, `Content ${id || "(without Id)"} is not covered by the Author signature`);
+      if (signedIds && !signedIds.has(id) && !signedIds.has(b64Id))
+        return fail(FEEDBACK.notAllSigned, `Content ${id || "(without Id)"} is not covered by the Author signature`);
       const href = content.getAttribute("href");
       if (href) {
         const cid = href.replace(/^cid:/, "");
         const part = parts.get(cid);
         if (!part) return fail(FEEDBACK.invalidRequest, `attachment part <${cid}> is missing`);
         if (!signedCids.has(cid)) return fail(FEEDBACK.notAllSigned, `attachment part <${cid}> is not signed`);
-        out.attachments.push({ name: part.headers["content-description"] ?? cid, contentType: plainTypes.get(cid) ?? part.contentType, content: partBytes(cid)! });
+        out.attachments.push({
+          name: part.headers["content-description"] ?? cid,
+          contentType: plainTypes.get(cid) ?? part.contentType,
+          content: partBytes(cid)!,
+        });
         continue;
       }
       const b64 = child(content, NS.osci, "Base64Content");
@@ -114,7 +132,10 @@ export function readContents(pkg: Element | undefined, settings: OsciSettings, p
 
 /** The first XML or JSON content is the delivery's document (portal formats come as either). */
 function documentType(b: Buffer): string | undefined {
-  const head = b.subarray(0, 64).toString("latin1").replace(/^\uFEFF|^\xEF\xBB\xBF/, "");
+  const head = b
+    .subarray(0, 64)
+    .toString("latin1")
+    .replace(/^\uFEFF|^\xEF\xBB\xBF/, "");
   if (/^\s*(<\?xml|<[A-Za-z])/.test(head)) return "application/xml";
   if (/^\s*[{[]/.test(head)) return "application/json";
   return undefined;

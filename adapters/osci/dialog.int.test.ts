@@ -61,10 +61,14 @@ describe("OSCI explicit dialog: InitDialog, GetMessageId, StoreDelivery, FetchPr
     expect(replay.fault).toBe(true);
     expect(replay.code).toBe("9400");
 
-    const exit = await o.portal.send(o.hub.app, "exitDialog", { control: { conversationId, sequenceNumber: 3, response: serverChallenge, challenge: challenge() } });
+    const exit = await o.portal.send(o.hub.app, "exitDialog", {
+      control: { conversationId, sequenceNumber: 3, response: serverChallenge, challenge: challenge() },
+    });
     expect(exit.code).toBe("0800");
     expect(await osciXsdErrors(exit.xml, "soapResponseToExitDialog")).toEqual([]);
-    const after = await o.portal.send(o.hub.app, "getMessageId", { control: { conversationId, sequenceNumber: 4, response: exit.control.challenge ?? "x", challenge: challenge() } });
+    const after = await o.portal.send(o.hub.app, "getMessageId", {
+      control: { conversationId, sequenceNumber: 4, response: exit.control.challenge ?? "x", challenge: challenge() },
+    });
     expect(after.code).toBe("9400");
     expect(await settledRowCounts(o.hub.databaseUrl)).toEqual(before);
   });
@@ -72,12 +76,18 @@ describe("OSCI explicit dialog: InitDialog, GetMessageId, StoreDelivery, FetchPr
   it("refuses a SequenceNumber out of order and a Response that answers no Challenge", async () => {
     const init = await o.portal.send(o.hub.app, "initDialog", { control: { challenge: challenge() } });
     const conversationId = init.control.conversationId!;
-    const skipped = await o.portal.send(o.hub.app, "getMessageId", { control: { conversationId, sequenceNumber: 1, response: init.control.challenge!, challenge: challenge() } });
+    const skipped = await o.portal.send(o.hub.app, "getMessageId", {
+      control: { conversationId, sequenceNumber: 1, response: init.control.challenge!, challenge: challenge() },
+    });
     expect(skipped.code).toBe("9400");
-    const wrong = await o.portal.send(o.hub.app, "getMessageId", { control: { conversationId, sequenceNumber: 0, response: "not-the-challenge", challenge: challenge() } });
+    const wrong = await o.portal.send(o.hub.app, "getMessageId", {
+      control: { conversationId, sequenceNumber: 0, response: "not-the-challenge", challenge: challenge() },
+    });
     expect(wrong.code).toBe("9400");
     // the dialog itself is still usable with the right values
-    const right = await o.portal.send(o.hub.app, "getMessageId", { control: { conversationId, sequenceNumber: 0, response: init.control.challenge!, challenge: challenge() } });
+    const right = await o.portal.send(o.hub.app, "getMessageId", {
+      control: { conversationId, sequenceNumber: 0, response: init.control.challenge!, challenge: challenge() },
+    });
     expect(right.code).toBe("0801");
   });
 
@@ -85,7 +95,9 @@ describe("OSCI explicit dialog: InitDialog, GetMessageId, StoreDelivery, FetchPr
     const exit = await o.portal.send(o.hub.app, "exitDialog", { control: { challenge: challenge(), sequenceNumber: 1 } });
     expect(exit.code).toBe("9802");
     const init = await o.portal.send(o.hub.app, "initDialog", { control: { challenge: challenge() } });
-    const other = await o.intermediary.send(o.hub.app, "getMessageId", { control: { conversationId: init.control.conversationId!, sequenceNumber: 0, response: init.control.challenge!, challenge: challenge() } });
+    const other = await o.intermediary.send(o.hub.app, "getMessageId", {
+      control: { conversationId: init.control.conversationId!, sequenceNumber: 0, response: init.control.challenge!, challenge: challenge() },
+    });
     expect(other.code).toBe("9700");
   });
 
@@ -113,16 +125,24 @@ describe("OSCI explicit dialog: InitDialog, GetMessageId, StoreDelivery, FetchPr
 
     // The process card, asked of the next instance, is the one the first gave: inspections included.
     await o.hub.restart();
-    const fetched = await o.portal.send(o.hub.app, "fetchProcessCard", { control: { conversationId, sequenceNumber: 2, response: stored.control.challenge!, challenge: challenge() }, selectMessageIds: [messageId] });
+    const fetched = await o.portal.send(o.hub.app, "fetchProcessCard", {
+      control: { conversationId, sequenceNumber: 2, response: stored.control.challenge!, challenge: challenge() },
+      selectMessageIds: [messageId],
+    });
     expect(fetched.code).toBe("0801");
-    const subjects = (doc: typeof fetched.doc) => [...(doc.getElementsByTagNameNS(OSCI, "X509SubjectName") as unknown as { textContent: string }[])].map((e) => e.textContent);
+    const subjects = (doc: typeof fetched.doc) =>
+      [...(doc.getElementsByTagNameNS(OSCI, "X509SubjectName") as unknown as { textContent: string }[])].map((e) => e.textContent);
     expect(subjects(fetched.doc)).toEqual(subjects(stored.doc));
     expect(subjects(fetched.doc)).toHaveLength(2); // the client's signing certificate and the Author's
     expect(fetched.doc.getElementsByTagNameNS(OSCI, "Subject").item(0)?.textContent).toBe("über Neustart");
 
-    const exit = await o.portal.send(o.hub.app, "exitDialog", { control: { conversationId, sequenceNumber: 3, response: fetched.control.challenge!, challenge: challenge() } });
+    const exit = await o.portal.send(o.hub.app, "exitDialog", {
+      control: { conversationId, sequenceNumber: 3, response: fetched.control.challenge!, challenge: challenge() },
+    });
     expect(exit.code).toBe("0800");
-    const gone = await o.portal.send(o.hub.app, "getMessageId", { control: { conversationId, sequenceNumber: 4, response: fetched.control.challenge!, challenge: challenge() } });
+    const gone = await o.portal.send(o.hub.app, "getMessageId", {
+      control: { conversationId, sequenceNumber: 4, response: fetched.control.challenge!, challenge: challenge() },
+    });
     expect(gone.code).toBe("9400");
   });
 

@@ -30,14 +30,20 @@ describe.skipIf(!javaAvailable())("OSCI interop: the reference library as Interm
   const newId = () => `push-${randomBytes(6).toString("hex")}`;
 
   function record(scenario: string, r: ScenarioRun, stored: string) {
-    table.push(`| Intermediär | ${scenario} | exit ${r.code} | ${r.steps.map((s) => s.replace(/^ANSWER /, "").replace(/ messageId=\S+/g, "")).join(", ")} | ${stored} |`);
+    table.push(
+      `| Intermediär | ${scenario} | exit ${r.code} | ${r.steps.map((s) => s.replace(/^ANSWER /, "").replace(/ messageId=\S+/g, "")).join(", ")} | ${stored} |`,
+    );
   }
 
   async function accepted(scenario: string, kind: "accept" | "process", spec: ScenarioSpec & { msgId: string }, tenant: string, format: string | string[]) {
     const r = await runScenario(peer, "intermediary", h.url, kind, spec);
     // ProcessDelivery: the library's Intermediär names the request `<id>-request`, the response `<id>-response`.
     const stored = await storedDelivery(h.hub.databaseUrl, kind === "process" ? `${spec.msgId}-request` : spec.msgId);
-    record(scenario, r, stored ? `stored == sent: ${JSON.stringify(stored.hashes) === JSON.stringify(sentHashes(spec))}, ${stored.tenantId}` : "nothing stored");
+    record(
+      scenario,
+      r,
+      stored ? `stored == sent: ${JSON.stringify(stored.hashes) === JSON.stringify(sentHashes(spec))}, ${stored.tenantId}` : "nothing stored",
+    );
     expect(r.code, `${r.out}\n${r.err}`).toBe(0);
     expect(r.steps).toHaveLength(1);
     expect(r.steps[0]).toContain(`type=0x${kind === "process" ? "90" : "10"} signed=true encrypted=${spec.transportEnc ?? true} code=0800`);
@@ -57,16 +63,40 @@ describe.skipIf(!javaAvailable())("OSCI interop: the reference library as Interm
   }
 
   it("AcceptDelivery with the defaults (signed container, encrypted attachment, transport encryption), xdomea for Kiel", async () => {
-    await accepted("AcceptDelivery defaults, xdomea + binary", "accept", { msgId: newId(), containers: [{ content: DOCS.xdomeaKiel, attachments: [binary()] }] }, "kiel", "xdomea");
+    await accepted(
+      "AcceptDelivery defaults, xdomea + binary",
+      "accept",
+      { msgId: newId(), containers: [{ content: DOCS.xdomeaKiel, attachments: [binary()] }] },
+      "kiel",
+      "xdomea",
+    );
   });
 
   it("ProcessDelivery with the defaults: ResponseToProcessDelivery carries the response's MessageId", async () => {
-    await accepted("ProcessDelivery defaults, XGewerbeanzeige + binary", "process", { msgId: newId(), containers: [{ content: DOCS.xgewerbeKiel, attachments: [binary()] }] }, "kiel", "xgewerbeanzeige");
+    await accepted(
+      "ProcessDelivery defaults, XGewerbeanzeige + binary",
+      "process",
+      { msgId: newId(), containers: [{ content: DOCS.xgewerbeKiel, attachments: [binary()] }] },
+      "kiel",
+      "xgewerbeanzeige",
+    );
   });
 
   it("variants: osci.sign=false, osci.transportEnc=false, osci.attach=false", async () => {
-    await accepted("AcceptDelivery sign=false, XFall", "accept", { msgId: newId(), containers: [{ content: DOCS.xfallKiel, attachments: [binary()], sign: false }] }, "kiel", "xfall");
-    await accepted("AcceptDelivery transportEnc=false, xdomea", "accept", { msgId: newId(), transportEnc: false, containers: [{ content: DOCS.xdomeaKiel, attachments: [binary()] }] }, "kiel", "xdomea");
+    await accepted(
+      "AcceptDelivery sign=false, XFall",
+      "accept",
+      { msgId: newId(), containers: [{ content: DOCS.xfallKiel, attachments: [binary()], sign: false }] },
+      "kiel",
+      "xfall",
+    );
+    await accepted(
+      "AcceptDelivery transportEnc=false, xdomea",
+      "accept",
+      { msgId: newId(), transportEnc: false, containers: [{ content: DOCS.xdomeaKiel, attachments: [binary()] }] },
+      "kiel",
+      "xdomea",
+    );
     await accepted("ProcessDelivery attach=false, XFall", "process", { msgId: newId(), containers: [{ content: DOCS.xfallKiel }] }, "kiel", "xfall");
   });
 
@@ -74,7 +104,13 @@ describe.skipIf(!javaAvailable())("OSCI interop: the reference library as Interm
     await accepted(
       "AcceptDelivery 2 containers, 4 attachments (200 KB, 0 B, 3 MB, 200 KB), Augsburg",
       "accept",
-      { msgId: newId(), containers: [{ content: DOCS.xfallAugsburg, attachments: [binary(), empty(), large()], reader: "originator_enc" }, { content: DOCS.xdomeaAugsburg, attachments: [binary()], reader: "originator_enc" }] },
+      {
+        msgId: newId(),
+        containers: [
+          { content: DOCS.xfallAugsburg, attachments: [binary(), empty(), large()], reader: "originator_enc" },
+          { content: DOCS.xdomeaAugsburg, attachments: [binary()], reader: "originator_enc" },
+        ],
+      },
       "augsburg",
       ["xfall", "xdomea"],
     );
@@ -91,15 +127,30 @@ describe.skipIf(!javaAvailable())("OSCI interop: the reference library as Interm
   }
 
   it("a container encrypted for a key no tenant holds: the library reads fault 9202, nothing stored", async () => {
-    await refused("AcceptDelivery, wrong Reader key", "accept", { msgId: newId(), containers: [{ content: DOCS.xdomeaKiel, attachments: [binary()], reader: "intermed_enc" }] }, "9202");
+    await refused(
+      "AcceptDelivery, wrong Reader key",
+      "accept",
+      { msgId: newId(), containers: [{ content: DOCS.xdomeaKiel, attachments: [binary()], reader: "intermed_enc" }] },
+      "9202",
+    );
   });
 
   it("pushed by a signer not pinned as Intermediär: fault 9700, nothing stored", async () => {
-    await refused("ProcessDelivery, unknown signer (originator_sig)", "process", { msgId: newId(), client: "originator", containers: [{ content: DOCS.xdomeaKiel }] }, "9700");
+    await refused(
+      "ProcessDelivery, unknown signer (originator_sig)",
+      "process",
+      { msgId: newId(), client: "originator", containers: [{ content: DOCS.xdomeaKiel }] },
+      "9700",
+    );
   });
 
   it("transport encryption for somebody else's key: fault 9200, nothing stored", async () => {
-    await refused("AcceptDelivery, transport for a wrong key", "accept", { msgId: newId(), addresseeCipher: "intermed_enc", containers: [{ content: DOCS.xdomeaKiel, reader: "addressee_enc" }] }, "9200");
+    await refused(
+      "AcceptDelivery, transport for a wrong key",
+      "accept",
+      { msgId: newId(), addresseeCipher: "intermed_enc", containers: [{ content: DOCS.xdomeaKiel, reader: "addressee_enc" }] },
+      "9200",
+    );
   });
 
   it("the same MessageId pushed twice: 0800, then 9801 in the signed answer, stored once", async () => {

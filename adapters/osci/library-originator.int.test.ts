@@ -32,7 +32,9 @@ describe.skipIf(!javaAvailable())("OSCI interop: the reference library as Origin
   const messageIdOf = (r: ScenarioRun) => /messageId=(\S+)/.exec(r.steps.find((s) => s.startsWith("STEP GetMessageId")) ?? "")?.[1] ?? "(none)";
 
   function record(scenario: string, r: ScenarioRun, stored: string) {
-    table.push(`| Originator | ${scenario} | exit ${r.code} | ${r.steps.map((s) => s.replace(/^STEP /, "").replace(/ messageId=\S+| card=\S+/g, "")).join(", ")} | ${stored} |`);
+    table.push(
+      `| Originator | ${scenario} | exit ${r.code} | ${r.steps.map((s) => s.replace(/^STEP /, "").replace(/ messageId=\S+| card=\S+/g, "")).join(", ")} | ${stored} |`,
+    );
   }
 
   /** The library completes; what it sent is stored byte for byte and published in the tenant's queue. */
@@ -40,7 +42,11 @@ describe.skipIf(!javaAvailable())("OSCI interop: the reference library as Origin
     const r = await runScenario(peer, "originator", h.url, mode, spec);
     const id = messageIdOf(r);
     const stored = await storedDelivery(h.hub.databaseUrl, id);
-    record(scenario, r, stored ? `stored == sent: ${JSON.stringify(stored.hashes) === JSON.stringify(sentHashes(spec))}, ${stored.tenantId}` : "nothing stored");
+    record(
+      scenario,
+      r,
+      stored ? `stored == sent: ${JSON.stringify(stored.hashes) === JSON.stringify(sentHashes(spec))}, ${stored.tenantId}` : "nothing stored",
+    );
     expect(r.code, `${r.out}\n${r.err}`).toBe(0);
     expect(r.steps.find((s) => s.startsWith("STEP StoreDelivery"))).toMatch(/code=080[01] card=\S+ inspections=[1-9]/);
     expect(stored, "stored delivery").toBeDefined();
@@ -59,16 +65,34 @@ describe.skipIf(!javaAvailable())("OSCI interop: the reference library as Origin
   }
 
   it("defaults: GetMessageId + StoreDelivery with a signed container, an encrypted attachment and transport encryption (xdomea for Kiel)", async () => {
-    const { event } = await accepted("defaults, xdomea + binary attachment", "implicit", { containers: [{ content: DOCS.xdomeaKiel, attachments: [binary()] }] }, "kiel", "xdomea");
+    const { event } = await accepted(
+      "defaults, xdomea + binary attachment",
+      "implicit",
+      { containers: [{ content: DOCS.xdomeaKiel, attachments: [binary()] }] },
+      "kiel",
+      "xdomea",
+    );
     expect(event.data.attachments.length).toBe(1);
   });
 
   it("variant osci.sign=false (no content signature)", async () => {
-    await accepted("sign=false, XGewerbeanzeige", "implicit", { containers: [{ content: DOCS.xgewerbeKiel, attachments: [binary()], sign: false }] }, "kiel", "xgewerbeanzeige");
+    await accepted(
+      "sign=false, XGewerbeanzeige",
+      "implicit",
+      { containers: [{ content: DOCS.xgewerbeKiel, attachments: [binary()], sign: false }] },
+      "kiel",
+      "xgewerbeanzeige",
+    );
   });
 
   it("variant osci.transportEnc=false (no transport encryption)", async () => {
-    await accepted("transportEnc=false, XFall", "implicit", { transportEnc: false, containers: [{ content: DOCS.xfallKiel, attachments: [binary()] }] }, "kiel", "xfall");
+    await accepted(
+      "transportEnc=false, XFall",
+      "implicit",
+      { transportEnc: false, containers: [{ content: DOCS.xfallKiel, attachments: [binary()] }] },
+      "kiel",
+      "xfall",
+    );
   });
 
   it("variant osci.attach=false (document only)", async () => {
@@ -79,7 +103,12 @@ describe.skipIf(!javaAvailable())("OSCI interop: the reference library as Origin
     await accepted(
       "2 containers, 4 attachments (200 KB, 0 B, 3 MB, 200 KB), XFall + xdomea, Augsburg",
       "implicit",
-      { containers: [{ content: DOCS.xfallAugsburg, attachments: [binary(), empty(), large()], reader: "originator_enc" }, { content: DOCS.xdomeaAugsburg, attachments: [binary()], reader: "originator_enc" }] },
+      {
+        containers: [
+          { content: DOCS.xfallAugsburg, attachments: [binary(), empty(), large()], reader: "originator_enc" },
+          { content: DOCS.xdomeaAugsburg, attachments: [binary()], reader: "originator_enc" },
+        ],
+      },
       "augsburg",
       // The first XML content is the document; the library decides the containers' order.
       ["xfall", "xdomea"],
@@ -87,7 +116,13 @@ describe.skipIf(!javaAvailable())("OSCI interop: the reference library as Origin
   });
 
   it("explicit dialog: InitDialog, GetMessageId, StoreDelivery, FetchProcessCard, ExitDialog", async () => {
-    const { r } = await accepted("explicit dialog, XGewerbeanzeige", "dialog", { containers: [{ content: DOCS.xgewerbeKiel, attachments: [binary()] }] }, "kiel", "xgewerbeanzeige");
+    const { r } = await accepted(
+      "explicit dialog, XGewerbeanzeige",
+      "dialog",
+      { containers: [{ content: DOCS.xgewerbeKiel, attachments: [binary()] }] },
+      "kiel",
+      "xgewerbeanzeige",
+    );
     expect(r.steps.map((s) => s.split(" ").slice(0, 3).join(" "))).toEqual([
       "STEP InitDialog code=0801",
       "STEP GetMessageId code=0801",
@@ -111,11 +146,21 @@ describe.skipIf(!javaAvailable())("OSCI interop: the reference library as Origin
   }
 
   it("content encrypted for a key no tenant holds: the library reads fault 9202, nothing stored", async () => {
-    await refused("wrong Reader key (intermed_enc)", { containers: [{ content: DOCS.xdomeaKiel, attachments: [binary()], reader: "intermed_enc" }] }, "9202", "fault");
+    await refused(
+      "wrong Reader key (intermed_enc)",
+      { containers: [{ content: DOCS.xdomeaKiel, attachments: [binary()], reader: "intermed_enc" }] },
+      "9202",
+      "fault",
+    );
   });
 
   it("transport encryption for somebody else's key: fault 9200, nothing stored", async () => {
-    await refused("transport for a wrong key (addressee_enc)", { intermedCipher: "addressee_enc", containers: [{ content: DOCS.xdomeaKiel }] }, "9200", "fault");
+    await refused(
+      "transport for a wrong key (addressee_enc)",
+      { intermedCipher: "addressee_enc", containers: [{ content: DOCS.xdomeaKiel }] },
+      "9200",
+      "fault",
+    );
   });
 
   it("a client signature by a certificate ozg-hub does not pin: fault 9700, nothing stored", async () => {
@@ -123,7 +168,12 @@ describe.skipIf(!javaAvailable())("OSCI interop: the reference library as Origin
   });
 
   it("a flipped byte in the signed body on the way: fault 9601, nothing stored", async () => {
-    const r = await refused("flipped byte in the body", { transportEnc: false, tamper: "flip", containers: [{ content: DOCS.xdomeaKiel, attachments: [binary()] }] }, "9601", "fault");
+    const r = await refused(
+      "flipped byte in the body",
+      { transportEnc: false, tamper: "flip", containers: [{ content: DOCS.xdomeaKiel, attachments: [binary()] }] },
+      "9601",
+      "fault",
+    );
     expect(r.out).toContain("TAMPERED");
   });
 

@@ -41,7 +41,8 @@ export function openMessage(body: Buffer, contentType: string | undefined, trans
   for (const p of mime.parts) {
     if (parts.has(p.contentId)) return refuse(FEEDBACK.structure, `Content-ID <${p.contentId}> occurs twice`);
     // Every part that is not ciphertext might be XML for someone downstream: no DTDs anywhere.
-    if (p.contentId !== ENC_CID && hasDoctype(p.body.toString("latin1"))) return refuse(FEEDBACK.structure, `part <${p.contentId}> contains a DOCTYPE or ENTITY declaration`);
+    if (p.contentId !== ENC_CID && hasDoctype(p.body.toString("latin1")))
+      return refuse(FEEDBACK.structure, `part <${p.contentId}> contains a DOCTYPE or ENTITY declaration`);
     parts.set(p.contentId, p);
   }
   const root = parts.get(ROOT_CID);
@@ -57,13 +58,20 @@ export function openMessage(body: Buffer, contentType: string | undefined, trans
   if (encrypted && !header) {
     if (depth > 0) return refuse(FEEDBACK.structure, "transport encryption inside transport encryption");
     const d = decryptData(encrypted, transportKeys, (cid) => parts.get(cid)?.body);
-    if (!d.ok) return refuse(d.reason === "no_key" ? FEEDBACK.noTransportKey : d.reason === "missing_part" ? FEEDBACK.structure : FEEDBACK.cannotDecrypt, d.detail);
+    if (!d.ok)
+      return refuse(d.reason === "no_key" ? FEEDBACK.noTransportKey : d.reason === "missing_part" ? FEEDBACK.structure : FEEDBACK.cannotDecrypt, d.detail);
     const inner = openMessage(d.plaintext, undefined, transportKeys, depth + 1);
     return inner.ok ? { ok: true, message: { ...inner.message, encrypted: true } } : inner;
   }
   if (!header) return refuse(FEEDBACK.structure, "SOAP Header missing");
   const found = OPERATIONS.flatMap((op) => [...children(header, NS.osci, op), ...children(soapBody, NS.osci, op)].map((el) => ({ op, el })));
-  if (found.length !== 1) return refuse(FEEDBACK.structure, found.length ? "more than one order in the message" : "no OSCI order ozg-hub serves (storeDelivery, acceptDelivery, processDelivery, initDialog, exitDialog, getMessageId, fetchProcessCard)");
+  if (found.length !== 1)
+    return refuse(
+      FEEDBACK.structure,
+      found.length
+        ? "more than one order in the message"
+        : "no OSCI order ozg-hub serves (storeDelivery, acceptDelivery, processDelivery, initDialog, exitDialog, getMessageId, fetchProcessCard)",
+    );
   const controlBlocks = children(header, NS.osci, "ControlBlock");
   if (controlBlocks.length > 1) return refuse(FEEDBACK.controlBlock, "more than one ControlBlock");
   const sigBlocks = children(header, NS.osci, "ClientSignature");

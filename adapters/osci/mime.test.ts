@@ -23,7 +23,9 @@ describe("OSCI MIME", () => {
   });
 
   it("takes the boundary from the HTTP header when the body has no MIME headers, and decodes base64 parts", () => {
-    const body = Buffer.from("--b1\r\nContent-ID: <osci@message>\r\nContent-Type: text/xml\r\n\r\n<a/>\r\n--b1\r\nContent-ID: <x>\r\nContent-Transfer-Encoding: base64\r\n\r\naGFsbG8=\r\n--b1--");
+    const body = Buffer.from(
+      "--b1\r\nContent-ID: <osci@message>\r\nContent-Type: text/xml\r\n\r\n<a/>\r\n--b1\r\nContent-ID: <x>\r\nContent-Transfer-Encoding: base64\r\n\r\naGFsbG8=\r\n--b1--",
+    );
     const r = parseMime(body, 'Multipart/Related; boundary="b1"; type=text/xml');
     expect(r.ok && r.parts.map((p) => p.body.toString())).toEqual(["<a/>", "hallo"]);
   });
@@ -42,6 +44,9 @@ describe("OSCI MIME", () => {
 
   it("says what is wrong with a body that is not Multipart/Related", () => {
     expect(parseMime(Buffer.from("<soap:Envelope/>"), "text/xml")).toEqual({ ok: false, detail: "no MIME headers and no multipart Content-Type" });
-    expect(parseMime(Buffer.from("--b\r\nContent-ID: <a>\r\n\r\nno end"), "multipart/related; boundary=b")).toEqual({ ok: false, detail: "MIME part without closing boundary" });
+    expect(parseMime(Buffer.from("--b\r\nContent-ID: <a>\r\n\r\nno end"), "multipart/related; boundary=b")).toEqual({
+      ok: false,
+      detail: "MIME part without closing boundary",
+    });
   });
 });

@@ -93,8 +93,15 @@ export function buildMime(parts: OutPart[], boundary = `MIME_boundary_${Math.ran
   const chunks: Buffer[] = [Buffer.from(`MIME-Version: 1.0\r\nContent-Type: Multipart/Related; boundary=${boundary}; type=text/xml\r\n\r\n`)];
   for (const p of parts) {
     const body = typeof p.body === "string" ? Buffer.from(p.body, "utf8") : p.body;
-    const headers = { "Content-Type": p.contentType, "Content-Transfer-Encoding": p.contentType.startsWith("text/") ? "8bit" : "binary", "Content-ID": `<${p.contentId}>`, ...p.headers };
-    const head = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join("");
+    const headers = {
+      "Content-Type": p.contentType,
+      "Content-Transfer-Encoding": p.contentType.startsWith("text/") ? "8bit" : "binary",
+      "Content-ID": `<${p.contentId}>`,
+      ...p.headers,
+    };
+    const head = Object.entries(headers)
+      .map(([k, v]) => `${k}: ${v}\r\n`)
+      .join("");
     chunks.push(Buffer.from(`--${boundary}\r\n${head}\r\n`), body, Buffer.from("\r\n"));
   }
   chunks.push(Buffer.from(`--${boundary}--\r\n`));

@@ -20,7 +20,12 @@ describe("OSCI passive recipient: an Intermediär pushes AcceptDelivery / Proces
       control: { challenge: cb },
       messageId: messageId(1),
       subject: "Gewerbeabmeldung",
-      content: { document: xdomea("osci-accept-1"), encryptFor: o.parties.augsburgReader.certPem, author: o.parties.portalSig, attachments: [{ cid: "anlage1", name: "Vollmacht.txt", contentType: "text/plain", bytes: Buffer.from("Vollmacht für Broder Hansen\n") }] },
+      content: {
+        document: xdomea("osci-accept-1"),
+        encryptFor: o.parties.augsburgReader.certPem,
+        author: o.parties.portalSig,
+        attachments: [{ cid: "anlage1", name: "Vollmacht.txt", contentType: "text/plain", bytes: Buffer.from("Vollmacht für Broder Hansen\n") }],
+      },
     });
     expect(a.status).toBe(200);
     expect(a.encrypted).toBe(true);
@@ -51,7 +56,12 @@ describe("OSCI passive recipient: an Intermediär pushes AcceptDelivery / Proces
   });
 
   it("answers a repeated AcceptDelivery with 9801 and stores it once", async () => {
-    const send = () => o.intermediary.send(o.hub.app, "acceptDelivery", { control: { challenge: challenge() }, messageId: messageId(3), content: { document: xdomea("osci-accept-3"), encryptFor: o.parties.kielReader.certPem } });
+    const send = () =>
+      o.intermediary.send(o.hub.app, "acceptDelivery", {
+        control: { challenge: challenge() },
+        messageId: messageId(3),
+        content: { document: xdomea("osci-accept-3"), encryptFor: o.parties.kielReader.certPem },
+      });
     expect((await send()).code).toBe("0800");
     const before = await settledRowCounts(o.hub.databaseUrl);
     expect((await send()).code).toBe("9801");
@@ -60,7 +70,11 @@ describe("OSCI passive recipient: an Intermediär pushes AcceptDelivery / Proces
 
   it("does not take AcceptDelivery from a portal's originator certificate (only pinned Intermediäre)", async () => {
     const before = await settledRowCounts(o.hub.databaseUrl);
-    const a = await o.portal.send(o.hub.app, "acceptDelivery", { control: { challenge: challenge() }, messageId: messageId(4), content: { document: xdomea("osci-accept-4"), encryptFor: o.parties.kielReader.certPem } });
+    const a = await o.portal.send(o.hub.app, "acceptDelivery", {
+      control: { challenge: challenge() },
+      messageId: messageId(4),
+      content: { document: xdomea("osci-accept-4"), encryptFor: o.parties.kielReader.certPem },
+    });
     // Before the sender is authenticated there is nobody to sign and encrypt an order answer for: a SOAP fault.
     expect(a.fault).toBe(true);
     expect(a.code).toBe("9700");

@@ -68,7 +68,11 @@ function orderXml(o: ResponseOrder): string {
       case "responseToGetMessageId":
         return feedbackXml(o.feedback) + (o.messageId ? `<osci:MessageId>${esc(o.messageId)}</osci:MessageId>` : "");
       case "responseToFetchProcessCard":
-        return feedbackXml(o.feedback) + `<osci:fetchProcessCard>${o.selection}</osci:fetchProcessCard>` + o.processCards.map((p) => processCardBundleXml(p, true)).join("");
+        return (
+          feedbackXml(o.feedback) +
+          `<osci:fetchProcessCard>${o.selection}</osci:fetchProcessCard>` +
+          o.processCards.map((p) => processCardBundleXml(p, true)).join("")
+        );
       case "responseToAcceptDelivery":
       case "responseToInitDialog":
       case "responseToExitDialog":
@@ -97,11 +101,15 @@ export function buildResponse(control: ControlOut, order: ResponseOrder, signer:
   // The certificate block names the signer in the role the Governikus library reads for this
   // answer (the Addressee answers AcceptDelivery; for ProcessDelivery it is the Originator of the
   // response; the Intermediär answers everything else), with an Id that KeyInfo points to.
-  const fp = createHash("sha256").update(Buffer.from(pemBase64(signer.certPem), "base64")).digest("hex");
+  const fp = createHash("sha256")
+    .update(Buffer.from(pemBase64(signer.certPem), "base64"))
+    .digest("hex");
   const [blockName, role, element] =
-    order.op === "responseToAcceptDelivery" ? ["NonIntermediaryCertificates", "addressee", "SignatureCertificateAddressee"]
-    : order.op === "responseToProcessDelivery" ? ["NonIntermediaryCertificates", "originator", "SignatureCertificateOriginator"]
-    : ["IntermediaryCertificates", "intermed", "SignatureCertificateIntermediary"];
+    order.op === "responseToAcceptDelivery"
+      ? ["NonIntermediaryCertificates", "addressee", "SignatureCertificateAddressee"]
+      : order.op === "responseToProcessDelivery"
+        ? ["NonIntermediaryCertificates", "originator", "SignatureCertificateOriginator"]
+        : ["IntermediaryCertificates", "intermed", "SignatureCertificateIntermediary"];
   const certId = `${role}_signature_${fp}`;
   const certsId = blockName.toLowerCase();
   const certs = `<osci:${blockName} Id="${certsId}" soap:actor="${ACTOR_NONE}" soap:mustUnderstand="1"><osci:${element} Id="${certId}"><ds:X509Data><ds:X509Certificate>${pemBase64(signer.certPem)}</ds:X509Certificate></ds:X509Data></osci:${element}></osci:${blockName}>`;

@@ -62,7 +62,8 @@ export function osciRoutes(ctx: AdapterContext, prepared: () => OsciSettings | u
     const control = await dialogs.check(m.operation, readControlBlock(m.controlBlock), fingerprint(sender.signer), sender.cipherCert);
     if (!control.ok) return refuse(control.feedback);
     const cipherCert = control.cipherCert;
-    if (m.encrypted && !cipherCert) return refuse({ ...FEEDBACK.noCipherCert, detail: "the signed request names no cipher certificate and none is configured" });
+    if (m.encrypted && !cipherCert)
+      return refuse({ ...FEEDBACK.noCipherCert, detail: "the signed request names no cipher certificate and none is configured" });
     const answer = (ctrl: ControlOut, order: ResponseOrder, status = 200) =>
       reply(buildResponse(ctrl, order, { key: settings.signing.key, certPem: settings.signing.pem }, m.encrypted ? cipherCert : undefined), status);
     const ok: Feedback = control.inDialog ? FEEDBACK.okDialogOpen : FEEDBACK.ok;
@@ -79,25 +80,47 @@ export function osciRoutes(ctx: AdapterContext, prepared: () => OsciSettings | u
         const wanted = [...(m.order.getElementsByTagNameNS(NS.osci, "MessageId") as unknown as Element[])].map((e) => messageIdOf(e)!);
         const found = (await Promise.all(wanted.map((id) => processCard(sender.portalId, id)))).flatMap((card) => (card ? [card] : []));
         const selection = `<osci:SelectionRule>${wanted.map((id) => `<osci:MessageId>${esc(id)}</osci:MessageId>`).join("")}</osci:SelectionRule>`;
-        if (wanted.length === 0) return answer(control.out(), { op: "responseToFetchProcessCard", feedback: { ...FEEDBACK.noProcessCard, detail: "select process cards by MessageId" }, selection: "<osci:Quantity Limit=\"1\"/>", processCards: [] });
-        return answer(control.out(), { op: "responseToFetchProcessCard", feedback: found.length ? ok : FEEDBACK.noProcessCard, selection, processCards: found });
+        if (wanted.length === 0)
+          return answer(control.out(), {
+            op: "responseToFetchProcessCard",
+            feedback: { ...FEEDBACK.noProcessCard, detail: "select process cards by MessageId" },
+            selection: '<osci:Quantity Limit="1"/>',
+            processCards: [],
+          });
+        return answer(control.out(), {
+          op: "responseToFetchProcessCard",
+          feedback: found.length ? ok : FEEDBACK.noProcessCard,
+          selection,
+          processCards: found,
+        });
       }
       case "storeDelivery":
       case "acceptDelivery":
       case "processDelivery": {
-        const responseOp = m.operation === "storeDelivery" ? "responseToStoreDelivery" : m.operation === "acceptDelivery" ? "responseToAcceptDelivery" : "responseToProcessDelivery";
+        const responseOp =
+          m.operation === "storeDelivery"
+            ? "responseToStoreDelivery"
+            : m.operation === "acceptDelivery"
+              ? "responseToAcceptDelivery"
+              : "responseToProcessDelivery";
         // Accept/ProcessDelivery run outside dialogs: their answers carry no ConversationId.
         const ctrl = (): ControlOut => (m.operation === "storeDelivery" ? control.out() : { response: control.out().response });
         const orderFail = (f: Feedback) => answer(ctrl(), { op: responseOp, feedback: f } as ResponseOrder);
-        const messageId = m.operation === "storeDelivery" ? messageIdOf(child(m.order, NS.osci, "MessageId")) : messageIdOf(path(m.order, [NS.osci, "ProcessCardBundle"], [NS.osci, "MessageId"]));
+        const messageId =
+          m.operation === "storeDelivery"
+            ? messageIdOf(child(m.order, NS.osci, "MessageId"))
+            : messageIdOf(path(m.order, [NS.osci, "ProcessCardBundle"], [NS.osci, "MessageId"]));
         if (!messageId) return orderFail(FEEDBACK.noMessageId);
-        if (sender.kind === "originator" && !ids.valid(messageId, sender.portalId)) return orderFail({ ...FEEDBACK.illegalMessageId, detail: "ask for one with GetMessageId" });
+        if (sender.kind === "originator" && !ids.valid(messageId, sender.portalId))
+          return orderFail({ ...FEEDBACK.illegalMessageId, detail: "ask for one with GetMessageId" });
         const contents = readContents(child(m.body, NS.osci, "ContentPackage"), settings, m.parts, signedCids, m.text);
         if (!contents.ok) return isMessageLevel(contents.feedback) ? refuse(contents.feedback) : orderFail(contents.feedback);
         const cs = contents.contents;
         const metadata = readMessageMetaData(child(m.header, NS.oscimeta, "MessageMetaData"));
         const xta = metadata.ok ? metadata.meta : undefined;
-        const addressee = text(path(m.header, [NS.osci, "NonIntermediaryCertificates"], [NS.osci, "CipherCertificateAddressee"], [NS.ds, "X509Data"], [NS.ds, "X509Certificate"]));
+        const addressee = text(
+          path(m.header, [NS.osci, "NonIntermediaryCertificates"], [NS.osci, "CipherCertificateAddressee"], [NS.ds, "X509Data"], [NS.ds, "X509Certificate"]),
+        );
         const tenant = cs.tenant ?? (signedIds.has("nonintermediarycertificates") ? tenantOfCertificate(settings, addressee) : undefined);
         const subject = text(child(m.order, NS.osci, "Subject"));
         const receivedAt = ctx.clock();
@@ -115,7 +138,16 @@ export function osciRoutes(ctx: AdapterContext, prepared: () => OsciSettings | u
               bytes: cs.document.bytes,
               sourceMessageId: messageId,
               metadata: {
-                osci: { operation: m.operation, messageId, subject, transportEncrypted: m.encrypted, signer: sender.signer.subject, authors: cs.authors.map((a) => a.subject), tenant: tenant?.id, inspected },
+                osci: {
+                  operation: m.operation,
+                  messageId,
+                  subject,
+                  transportEncrypted: m.encrypted,
+                  signer: sender.signer.subject,
+                  authors: cs.authors.map((a) => a.subject),
+                  tenant: tenant?.id,
+                  inspected,
+                },
                 ...(xta ? { xta } : {}),
               },
               recipient: recipientOf(tenant, xta?.reader),
@@ -124,7 +156,14 @@ export function osciRoutes(ctx: AdapterContext, prepared: () => OsciSettings | u
         });
         if (result.kind === "duplicate") return orderFail({ ...FEEDBACK.illegalMessageId, detail: "MessageId already delivered" });
         if (result.kind !== "accepted") {
-          const detail = result.kind === "malformed" ? result.detail : result.kind === "invalid" ? result.problems.map((p) => `${p.path}: ${p.message}`).join("; ") : result.kind === "busy" ? `busy, retry in ${result.retryAfterSeconds} s` : `${result.what} larger than ${result.limit}`;
+          const detail =
+            result.kind === "malformed"
+              ? result.detail
+              : result.kind === "invalid"
+                ? result.problems.map((p) => `${p.path}: ${p.message}`).join("; ")
+                : result.kind === "busy"
+                  ? `busy, retry in ${result.retryAfterSeconds} s`
+                  : `${result.what} larger than ${result.limit}`;
           return orderFail({ ...(m.operation === "storeDelivery" ? FEEDBACK.invalidRequest : FEEDBACK.notAccepted), detail });
         }
         const card: ProcessCardOut = {
@@ -199,17 +238,33 @@ function authenticate(m: OsciMessage, s: OsciSettings, now: Date): Authenticated
   const pinned = passive ? s.intermediaries.flatMap((i) => i.certs) : s.portals.flatMap((p) => p.certs);
   // A cid: reference to a part that is not there is a missing part, not a forgery.
   for (const uri of referenceUris(m.signature)) {
-    if (uri.startsWith("cid:") && !m.parts.has(uri.slice(4))) return { ok: false, feedback: { ...FEEDBACK.invalidRequest, detail: `MIME part <${uri.slice(4)}> is missing` } };
+    if (uri.startsWith("cid:") && !m.parts.has(uri.slice(4)))
+      return { ok: false, feedback: { ...FEEDBACK.invalidRequest, detail: `MIME part <${uri.slice(4)}> is missing` } };
   }
   const v = verifySignature(m.text, m.signature, pinned, (cid) => m.parts.get(cid)?.body);
   if (!v.ok) {
-    const f = v.code === "unsigned" ? FEEDBACK.unsigned : v.code === "unknown_signer" ? FEEDBACK.signerUnknown : v.code === "wrapped" ? FEEDBACK.notAllSigned : FEEDBACK.signatureInvalid;
+    const f =
+      v.code === "unsigned"
+        ? FEEDBACK.unsigned
+        : v.code === "unknown_signer"
+          ? FEEDBACK.signerUnknown
+          : v.code === "wrapped"
+            ? FEEDBACK.notAllSigned
+            : FEEDBACK.signatureInvalid;
     return { ok: false, feedback: { ...f, detail: v.detail } };
   }
   // Pinning does not outlive the certificate.
-  if (now < new Date(v.signer.validFrom) || now > new Date(v.signer.validTo)) return { ok: false, feedback: { ...FEEDBACK.signerUnknown, detail: `the signing certificate is valid from ${v.signer.validFrom} to ${v.signer.validTo}` } };
+  if (now < new Date(v.signer.validFrom) || now > new Date(v.signer.validTo))
+    return { ok: false, feedback: { ...FEEDBACK.signerUnknown, detail: `the signing certificate is valid from ${v.signer.validFrom} to ${v.signer.validTo}` } };
   // Only signed elements are read: the ControlBlock, the order, the Body, certificates blocks.
-  const must: (Element | undefined)[] = [m.controlBlock, m.order.parentNode === m.header ? m.order : undefined, m.body, child(m.header, NS.osci, "NonIntermediaryCertificates"), child(m.header, NS.osci, "IntermediaryCertificates"), child(m.header, NS.oscimeta, "MessageMetaData")];
+  const must: (Element | undefined)[] = [
+    m.controlBlock,
+    m.order.parentNode === m.header ? m.order : undefined,
+    m.body,
+    child(m.header, NS.osci, "NonIntermediaryCertificates"),
+    child(m.header, NS.osci, "IntermediaryCertificates"),
+    child(m.header, NS.oscimeta, "MessageMetaData"),
+  ];
   for (const el of must) {
     if (el && !v.ids.has(el.getAttribute("Id") ?? "")) return { ok: false, feedback: { ...FEEDBACK.notAllSigned, detail: `${el.localName} is not signed` } };
   }
@@ -221,10 +276,30 @@ function authenticate(m: OsciMessage, s: OsciSettings, now: Date): Authenticated
   const pemOf = (b64: string | undefined) => (b64 ? new X509Certificate(Buffer.from(b64.replace(/\s+/g, ""), "base64")).toString() : undefined);
   if (passive) {
     const i = s.intermediaries.find((x) => x.certs.some((c) => fingerprint(c) === fp))!;
-    return { ok: true, signedIds: v.ids, signedCids: v.cids, sender: { portalId: i.portal, signer: v.signer, kind: "intermediary", cipherCert: i.cipherCert ?? pemOf(certText([NS.osci, "IntermediaryCertificates"], [NS.osci, "CipherCertificateIntermediary"])) } };
+    return {
+      ok: true,
+      signedIds: v.ids,
+      signedCids: v.cids,
+      sender: {
+        portalId: i.portal,
+        signer: v.signer,
+        kind: "intermediary",
+        cipherCert: i.cipherCert ?? pemOf(certText([NS.osci, "IntermediaryCertificates"], [NS.osci, "CipherCertificateIntermediary"])),
+      },
+    };
   }
   const p = s.portals.find((x) => x.certs.some((c) => fingerprint(c) === fp))!;
-  return { ok: true, signedIds: v.ids, signedCids: v.cids, sender: { portalId: p.portal.id, signer: v.signer, kind: "originator", cipherCert: p.cipherCert ?? pemOf(certText([NS.osci, "NonIntermediaryCertificates"], [NS.osci, "CipherCertificateOriginator"])) } };
+  return {
+    ok: true,
+    signedIds: v.ids,
+    signedCids: v.cids,
+    sender: {
+      portalId: p.portal.id,
+      signer: v.signer,
+      kind: "originator",
+      cipherCert: p.cipherCert ?? pemOf(certText([NS.osci, "NonIntermediaryCertificates"], [NS.osci, "CipherCertificateOriginator"])),
+    },
+  };
 }
 
 function referenceUris(sig: Element | undefined): string[] {

@@ -62,10 +62,16 @@ export function prepareOsci(runtime: Runtime): Prepared<OsciSettings | undefined
     }));
   const readers = config.tenants
     .filter((t) => t.osci)
-    .map((t) => ({ tenant: t, keys: t.osci!.readerKeys.flatMap((k, n) => attempt(() => loadKeystore(k, file), inFile(`tenants/${t.id}`, `osci.readerKeys[${n}]`)) ?? []) }));
+    .map((t) => ({
+      tenant: t,
+      keys: t.osci!.readerKeys.flatMap((k, n) => attempt(() => loadKeystore(k, file), inFile(`tenants/${t.id}`, `osci.readerKeys[${n}]`)) ?? []),
+    }));
   if (problems.length > 0 || !signing || !decryption) return { ok: false, problems };
   // Derived from ozg-hub's signing key, so every instance with the same config agrees.
-  const secret = createHash("sha256").update("ozg-hub osci message ids").update(signing.key.export({ format: "der", type: "pkcs8" })).digest();
+  const secret = createHash("sha256")
+    .update("ozg-hub osci message ids")
+    .update(signing.key.export({ format: "der", type: "pkcs8" }))
+    .digest();
   return {
     ok: true,
     settings: { signing, decryption, maxMessageBytes: osci.maxMessageBytes, intermediaries, portals, readers, messageIds: new MessageIds(secret) },

@@ -16,12 +16,18 @@ describe("OSCI signatures", () => {
     signer = pki.issue("Client", "signature");
     attacker = pki.issue("Attacker", "signature");
   });
-  const sign = (by: Issued, xml = DOC) => signDocument(xml, { ids: ["controlblock", "body"], cids: [{ cid: "anlage1", bytes: part }] }, createPrivateKey(by.keyPem), by.certPem);
+  const sign = (by: Issued, xml = DOC) =>
+    signDocument(xml, { ids: ["controlblock", "body"], cids: [{ cid: "anlage1", bytes: part }] }, createPrivateKey(by.keyPem), by.certPem);
   const verify = (xml: string, pinned: Issued[], parts: Record<string, Buffer> = { anlage1: part }) => {
     const p = parseXmlPart(Buffer.from(xml));
     if (!p.ok) throw new Error(p.detail);
     const sig = p.doc.getElementsByTagNameNS(NS.ds, "Signature").item(0) ?? undefined;
-    return verifySignature(xml, sig, pinned.map((i) => new X509Certificate(i.certPem)), (cid) => parts[cid]);
+    return verifySignature(
+      xml,
+      sig,
+      pinned.map((i) => new X509Certificate(i.certPem)),
+      (cid) => parts[cid],
+    );
   };
 
   it("verifies what it signs and reports the covered Ids and cid: parts", () => {
@@ -61,17 +67,25 @@ describe("OSCI signatures", () => {
     const certB64 = signer.certPem.replace(/-----[^-]+-----|\s+/g, "");
     const build = (content: string, keyInfoId: string) => {
       const si = `<ds:SignedInfo><ds:CanonicalizationMethod Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315"></ds:CanonicalizationMethod><ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"></ds:SignatureMethod><ds:Reference URI="#content0"><ds:Transforms><ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#base64"></ds:Transform></ds:Transforms><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"></ds:DigestMethod><ds:DigestValue>${digest}</ds:DigestValue></ds:Reference></ds:SignedInfo>`;
-      const shell = (value: string) => `<osci:ContentContainer xmlns:osci="${NS.osci}" xmlns:ds="${NS.ds}"><ds:Signature>${si}<ds:SignatureValue>${value}</ds:SignatureValue><ds:KeyInfo><ds:RetrievalMethod URI="#${keyInfoId}"></ds:RetrievalMethod></ds:KeyInfo></ds:Signature><osci:Content><osci:Base64Content Id="content0">${content}</osci:Base64Content></osci:Content><osci:Cert Id="originator_signature_1"><ds:X509Data><ds:X509Certificate>${certB64}</ds:X509Certificate></ds:X509Data></osci:Cert></osci:ContentContainer>`;
+      const shell = (value: string) =>
+        `<osci:ContentContainer xmlns:osci="${NS.osci}" xmlns:ds="${NS.ds}"><ds:Signature>${si}<ds:SignatureValue>${value}</ds:SignatureValue><ds:KeyInfo><ds:RetrievalMethod URI="#${keyInfoId}"></ds:RetrievalMethod></ds:KeyInfo></ds:Signature><osci:Content><osci:Base64Content Id="content0">${content}</osci:Base64Content></osci:Content><osci:Cert Id="originator_signature_1"><ds:X509Data><ds:X509Certificate>${certB64}</ds:X509Certificate></ds:X509Data></osci:Cert></osci:ContentContainer>`;
       const p = parseXmlPart(Buffer.from(shell("x")));
       if (!p.ok) throw new Error(p.detail);
-      const value = rsaSign("sha256", Buffer.from(canonical(p.doc.getElementsByTagNameNS(NS.ds, "SignedInfo").item(0)!), "utf8"), createPrivateKey(signer.keyPem)).toString("base64");
+      const value = rsaSign(
+        "sha256",
+        Buffer.from(canonical(p.doc.getElementsByTagNameNS(NS.ds, "SignedInfo").item(0)!), "utf8"),
+        createPrivateKey(signer.keyPem),
+      ).toString("base64");
       return shell(value);
     };
     const good = verify(build(b64, "originator_signature_1"), [signer]);
     expect(good).toMatchObject({ ok: true });
     expect(good.ok && [...good.ids]).toEqual(["content0"]);
     // one decoded byte changed (same base64 length): the digest no longer matches
-    expect(verify(build(Buffer.from("<Antrag>ö</Antrag>").toString("base64"), "originator_signature_1"), [signer])).toMatchObject({ ok: false, code: "invalid" });
+    expect(verify(build(Buffer.from("<Antrag>ö</Antrag>").toString("base64"), "originator_signature_1"), [signer])).toMatchObject({
+      ok: false,
+      code: "invalid",
+    });
     // the certificate the RetrievalMethod points to is not pinned: unknown signer, not a broken signature
     expect(verify(build(b64, "originator_signature_1"), [attacker])).toMatchObject({ ok: false, code: "unknown_signer" });
   });

@@ -32,10 +32,18 @@ function osciSignedXml(parts: PartLookup, cert: string): SignedXml {
     }
     // The library signs Base64Content with the xmldsig base64 transform alone: the digest is
     // over the decoded bytes, i.e. over the content exactly as the Author wrote it.
-    if (typeof ref.uri === "string" && ref.uri.startsWith("#") && Array.isArray(ref.transforms) && ref.transforms.length === 1 && ref.transforms[0] === ALG.base64) {
+    if (
+      typeof ref.uri === "string" &&
+      ref.uri.startsWith("#") &&
+      Array.isArray(ref.transforms) &&
+      ref.transforms.length === 1 &&
+      ref.transforms[0] === ALG.base64
+    ) {
       const els = elementsById(doc).get(ref.uri.slice(1));
       if (els?.length !== 1 || ref.digestAlgorithm !== ALG.sha256) return undefined;
-      const got = createHash("sha256").update(Buffer.from(els[0]!.textContent ?? "", "base64")).digest();
+      const got = createHash("sha256")
+        .update(Buffer.from(els[0]!.textContent ?? "", "base64"))
+        .digest();
       const want = Buffer.from(String(ref.digestValue), "base64");
       return got.length === want.length && timingSafeEqual(got, want) ? ref.uri : undefined;
     }
@@ -70,7 +78,12 @@ export function verifySignature(text: string, sig: Element | undefined, pinned: 
     try {
       if (sx.checkSignature(text)) {
         const uris = sx.getReferences().map((r) => r.uri ?? "");
-        return { ok: true, signer: cert, ids: new Set(uris.filter((u) => u.startsWith("#")).map((u) => u.slice(1))), cids: new Set(uris.filter((u) => u.startsWith("cid:")).map((u) => u.slice(4))) };
+        return {
+          ok: true,
+          signer: cert,
+          ids: new Set(uris.filter((u) => u.startsWith("#")).map((u) => u.slice(1))),
+          cids: new Set(uris.filter((u) => u.startsWith("cid:")).map((u) => u.slice(4))),
+        };
       }
       detail = "a signed reference does not match its digest";
     } catch (err) {
@@ -88,7 +101,8 @@ export function verifySignature(text: string, sig: Element | undefined, pinned: 
  */
 function namedCertificate(sig: Element, doc: Document, certsIn?: Document): string | undefined {
   const keyInfo = children(sig, NS.ds, "KeyInfo")[0];
-  const x509 = (el: Element | undefined) => children(children(el, NS.ds, "X509Data")[0], NS.ds, "X509Certificate")[0]?.textContent?.replace(/\s+/g, "") || undefined;
+  const x509 = (el: Element | undefined) =>
+    children(children(el, NS.ds, "X509Data")[0], NS.ds, "X509Certificate")[0]?.textContent?.replace(/\s+/g, "") || undefined;
   const inline = x509(keyInfo);
   if (inline) return inline;
   const uri = children(keyInfo, NS.ds, "RetrievalMethod")[0]?.getAttribute("URI");
@@ -133,13 +147,17 @@ export function signDocument(xml: string, refs: SignRefs, key: KeyObject, certPe
   });
   const cidRefs = (refs.cids ?? []).map((c) => reference(`cid:${c.cid}`, digest(c.bytes), false));
   const signedInfo = `<ds:SignedInfo><ds:CanonicalizationMethod Algorithm="${ALG.c14n}"/><ds:SignatureMethod Algorithm="${ALG.rsaSha256}"/>${xmlRefs.join("")}${cidRefs.join("")}</ds:SignedInfo>`;
-  const keyInfo = refs.retrieval ? `<ds:KeyInfo><ds:RetrievalMethod URI="#${refs.retrieval}"/></ds:KeyInfo>` : `<ds:KeyInfo><ds:X509Data><ds:X509Certificate>${pemBase64(certPem)}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>`;
+  const keyInfo = refs.retrieval
+    ? `<ds:KeyInfo><ds:RetrievalMethod URI="#${refs.retrieval}"/></ds:KeyInfo>`
+    : `<ds:KeyInfo><ds:X509Data><ds:X509Certificate>${pemBase64(certPem)}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>`;
   const withInfo = xml.replace(slot, `<ds:Signature>${signedInfo}<ds:SignatureValue>SIGVALUE</ds:SignatureValue>${keyInfo}</ds:Signature>`);
   const doc = parseXmlPart(Buffer.from(withInfo, "utf8"));
   if (!doc.ok) throw new Error(doc.detail);
   const si = doc.doc.getElementsByTagNameNS(NS.ds, "SignedInfo");
   // The slot's SignedInfo is the last one: content signatures (if any) come earlier in the body.
-  const mine = [...Array.from({ length: si.length }, (_, i) => si.item(i)!)].find((e) => (e.parentNode as Element).getElementsByTagNameNS(NS.ds, "SignatureValue").item(0)?.textContent === "SIGVALUE")!;
+  const mine = [...Array.from({ length: si.length }, (_, i) => si.item(i)!)].find(
+    (e) => (e.parentNode as Element).getElementsByTagNameNS(NS.ds, "SignatureValue").item(0)?.textContent === "SIGVALUE",
+  )!;
   const value = rsaSign("sha256", Buffer.from(canonical(mine), "utf8"), key).toString("base64");
   return withInfo.replace("SIGVALUE", value);
 }

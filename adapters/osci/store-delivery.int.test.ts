@@ -42,7 +42,12 @@ describe("OSCI direct intake: GetMessageId + StoreDelivery against Postgres and 
       control: { challenge: cb, sequenceNumber: 0 },
       messageId: id,
       subject: "Gewerbeabmeldung Hansen",
-      content: { document: xdomea("osci-store-1"), encryptFor: o.parties.kielReader.certPem, author: o.parties.portalSig, attachments: [{ cid: "anlage1", name: "Abmeldung.pdf", contentType: "application/pdf", bytes: pdf }] },
+      content: {
+        document: xdomea("osci-store-1"),
+        encryptFor: o.parties.kielReader.certPem,
+        author: o.parties.portalSig,
+        attachments: [{ cid: "anlage1", name: "Abmeldung.pdf", contentType: "application/pdf", bytes: pdf }],
+      },
     });
     expect(a.status).toBe(200);
     expect(a.fault).toBe(false);
@@ -85,7 +90,12 @@ describe("OSCI direct intake: GetMessageId + StoreDelivery against Postgres and 
 
   it("answers a second StoreDelivery with the same MessageId with 9801 and stores nothing more", async () => {
     const id = await messageId();
-    const send = () => o.portal.send(o.hub.app, "storeDelivery", { control: { challenge: challenge(), sequenceNumber: 0 }, messageId: id, content: { document: xdomea("osci-store-3"), encryptFor: o.parties.kielReader.certPem } });
+    const send = () =>
+      o.portal.send(o.hub.app, "storeDelivery", {
+        control: { challenge: challenge(), sequenceNumber: 0 },
+        messageId: id,
+        content: { document: xdomea("osci-store-3"), encryptFor: o.parties.kielReader.certPem },
+      });
     expect((await send()).code).toBe("0800");
     const before = await settledRowCounts(o.hub.databaseUrl);
     const again = await send();
@@ -97,7 +107,11 @@ describe("OSCI direct intake: GetMessageId + StoreDelivery against Postgres and 
 
   it("refuses a MessageId that ozg-hub never issued (9801)", async () => {
     const before = await rowCounts(o.hub.databaseUrl);
-    const a = await o.portal.send(o.hub.app, "storeDelivery", { control: { challenge: challenge(), sequenceNumber: 0 }, messageId: Buffer.alloc(32, 1).toString("base64"), content: { document: xdomea("osci-store-4"), encryptFor: o.parties.kielReader.certPem } });
+    const a = await o.portal.send(o.hub.app, "storeDelivery", {
+      control: { challenge: challenge(), sequenceNumber: 0 },
+      messageId: Buffer.alloc(32, 1).toString("base64"),
+      content: { document: xdomea("osci-store-4"), encryptFor: o.parties.kielReader.certPem },
+    });
     expect(a.code).toBe("9801");
     expect(await rowCounts(o.hub.databaseUrl)).toEqual(before);
   });
@@ -108,16 +122,29 @@ describe("OSCI direct intake: GetMessageId + StoreDelivery against Postgres and 
     const a = await o.portal.send(o.hub.app, "storeDelivery", {
       control: { challenge: challenge(), sequenceNumber: 0 },
       messageId: id,
-      content: { document: xdomea("osci-store-sealed"), encryptFor: o.parties.kielReader.certPem, encryptAttachments: true, author: o.parties.portalSig, attachments: [{ cid: "scan1", name: "Scan.pdf", contentType: "application/pdf", bytes: scan }] },
+      content: {
+        document: xdomea("osci-store-sealed"),
+        encryptFor: o.parties.kielReader.certPem,
+        encryptAttachments: true,
+        author: o.parties.portalSig,
+        attachments: [{ cid: "scan1", name: "Scan.pdf", contentType: "application/pdf", bytes: scan }],
+      },
     });
     expect(a.code).toBe("0800");
     const att = (await eventFor(o.hub.queue("kiel", "dms"), "osci-store-sealed")).data.attachments;
-    expect(att.map((x: any) => [x.name, x.contentType ?? x.mediaType, x.size, x.sha256])).toEqual([["Scan.pdf", "application/pdf", scan.length, createHash("sha256").update(scan).digest("hex")]]);
+    expect(att.map((x: any) => [x.name, x.contentType ?? x.mediaType, x.size, x.sha256])).toEqual([
+      ["Scan.pdf", "application/pdf", scan.length, createHash("sha256").update(scan).digest("hex")],
+    ]);
   });
 
   it("answers an unencrypted request unencrypted", async () => {
     const id = await messageId();
-    const a = await o.portal.send(o.hub.app, "storeDelivery", { encrypt: false, control: { challenge: challenge(), sequenceNumber: 0 }, messageId: id, content: { document: xdomea("osci-store-5"), encryptFor: o.parties.kielReader.certPem } });
+    const a = await o.portal.send(o.hub.app, "storeDelivery", {
+      encrypt: false,
+      control: { challenge: challenge(), sequenceNumber: 0 },
+      messageId: id,
+      content: { document: xdomea("osci-store-5"), encryptFor: o.parties.kielReader.certPem },
+    });
     expect(a.encrypted).toBe(false);
     expect(a.code).toBe("0800");
     expect(a.signature).toMatchObject({ ok: true });
@@ -125,10 +152,21 @@ describe("OSCI direct intake: GetMessageId + StoreDelivery against Postgres and 
 
   it("serves FetchProcessCard after a restart from the stored delivery", async () => {
     const id = await messageId();
-    expect((await o.portal.send(o.hub.app, "storeDelivery", { control: { challenge: challenge(), sequenceNumber: 0 }, messageId: id, content: { document: xdomea("osci-store-restart"), encryptFor: o.parties.kielReader.certPem } })).code).toBe("0800");
+    expect(
+      (
+        await o.portal.send(o.hub.app, "storeDelivery", {
+          control: { challenge: challenge(), sequenceNumber: 0 },
+          messageId: id,
+          content: { document: xdomea("osci-store-restart"), encryptFor: o.parties.kielReader.certPem },
+        })
+      ).code,
+    ).toBe("0800");
     await o.hub.restart();
     const init = await o.portal.send(o.hub.app, "initDialog", { control: { challenge: challenge() } });
-    const fetched = await o.portal.send(o.hub.app, "fetchProcessCard", { control: { conversationId: init.control.conversationId!, sequenceNumber: 0, response: init.control.challenge!, challenge: challenge() }, selectMessageIds: [id] });
+    const fetched = await o.portal.send(o.hub.app, "fetchProcessCard", {
+      control: { conversationId: init.control.conversationId!, sequenceNumber: 0, response: init.control.challenge!, challenge: challenge() },
+      selectMessageIds: [id],
+    });
     expect(fetched.code).toBe("0801");
     expect(await osciXsdErrors(fetched.xml, "soapResponseToFetchProcessCard")).toEqual([]);
     const osci = "http://www.osci.de/2002/04/osci";

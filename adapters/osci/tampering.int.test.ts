@@ -35,7 +35,12 @@ describe("OSCI: tampered, forged and hostile requests are refused with the right
       control: { challenge: challenge(), sequenceNumber: 0 },
       messageId: await messageId(),
       subject: "Abmeldung",
-      content: { document: xdomea(`osci-tamper-${Math.random()}`), encryptFor: o.parties.kielReader.certPem, author: o.parties.portalSig, attachments: [{ cid: "anlage1", name: "anlage.txt", contentType: "text/plain", bytes: attachment }] },
+      content: {
+        document: xdomea(`osci-tamper-${Math.random()}`),
+        encryptFor: o.parties.kielReader.certPem,
+        author: o.parties.portalSig,
+        attachments: [{ cid: "anlage1", name: "anlage.txt", contentType: "text/plain", bytes: attachment }],
+      },
       ...change,
     });
   }
@@ -71,7 +76,10 @@ describe("OSCI: tampered, forged and hostile requests are refused with the right
 
   it("a duplicated signed element (same Id twice, signature wrapping): 9602", async () => {
     await expectRefused(
-      await store({ afterSigning: (xml) => xml.replace('<soap:Body Id="body">', '<soap:Body Id="body"><osci:Note Id="storedelivery"><osci:MessageId>AAAA</osci:MessageId></osci:Note>') }),
+      await store({
+        afterSigning: (xml) =>
+          xml.replace('<soap:Body Id="body">', '<soap:Body Id="body"><osci:Note Id="storedelivery"><osci:MessageId>AAAA</osci:MessageId></osci:Note>'),
+      }),
       "9602",
     );
   });
@@ -100,7 +108,14 @@ describe("OSCI: tampered, forged and hostile requests are refused with the right
 
   it("transport layer encrypted for somebody else's key: 9200", async () => {
     const client = new (o.portal.constructor as any)(o.portal.me, { cipherPem: o.parties.augsburgReader.certPem, sigPem: o.parties.hubSig.certPem });
-    await expectRefused(await client.send(o.hub.app, "storeDelivery", { control: { challenge: challenge(), sequenceNumber: 0 }, messageId: await messageId(), content: { document: xdomea("x"), encryptFor: o.parties.kielReader.certPem } }), "9200");
+    await expectRefused(
+      await client.send(o.hub.app, "storeDelivery", {
+        control: { challenge: challenge(), sequenceNumber: 0 },
+        messageId: await messageId(),
+        content: { document: xdomea("x"), encryptFor: o.parties.kielReader.certPem },
+      }),
+      "9200",
+    );
   });
 
   it("a content container encrypted for a Reader key no tenant has: 9202", async () => {
@@ -108,7 +123,11 @@ describe("OSCI: tampered, forged and hostile requests are refused with the right
   });
 
   it("a ControlBlock replayed (same request again, implicit dialog): 9400", async () => {
-    const body = o.portal.build("storeDelivery", { control: { challenge: challenge(), sequenceNumber: 0 }, messageId: await messageId(), content: { document: xdomea("osci-replay"), encryptFor: o.parties.kielReader.certPem } });
+    const body = o.portal.build("storeDelivery", {
+      control: { challenge: challenge(), sequenceNumber: 0 },
+      messageId: await messageId(),
+      content: { document: xdomea("osci-replay"), encryptFor: o.parties.kielReader.certPem },
+    });
     const post = async () => {
       const res = await o.hub.app.request("/osci", { method: "POST", headers: { "content-type": "text/xml; charset=utf-8" }, body: new Uint8Array(body) });
       return o.portal.read(res.status, Buffer.from(await res.arrayBuffer()));
@@ -124,7 +143,13 @@ describe("OSCI: tampered, forged and hostile requests are refused with the right
   });
 
   it("a DTD / entity bomb in the root part is refused before parsing: 9100", async () => {
-    await expectRefused(await store({ afterSigning: (xml) => xml.replace('<?xml version="1.0" encoding="UTF-8"?>', '<?xml version="1.0" encoding="UTF-8"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">]>') }), "9100");
+    await expectRefused(
+      await store({
+        afterSigning: (xml) =>
+          xml.replace('<?xml version="1.0" encoding="UTF-8"?>', '<?xml version="1.0" encoding="UTF-8"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">]>'),
+      }),
+      "9100",
+    );
   });
 
   it("a DTD / entity bomb in an attachment part: 9100", async () => {
@@ -157,13 +182,18 @@ describe("OSCI: tampered, forged and hostile requests are refused with the right
     expect(new Set(faults.map((f) => f.code))).toEqual(new Set(["9100", "9200", "9202", "9300", "9400", "9600", "9601", "9602", "9700"]));
     const dir = await mkdtemp(path.join(tmpdir(), "ozg-hub-osci-faults-"));
     try {
-      const files = await Promise.all(faults.map(async (f, i) => {
-        const file = path.join(dir, `fault-${i}-${f.code}.bin`);
-        await writeFile(file, f.raw);
-        return file;
-      }));
+      const files = await Promise.all(
+        faults.map(async (f, i) => {
+          const file = path.join(dir, `fault-${i}-${f.code}.bin`);
+          await writeFile(file, f.raw);
+          return file;
+        }),
+      );
       const r = await libraryPeer().run("ozghub.peer.ReadFaults", files);
-      const read = r.out.split("\n").filter((l) => l.startsWith("FAULT ")).map((l) => l.split(" ")[2]);
+      const read = r.out
+        .split("\n")
+        .filter((l) => l.startsWith("FAULT "))
+        .map((l) => l.split(" ")[2]);
       expect(read, r.out + r.err).toEqual(faults.map((f) => f.code));
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -24,7 +24,10 @@ export function elementsById(doc: Document): Map<string, Element[]> {
 
 /** A base64 certificate (ds:X509Certificate text) as PEM. */
 export function certPem(b64: string): string {
-  const body = b64.replace(/\s+/g, "").replace(/(.{64})/g, "$1\n").replace(/\n$/, "");
+  const body = b64
+    .replace(/\s+/g, "")
+    .replace(/(.{64})/g, "$1\n")
+    .replace(/\n$/, "");
   return `-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----\n`;
 }
 

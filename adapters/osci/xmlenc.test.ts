@@ -22,7 +22,9 @@ describe("xmlenc as OSCI 1.2 uses it", () => {
 
   /** An EncryptedData as the library writes an attachment inside a content container: key in ds:MgmtData. */
   const mgmt = (key: Buffer, data: Buffer, ivLength?: number) =>
-    element(`<xenc:EncryptedData xmlns:xenc="${NS.xenc}" xmlns:ds="${NS.ds}"><xenc:EncryptionMethod Algorithm="http://www.w3.org/2009/xmlenc11#aes256-gcm">${ivLength ? `<osci128:IvLength xmlns:osci128="${NS.osci128}" Value="${ivLength}"/>` : ""}</xenc:EncryptionMethod><ds:KeyInfo><ds:MgmtData>${key.toString("base64")}</ds:MgmtData></ds:KeyInfo><xenc:CipherData><xenc:CipherValue>${data.toString("base64")}</xenc:CipherValue></xenc:CipherData></xenc:EncryptedData>`);
+    element(
+      `<xenc:EncryptedData xmlns:xenc="${NS.xenc}" xmlns:ds="${NS.ds}"><xenc:EncryptionMethod Algorithm="http://www.w3.org/2009/xmlenc11#aes256-gcm">${ivLength ? `<osci128:IvLength xmlns:osci128="${NS.osci128}" Value="${ivLength}"/>` : ""}</xenc:EncryptionMethod><ds:KeyInfo><ds:MgmtData>${key.toString("base64")}</ds:MgmtData></ds:KeyInfo><xenc:CipherData><xenc:CipherValue>${data.toString("base64")}</xenc:CipherValue></xenc:CipherData></xenc:EncryptedData>`,
+    );
 
   it("declares IvLength 12 on what it encrypts and honours a declared IvLength (16) when decrypting", () => {
     expect(encryptData(Buffer.from("x"), [reader.certPem]).xml).toContain(`<osci128:IvLength xmlns:osci128="${NS.osci128}" Value="12"/>`);
@@ -82,6 +84,12 @@ describe("xmlenc as OSCI 1.2 uses it", () => {
   it("a key that is not RSA-OAEP for us is skipped, not an exception", () => {
     const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
     const enc = encryptData(Buffer.from("x"), [reader.certPem]);
-    expect(decryptData(element(enc.xml.replace(/<ds:X509Certificate>[^<]+<\/ds:X509Certificate>/, "")), [{ key: privateKey, cert: new X509Certificate(other.certPem) }], () => undefined)).toMatchObject({ ok: false, reason: "no_key" });
+    expect(
+      decryptData(
+        element(enc.xml.replace(/<ds:X509Certificate>[^<]+<\/ds:X509Certificate>/, "")),
+        [{ key: privateKey, cert: new X509Certificate(other.certPem) }],
+        () => undefined,
+      ),
+    ).toMatchObject({ ok: false, reason: "no_key" });
   });
 });

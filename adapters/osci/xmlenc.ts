@@ -60,8 +60,7 @@ export function encryptData(plaintext: Buffer, recipients: string[], o: { mimeTy
 }
 
 export type Decryption =
-  | { ok: true; plaintext: Buffer; key: Buffer; by?: KeyPair }
-  | { ok: false; reason: "unsupported" | "no_key" | "failed" | "missing_part"; detail: string };
+  { ok: true; plaintext: Buffer; key: Buffer; by?: KeyPair } | { ok: false; reason: "unsupported" | "no_key" | "failed" | "missing_part"; detail: string };
 
 /** A private key with the certificate it belongs to (to pick the right EncryptedKey). */
 export interface KeyPair {
@@ -73,14 +72,21 @@ export interface KeyPair {
  * Decrypts an xenc:EncryptedData with whichever of `keys` one of its EncryptedKeys was made
  * for. `parts` resolves `cid:` CipherReferences.
  */
-export function decryptData<K extends KeyPair>(ed: Element, keys: K[], parts: (cid: string) => Buffer | undefined, o: { mgmtData?: boolean } = {}): Decryption & ({ ok: false } | { by?: K }) {
+export function decryptData<K extends KeyPair>(
+  ed: Element,
+  keys: K[],
+  parts: (cid: string) => Buffer | undefined,
+  o: { mgmtData?: boolean } = {},
+): Decryption & ({ ok: false } | { by?: K }) {
   const em = child(ed, NS.xenc, "EncryptionMethod");
   const alg = em?.getAttribute("Algorithm");
-  if (alg !== ALG.aes256gcm) return { ok: false, reason: "unsupported", detail: `content encryption ${alg ?? "(none)"} is not supported; use ${ALG.aes256gcm}` };
+  if (alg !== ALG.aes256gcm)
+    return { ok: false, reason: "unsupported", detail: `content encryption ${alg ?? "(none)"} is not supported; use ${ALG.aes256gcm}` };
   // A declared IvLength wins; without one the OSCI 1.2 profile's 12 bytes.
   const declared = child(em, NS.osci128, "IvLength")?.getAttribute("Value");
   const ivLength = declared ? Number(declared) : IV;
-  if (!Number.isInteger(ivLength) || ivLength < 12 || ivLength > 16) return { ok: false, reason: "unsupported", detail: `IvLength ${declared} is not supported` };
+  if (!Number.isInteger(ivLength) || ivLength < 12 || ivLength > 16)
+    return { ok: false, reason: "unsupported", detail: `IvLength ${declared} is not supported` };
   const cipherData = child(ed, NS.xenc, "CipherData");
   let data: Buffer | undefined;
   const ref = child(cipherData, NS.xenc, "CipherReference")?.getAttribute("URI");
@@ -103,7 +109,9 @@ export function decryptData<K extends KeyPair>(ed: Element, keys: K[], parts: (c
     // only ever taken from a container that was itself decrypted with a Reader key.
     const aes = Buffer.from(mgmt.replace(/\s+/g, ""), "base64");
     const plaintext = aesGcmDecrypt(aes, data, ivLength);
-    return plaintext ? { ok: true, plaintext, key: aes } : { ok: false, reason: "failed", detail: "the ciphertext does not match its GCM tag (key from MgmtData)" };
+    return plaintext
+      ? { ok: true, plaintext, key: aes }
+      : { ok: false, reason: "failed", detail: "the ciphertext does not match its GCM tag (key from MgmtData)" };
   }
   const encryptedKeys = children(keyInfo, NS.xenc, "EncryptedKey");
   for (const ek of encryptedKeys) {

@@ -18,9 +18,20 @@ export function refusal(c: Context, r: Refusal): Response {
         errors: r.problems,
       });
     case "too_large":
-      return problem(c, { type: "too-large", title: "Payload Too Large", status: 413, detail: `${r.what} exceeds the limit of ${r.limit}${r.what === "attachments" ? " parts" : " bytes"}`, limit: r.limit });
+      return problem(c, {
+        type: "too-large",
+        title: "Payload Too Large",
+        status: 413,
+        detail: `${r.what} exceeds the limit of ${r.limit}${r.what === "attachments" ? " parts" : " bytes"}`,
+        limit: r.limit,
+      });
     case "busy": {
-      const res = problem(c, { type: "busy", title: "Service Unavailable", status: 503, detail: `the broker is behind; nothing was stored, retry in ${r.retryAfterSeconds} s` });
+      const res = problem(c, {
+        type: "busy",
+        title: "Service Unavailable",
+        status: 503,
+        detail: `the broker is behind; nothing was stored, retry in ${r.retryAfterSeconds} s`,
+      });
       res.headers.set("Retry-After", String(r.retryAfterSeconds));
       return res;
     }
@@ -49,7 +60,17 @@ export function failure(c: Context, err: unknown, log: Logger): Response {
   log.error({ err: messageOf(err), path: c.req.path, outage: isOutage(err) }, "REST request failed");
   if (isOutage(err)) {
     c.header("retry-after", "5");
-    return problem(c, { type: "unavailable", title: "Service Unavailable", status: 503, detail: "ozg-hub cannot reach its store right now; nothing was stored, please retry" });
+    return problem(c, {
+      type: "unavailable",
+      title: "Service Unavailable",
+      status: 503,
+      detail: "ozg-hub cannot reach its store right now; nothing was stored, please retry",
+    });
   }
-  return problem(c, { type: "internal", title: "Internal Server Error", status: 500, detail: "the request could not be completed; nothing was stored unless a receipt was given" });
+  return problem(c, {
+    type: "internal",
+    title: "Internal Server Error",
+    status: 500,
+    detail: "the request could not be completed; nothing was stored unless a receipt was given",
+  });
 }

@@ -42,8 +42,20 @@ describe("POST /antrag (OZG-Cloud compatible) against Postgres and RabbitMQ", ()
       expect(msg.headers["x-ozg-tenant"]).toBe("kiel");
       expect(msg.headers["x-ozg-leika-key"]).toBe("99050012104000");
       const ev = msg.body as any;
-      expect(ev).toMatchObject({ specversion: "1.0", type: "de.ozghub.application.received.v1", ozgtenant: "kiel", ozgleikakey: "99050012104000", ozgdelivery: receipt.vorgang.vorgangId });
-      expect(ev.data.applicant).toMatchObject({ kind: "person", name: "Jürgen Größe-Möller", givenName: "Jürgen", familyName: "Größe-Möller", birthDate: "1979-03-14" });
+      expect(ev).toMatchObject({
+        specversion: "1.0",
+        type: "de.ozghub.application.received.v1",
+        ozgtenant: "kiel",
+        ozgleikakey: "99050012104000",
+        ozgdelivery: receipt.vorgang.vorgangId,
+      });
+      expect(ev.data.applicant).toMatchObject({
+        kind: "person",
+        name: "Jürgen Größe-Möller",
+        givenName: "Jürgen",
+        familyName: "Größe-Möller",
+        birthDate: "1979-03-14",
+      });
       expect(ev.data.recipient).toEqual({ organisationUnitId: "9030229" });
       expect(ev.data.attachments.map((a: any) => [a.name, a.group, a.size, a.sha256])).toEqual([
         ["Gewerbeanmeldung.pdf", "representation", pdf.length, sha(pdf)],
@@ -79,7 +91,12 @@ describe("POST /antrag (OZG-Cloud compatible) against Postgres and RabbitMQ", ()
 
   it("answers a repeated transactionId with the first receipt and publishes once", async () => {
     const form = ozgCloudForm({ transactionId: "tx-twice" });
-    const send = () => hub.app.request("/antrag", { method: "POST", headers: auth, body: antragBody(form, [{ part: "attachment", name: "a.txt", type: "text/plain", content: "x" }]) });
+    const send = () =>
+      hub.app.request("/antrag", {
+        method: "POST",
+        headers: auth,
+        body: antragBody(form, [{ part: "attachment", name: "a.txt", type: "text/plain", content: "x" }]),
+      });
     const first = await send();
     const firstBody = await first.json();
     expect(await publishedFor(hub.queue("kiel", "dms"), "tx-twice")).toBe(1);
@@ -111,7 +128,8 @@ describe("POST /antrag (OZG-Cloud compatible) against Postgres and RabbitMQ", ()
       applicant: { kind: "organisation", name: "Bäckerei Öztürk GmbH", organisationName: "Bäckerei Öztürk GmbH" },
       data: { antrag: "Sondernutzung" },
     });
-    const send = () => hub.app.request("/api/v1/applications", { method: "POST", headers: { ...auth, "content-type": "application/json", "idempotency-key": "key-42" }, body });
+    const send = () =>
+      hub.app.request("/api/v1/applications", { method: "POST", headers: { ...auth, "content-type": "application/json", "idempotency-key": "key-42" }, body });
     const first = await send();
     expect(first.status).toBe(202);
     const receipt = await first.json();

@@ -39,7 +39,12 @@ export function antragRoutes(ctx: AdapterContext): Hono<RestEnv> {
     return c.json(
       {
         transactionId: r.sourceMessageId,
-        vorgang: { vorgangId: r.deliveryId, vorgangNummer: r.reference, status: r.state === "parked" ? "IN_PRUEFUNG" : "NEU", statusSince: r.receivedAt.toISOString() },
+        vorgang: {
+          vorgangId: r.deliveryId,
+          vorgangNummer: r.reference,
+          status: r.state === "parked" ? "IN_PRUEFUNG" : "NEU",
+          statusSince: r.receivedAt.toISOString(),
+        },
       },
       202,
     );

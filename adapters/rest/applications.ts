@@ -25,17 +25,28 @@ export function applicationRoutes(ctx: AdapterContext): Hono<RestEnv> {
   app.post("/api/v1/applications", async (c) => {
     const portal = c.get("portal");
     const key = idempotencyKey(c);
-    if (key === false) return problem(c, { type: "invalid-idempotency-key", title: "Bad Request", status: 400, detail: "Idempotency-Key must be 1 to 200 printable characters" });
+    if (key === false)
+      return problem(c, {
+        type: "invalid-idempotency-key",
+        title: "Bad Request",
+        status: 400,
+        detail: "Idempotency-Key must be 1 to 200 printable characters",
+      });
     const contentType = c.req.header("content-type") ?? "";
     const type = contentType.split(";")[0]!.trim().toLowerCase();
-    const asDocument = (bytes: Buffer) =>
-      jsonDocument(bytes, submissionSchema, (s) => ({ format: "canonical", sourceMessageId: key ?? s.sourceId }));
+    const asDocument = (bytes: Buffer) => jsonDocument(bytes, submissionSchema, (s) => ({ format: "canonical", sourceMessageId: key ?? s.sourceId }));
 
     let result;
     if (type === "application/json") {
       result = await intakeSingle(ctx, c, { portalId: portal.id, sourceMessageId: key, toDocument: asDocument });
     } else if (type === "multipart/form-data") {
-      result = await intakeMultipart(ctx, c, { portalId: portal.id, sourceMessageId: key, documentPart: "application", attachmentParts: "any", toDocument: asDocument });
+      result = await intakeMultipart(ctx, c, {
+        portalId: portal.id,
+        sourceMessageId: key,
+        documentPart: "application",
+        attachmentParts: "any",
+        toDocument: asDocument,
+      });
     } else {
       return unsupportedType(c, contentType, JSON_TYPES);
     }

@@ -22,7 +22,8 @@ function identify(ctx: AdapterContext, c: Context): Credential {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
     const portal = m ? runtime.portals.byToken(m[1]!) : undefined;
     if (!portal) return { refused: 401, detail: m ? "unknown token" : "a bearer token is required", bearer: true };
-    if (byCertificate && byCertificate.id !== portal.id) return { refused: 403, detail: "the client certificate belongs to another portal than the token", bearer: false };
+    if (byCertificate && byCertificate.id !== portal.id)
+      return { refused: 403, detail: "the client certificate belongs to another portal than the token", bearer: false };
     return { portal };
   }
   if (byCertificate) return { portal: byCertificate };
@@ -54,7 +55,12 @@ export function portalAuth(ctx: AdapterContext) {
     if (!rate.ok) {
       ctx.metrics.deliveries.inc({ channel: "rest", portal: portal.id, outcome: "rate_limited" });
       c.header("Retry-After", String(rate.retryAfterSeconds));
-      return problem(c, { type: "rate-limited", title: "Too Many Requests", status: 429, detail: `portal ${portal.id} exceeds its rate limit; retry after ${rate.retryAfterSeconds} s` });
+      return problem(c, {
+        type: "rate-limited",
+        title: "Too Many Requests",
+        status: 429,
+        detail: `portal ${portal.id} exceeds its rate limit; retry after ${rate.retryAfterSeconds} s`,
+      });
     }
     c.set("portal", portal);
     await next();

@@ -48,7 +48,13 @@ describe("REST intake by TLS client certificate", () => {
     await writeFile(path.join(dir, "server.pem"), pki.server.certPem);
     await writeFile(path.join(dir, "ca.pem"), pki.caPem);
     const port = await freePort();
-    hub = await startTestHub({ gateway: { rest: { https: { port, host: "127.0.0.1", keyFile: path.join(dir, "server.key"), certFile: path.join(dir, "server.pem"), caFile: path.join(dir, "ca.pem") } } } });
+    hub = await startTestHub({
+      gateway: {
+        rest: {
+          https: { port, host: "127.0.0.1", keyFile: path.join(dir, "server.key"), certFile: path.join(dir, "server.pem"), caFile: path.join(dir, "ca.pem") },
+        },
+      },
+    });
     url = `https://127.0.0.1:${port}`;
     await editYaml(path.join(hub.configDir, "portals/formsolutions.yaml"), (p) => (p.rest = { certificateSha256: [portalCert.sha256] }));
     // The Serviceportal's certificate is pinned, but the portal may not (yet) use REST.
@@ -81,11 +87,15 @@ describe("REST intake by TLS client certificate", () => {
     // The delivery is the portal's: its status is visible with the same certificate.
     const status = await new Promise<{ status: number; body: string }>((resolve, reject) =>
       https
-        .get(`${url}/api/v1/applications/${receipt.vorgang.vorgangId}`, { ca: pki.caPem, cert: portalCert.certPem, key: portalCert.keyPem, agent: false }, (r) => {
-          let text = "";
-          r.on("data", (d) => (text += d));
-          r.on("end", () => resolve({ status: r.statusCode ?? 0, body: text }));
-        })
+        .get(
+          `${url}/api/v1/applications/${receipt.vorgang.vorgangId}`,
+          { ca: pki.caPem, cert: portalCert.certPem, key: portalCert.keyPem, agent: false },
+          (r) => {
+            let text = "";
+            r.on("data", (d) => (text += d));
+            r.on("end", () => resolve({ status: r.statusCode ?? 0, body: text }));
+          },
+        )
         .on("error", reject),
     );
     expect(status.status).toBe(200);
@@ -126,7 +136,11 @@ describe("REST intake by TLS client certificate", () => {
     const header = { "x-ssl-client-sha256": portalCert.sha256 };
     const before = await rowCounts(hub.databaseUrl);
     const one = await antrag("tx-client-cert-proxy-1");
-    const ignored = await hub.app.request("/antrag", { method: "POST", headers: { ...header, "content-type": one.contentType }, body: new Uint8Array(one.body) });
+    const ignored = await hub.app.request("/antrag", {
+      method: "POST",
+      headers: { ...header, "content-type": one.contentType },
+      body: new Uint8Array(one.body),
+    });
     expect(ignored.status).toBe(401);
     expect(await rowCounts(hub.databaseUrl)).toEqual(before);
 
@@ -135,7 +149,11 @@ describe("REST intake by TLS client certificate", () => {
     // On the TLS port the certificate alone counts, whatever the header says.
     const tls = await rawPost(`${url}/antrag`, pki, { ...one, headers: header });
     expect(tls.status).toBe(401);
-    const proxied = await hub.app.request("/antrag", { method: "POST", headers: { ...header, "content-type": one.contentType }, body: new Uint8Array(one.body) });
+    const proxied = await hub.app.request("/antrag", {
+      method: "POST",
+      headers: { ...header, "content-type": one.contentType },
+      body: new Uint8Array(one.body),
+    });
     expect(proxied.status).toBe(202);
     await hub.broker.drain(hub.queue("kiel", "gewerbe"), { atLeast: 1 });
     await hub.broker.drain(hub.queue("kiel", "dms"), { atLeast: 1 });

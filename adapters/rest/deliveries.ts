@@ -29,7 +29,12 @@ export function deliveryRoutes(ctx: AdapterContext): Hono<RestEnv> {
     }
     const key = c.req.header("idempotency-key");
     if (key !== undefined && !/^[\x21-\x7e]{1,200}$/.test(key)) {
-      return problem(c, { type: "invalid-idempotency-key", title: "Bad Request", status: 400, detail: "Idempotency-Key must be 1 to 200 printable characters" });
+      return problem(c, {
+        type: "invalid-idempotency-key",
+        title: "Bad Request",
+        status: 400,
+        detail: "Idempotency-Key must be 1 to 200 printable characters",
+      });
     }
     const contentType = c.req.header("content-type") ?? "";
     const type = contentType.split(";")[0]!.trim().toLowerCase();

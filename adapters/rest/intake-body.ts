@@ -19,7 +19,13 @@ export async function intakeSingle(ctx: AdapterContext, c: Context, o: BodyIntak
   const bytes = await readBody(c.req.raw, limit);
   if (bytes === "too_large") return { kind: "too_large", limit, what: "document" };
   const contentType = c.req.header("content-type") ?? "";
-  return ctx.gateway.intake({ channel: "rest", portalId: o.portalId, sourceMessageId: o.sourceMessageId, attachments: [], document: async () => o.toDocument(bytes, contentType) });
+  return ctx.gateway.intake({
+    channel: "rest",
+    portalId: o.portalId,
+    sourceMessageId: o.sourceMessageId,
+    attachments: [],
+    document: async () => o.toDocument(bytes, contentType),
+  });
 }
 
 /**
@@ -28,7 +34,11 @@ export async function intakeSingle(ctx: AdapterContext, c: Context, o: BodyIntak
  */
 export async function intakeMultipart(ctx: AdapterContext, c: Context, o: BodyIntake & Omit<MultipartOptions, "documentBytes">): Promise<IntakeResult> {
   const limit = ctx.runtime().config.gateway.limits.documentBytes;
-  const mp = readMultipart(c.req.header("content-type") ?? "", c.req.raw.body, { documentPart: o.documentPart, attachmentParts: o.attachmentParts, documentBytes: limit });
+  const mp = readMultipart(c.req.header("content-type") ?? "", c.req.raw.body, {
+    documentPart: o.documentPart,
+    attachmentParts: o.attachmentParts,
+    documentBytes: limit,
+  });
   try {
     return await ctx.gateway.intake({
       channel: "rest",
@@ -67,6 +77,12 @@ export async function intakeZip(ctx: AdapterContext, c: Context, o: Omit<BodyInt
     portalId: o.portalId,
     sourceMessageId: o.sourceMessageId,
     attachments: container.attachments,
-    document: async () => ({ contentType: "application/xml", bytes: container.document, sourceMessageId: o.sourceMessageId, metadata: container.metadata, ...(o.format ? { format: o.format } : {}) }),
+    document: async () => ({
+      contentType: "application/xml",
+      bytes: container.document,
+      sourceMessageId: o.sourceMessageId,
+      metadata: container.metadata,
+      ...(o.format ? { format: o.format } : {}),
+    }),
   });
 }

@@ -25,7 +25,10 @@ export function openApiDocument() {
     components: {
       securitySchemes: {
         portalToken: { type: "http", scheme: "bearer" },
-        clientCertificate: { type: "mutualTLS", description: "a TLS client certificate pinned in the portal's rest.certificateSha256 (REST HTTPS listener or trusted proxy)" },
+        clientCertificate: {
+          type: "mutualTLS",
+          description: "a TLS client certificate pinned in the portal's rest.certificateSha256 (REST HTTPS listener or trusted proxy)",
+        },
       },
       schemas: {
         Submission: z.toJSONSchema(submissionSchema, { io: "input" }),
@@ -48,16 +51,30 @@ export function openApiDocument() {
       "/api/v1/applications": {
         post: {
           summary: "Submit an application",
-          parameters: [{ name: "Idempotency-Key", in: "header", schema: { type: "string", maxLength: 200 }, description: "a repeat with the same key gets the first receipt back" }],
+          parameters: [
+            {
+              name: "Idempotency-Key",
+              in: "header",
+              schema: { type: "string", maxLength: 200 },
+              description: "a repeat with the same key gets the first receipt back",
+            },
+          ],
           requestBody: {
             content: {
               "application/json": { schema: { $ref: "#/components/schemas/Submission" } },
               "multipart/form-data": {
-                schema: { type: "object", properties: { application: { $ref: "#/components/schemas/Submission" } }, additionalProperties: { type: "string", format: "binary" } },
+                schema: {
+                  type: "object",
+                  properties: { application: { $ref: "#/components/schemas/Submission" } },
+                  additionalProperties: { type: "string", format: "binary" },
+                },
               },
             },
           },
-          responses: { "202": { description: "stored; on its way", content: { "application/json": { schema: { $ref: "#/components/schemas/Receipt" } } } }, ...problems([400, 401, 403, 413, 415, 422]) },
+          responses: {
+            "202": { description: "stored; on its way", content: { "application/json": { schema: { $ref: "#/components/schemas/Receipt" } } } },
+            ...problems([400, 401, 403, 413, 415, 422]),
+          },
         },
       },
       "/api/v1/applications/{id}": {
@@ -78,10 +95,16 @@ export function openApiDocument() {
         },
       },
       "/api/v1/webhook": {
-        get: { summary: "This portal's status webhook: enabled or disabled, pending and failed notifications (events: /api/v1/asyncapi.json)", responses: { "200": { description: "endpoint state" }, ...problems([401]) } },
+        get: {
+          summary: "This portal's status webhook: enabled or disabled, pending and failed notifications (events: /api/v1/asyncapi.json)",
+          responses: { "200": { description: "endpoint state" }, ...problems([401]) },
+        },
       },
       "/api/v1/webhook/enable": {
-        post: { summary: "Enable this portal's webhook again and queue its failed notifications anew", responses: { "200": { description: "endpoint state and requeued count" }, ...problems([401, 409]) } },
+        post: {
+          summary: "Enable this portal's webhook again and queue its failed notifications anew",
+          responses: { "200": { description: "endpoint state and requeued count" }, ...problems([401, 409]) },
+        },
       },
       "/antrag": {
         post: {
@@ -101,7 +124,10 @@ export function openApiDocument() {
               },
             },
           },
-          responses: { "202": { description: "{transactionId, vorgang:{vorgangId, vorgangNummer, status, statusSince}}" }, ...problems([400, 401, 403, 413, 415, 422]) },
+          responses: {
+            "202": { description: "{transactionId, vorgang:{vorgangId, vorgangNummer, status, statusSince}}" },
+            ...problems([400, 401, 403, 413, 415, 422]),
+          },
         },
       },
     },

@@ -37,22 +37,46 @@ describe("REST intake refusals: status, problem type, and nothing stored", () =>
   }
 
   it("401 without or with an unknown token, 403 for a portal not allowed on REST", async () => {
-    await refused("/api/v1/applications", { method: "POST", body: JSON.stringify(canonical()), headers: { "content-type": "application/json" } }, 401, "unauthorized");
+    await refused(
+      "/api/v1/applications",
+      { method: "POST", body: JSON.stringify(canonical()), headers: { "content-type": "application/json" } },
+      401,
+      "unauthorized",
+    );
     await refused("/antrag", { method: "POST", body: antragBody(ozgCloudForm(), []), headers: { authorization: "Bearer not-a-token" } }, 401, "unauthorized");
     const res = await hub.app.request("/api/v1/applications", { method: "POST", headers: { authorization: "Bearer x" } });
     expect(res.headers.get("www-authenticate")).toContain("Bearer");
   });
 
   it("400 for malformed JSON and invalid UTF-8", async () => {
-    await refused("/api/v1/applications", { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: '{"sourceId": "x",' }, 400, "malformed");
-    await refused("/api/v1/applications", { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: new Uint8Array([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]) }, 400, "malformed");
+    await refused(
+      "/api/v1/applications",
+      { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: '{"sourceId": "x",' },
+      400,
+      "malformed",
+    );
+    await refused(
+      "/api/v1/applications",
+      { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: new Uint8Array([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]) },
+      400,
+      "malformed",
+    );
     const fd = new FormData();
     fd.append("formData", new Blob(["{not json"], { type: "application/json" }));
     await refused("/antrag", { method: "POST", headers: auth, body: fd }, 400, "malformed");
   });
 
   it("400 for broken multipart, a missing document part, or a part twice", async () => {
-    await refused("/antrag", { method: "POST", headers: { ...auth, "content-type": "multipart/form-data; boundary=xyz" }, body: "--xyz\r\nContent-Disposition: form-data; name=\"formData\"\r\n\r\n{\"a\":" }, 400, "malformed");
+    await refused(
+      "/antrag",
+      {
+        method: "POST",
+        headers: { ...auth, "content-type": "multipart/form-data; boundary=xyz" },
+        body: '--xyz\r\nContent-Disposition: form-data; name="formData"\r\n\r\n{"a":',
+      },
+      400,
+      "malformed",
+    );
     await refused("/antrag", { method: "POST", headers: { ...auth, "content-type": "multipart/form-data" }, body: "no boundary" }, 400, "malformed");
     const missing = new FormData();
     missing.append("attachment", new Blob(["x"], { type: "text/plain" }), "a.txt");
@@ -68,17 +92,34 @@ describe("REST intake refusals: status, problem type, and nothing stored", () =>
 
   it("415 for content types an intake does not take", async () => {
     await refused("/api/v1/applications", { method: "POST", headers: { ...auth, "content-type": "text/plain" }, body: "hello" }, 415, "unsupported-media-type");
-    await refused("/antrag", { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify(ozgCloudForm()) }, 415, "unsupported-media-type");
-    await refused("/api/v1/deliveries", { method: "POST", headers: { ...auth, "content-type": "application/pdf" }, body: "%PDF" }, 415, "unsupported-media-type");
+    await refused(
+      "/antrag",
+      { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify(ozgCloudForm()) },
+      415,
+      "unsupported-media-type",
+    );
+    await refused(
+      "/api/v1/deliveries",
+      { method: "POST", headers: { ...auth, "content-type": "application/pdf" }, body: "%PDF" },
+      415,
+      "unsupported-media-type",
+    );
   });
 
   it("413 for an oversize document, attachment, delivery or too many attachments", async () => {
     const big = canonical({ data: { text: "x".repeat(70 * 1024) } });
-    await refused("/api/v1/applications", { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify(big) }, 413, "too-large");
+    await refused(
+      "/api/v1/applications",
+      { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify(big) },
+      413,
+      "too-large",
+    );
     const bigForm = ozgCloudForm({ transactionId: "big-form" });
     bigForm.formData.push({ name: "notes", stringValue: "y".repeat(70 * 1024) });
     await refused("/antrag", { method: "POST", headers: auth, body: antragBody(bigForm, []) }, 413, "too-large");
-    const bigFile = antragBody(ozgCloudForm({ transactionId: "big-file" }), [{ part: "attachment", name: "scan.pdf", type: "application/pdf", content: new Uint8Array(300 * 1024) }]);
+    const bigFile = antragBody(ozgCloudForm({ transactionId: "big-file" }), [
+      { part: "attachment", name: "scan.pdf", type: "application/pdf", content: new Uint8Array(300 * 1024) },
+    ]);
     await refused("/antrag", { method: "POST", headers: auth, body: bigFile }, 413, "too-large");
     const manyBig = antragBody(ozgCloudForm({ transactionId: "sum" }), [
       { part: "attachment", name: "1.pdf", type: "application/pdf", content: new Uint8Array(200 * 1024) },
@@ -117,7 +158,11 @@ describe("REST intake refusals: status, problem type, and nothing stored", () =>
   });
 
   it("parks, rather than refuses, what no tenant or no mapping takes, and tells the portal", async () => {
-    const res = await hub.app.request("/antrag", { method: "POST", headers: auth, body: antragBody(ozgCloudForm({ transactionId: "nowhere", zustaendigeStelle: "000000" }), []) });
+    const res = await hub.app.request("/antrag", {
+      method: "POST",
+      headers: auth,
+      body: antragBody(ozgCloudForm({ transactionId: "nowhere", zustaendigeStelle: "000000" }), []),
+    });
     expect(res.status).toBe(202);
     const receipt = await res.json();
     expect(receipt.vorgang.status).toBe("IN_PRUEFUNG");
@@ -126,7 +171,11 @@ describe("REST intake refusals: status, problem type, and nothing stored", () =>
     expect(status.parkReason.stage).toBe("routing");
     expect(status.parkReason.message).toContain("no tenant");
 
-    const xml = await hub.app.request("/api/v1/deliveries", { method: "POST", headers: { ...auth, "content-type": "application/xml" }, body: "<unbekannt xmlns='urn:nobody'><x>1</x></unbekannt>" });
+    const xml = await hub.app.request("/api/v1/deliveries", {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/xml" },
+      body: "<unbekannt xmlns='urn:nobody'><x>1</x></unbekannt>",
+    });
     expect(xml.status).toBe(202);
     const parked = await xml.json();
     expect(parked.state).toBe("parked");
@@ -136,7 +185,11 @@ describe("REST intake refusals: status, problem type, and nothing stored", () =>
   });
 
   it("shows a delivery's status only to the portal that delivered it", async () => {
-    const res = await hub.app.request("/api/v1/applications", { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify(canonical({ sourceId: "mine" })) });
+    const res = await hub.app.request("/api/v1/applications", {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/json" },
+      body: JSON.stringify(canonical({ sourceId: "mine" })),
+    });
     expect(res.status).toBe(202);
     const { id } = await res.json();
     const other = await hub.app.request(`/api/v1/applications/${id}`, { headers: { authorization: `Bearer ${TOKENS.serviceportal}` } });

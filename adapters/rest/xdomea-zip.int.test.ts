@@ -23,7 +23,11 @@ describe("POST /api/v1/deliveries with an xdomea ZIP container", () => {
   });
 
   const post = (body: Uint8Array<ArrayBuffer>, key: string, type = "application/zip") =>
-    hub.app.request("/api/v1/deliveries", { method: "POST", headers: { ...auth, "content-type": type, "idempotency-key": key, "content-disposition": `attachment; filename="${MESSAGE}.zip"` }, body });
+    hub.app.request("/api/v1/deliveries", {
+      method: "POST",
+      headers: { ...auth, "content-type": type, "idempotency-key": key, "content-disposition": `attachment; filename="${MESSAGE}.zip"` },
+      body,
+    });
 
   it("delivers the message to the tenant and stores the primary documents and the container as attachments", async () => {
     const zip = fixture(`${MESSAGE}.zip`);
@@ -44,10 +48,16 @@ describe("POST /api/v1/deliveries with an xdomea ZIP container", () => {
 
     const sql = postgres(hub.databaseUrl, { max: 1 });
     try {
-      const [d] = await sql<{ content_type: string; document: Buffer; metadata: any }[]>`select content_type, document, metadata from deliveries where id = ${receipt.id}`;
+      const [d] = await sql<
+        { content_type: string; document: Buffer; metadata: any }[]
+      >`select content_type, document, metadata from deliveries where id = ${receipt.id}`;
       expect(d!.content_type).toBe("application/xml");
       expect(sha(d!.document)).toBe(sha(readFileSync(path.join(REPO, "mappings/xdomea/fixtures/gewerbeanmeldung-kiel-2-4.input.xml"))));
-      expect(d!.metadata.container).toEqual({ name: `${MESSAGE}.zip`, message: `${MESSAGE}.xml`, files: ["7e2b1a90_Antrag.pdf", "1f9e8d7c_Aufenthaltstitel.jpg"] });
+      expect(d!.metadata.container).toEqual({
+        name: `${MESSAGE}.zip`,
+        message: `${MESSAGE}.xml`,
+        files: ["7e2b1a90_Antrag.pdf", "1f9e8d7c_Aufenthaltstitel.jpg"],
+      });
       const files = await sql<{ name: string; sha256: string }[]>`select name, sha256 from attachments where delivery_id = ${receipt.id} order by position`;
       expect(files.map((f) => f.name)).toEqual(["7e2b1a90_Antrag.pdf", "1f9e8d7c_Aufenthaltstitel.jpg", `${MESSAGE}.zip`]);
       expect(files[2]!.sha256).toBe(sha(zip));

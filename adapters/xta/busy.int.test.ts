@@ -43,14 +43,22 @@ describe("XTA sendMessage while the broker is behind", () => {
   });
 
   it("answers XTAWSTechnicalProblemException 9030 (Receiver) and stores nothing", async () => {
-    const res = await xta.hub.app.request("/antrag", { method: "POST", headers: { authorization: `Bearer ${TOKENS.formsolutions}` }, body: antragBody(ozgCloudForm({ transactionId: "xta-busy" }), []) });
+    const res = await xta.hub.app.request("/antrag", {
+      method: "POST",
+      headers: { authorization: `Bearer ${TOKENS.formsolutions}` },
+      body: antragBody(ozgCloudForm({ transactionId: "xta-busy" }), []),
+    });
     expect(res.status).toBe(202); // backlog was 0: accepted, two rows now wait for the broker
     for (let i = 0; i < 50 && xta.hub.services.relay.backlog(0) < 1; i++) await new Promise((r) => setTimeout(r, 50));
     const sql = xta.hub.services.store.sql;
     const count = async () => (await sql<{ n: number }[]>`select count(*)::int as n from deliveries`)[0]!.n;
     expect(await count()).toBe(1);
 
-    const fault = await rawPost(`${xta.url}/xta/send`, pki, { cert: portalCert, contentType: `application/soap+xml; charset=utf-8; action="${SEND}"`, body: sendEnvelope() });
+    const fault = await rawPost(`${xta.url}/xta/send`, pki, {
+      cert: portalCert,
+      contentType: `application/soap+xml; charset=utf-8; action="${SEND}"`,
+      body: sendEnvelope(),
+    });
     expect(fault.status).toBe(500);
     expect(fault.contentType).toMatch(/^application\/soap\+xml/);
     expect(fault.body).toContain("<xta:XTAWSTechnicalProblemException ");

@@ -28,7 +28,15 @@ describe("XTA client role against a test XTA server that answers in MTOM/XOP", (
     const xml = await readFile(path.join(REPO, "mappings/xdomea/fixtures/gewerbeanmeldung-kiel-2-4.input.xml"));
     box = [
       {
-        meta: { messageId: "urn:de:xta:messageid:land:0001", author: "psw:formsolutions", reader: "ags:01002000", service: "urn:xoev-de:xdomea:schema:2.4.0", businessScenario: "XDOMEAGG_DATA", messageType: "Geschaeftsgang.Geschaeftsgang.0201", payloadSchema: "urn:xoev-de:xdomea:schema:2.4.0" },
+        meta: {
+          messageId: "urn:de:xta:messageid:land:0001",
+          author: "psw:formsolutions",
+          reader: "ags:01002000",
+          service: "urn:xoev-de:xdomea:schema:2.4.0",
+          businessScenario: "XDOMEAGG_DATA",
+          messageType: "Geschaeftsgang.Geschaeftsgang.0201",
+          payloadSchema: "urn:xoev-de:xdomea:schema:2.4.0",
+        },
         message: { contentType: "application/xml", filename: "xdomea.xml", bytes: xml },
         attachments: [
           { contentType: "application/pdf", filename: "7e2b1a90_Antrag.pdf", bytes: pdf },
@@ -46,8 +54,24 @@ describe("XTA client role against a test XTA server that answers in MTOM/XOP", (
   });
 
   it("takes Message and Attachments from the MIME parts byte for byte, commits, then closes", async () => {
-    const account = { id: "land", managementUrl: `${server.url}/xta/management`, msgBoxUrl: `${server.url}/xta/msgbox`, pkcs12File: "unused", author: "ags:01002000", pollIntervalMs: 1000, backoffMaxMs: 1000, maxListItems: 10 };
-    const connect = () => createXtaClient({ ...account, pfx: cert.pkcs12("pw"), passphrase: "pw", ca: Buffer.from(pki.caPem), onXml: (kind, x) => kind === "request" && requests.push(x) });
+    const account = {
+      id: "land",
+      managementUrl: `${server.url}/xta/management`,
+      msgBoxUrl: `${server.url}/xta/msgbox`,
+      pkcs12File: "unused",
+      author: "ags:01002000",
+      pollIntervalMs: 1000,
+      backoffMaxMs: 1000,
+      maxListItems: 10,
+    };
+    const connect = () =>
+      createXtaClient({
+        ...account,
+        pfx: cert.pkcs12("pw"),
+        passphrase: "pw",
+        ca: Buffer.from(pki.caPem),
+        onXml: (kind, x) => kind === "request" && requests.push(x),
+      });
     const round = await new AccountPoller(adapterContext(hub.services), account, connect).pollOnce();
     expect(round).toEqual({ fetched: 1, committed: 1, duplicates: 0, refused: 0 });
     expect(remote.closed).toEqual(["urn:de:xta:messageid:land:0001"]);

@@ -22,7 +22,10 @@ import { AccountPoller } from "./poller.ts";
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 /** The value of one labelled series of a prom-client counter (0 before its first increment). */
-async function metricValue(counter: { get(): Promise<{ values: { labels: Record<string, unknown>; value: number }[] }> }, labels: Record<string, string>): Promise<number> {
+async function metricValue(
+  counter: { get(): Promise<{ values: { labels: Record<string, unknown>; value: number }[] }> },
+  labels: Record<string, string>,
+): Promise<number> {
   const { values } = await counter.get();
   return values.find((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x))?.value ?? 0;
 }
@@ -77,10 +80,24 @@ describe("XTA client role: reading an external XTA mailbox", () => {
   });
 
   const connect = () =>
-    createXtaClient({ managementUrl: account.managementUrl, msgBoxUrl: account.msgBoxUrl, pfx: systemCert.pkcs12(PASSPHRASE), passphrase: PASSPHRASE, ca: Buffer.from(pki.caPem), author: account.author, onXml: (kind, x) => xml.push({ kind, xml: x }) });
+    createXtaClient({
+      managementUrl: account.managementUrl,
+      msgBoxUrl: account.msgBoxUrl,
+      pfx: systemCert.pkcs12(PASSPHRASE),
+      passphrase: PASSPHRASE,
+      ca: Buffer.from(pki.caPem),
+      author: account.author,
+      onXml: (kind, x) => xml.push({ kind, xml: x }),
+    });
   const photo = Buffer.alloc(50_000, 0xd8);
   const send = () =>
-    portal.sendMessage({ messageId: `urn:de:xta:messageid:sp:${randomUUID()}`, author: PORTAL_AUTHOR, reader: "ags:01002000", message: { contentType: "application/xml", bytes: abmeldung }, attachments: [{ contentType: "image/jpeg", filename: "Foto.jpg", bytes: photo }] });
+    portal.sendMessage({
+      messageId: `urn:de:xta:messageid:sp:${randomUUID()}`,
+      author: PORTAL_AUTHOR,
+      reader: "ags:01002000",
+      message: { contentType: "application/xml", bytes: abmeldung },
+      attachments: [{ contentType: "image/jpeg", filename: "Foto.jpg", bytes: photo }],
+    });
   const boxOfA = () => createMailbox(a.hub.services.store, () => new Date()).list({ tenantId: "kiel", subscriberId: "fachverfahren" }, { limit: 100 });
 
   it("fetches, commits and closes; a crash between commit and close makes no second application", async () => {
@@ -119,7 +136,9 @@ describe("XTA client role: reading an external XTA mailbox", () => {
     expect(dms).toHaveLength(2);
     expect(dms.map((m) => (m.body as any).ozgformat)).toEqual(["application-event", "application-event"]);
     expect((dms[0]!.body as any).data.recipient).toEqual({ xtaReader: "ags:01002000" });
-    expect((dms[0]!.body as any).data.attachments.map((f: any) => [f.name, f.size, f.sha256])).toEqual([["Foto.jpg", photo.length, createHash("sha256").update(photo).digest("hex")]]);
+    expect((dms[0]!.body as any).data.attachments.map((f: any) => [f.name, f.size, f.sha256])).toEqual([
+      ["Foto.jpg", photo.length, createHash("sha256").update(photo).digest("hex")],
+    ]);
     await new Promise((r) => setTimeout(r, 500));
     expect(await b.broker.count(b.queue("kiel", "dms"))).toBe(0);
   });

@@ -67,15 +67,20 @@ export async function createXtaClient(o: XtaClientOptions) {
   const security = new soap.ClientSSLSecurityPFX(o.pfx, o.passphrase ?? "", { ...(o.ca ? { ca: o.ca } : {}), forever: true });
   const make = async (endpoint: string) => {
     // parseReponseAttachments (sic): MTOM replies, in which servers often carry the Message and Attachments.
-    const client = (await soap.createClientAsync(XTA_WSDL, { forceSoap12Headers: true, endpoint, parseReponseAttachments: true } as soap.IOptions)) as SoapClient;
+    const client = (await soap.createClientAsync(XTA_WSDL, {
+      forceSoap12Headers: true,
+      endpoint,
+      parseReponseAttachments: true,
+    } as soap.IOptions)) as SoapClient;
     client.setSecurity(security);
     if (o.onXml) {
       client.on("request", (xml: string) => o.onXml!("request", xml));
       client.on("response", (xml: string) => xml && o.onXml!("reply", xml));
     }
-    client.addSoapHeader((_method: unknown, location: string, action: string) =>
-      `<wsa:Action xmlns:wsa="${NS.wsa}">${esc(action)}</wsa:Action><wsa:MessageID xmlns:wsa="${NS.wsa}">urn:uuid:${randomUUID()}</wsa:MessageID><wsa:To xmlns:wsa="${NS.wsa}">${esc(location)}</wsa:To>` +
-      `<oscimeta:Author xmlns:oscimeta="${NS.oscimeta}"><oscimeta:Identifier type="xoev">${esc(o.author)}</oscimeta:Identifier></oscimeta:Author>`,
+    client.addSoapHeader(
+      (_method: unknown, location: string, action: string) =>
+        `<wsa:Action xmlns:wsa="${NS.wsa}">${esc(action)}</wsa:Action><wsa:MessageID xmlns:wsa="${NS.wsa}">urn:uuid:${randomUUID()}</wsa:MessageID><wsa:To xmlns:wsa="${NS.wsa}">${esc(location)}</wsa:To>` +
+        `<oscimeta:Author xmlns:oscimeta="${NS.oscimeta}"><oscimeta:Identifier type="xoev">${esc(o.author)}</oscimeta:Identifier></oscimeta:Author>`,
     );
     return client;
   };
@@ -89,7 +94,10 @@ export async function createXtaClient(o: XtaClientOptions) {
     try {
       // The soap package writes an element named after the WSDL message (`<EmptyBody>`) for
       // operations whose input has no part; XTA's body is empty there.
-      [, raw, , , mtom] = (await client[`${op}Async`]!(args, { timeout: o.timeoutMs ?? 120_000, postProcess: (xml: string) => xml.replace("<EmptyBody></EmptyBody>", "") })) as unknown as [unknown, string, unknown, string, typeof mtom];
+      [, raw, , , mtom] = (await client[`${op}Async`]!(args, {
+        timeout: o.timeoutMs ?? 120_000,
+        postProcess: (xml: string) => xml.replace("<EmptyBody></EmptyBody>", ""),
+      })) as unknown as [unknown, string, unknown, string, typeof mtom];
     } catch (err) {
       throw faultOf((err as { body?: string }).body) ?? err;
     }
@@ -107,7 +115,11 @@ export async function createXtaClient(o: XtaClientOptions) {
 
   function boxResponse(header: Element | undefined) {
     const r = child(header, NS.osci, "MsgBoxResponse");
-    return { requestId: r?.getAttribute("MsgBoxRequestID") ?? "", pending: Number(text(child(r, NS.osci, "ItemsPending")) ?? 0), empty: !!child(r, NS.osci, "NoMessageAvailable") };
+    return {
+      requestId: r?.getAttribute("MsgBoxRequestID") ?? "",
+      pending: Number(text(child(r, NS.osci, "ItemsPending")) ?? 0),
+      empty: !!child(r, NS.osci, "NoMessageAvailable"),
+    };
   }
 
   /** A Message or Attachment: inline base64 or, in an MTOM reply, the part its xop:Include names. */
@@ -131,7 +143,9 @@ export async function createXtaClient(o: XtaClientOptions) {
     async getStatusList(maxListItems: number): Promise<{ requestId: string; messageIds: string[]; pending: number }> {
       const r = await call(msgBox, "getStatusList", { attributes: { maxListItems, ListForm: "MessageMetaData" } });
       const list = child(r.body, NS.osci, "MsgStatusList");
-      const ids = list ? children(list, NS.oscimeta, "MessageMetaData").map((m) => text(xpath(m, [NS.oscimeta, "MsgIdentification"], [NS.wsa, "MessageID"]))) : [];
+      const ids = list
+        ? children(list, NS.oscimeta, "MessageMetaData").map((m) => text(xpath(m, [NS.oscimeta, "MsgIdentification"], [NS.wsa, "MessageID"])))
+        : [];
       const box = boxResponse(r.header);
       return { requestId: box.requestId, messageIds: ids.filter((i): i is string => !!i), pending: box.pending };
     },

@@ -21,8 +21,7 @@ export interface SoapRequest {
 }
 
 export type ReadResult =
-  | { ok: true; req: SoapRequest }
-  | { ok: false; fault: XtaFault; action?: string; relatesTo?: string; notUnderstood?: { ns: string; local: string } };
+  { ok: true; req: SoapRequest } | { ok: false; fault: XtaFault; action?: string; relatesTo?: string; notUnderstood?: { ns: string; local: string } };
 
 /** Header blocks ozg-hub processes; any other one marked mustUnderstand is refused (SOAP 1.2, 5.2.3). */
 const UNDERSTOOD = new Set([
@@ -67,7 +66,11 @@ export async function readSoap(c: Context, limit: number, maxDepth: number): Pro
   if (!parsed.ok) return { ok: false, fault: faults.malformed(parsed.detail), action: ctAction };
   const env = parsed.doc.documentElement!;
   if (env.localName !== "Envelope" || env.namespaceURI !== NS.s12) {
-    return { ok: false, fault: env.localName === "Envelope" ? faults.versionMismatch() : faults.malformed("the root element is not a SOAP Envelope"), action: ctAction };
+    return {
+      ok: false,
+      fault: env.localName === "Envelope" ? faults.versionMismatch() : faults.malformed("the root element is not a SOAP Envelope"),
+      action: ctAction,
+    };
   }
   const problem = structureProblem(env, maxDepth);
   if (problem) return { ok: false, fault: faults.profile(problem), action: ctAction };
@@ -76,13 +79,20 @@ export async function readSoap(c: Context, limit: number, maxDepth: number): Pro
   if (!body) return { ok: false, fault: faults.malformed("no SOAP Body"), action: ctAction };
   const notUnderstood = header ? children(header).find((h) => mustUnderstand(h) && !understood(h)) : undefined;
   if (notUnderstood) {
-    return { ok: false, fault: faults.mustUnderstand(`{${notUnderstood.namespaceURI ?? ""}}${notUnderstood.localName}`), action: text(child(header, NS.wsa, "Action")), relatesTo: text(child(header, NS.wsa, "MessageID")), notUnderstood: { ns: notUnderstood.namespaceURI ?? "", local: notUnderstood.localName ?? "" } };
+    return {
+      ok: false,
+      fault: faults.mustUnderstand(`{${notUnderstood.namespaceURI ?? ""}}${notUnderstood.localName}`),
+      action: text(child(header, NS.wsa, "Action")),
+      relatesTo: text(child(header, NS.wsa, "MessageID")),
+      notUnderstood: { ns: notUnderstood.namespaceURI ?? "", local: notUnderstood.localName ?? "" },
+    };
   }
   const action = text(child(header, NS.wsa, "Action"));
   const messageId = text(child(header, NS.wsa, "MessageID"));
   if (!action) return { ok: false, fault: faults.addressingRequired("Action"), action: ctAction, relatesTo: messageId };
   if (!messageId) return { ok: false, fault: faults.addressingRequired("MessageID"), action };
-  if (ctAction && ctAction !== action) return { ok: false, fault: faults.invalidParameter("wsa:Action and the Content-Type action differ"), action, relatesTo: messageId };
+  if (ctAction && ctAction !== action)
+    return { ok: false, fault: faults.invalidParameter("wsa:Action and the Content-Type action differ"), action, relatesTo: messageId };
   return { ok: true, req: { header, body, action, messageId, multipart, size: raw.byteLength } };
 }
 
@@ -103,7 +113,11 @@ export function soapReply(c: Context, action: string, xml: string, status: 200 |
 }
 
 /** The one place where a fault becomes an HTTP response. The fault's action is the operation's (WSDL), else WS-Addressing's. */
-export function faultReply(c: Context, fault: XtaFault, o: { action?: string; relatesTo?: string; notUnderstood?: { ns: string; local: string } } = {}): Response {
+export function faultReply(
+  c: Context,
+  fault: XtaFault,
+  o: { action?: string; relatesTo?: string; notUnderstood?: { ns: string; local: string } } = {},
+): Response {
   const action = o.action ?? WSA_FAULT_ACTION;
   // SOAP 1.2 part 1, 5.4.7 and 5.4.8: VersionMismatch names the supported envelope in an Upgrade
   // header block, MustUnderstand the block that was not understood.

@@ -3,13 +3,7 @@ import { esc } from "./xml.ts";
 
 /** The exception elements of XTA-Webservice-Exceptions.xsd, without the `Exception` suffix. */
 export type FaultType =
-  | "PermissionDenied"
-  | "XTAWSTechnicalProblem"
-  | "ParameterIsNotValid"
-  | "MessageSchemaViolation"
-  | "SyncAsync"
-  | "InvalidMessageID"
-  | "CancelDenied";
+  "PermissionDenied" | "XTAWSTechnicalProblem" | "ParameterIsNotValid" | "MessageSchemaViolation" | "SyncAsync" | "InvalidMessageID" | "CancelDenied";
 
 /** The XTA-WS Fehlernummer code list (urn:de:xta:webservice:codeliste:fehlernummer 1.0), as far as ozg-hub uses it. */
 const FEHLERNUMMER = {
@@ -41,16 +35,25 @@ export interface XtaFault {
   subcode?: "ActionNotSupported" | "MessageAddressingHeaderRequired";
 }
 
-const f = (type: FaultType, code: Fehlernummer, reason: string, soapCode: XtaFault["soapCode"] = "Sender", subcode?: XtaFault["subcode"]): XtaFault => ({ type, code, reason, soapCode, ...(subcode ? { subcode } : {}) });
+const f = (type: FaultType, code: Fehlernummer, reason: string, soapCode: XtaFault["soapCode"] = "Sender", subcode?: XtaFault["subcode"]): XtaFault => ({
+  type,
+  code,
+  reason,
+  soapCode,
+  ...(subcode ? { subcode } : {}),
+});
 
 /** Every fault ozg-hub answers, in one place: the refusal, its exception type and its Fehlernummer. */
 export const faults = {
   versionMismatch: () => f("ParameterIsNotValid", "9052", "XTA 2 requires SOAP 1.2 (http://www.w3.org/2003/05/soap-envelope)", "VersionMismatch"),
-  mustUnderstand: (header: string) => f("ParameterIsNotValid", "9052", `header block ${header} is marked mustUnderstand, and ozg-hub does not process it`, "MustUnderstand"),
+  mustUnderstand: (header: string) =>
+    f("ParameterIsNotValid", "9052", `header block ${header} is marked mustUnderstand, and ozg-hub does not process it`, "MustUnderstand"),
   profile: (detail: string) => f("ParameterIsNotValid", "9052", `the request violates the XTA profile: ${detail}`),
   malformed: (detail: string) => f("ParameterIsNotValid", "9052", `the request is not a well-formed SOAP 1.2 envelope: ${detail}`),
-  addressingRequired: (header: string) => f("ParameterIsNotValid", "9020", `WS-Addressing header wsa:${header} is required`, "Sender", "MessageAddressingHeaderRequired"),
-  actionNotSupported: (action: string, port: string) => f("ParameterIsNotValid", "9052", `action ${action || "(none)"} is not offered at the ${port} port`, "Sender", "ActionNotSupported"),
+  addressingRequired: (header: string) =>
+    f("ParameterIsNotValid", "9020", `WS-Addressing header wsa:${header} is required`, "Sender", "MessageAddressingHeaderRequired"),
+  actionNotSupported: (action: string, port: string) =>
+    f("ParameterIsNotValid", "9052", `action ${action || "(none)"} is not offered at the ${port} port`, "Sender", "ActionNotSupported"),
   unknownAccount: () => f("PermissionDenied", "9012", "no XTA account for this client certificate"),
   notBooked: (what: string) => f("PermissionDenied", "9013", `this account may not use ${what}`),
   authorMismatch: (author: string) => f("PermissionDenied", "9014", `the client certificate does not belong to author ${author}`),
@@ -64,7 +67,8 @@ export const faults = {
   unknownMessageId: (id: string) => f("InvalidMessageID", "9070", `MessageID ${id} is not known for this account`),
   cancelDenied: (reason: string) => f("CancelDenied", "9000", `the message cannot be cancelled: ${reason}`),
   technical: () => f("XTAWSTechnicalProblem", "9030", "a technical problem in ozg-hub; nothing was stored, please retry later", "Receiver"),
-  busy: (retryAfterSeconds: number) => f("XTAWSTechnicalProblem", "9030", `ozg-hub is busy (the broker is behind); nothing was stored, please retry in ${retryAfterSeconds} s`, "Receiver"),
+  busy: (retryAfterSeconds: number) =>
+    f("XTAWSTechnicalProblem", "9030", `ozg-hub is busy (the broker is behind); nothing was stored, please retry in ${retryAfterSeconds} s`, "Receiver"),
 };
 
 /** HTTP status of a fault (SOAP 1.2 HTTP binding: Sender → 400, else 500). */

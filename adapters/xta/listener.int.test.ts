@@ -32,7 +32,15 @@ describe("XTA on the adapter's own HTTPS listener (gateway.yaml xta.https)", () 
     await writeFile(path.join(dir, "server.pem"), pki.server.certPem);
     await writeFile(path.join(dir, "ca.pem"), pki.caPem);
     const port = await freePort();
-    xta = await startXtaHub(pki, { portal: cert }, { xta: { https: { port, host: "127.0.0.1", keyFile: path.join(dir, "server.key"), certFile: path.join(dir, "server.pem"), caFile: path.join(dir, "ca.pem") } } });
+    xta = await startXtaHub(
+      pki,
+      { portal: cert },
+      {
+        xta: {
+          https: { port, host: "127.0.0.1", keyFile: path.join(dir, "server.key"), certFile: path.join(dir, "server.pem"), caFile: path.join(dir, "ca.pem") },
+        },
+      },
+    );
     url = `https://127.0.0.1:${port}`;
   });
   afterAll(async () => {
@@ -76,11 +84,13 @@ describe("XTA on the adapter's own HTTPS listener (gateway.yaml xta.https)", () 
     const services = client.describe() as Record<string, Record<string, unknown>>;
     expect(Object.keys(services.XTAService!)).toEqual(["MsgBoxPort", "SendXtaPort", "ManagementPort"]);
     const text = await new Promise<string>((resolve, reject) =>
-      https.get(`${url}/xta/send?wsdl`, { ca: pki.caPem }, (res) => {
-        let body = "";
-        res.on("data", (d) => (body += d));
-        res.on("end", () => resolve(body));
-      }).on("error", reject),
+      https
+        .get(`${url}/xta/send?wsdl`, { ca: pki.caPem }, (res) => {
+          let body = "";
+          res.on("data", (d) => (body += d));
+          res.on("end", () => resolve(body));
+        })
+        .on("error", reject),
     );
     expect(text).toContain(`<soap:address location="${url}/xta/msgbox"/>`);
     expect(text).toContain(`<soap:address location="${url}/xta/send"/>`);

@@ -45,7 +45,7 @@ describe("XTA mailbox role: a tenant's system fetches its applications from ozg-
 
   it("lists, hands out again until closed, and lets a closed message go", async () => {
     const [, empty] = await system.getStatusList();
-    expect(empty).toContain("<osci:NoMessageAvailable reason=\"http://www.osci.eu/ws/2008/05/transport/MsgBox/reasons/NoMatch\"/>");
+    expect(empty).toContain('<osci:NoMessageAvailable reason="http://www.osci.eu/ws/2008/05/transport/MsgBox/reasons/NoMatch"/>');
 
     const sent = await send();
     const [, list] = await system.getStatusList();
@@ -75,7 +75,10 @@ describe("XTA mailbox role: a tenant's system fetches its applications from ozg-
     const [, gone] = await system.getStatusList();
     expect(gone).toContain("<osci:NoMessageAvailable");
     expect(faultOf(await system.getMessage(boxId).catch((e: unknown) => e))).toMatchObject({ exception: "InvalidMessageIDException", code: "9070" });
-    expect(faultOf(await system.close(requestIdOf(fetched), [boxId!]).catch((e: unknown) => e))).toMatchObject({ exception: "InvalidMessageIDException", code: "9070" });
+    expect(faultOf(await system.close(requestIdOf(fetched), [boxId!]).catch((e: unknown) => e))).toMatchObject({
+      exception: "InvalidMessageIDException",
+      code: "9070",
+    });
     for (let i = 0; i < 50; i++) {
       const [, r] = await portal.getTransportReport(sent);
       if (r.includes("<xta:Status>1</xta:Status>")) return;
@@ -112,7 +115,13 @@ describe("XTA mailbox role: a tenant's system fetches its applications from ozg-
 
   it("carries the delivery's files as Attachments", async () => {
     const pdf = Buffer.concat([Buffer.from("%PDF-1.7\n"), Buffer.alloc(100_000, 0x0a)]);
-    await portal.sendMessage({ messageId: `urn:de:xta:messageid:sp:${randomUUID()}`, author: PORTAL_AUTHOR, reader: "ags:01002000", message: { contentType: "application/xml", bytes: abmeldung }, attachments: [{ contentType: "application/pdf", filename: "Abmeldung.pdf", bytes: pdf }] });
+    await portal.sendMessage({
+      messageId: `urn:de:xta:messageid:sp:${randomUUID()}`,
+      author: PORTAL_AUTHOR,
+      reader: "ags:01002000",
+      message: { contentType: "application/xml", bytes: abmeldung },
+      attachments: [{ contentType: "application/pdf", filename: "Abmeldung.pdf", bytes: pdf }],
+    });
     const [, fetched] = await system.getMessage();
     const m = /<xta:Attachment contentType="application\/pdf" filename="Abmeldung.pdf" size="(\d+)">([^<]*)</.exec(fetched);
     expect(m?.[1]).toBe(String(pdf.length));
@@ -121,12 +130,22 @@ describe("XTA mailbox role: a tenant's system fetches its applications from ozg-
   });
 
   it("keeps accounts apart: the system may not send, the portal's box holds only its own replies, the Author must match", async () => {
-    const err = await system.sendMessage({ messageId: `urn:de:xta:messageid:x:${randomUUID()}`, author: "ags:01002000", reader: "ags:01002000", message: { contentType: "application/xml", bytes: abmeldung } }).catch((e: unknown) => e);
+    const err = await system
+      .sendMessage({
+        messageId: `urn:de:xta:messageid:x:${randomUUID()}`,
+        author: "ags:01002000",
+        reader: "ags:01002000",
+        message: { contentType: "application/xml", bytes: abmeldung },
+      })
+      .catch((e: unknown) => e);
     expect(faultOf(err)).toMatchObject({ exception: "PermissionDeniedException", code: "9013" });
     // the portal's msgBox holds status replies to what it sent (none here), never the applications
     const [, replies] = await portal.getStatusList();
     expect(replies).toContain("<osci:NoMessageAvailable");
-    expect(faultOf(await system.checkAccountActive("ags:09761000").catch((e: unknown) => e))).toMatchObject({ exception: "PermissionDeniedException", code: "9014" });
+    expect(faultOf(await system.checkAccountActive("ags:09761000").catch((e: unknown) => e))).toMatchObject({
+      exception: "PermissionDeniedException",
+      code: "9014",
+    });
     await system.checkAccountActive("ags:01002000");
   });
 

@@ -48,9 +48,18 @@ export const getTransportReport: OperationHandler = async (o) => {
   if (!id) return refuse(faults.missingParameter("wsa:MessageID"));
   const status = await o.control.status({ sourceMessageId: id }, o.account.portal.id);
   if (!status) return refuse(faults.unknownMessageId(id));
-  const meta = (status.metadata as { xta?: XtaMeta }).xta ?? { messageId: id, author: o.account.authors[0] ?? o.account.portal.id, reader: "unknown", service: "unknown", businessScenario: "unknown", messageType: "unknown" };
+  const meta = (status.metadata as { xta?: XtaMeta }).xta ?? {
+    messageId: id,
+    author: o.account.authors[0] ?? o.account.portal.id,
+    reader: "unknown",
+    service: "unknown",
+    businessScenario: "unknown",
+    messageType: "unknown",
+  };
   const state = transportStatus(status.state, status);
-  const problem = status.parkReason ? `<xta:WarnList><xta:Warning><xta:Timestamp>${status.stateSince.toISOString()}</xta:Timestamp><xta:Code listURI="urn:de:ozg-hub:codeliste:park-stage" listVersionID="1"><code>${esc(status.parkReason.stage)}</code></xta:Code><xta:Reason>${esc(status.parkReason.message)}</xta:Reason></xta:Warning></xta:WarnList>` : "";
+  const problem = status.parkReason
+    ? `<xta:WarnList><xta:Warning><xta:Timestamp>${status.stateSince.toISOString()}</xta:Timestamp><xta:Code listURI="urn:de:ozg-hub:codeliste:park-stage" listVersionID="1"><code>${esc(status.parkReason.stage)}</code></xta:Code><xta:Reason>${esc(status.parkReason.message)}</xta:Reason></xta:Warning></xta:WarnList>`
+    : "";
   return {
     ok: true,
     body:
@@ -99,13 +108,17 @@ export const lookupService: OperationHandler = async (o) => {
     if (!reader || !service) return refuse(faults.missingParameter("LookupService Reader and ServiceType"));
     const tenant = tenants.find((t) => t.xtaReaders.includes(reader));
     const leika = LEIKA.exec(service)?.[1];
-    const available = !!tenant && !!router.tenant(tenant.id) && tenant.subscribers.some((s) => !leika || !s.filter.leikaKeys || s.filter.leikaKeys.includes(leika));
+    const available =
+      !!tenant && !!router.tenant(tenant.id) && tenant.subscribers.some((s) => !leika || !s.filter.leikaKeys || s.filter.leikaKeys.includes(leika));
     results.push(
       `<xta:LookupServiceResult><oscimeta:Reader><oscimeta:Identifier type="xoev">${esc(reader)}</oscimeta:Identifier></oscimeta:Reader>` +
         `<xta:ServiceType>${esc(service)}</xta:ServiceType><xta:IsServiceAvailableValue><xta:ServiceIsAvailable>${available}</xta:ServiceIsAvailable></xta:IsServiceAvailableValue></xta:LookupServiceResult>`,
     );
   }
-  return { ok: true, body: `<xta:LookupServiceResponse xmlns:xta="${NS.xta}" xmlns:oscimeta="${NS.oscimeta}"><xta:LookupServiceResultList>${results.join("")}</xta:LookupServiceResultList></xta:LookupServiceResponse>` };
+  return {
+    ok: true,
+    body: `<xta:LookupServiceResponse xmlns:xta="${NS.xta}" xmlns:oscimeta="${NS.oscimeta}"><xta:LookupServiceResultList>${results.join("")}</xta:LookupServiceResultList></xta:LookupServiceResponse>`,
+  };
 };
 
 /** cancelMessage: only while no subscriber has the application yet; afterwards CancelDenied. */

@@ -117,7 +117,11 @@ function itemId(o: OperationContext, messageId: string): string | undefined {
 async function messageReply(o: OperationContext, box: Box, item: MailboxItem, pending: number): Promise<OperationResult> {
   const { json, files, skipped } = await box.content(item, xtaSettings(o.ctx.runtime()).maxMessageBytes);
   const d = describe(o, box, item, json.byteLength);
-  if (skipped > 0) o.ctx.log.warn({ deliveryId: item.deliveryId, messageId: d.messageId, bytes: skipped }, "attachments exceed the XTA size limit, mailbox message carries the event only");
+  if (skipped > 0)
+    o.ctx.log.warn(
+      { deliveryId: item.deliveryId, messageId: d.messageId, bytes: skipped },
+      "attachments exceed the XTA size limit, mailbox message carries the event only",
+    );
   const attachment = (f: File) =>
     `<xta:Attachment contentType="${esc(f.contentType)}" filename="${esc(f.name)}"${f.group ? ` contentDescription="${esc(f.group)}"` : ""}${f.size > 0 ? ` size="${f.size}"` : ""}>${f.bytes.toString("base64")}</xta:Attachment>`;
   return {

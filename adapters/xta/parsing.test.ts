@@ -10,7 +10,10 @@ describe("MTOM/XOP multipart parsing", () => {
   const body = (parts: string[], boundary = "b1") => Buffer.from(parts.map((p) => `--${boundary}\r\n${p}\r\n`).join("") + `--${boundary}--\r\n`);
 
   it("finds the root by start and the other parts by Content-ID", () => {
-    const m = parseMultipart('multipart/related; boundary="b1"; start="<r@x>"', body(["Content-ID: <a@x>\r\nContent-Type: text/plain\r\n\r\nAAA", "Content-ID: <r@x>\r\nContent-Type: application/xop+xml\r\n\r\n<e/>"]));
+    const m = parseMultipart(
+      'multipart/related; boundary="b1"; start="<r@x>"',
+      body(["Content-ID: <a@x>\r\nContent-Type: text/plain\r\n\r\nAAA", "Content-ID: <r@x>\r\nContent-Type: application/xop+xml\r\n\r\n<e/>"]),
+    );
     if (typeof m === "string") throw new Error(m);
     expect(m.root.toString()).toBe("<e/>");
     expect(partFor(m, "cid:a%40x")?.toString()).toBe("AAA");
@@ -21,7 +24,12 @@ describe("MTOM/XOP multipart parsing", () => {
   it("names what is wrong with a broken multipart body", () => {
     expect(parseMultipart("multipart/related", Buffer.from(""))).toBe("multipart/related without a boundary");
     expect(parseMultipart("multipart/related; boundary=b1", Buffer.from("--b1\r\nContent-ID: <a>\r\n\r\nno end"))).toBe("a part without a closing boundary");
-    expect(parseMultipart("multipart/related; boundary=b1", body(["Content-ID: <r>\r\n\r\n<e/>", "Content-ID: <a>\r\nContent-Transfer-Encoding: base64\r\n\r\nQUFB"]))).toMatch(/base64 encoded MIME parts/);
+    expect(
+      parseMultipart(
+        "multipart/related; boundary=b1",
+        body(["Content-ID: <r>\r\n\r\n<e/>", "Content-ID: <a>\r\nContent-Transfer-Encoding: base64\r\n\r\nQUFB"]),
+      ),
+    ).toMatch(/base64 encoded MIME parts/);
   });
 
   it("reads Content-Type parameters quoted and unquoted", () => {
@@ -46,7 +54,15 @@ describe("envelope parsing", () => {
     const full = doc(metaDataXml({ messageId: "urn:de:xta:messageid:p:1", author: "psw:fs", reader: "ags:01002000" }));
     expect(readMessageMetaData(full)).toEqual({
       ok: true,
-      meta: { messageId: "urn:de:xta:messageid:p:1", author: "psw:fs", reader: "ags:01002000", service: "urn:xoev-de:xdomea:schema:2.4.0", businessScenario: "XDOMEAGG_DATA", messageType: "Geschaeftsgang.Geschaeftsgang.0201", payloadSchema: "urn:xoev-de:xdomea:schema:2.4.0" },
+      meta: {
+        messageId: "urn:de:xta:messageid:p:1",
+        author: "psw:fs",
+        reader: "ags:01002000",
+        service: "urn:xoev-de:xdomea:schema:2.4.0",
+        businessScenario: "XDOMEAGG_DATA",
+        messageType: "Geschaeftsgang.Geschaeftsgang.0201",
+        payloadSchema: "urn:xoev-de:xdomea:schema:2.4.0",
+      },
     });
     const noReader = doc(metaDataXml({ messageId: "urn:x", author: "psw:fs", reader: "" }).replace(/<oscimeta:Destinations>.*<\/oscimeta:Destinations>/, ""));
     expect(readMessageMetaData(noReader)).toEqual({ ok: false, missing: "MessageMetaData reader" });

@@ -7,16 +7,30 @@ const META = "http://www.osci.eu/ws/2014/10/transport";
 
 describe("the wsa:MessageID of an unauthenticated request", () => {
   it("is the Header's own block, in any prefix or the default namespace", () => {
-    expect(headerMessageId(`<?xml version="1.0"?><s:Envelope xmlns:s="${S12}" xmlns:a="${WSA}"><s:Header><a:Action>x</a:Action><a:MessageID> urn:uuid:1 </a:MessageID></s:Header><s:Body/></s:Envelope>`)).toBe("urn:uuid:1");
-    expect(headerMessageId(`<Envelope xmlns="${S12}"><Header><MessageID xmlns="${WSA}">urn:uuid:2&amp;3</MessageID></Header><Body/></Envelope>`)).toBe("urn:uuid:2&3");
+    expect(
+      headerMessageId(
+        `<?xml version="1.0"?><s:Envelope xmlns:s="${S12}" xmlns:a="${WSA}"><s:Header><a:Action>x</a:Action><a:MessageID> urn:uuid:1 </a:MessageID></s:Header><s:Body/></s:Envelope>`,
+      ),
+    ).toBe("urn:uuid:1");
+    expect(headerMessageId(`<Envelope xmlns="${S12}"><Header><MessageID xmlns="${WSA}">urn:uuid:2&amp;3</MessageID></Header><Body/></Envelope>`)).toBe(
+      "urn:uuid:2&3",
+    );
   });
 
   it("skips a MessageID nested in MessageMetaData, one in a foreign namespace and one in the Body", () => {
     const nested = `<s:Envelope xmlns:s="${S12}" xmlns:wsa="${WSA}"><s:Header><m:MessageMetaData xmlns:m="${META}"><m:MsgIdentification><wsa:MessageID>urn:de:xta:messageid:p:1</wsa:MessageID></m:MsgIdentification></m:MessageMetaData><!-- <wsa:MessageID>no</wsa:MessageID> --><wsa:MessageID>urn:uuid:own</wsa:MessageID></s:Header><s:Body/></s:Envelope>`;
     expect(headerMessageId(nested)).toBe("urn:uuid:own");
-    expect(headerMessageId(`<s:Envelope xmlns:s="${S12}" xmlns:x="urn:other"><s:Header><x:MessageID>urn:uuid:3</x:MessageID></s:Header><s:Body/></s:Envelope>`)).toBeUndefined();
-    expect(headerMessageId(`<s:Envelope xmlns:s="${S12}" xmlns:wsa="${WSA}"><s:Header/><s:Body><wsa:MessageID>urn:uuid:4</wsa:MessageID></s:Body></s:Envelope>`)).toBeUndefined();
-    expect(headerMessageId(`<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" xmlns:wsa="${WSA}"><s:Header><wsa:MessageID>urn:uuid:5</wsa:MessageID></s:Header></s:Envelope>`)).toBeUndefined();
+    expect(
+      headerMessageId(`<s:Envelope xmlns:s="${S12}" xmlns:x="urn:other"><s:Header><x:MessageID>urn:uuid:3</x:MessageID></s:Header><s:Body/></s:Envelope>`),
+    ).toBeUndefined();
+    expect(
+      headerMessageId(`<s:Envelope xmlns:s="${S12}" xmlns:wsa="${WSA}"><s:Header/><s:Body><wsa:MessageID>urn:uuid:4</wsa:MessageID></s:Body></s:Envelope>`),
+    ).toBeUndefined();
+    expect(
+      headerMessageId(
+        `<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" xmlns:wsa="${WSA}"><s:Header><wsa:MessageID>urn:uuid:5</wsa:MessageID></s:Header></s:Envelope>`,
+      ),
+    ).toBeUndefined();
   });
 
   it("is found in the root part of an MTOM request, reading no further than the Body", async () => {

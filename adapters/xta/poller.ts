@@ -86,7 +86,12 @@ export class AccountPoller {
         channel: "xta",
         portalId: this.portalId,
         sourceMessageId: m.meta.messageId,
-        attachments: m.attachments.map((a, i) => ({ name: a.filename ?? `attachment-${i + 1}`, contentType: a.contentType, ...(a.description ? { group: a.description } : {}), content: a.bytes })),
+        attachments: m.attachments.map((a, i) => ({
+          name: a.filename ?? `attachment-${i + 1}`,
+          contentType: a.contentType,
+          ...(a.description ? { group: a.description } : {}),
+          content: a.bytes,
+        })),
         document: async () => ({
           contentType: m.message.contentType,
           bytes: m.message.bytes,
@@ -127,7 +132,8 @@ export class AccountPoller {
         this.ctx.metrics.xtaPolls.inc({ account: this.account.id, outcome: "failed" });
         delay = Math.min(this.account.backoffMaxMs, this.account.pollIntervalMs * 2 ** Math.min(failures - 1, 16));
         this.client = undefined; // reconnect: the certificate or the server may have changed
-        if (failures === 1 || failures % 10 === 0) this.ctx.log.warn({ account: this.account.id, failures, err: messageOf(err) }, "XTA mailbox poll failed, backing off");
+        if (failures === 1 || failures % 10 === 0)
+          this.ctx.log.warn({ account: this.account.id, failures, err: messageOf(err) }, "XTA mailbox poll failed, backing off");
         if (this.lease) await this.lease`select 1`.catch(() => this.releaseLease());
       }
       if (!this.running) break;
@@ -189,7 +195,10 @@ export function startPollers(ctx: AdapterContext): Pollers {
         next.set(k, p);
       }
       if (leaving.length > 0 || next.size !== running.size) {
-        ctx.log.info({ accounts: [...next.values()].map((p) => p.account.id), stopped: leaving.map(([, p]) => p.account.id) }, "XTA mailbox pollers follow the config");
+        ctx.log.info(
+          { accounts: [...next.values()].map((p) => p.account.id), stopped: leaving.map(([, p]) => p.account.id) },
+          "XTA mailbox pollers follow the config",
+        );
       }
       running = next;
     });

@@ -33,7 +33,11 @@ function whole(content: Uint8Array | Iterable<Uint8Array>): Buffer {
  */
 function sniffed(contentType: string, bytes: Buffer): string {
   if (!/^(application|binary)\/octet-stream\b/i.test(contentType.trim())) return contentType;
-  const start = bytes.subarray(0, 64).toString("utf8").replace(/^\uFEFF/, "").trimStart();
+  const start = bytes
+    .subarray(0, 64)
+    .toString("utf8")
+    .replace(/^\uFEFF/, "")
+    .trimStart();
   return start.startsWith("<") ? "application/xml" : contentType;
 }
 

@@ -57,7 +57,14 @@ describe("XTA server role over HTTPS, driven by the soap client with the officia
   for (const mtom of [false, true]) {
     it(`delivers an xdomea message with two attachments (${mtom ? "MTOM/XOP" : "inline base64"}) to Kiel's queues`, async () => {
       const messageId = newId();
-      await portal.sendMessage({ messageId, author: PORTAL_AUTHOR, reader: "ags:01002000", message: { contentType: "application/xml", filename: "xdomea.xml", bytes: xdomea }, attachments: files, mtom });
+      await portal.sendMessage({
+        messageId,
+        author: PORTAL_AUTHOR,
+        reader: "ags:01002000",
+        message: { contentType: "application/xml", filename: "xdomea.xml", bytes: xdomea },
+        attachments: files,
+        mtom,
+      });
       const [gewerbe] = await xta.hub.broker.drain(xta.hub.queue("kiel", "gewerbe"), { atLeast: 1 });
       const [dms] = await xta.hub.broker.drain(xta.hub.queue("kiel", "dms"), { atLeast: 1 });
       for (const msg of [gewerbe!, dms!]) {
@@ -80,14 +87,18 @@ describe("XTA server role over HTTPS, driven by the soap client with the officia
     await portal.sendMessage({ messageId, author: PORTAL_AUTHOR, reader: "ags:01002000", message: { contentType: "application/xml", bytes: xdomea } });
     await xta.hub.broker.drain(xta.hub.queue("kiel", "dms"), { atLeast: 1 });
     const before = await rowCounts(xta.hub.databaseUrl);
-    const err = await portal.sendMessage({ messageId, author: PORTAL_AUTHOR, reader: "ags:01002000", message: { contentType: "application/xml", bytes: xdomea } }).catch((e: unknown) => e);
+    const err = await portal
+      .sendMessage({ messageId, author: PORTAL_AUTHOR, reader: "ags:01002000", message: { contentType: "application/xml", bytes: xdomea } })
+      .catch((e: unknown) => e);
     expect(faultOf(err)).toMatchObject({ status: 400, exception: "ParameterIsNotValidException", code: "9024" });
     expect(await rowCounts(xta.hub.databaseUrl)).toEqual(before);
   });
 
   it("refuses a message whose Author the certificate does not belong to (9014)", async () => {
     const before = await rowCounts(xta.hub.databaseUrl);
-    const err = await portal.sendMessage({ messageId: newId(), author: "psw:someone-else", reader: "ags:01002000", message: { contentType: "application/xml", bytes: xdomea } }).catch((e: unknown) => e);
+    const err = await portal
+      .sendMessage({ messageId: newId(), author: "psw:someone-else", reader: "ags:01002000", message: { contentType: "application/xml", bytes: xdomea } })
+      .catch((e: unknown) => e);
     expect(faultOf(err)).toMatchObject({ exception: "PermissionDeniedException", code: "9014" });
     const err2 = await portal.checkAccountActive("psw:someone-else").catch((e: unknown) => e);
     expect(faultOf(err2)).toMatchObject({ exception: "PermissionDeniedException", code: "9014" });
@@ -98,7 +109,9 @@ describe("XTA server role over HTTPS, driven by the soap client with the officia
     const before = await rowCounts(xta.hub.databaseUrl);
     for (const cert of [pki.client("unknown-but-ca-signed"), pki.client("self-signed", { selfSigned: true }), undefined]) {
       const stranger = await portalClient(xta.url, pki, cert);
-      const err = await stranger.sendMessage({ messageId: newId(), author: PORTAL_AUTHOR, reader: "ags:01002000", message: { contentType: "application/xml", bytes: xdomea } }).catch((e: unknown) => e);
+      const err = await stranger
+        .sendMessage({ messageId: newId(), author: PORTAL_AUTHOR, reader: "ags:01002000", message: { contentType: "application/xml", bytes: xdomea } })
+        .catch((e: unknown) => e);
       expect(faultOf(err)).toMatchObject({ status: 400, exception: "PermissionDeniedException", code: "9012" });
       // The refusal is related to the request (WS-Addressing), read from the request's header only.
       const requestId = /<wsa:MessageID[^>]*>([^<]+)<\/wsa:MessageID>/.exec(stranger.send.lastRequest ?? "")?.[1];
@@ -112,7 +125,9 @@ describe("XTA server role over HTTPS, driven by the soap client with the officia
 
   it("answers sendMessageSync with SyncAsync (asynchronous only)", async () => {
     const before = await rowCounts(xta.hub.databaseUrl);
-    const err = await portal.sendMessageSync({ messageId: newId(), author: PORTAL_AUTHOR, reader: "ags:01002000", message: { contentType: "application/xml", bytes: xdomea } }).catch((e: unknown) => e);
+    const err = await portal
+      .sendMessageSync({ messageId: newId(), author: PORTAL_AUTHOR, reader: "ags:01002000", message: { contentType: "application/xml", bytes: xdomea } })
+      .catch((e: unknown) => e);
     expect(faultOf(err)).toMatchObject({ exception: "SyncAsyncException", code: "9080" });
     expect(await rowCounts(xta.hub.databaseUrl)).toEqual(before);
   });
@@ -127,7 +142,12 @@ describe("XTA server role over HTTPS, driven by the soap client with the officia
   it("cancels a message nobody has received yet, and refuses to cancel a published one", async () => {
     // An unknown Reader parks the delivery: held for an operator, not yet handed out.
     const parked = newId();
-    await portal.sendMessage({ messageId: parked, author: PORTAL_AUTHOR, reader: "ags:99999999", message: { contentType: "application/xml", bytes: readFileSync(path.join(REPO, "mappings/xdomea/fixtures/minimal-transport-reader.input.xml")) } });
+    await portal.sendMessage({
+      messageId: parked,
+      author: PORTAL_AUTHOR,
+      reader: "ags:99999999",
+      message: { contentType: "application/xml", bytes: readFileSync(path.join(REPO, "mappings/xdomea/fixtures/minimal-transport-reader.input.xml")) },
+    });
     const [, open] = await portal.getTransportReport(parked);
     expect(open).toContain("<xta:Status>2</xta:Status>");
     await portal.cancelMessage(parked);
@@ -135,7 +155,12 @@ describe("XTA server role over HTTPS, driven by the soap client with the officia
     expect(cancelled).toContain("<xta:Status>3</xta:Status>");
 
     const published = newId();
-    await portal.sendMessage({ messageId: published, author: PORTAL_AUTHOR, reader: "ags:01002000", message: { contentType: "application/xml", bytes: xdomea } });
+    await portal.sendMessage({
+      messageId: published,
+      author: PORTAL_AUTHOR,
+      reader: "ags:01002000",
+      message: { contentType: "application/xml", bytes: xdomea },
+    });
     await xta.hub.broker.drain(xta.hub.queue("kiel", "dms"), { atLeast: 1 });
     await xta.hub.broker.drain(xta.hub.queue("kiel", "gewerbe"), { atLeast: 1 });
     expect(await reportStatus(published, "1")).toBe("1");

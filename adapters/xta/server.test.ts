@@ -18,7 +18,10 @@ const S12 = "http://www.w3.org/2003/05/soap-envelope";
 
 async function runtimeWith(xta: Record<string, unknown>): Promise<{ runtime: Runtime; dir: string }> {
   const dir = await writeTestConfig("unit", { gateway: { xta } });
-  await writeFile(path.join(dir, "portals/xtaportal.yaml"), stringify({ id: "xtaportal", name: "XTA portal", channels: ["xta"], xta: { certificateSha256: [FP], authorIdentifiers: ["psw:fs"] } }));
+  await writeFile(
+    path.join(dir, "portals/xtaportal.yaml"),
+    stringify({ id: "xtaportal", name: "XTA portal", channels: ["xta"], xta: { certificateSha256: [FP], authorIdentifiers: ["psw:fs"] } }),
+  );
   const loaded = await loadRuntime(dir);
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
   return { runtime: loaded.runtime, dir };
@@ -73,14 +76,28 @@ describe("XTA routes in-process (trusted proxy mode)", () => {
       contentType: "application/xml",
       sourceMessageId: "urn:de:xta:messageid:fs:1",
       recipient: { xtaReader: "ags:01002000" },
-      metadata: { xta: { messageId: "urn:de:xta:messageid:fs:1", author: "psw:fs", reader: "ags:01002000", service: "urn:xoev-de:xdomea:schema:2.4.0", businessScenario: "XDOMEAGG_DATA", messageType: "Geschaeftsgang.Geschaeftsgang.0201", filename: "m.xml" } },
+      metadata: {
+        xta: {
+          messageId: "urn:de:xta:messageid:fs:1",
+          author: "psw:fs",
+          reader: "ags:01002000",
+          service: "urn:xoev-de:xdomea:schema:2.4.0",
+          businessScenario: "XDOMEAGG_DATA",
+          messageType: "Geschaeftsgang.Geschaeftsgang.0201",
+          filename: "m.xml",
+        },
+      },
     });
     expect(Buffer.from((last.doc as InboundDocument).bytes).equals(xml)).toBe(true);
-    expect(last.attachments.map((x) => [x.a.name, x.a.contentType, x.a.group, x.bytes.toString()])).toEqual([["Antrag.pdf", "application/pdf", "representation", "%PDF"]]);
+    expect(last.attachments.map((x) => [x.a.name, x.a.contentType, x.a.group, x.bytes.toString()])).toEqual([
+      ["Antrag.pdf", "application/pdf", "representation", "%PDF"],
+    ]);
   });
 
   it("reads a Message labelled application/octet-stream that is XML as application/xml", async () => {
-    const body = envelope(container(Buffer.from("\uFEFF <a/>").toString("base64")).replace('contentType="application/xml"', 'contentType="application/octet-stream"'));
+    const body = envelope(
+      container(Buffer.from("\uFEFF <a/>").toString("base64")).replace('contentType="application/xml"', 'contentType="application/octet-stream"'),
+    );
     const res = await proxied.app.request("/xta/send", { method: "POST", headers, body });
     expect(res.status).toBe(200);
     expect((proxied.seen.at(-1)!.doc as InboundDocument).contentType).toBe("application/xml");
@@ -89,7 +106,12 @@ describe("XTA routes in-process (trusted proxy mode)", () => {
   it("reads MTOM/XOP parts byte for byte, even when they contain CRLF and dashes", async () => {
     const binary = Buffer.concat([Buffer.from("\r\n--not-the-boundary\r\n\r\n"), Buffer.from([0, 255, 13, 10, 45, 45])]);
     const boundary = "MIME_boundary_1";
-    const env = envelope(container(Buffer.from("<a/>").toString("base64"), `<xta:Attachment contentType="application/octet-stream" filename="b.bin"><xop:Include xmlns:xop="http://www.w3.org/2004/08/xop/include" href="cid:part%40one"/></xta:Attachment>`));
+    const env = envelope(
+      container(
+        Buffer.from("<a/>").toString("base64"),
+        `<xta:Attachment contentType="application/octet-stream" filename="b.bin"><xop:Include xmlns:xop="http://www.w3.org/2004/08/xop/include" href="cid:part%40one"/></xta:Attachment>`,
+      ),
+    );
     const body = Buffer.concat([
       Buffer.from(`--${boundary}\r\nContent-Type: application/xop+xml; charset=UTF-8; type="application/soap+xml"\r\nContent-ID: <root>\r\n\r\n${env}\r\n`),
       Buffer.from(`--${boundary}\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: binary\r\nContent-ID: <part@one>\r\n\r\n`),
@@ -98,7 +120,10 @@ describe("XTA routes in-process (trusted proxy mode)", () => {
     ]);
     const res = await proxied.app.request("/xta/send", {
       method: "POST",
-      headers: { ...headers, "content-type": `multipart/related; type="application/xop+xml"; start="<root>"; start-info="application/soap+xml"; boundary=${boundary}` },
+      headers: {
+        ...headers,
+        "content-type": `multipart/related; type="application/xop+xml"; start="<root>"; start-info="application/soap+xml"; boundary=${boundary}`,
+      },
       body,
     });
     expect(res.status).toBe(200);

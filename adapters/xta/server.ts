@@ -65,7 +65,10 @@ export function xtaRoutes(ctx: AdapterContext): Hono {
     try {
       result = await HANDLERS[op]({ ctx, control, mailbox, replies, req, account });
     } catch (err) {
-      ctx.log.error({ err: messageOf(err), operation: op, account: account.kind === "portal" ? account.portal.id : `${account.tenant.id}/${account.subscriber.id}` }, "XTA operation failed");
+      ctx.log.error(
+        { err: messageOf(err), operation: op, account: account.kind === "portal" ? account.portal.id : `${account.tenant.id}/${account.subscriber.id}` },
+        "XTA operation failed",
+      );
       return faultReply(c, faults.technical(), { action, relatesTo: req.messageId });
     }
     if (!result.ok) return faultReply(c, result.fault, { action, relatesTo: req.messageId });

@@ -4,7 +4,11 @@ import { Hono } from "hono";
 import { XTA_WSDL } from "./client.ts";
 
 const dir = path.dirname(XTA_WSDL);
-const schemas = new Map(readdirSync(dir).filter((f) => f.endsWith(".xsd")).map((f) => [f, readFileSync(path.join(dir, f))]));
+const schemas = new Map(
+  readdirSync(dir)
+    .filter((f) => f.endsWith(".xsd"))
+    .map((f) => [f, readFileSync(path.join(dir, f))]),
+);
 const wsdl = readFileSync(XTA_WSDL, "utf8");
 const PORTS = { MsgBoxPort: "msgbox", SendXtaPort: "send", ManagementPort: "management" } as const;
 

@@ -27,7 +27,12 @@ describe("XTA sendMessage with an xdomea ZIP container", () => {
   });
 
   const send = (zip: string, contentType = "application/zip") =>
-    portal.sendMessage({ messageId: `urn:de:xta:messageid:fs:${randomUUID()}`, author: PORTAL_AUTHOR, reader: "ags:01002000", message: { contentType, filename: `${MESSAGE}.zip`, bytes: readFileSync(path.join(DIR, zip)) } });
+    portal.sendMessage({
+      messageId: `urn:de:xta:messageid:fs:${randomUUID()}`,
+      author: PORTAL_AUTHOR,
+      reader: "ags:01002000",
+      message: { contentType, filename: `${MESSAGE}.zip`, bytes: readFileSync(path.join(DIR, zip)) },
+    });
 
   it("delivers the message with its primary documents, also when the container is labelled octet-stream", async () => {
     for (const type of ["application/zip", "application/octet-stream"]) {

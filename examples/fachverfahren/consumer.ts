@@ -58,9 +58,21 @@ export async function startConsumer(o: ConsumerOptions): Promise<RunningConsumer
 
   const publishStatus = (id: string, data: Record<string, unknown>) =>
     new Promise<void>((resolve, reject) => {
-      const body = { specversion: "1.0", id, source: o.source, type: "de.ozghub.application.status.v1", time: new Date().toISOString(), datacontenttype: "application/json", data };
-      ch.publish(exchange, o.routingKey, Buffer.from(JSON.stringify(body)), { persistent: true, contentType: "application/cloudevents+json", messageId: id }, (err: unknown) =>
-        err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(),
+      const body = {
+        specversion: "1.0",
+        id,
+        source: o.source,
+        type: "de.ozghub.application.status.v1",
+        time: new Date().toISOString(),
+        datacontenttype: "application/json",
+        data,
+      };
+      ch.publish(
+        exchange,
+        o.routingKey,
+        Buffer.from(JSON.stringify(body)),
+        { persistent: true, contentType: "application/cloudevents+json", messageId: id },
+        (err: unknown) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve()),
       );
     });
 
@@ -69,7 +81,9 @@ export async function startConsumer(o: ConsumerOptions): Promise<RunningConsumer
     for (const a of event.data.attachments ?? []) {
       const res = await fetch(`${o.apiBase}/api/v1/attachments/${a.id}`, { headers: { authorization: `Bearer ${o.apiToken}` } });
       if (!res.ok) throw new Error(`attachment ${a.id}: HTTP ${res.status}`);
-      const sha256 = createHash("sha256").update(Buffer.from(await res.arrayBuffer())).digest("hex");
+      const sha256 = createHash("sha256")
+        .update(Buffer.from(await res.arrayBuffer()))
+        .digest("hex");
       read.push({ name: a.name, sha256, matches: sha256 === a.sha256 });
     }
     running.attachments.set(event.data.id, read);
@@ -92,7 +106,12 @@ export async function startConsumer(o: ConsumerOptions): Promise<RunningConsumer
 
     const timer = setTimeout(() => {
       timers.delete(timer);
-      const pdf = bescheidPdf(["Bescheid", `Vorgang ${event.subject}`, `${event.data.service?.name ?? "Antrag"} von ${event.data.applicant?.name ?? "-"}`, "Dem Antrag wird stattgegeben."]);
+      const pdf = bescheidPdf([
+        "Bescheid",
+        `Vorgang ${event.subject}`,
+        `${event.data.service?.name ?? "Antrag"} von ${event.data.applicant?.name ?? "-"}`,
+        "Dem Antrag wird stattgegeben.",
+      ]);
       const p = publishStatus(`${event.id}.decided`, {
         status: "decided",
         applicationId: event.data.id,
@@ -126,7 +145,11 @@ export async function startConsumer(o: ConsumerOptions): Promise<RunningConsumer
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const env = (k: string) => process.env[k] ?? (() => { throw new Error(`${k} is not set`); })();
+  const env = (k: string) =>
+    process.env[k] ??
+    (() => {
+      throw new Error(`${k} is not set`);
+    })();
   startConsumer({
     amqpUrl: env("AMQP_URL"),
     queue: env("OZG_QUEUE"),

@@ -4,14 +4,7 @@ import path from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
 import { messageOf } from "../errors.ts";
-import {
-  gatewaySchema,
-  portalSchema,
-  tenantSchema,
-  type GatewayConfig,
-  type PortalConfig,
-  type TenantConfig,
-} from "./schema.ts";
+import { gatewaySchema, portalSchema, tenantSchema, type GatewayConfig, type PortalConfig, type TenantConfig } from "./schema.ts";
 
 /** A config mistake, located so that an integrator can fix it without reading code. */
 export interface ConfigProblem {
@@ -38,9 +31,7 @@ export function formatProblem(p: ConfigProblem): string {
 }
 
 export function formatPath(segments: readonly PropertyKey[]): string {
-  return segments
-    .map((s, i) => (typeof s === "number" ? `[${s}]` : i === 0 ? String(s) : `.${String(s)}`))
-    .join("");
+  return segments.map((s, i) => (typeof s === "number" ? `[${s}]` : i === 0 ? String(s) : `.${String(s)}`)).join("");
 }
 
 /**
@@ -127,7 +118,10 @@ function nearestNode(doc: ReturnType<typeof parseDocument>, at: readonly Propert
 async function yamlFiles(dir: string): Promise<string[]> {
   try {
     const names = await readdir(dir);
-    return names.filter((n) => /\.ya?ml$/.test(n)).sort().map((n) => path.join(dir, n));
+    return names
+      .filter((n) => /\.ya?ml$/.test(n))
+      .sort()
+      .map((n) => path.join(dir, n));
   } catch {
     return [];
   }
@@ -169,10 +163,7 @@ export async function loadConfig(dir: string): Promise<ConfigResult> {
   };
 }
 
-function crossCheck(
-  tenants: { file: string; value: TenantConfig }[],
-  portals: { file: string; value: PortalConfig }[],
-): ConfigProblem[] {
+function crossCheck(tenants: { file: string; value: TenantConfig }[], portals: { file: string; value: PortalConfig }[]): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const claim = new Map<string, string>();
   const unique = (key: string, file: string, at: string, what: string) => {

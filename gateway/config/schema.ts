@@ -8,7 +8,6 @@ import { byteSize, id, sha256Fingerprint, type AdapterConfigSpec } from "./field
  * start and by `ozg-hub config check`; `.describe()` texts are the reference in README.
  */
 
-
 const leikaKey = z.string().regex(/^\d{14}$/, "a 14-digit LeiKa key");
 
 const tokenHash = z.string().regex(/^[0-9a-f]{64}$/, "hex sha256 of the bearer token");
@@ -17,7 +16,9 @@ type Registered = typeof adapterConfigs;
 type Part = keyof AdapterConfigSpec;
 /** The optional sections that the registered adapters add to one kind of config file, keyed by adapter. */
 type Sections<P extends Part> = {
-  [K in keyof Registered as Registered[K] extends Record<P, z.ZodType> ? K : never]: Registered[K] extends Record<P, infer S extends z.ZodType> ? z.ZodOptional<S> : never;
+  [K in keyof Registered as Registered[K] extends Record<P, z.ZodType> ? K : never]: Registered[K] extends Record<P, infer S extends z.ZodType>
+    ? z.ZodOptional<S>
+    : never;
 };
 
 /** Each adapter declares its sections in its own `config.ts`; the files' schemas are composed here. */
@@ -50,7 +51,12 @@ export const statusGatewaySchema = z
         timeoutMs: z.number().int().positive().default(10_000).describe("longest wait for a portal's webhook to answer"),
         backoffInitialMs: z.number().int().positive().default(5_000).describe("first retry delay after a failed attempt (doubles, with jitter)"),
         backoffMaxMs: z.number().int().positive().default(3_600_000).describe("longest retry delay"),
-        maxAttempts: z.number().int().positive().default(25).describe("attempts per notification; after the last the endpoint is disabled until the portal or an operator enables it again"),
+        maxAttempts: z
+          .number()
+          .int()
+          .positive()
+          .default(25)
+          .describe("attempts per notification; after the last the endpoint is disabled until the portal or an operator enables it again"),
         pollIntervalMs: z.number().int().positive().default(1_000).describe("look for due notifications at least this often"),
         batchSize: z.number().int().positive().default(20).describe("notifications claimed per round"),
       })
@@ -80,11 +86,25 @@ export const gatewaySchema = z
         pollIntervalMs: z.number().int().positive().default(1000).describe("look for due rows at least this often"),
         backoffInitialMs: z.number().int().positive().default(500).describe("first retry delay after a failed publish"),
         backoffMaxMs: z.number().int().positive().default(60_000).describe("longest retry delay"),
-        maxBacklog: z.number().int().positive().default(50_000).describe("outbox rows not yet confirmed by the broker above which intake answers 503 with Retry-After"),
+        maxBacklog: z
+          .number()
+          .int()
+          .positive()
+          .default(50_000)
+          .describe("outbox rows not yet confirmed by the broker above which intake answers 503 with Retry-After"),
         retryAfterSeconds: z.number().int().positive().default(30).describe("Retry-After of that 503"),
       })
       .strict()
-      .default({ batchSize: 200, workers: 4, maxInFlight: 2000, pollIntervalMs: 1000, backoffInitialMs: 500, backoffMaxMs: 60_000, maxBacklog: 50_000, retryAfterSeconds: 30 }),
+      .default({
+        batchSize: 200,
+        workers: 4,
+        maxInFlight: 2000,
+        pollIntervalMs: 1000,
+        backoffInitialMs: 500,
+        backoffMaxMs: 60_000,
+        maxBacklog: 50_000,
+        retryAfterSeconds: 30,
+      }),
     groupCommit: z
       .object({
         maxBatch: z.number().int().min(1).max(500).default(32).describe("most deliveries committed in one transaction"),
@@ -103,7 +123,10 @@ export const gatewaySchema = z
     admin: z
       .object({
         tokenSha256: z.array(tokenHash).default([]).describe("hashes of the operators' bearer tokens; none: /admin answers 401 to everybody"),
-        viewerTokenSha256: z.array(tokenHash).default([]).describe("hashes of tokens that log in to the console read-only (role viewer: no content downloads, no actions)"),
+        viewerTokenSha256: z
+          .array(tokenHash)
+          .default([])
+          .describe("hashes of tokens that log in to the console read-only (role viewer: no content downloads, no actions)"),
         sessionMinutes: z.number().int().positive().default(480).describe("lifetime of a console session"),
       })
       .strict()
@@ -142,8 +165,14 @@ export const tenantSchema = z
   .object({
     id,
     name: z.string().describe("the authority, as shown to operators"),
-    ags: z.string().regex(/^\d{8}$/, "an 8-digit Amtlicher Gemeindeschlüssel").optional(),
-    ars: z.string().regex(/^\d{12}$/, "a 12-digit Amtlicher Regionalschlüssel").optional(),
+    ags: z
+      .string()
+      .regex(/^\d{8}$/, "an 8-digit Amtlicher Gemeindeschlüssel")
+      .optional(),
+    ars: z
+      .string()
+      .regex(/^\d{12}$/, "a 12-digit Amtlicher Regionalschlüssel")
+      .optional(),
     organisationUnitIds: z.array(z.string().min(1)).default([]).describe("ids of the responsible offices (zuständige Stelle)"),
     xtaReaders: z.array(z.string().min(1)).default([]).describe("XTA reader identifiers, e.g. ags:01002000"),
     subscribers: z.array(subscriberSchema).min(1).describe("systems that receive this tenant's applications"),
@@ -192,7 +221,9 @@ export const portalSchema = z
     forms: z
       .record(z.string(), z.record(z.string(), z.array(z.string().min(1)).min(1)))
       .default({})
-      .describe("per form id (control.formId): canonical field (e.g. applicant.familyName) → names or labels of the form fields to read it from, tried before the mapping's defaults"),
+      .describe(
+        "per form id (control.formId): canonical field (e.g. applicant.familyName) → names or labels of the form fields to read it from, tried before the mapping's defaults",
+      ),
     ...sectionsOf("portal"),
     webhook: z
       .object({

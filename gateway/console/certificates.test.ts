@@ -15,12 +15,46 @@ describe("certificate expiry of the configured keys", () => {
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), "ozg-hub-certs-"));
     const cert = async (name: string, days: number) =>
-      exec("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", String(days), "-subj", `/CN=${name}`, "-keyout", path.join(dir, `${name}.key`), "-out", path.join(dir, `${name}.pem`)]);
+      exec("openssl", [
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        String(days),
+        "-subj",
+        `/CN=${name}`,
+        "-keyout",
+        path.join(dir, `${name}.key`),
+        "-out",
+        path.join(dir, `${name}.pem`),
+      ]);
     await cert("tls", 5);
     await cert("xta", 90);
     await cert("osci", 20);
-    for (const [name, pass] of [["xta", "geheim"], ["osci", ""]] as const) {
-      await exec("openssl", ["pkcs12", "-export", "-in", path.join(dir, `${name}.pem`), "-inkey", path.join(dir, `${name}.key`), "-out", path.join(dir, `${name}.p12`), "-passout", `pass:${pass}`, "-certpbe", "PBE-SHA1-3DES", "-keypbe", "PBE-SHA1-3DES", "-macalg", "sha1"]);
+    for (const [name, pass] of [
+      ["xta", "geheim"],
+      ["osci", ""],
+    ] as const) {
+      await exec("openssl", [
+        "pkcs12",
+        "-export",
+        "-in",
+        path.join(dir, `${name}.pem`),
+        "-inkey",
+        path.join(dir, `${name}.key`),
+        "-out",
+        path.join(dir, `${name}.p12`),
+        "-passout",
+        `pass:${pass}`,
+        "-certpbe",
+        "PBE-SHA1-3DES",
+        "-keypbe",
+        "PBE-SHA1-3DES",
+        "-macalg",
+        "sha1",
+      ]);
     }
   });
   afterAll(async () => {
@@ -31,7 +65,9 @@ describe("certificate expiry of the configured keys", () => {
     const gateway = gatewaySchema.parse({
       xta: {
         https: { port: 8443, keyFile: "tls.key", certFile: "tls.pem" },
-        accounts: [{ id: "land", managementUrl: "https://x/m", msgBoxUrl: "https://x/b", pkcs12File: "xta.p12", pkcs12PassphraseEnv: "XTA_PASS", author: "ags:1" }],
+        accounts: [
+          { id: "land", managementUrl: "https://x/m", msgBoxUrl: "https://x/b", pkcs12File: "xta.p12", pkcs12PassphraseEnv: "XTA_PASS", author: "ags:1" },
+        ],
       },
       osci: { signing: { pkcs12File: "osci.p12" }, decryption: { keyFile: "missing.key", certFile: "missing.pem" } },
     });

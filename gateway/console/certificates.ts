@@ -64,7 +64,13 @@ export async function certificateExpiries(config: HubConfig, now: Date, env: Nod
         const bytes = await readFile(path.resolve(config.dir, s.file));
         const cert = s.pkcs12 ? fromPkcs12(bytes, (s.pkcs12.passphraseEnv && env[s.pkcs12.passphraseEnv]) || "") : new X509Certificate(bytes);
         const notAfter = new Date(cert.validTo);
-        return { use: s.use, file: s.file, subject: cert.subject.replace(/\n/g, ", "), notAfter, daysLeft: Math.floor((notAfter.getTime() - now.getTime()) / 86_400_000) };
+        return {
+          use: s.use,
+          file: s.file,
+          subject: cert.subject.replace(/\n/g, ", "),
+          notAfter,
+          daysLeft: Math.floor((notAfter.getTime() - now.getTime()) / 86_400_000),
+        };
       } catch (err) {
         return { use: s.use, file: s.file, error: messageOf(err) };
       }

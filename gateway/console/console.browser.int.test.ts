@@ -27,7 +27,11 @@ describe.skipIf(!existsSync(CHROMIUM))("console in headless Chromium", () => {
 
   const deliver = async (transactionId: string, zustaendigeStelle?: string) => {
     const form = ozgCloudForm({ transactionId, zustaendigeStelle });
-    const res = await hub.app.request("/antrag", { method: "POST", headers: { authorization: `Bearer ${TOKENS.formsolutions}` }, body: antragBody(form, [{ part: "representation", name: "antrag.pdf", type: "application/pdf", content: "%PDF-1.7 console" }]) });
+    const res = await hub.app.request("/antrag", {
+      method: "POST",
+      headers: { authorization: `Bearer ${TOKENS.formsolutions}` },
+      body: antragBody(form, [{ part: "representation", name: "antrag.pdf", type: "application/pdf", content: "%PDF-1.7 console" }]),
+    });
     expect(res.status).toBe(202);
     const r = await res.json();
     sent.set(transactionId, { id: r.vorgang.vorgangId, reference: r.vorgang.vorgangNummer, body: JSON.stringify(form) });
@@ -60,7 +64,16 @@ describe.skipIf(!existsSync(CHROMIUM))("console in headless Chromium", () => {
     // Playwright gives the browser a fresh --user-data-dir of its own (and refuses one passed in).
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
     });
   });
   afterAll(async () => {
@@ -132,7 +145,9 @@ describe.skipIf(!existsSync(CHROMIUM))("console in headless Chromium", () => {
     await page.check(`input[name="id"][value="${parked.id}"]`);
     await page.click("#replay-selected");
     await page.waitForURL("**/admin/jobs/*");
-    await expect.poll(async () => (await page.reload(), await page.locator("#progress").textContent()), { timeout: 10_000 }).toContain("1 of 1 replayed: 1 routed");
+    await expect
+      .poll(async () => (await page.reload(), await page.locator("#progress").textContent()), { timeout: 10_000 })
+      .toContain("1 of 1 replayed: 1 routed");
     await shot(page, "replay");
     const messages = await hub.broker.drain(hub.queue("kiel", "dms"), { atLeast: 2, waitMs: 10_000 });
     expect(messages.map((m) => (m.body as any).ozgdelivery)).toContain(parked.id);
@@ -158,7 +173,7 @@ describe.skipIf(!existsSync(CHROMIUM))("console in headless Chromium", () => {
     const { context, page } = await loginAs(CONSOLE_TOKENS.viewer);
     const routed = sent.get("browser-routed")!;
     await page.goto(`/admin/lineage/${routed.id}`);
-    expect(await page.locator('a[download]').count()).toBe(0);
+    expect(await page.locator("a[download]").count()).toBe(0);
     expect(await page.locator("pre.payload").count()).toBe(0);
     await shot(page, "viewer-lineage");
     expect((await context.request.get(`/admin/lineage/${routed.id}/document`)).status()).toBe(403);

@@ -103,7 +103,11 @@ describe("console: sessions, roles, CSRF and audit (in process)", () => {
     expect((await hub.app.request(`/admin/lineage/${parkedId}/document`, { headers: { cookie } })).status).toBe(403);
     const before = await rowCounts(hub.databaseUrl);
     for (const action of ["replay", "cancel"]) {
-      const res = await hub.app.request(`/admin/lineage/${parkedId}/${action}`, { method: "POST", headers: { cookie }, body: new URLSearchParams({ _csrf: csrf }) });
+      const res = await hub.app.request(`/admin/lineage/${parkedId}/${action}`, {
+        method: "POST",
+        headers: { cookie },
+        body: new URLSearchParams({ _csrf: csrf }),
+      });
       expect(res.status).toBe(403);
     }
     expect(await rowCounts(hub.databaseUrl)).toEqual(before);
@@ -115,7 +119,11 @@ describe("console: sessions, roles, CSRF and audit (in process)", () => {
     expect(doc.status).toBe(200);
     expect(doc.headers.get("content-disposition")).toMatch(/^attachment/);
     expect(JSON.parse(await doc.text()).control.transactionId).toBe("console-parked");
-    const cancel = await hub.app.request(`/admin/lineage/${parkedId}/cancel`, { method: "POST", headers: { cookie }, body: new URLSearchParams({ _csrf: csrf }) });
+    const cancel = await hub.app.request(`/admin/lineage/${parkedId}/cancel`, {
+      method: "POST",
+      headers: { cookie },
+      body: new URLSearchParams({ _csrf: csrf }),
+    });
     expect(cancel.status).toBe(303);
     const rows = await hub.services.store.sql`select action, role, actor from audit_log where target = ${parkedId} order by id`;
     expect(rows.map((r) => r.action)).toEqual(["download-document", "cancel"]);
@@ -150,7 +158,11 @@ describe("console: sessions, roles, CSRF and audit (in process)", () => {
     const list = await (await hub.app.request(`/admin/parked?reason=${encodeURIComponent(reason)}`, { headers: { cookie } })).text();
     expect(list).toContain(ids["5001"]);
     expect(list).not.toContain(ids["5002"]);
-    const started = await hub.app.request("/admin/parked/act", { method: "POST", headers: { cookie }, body: new URLSearchParams({ _csrf: csrf, do: "replay-all", reason, tenant: "" }) });
+    const started = await hub.app.request("/admin/parked/act", {
+      method: "POST",
+      headers: { cookie },
+      body: new URLSearchParams({ _csrf: csrf, do: "replay-all", reason, tenant: "" }),
+    });
     expect(started.status).toBe(303);
     const job = started.headers.get("location")!;
     expect(job).toMatch(/^\/admin\/jobs\//);

@@ -32,7 +32,8 @@ export async function attachmentDownload(store: Store, attachmentId: string): Pr
   const [a] = await store.sql<{ delivery_id: string; name: string; content_type: string; size: string }[]>`
     select delivery_id, name, content_type, size from attachments where id = ${attachmentId}::uuid`;
   if (!a) return undefined;
-  const slices = store.sql<{ data: Buffer }[]>`select data from attachment_chunks where attachment_id = ${attachmentId}::uuid order by seq`.cursor(1)[Symbol.asyncIterator]();
+  const cursor = store.sql<{ data: Buffer }[]>`select data from attachment_chunks where attachment_id = ${attachmentId}::uuid order by seq`.cursor(1);
+  const slices = cursor[Symbol.asyncIterator]();
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
       const next = await slices.next();

@@ -35,7 +35,10 @@ export function replayJobs(deps: ReplayDeps, log: Logger) {
             return { kind: "parked", deliveryId, stage: "replay", message: messageOf(err) };
           });
           await after(r).catch((err: unknown) => log.error({ deliveryId, err: messageOf(err) }, "audit of a console replay failed"));
-          await db.update(consoleJobs).set({ results: sql`${consoleJobs.results} || ${JSON.stringify([r])}::jsonb` }).where(eq(consoleJobs.id, id));
+          await db
+            .update(consoleJobs)
+            .set({ results: sql`${consoleJobs.results} || ${JSON.stringify([r])}::jsonb` })
+            .where(eq(consoleJobs.id, id));
         }
         await db.update(consoleJobs).set({ finishedAt: deps.clock() }).where(eq(consoleJobs.id, id));
       })().catch((err: unknown) => log.error({ jobId: id, err: messageOf(err) }, "console replay job stopped"));

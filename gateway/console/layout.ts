@@ -24,14 +24,32 @@ export const csrfField = (s: Session) => html`<input type="hidden" name="${CSRF_
 /** The page frame: navigation, who is logged in with which role, and logout. */
 export function page(title: string, session: Session | undefined, body: Html, opts: { refreshSeconds?: number } = {}): Html {
   return html`<!doctype html>
-<html lang="en"><head><meta charset="utf-8" />${opts.refreshSeconds ? html`<meta http-equiv="refresh" content="${opts.refreshSeconds}" />` : ""}<title>${title} · ozg-hub console</title>
-<meta name="viewport" content="width=device-width, initial-scale=1" /><style>${STYLE}</style></head>
-<body><header><strong>ozg-hub</strong>${session
-    ? html`<a href="/admin">Overview</a><a href="/admin/search">Search</a><a href="/admin/parked">Parked</a>
-  <span class="who">${session.actor} (${session.role})</span>
-  <form class="inline" method="post" action="/admin/logout">${csrfField(session)}<button>Log out</button></form>`
-    : ""}</header>
-<main><h1>${title}</h1>${body}</main></body></html>`;
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        ${opts.refreshSeconds ? html`<meta http-equiv="refresh" content="${opts.refreshSeconds}" />` : ""}
+        <title>${title} · ozg-hub console</title>
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <style>
+          ${STYLE}
+        </style>
+      </head>
+      <body>
+        <header>
+          <strong>ozg-hub</strong>${
+            session
+              ? html`<a href="/admin">Overview</a><a href="/admin/search">Search</a><a href="/admin/parked">Parked</a>
+                  <span class="who">${session.actor} (${session.role})</span>
+                  <form class="inline" method="post" action="/admin/logout">${csrfField(session)}<button>Log out</button></form>`
+              : ""
+          }
+        </header>
+        <main>
+          <h1>${title}</h1>
+          ${body}
+        </main>
+      </body>
+    </html>`;
 }
 
 export function loginPage(error?: string): Html {
@@ -39,11 +57,11 @@ export function loginPage(error?: string): Html {
     "Log in",
     undefined,
     html`${error ? html`<p class="red" id="error">${error}</p>` : ""}
-<form method="post" action="/admin/login">
-  <label>Admin token <input type="password" name="token" autocomplete="current-password" autofocus required /></label>
-  <button type="submit">Log in</button>
-</form>
-<p class="muted">The token is exchanged once for a session cookie; it is not stored in the browser.</p>`,
+      <form method="post" action="/admin/login">
+        <label>Admin token <input type="password" name="token" autocomplete="current-password" autofocus required /></label>
+        <button type="submit">Log in</button>
+      </form>
+      <p class="muted">The token is exchanged once for a session cookie; it is not stored in the browser.</p>`,
   );
 }
 

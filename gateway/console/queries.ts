@@ -48,11 +48,27 @@ export async function searchDeliveries(store: Store, s: SearchQuery, limit = 200
   const q = s.q?.trim() || undefined;
   const uuid = q && UUID.test(q) ? q : null;
   const like = q ? `%${q.replace(/[\\%_]/g, (m) => `\\${m}`)}%` : null;
-  const text = q ? sql`and (d.reference = ${q.toUpperCase()} or d.source_message_id = ${q}
+  const text = q
+    ? sql`and (d.reference = ${q.toUpperCase()} or d.source_message_id = ${q}
         or d.id = ${uuid}::uuid
         or exists (select 1 from applications a where a.delivery_id = d.id and (a.id = ${uuid}::uuid or a.body->'applicant'->>'name' ilike ${like}))
-        or (d.state = 'parked' and position(convert_to(${q}, 'UTF8') in d.document) > 0))` : sql``;
-  const rows = await sql<{ id: string; reference: string; channel: string; portal_id: string; source_message_id: string | null; state: string; tenant_id: string | null; format: string | null; received_at: Date; applicants: string | null; reason: string | null }[]>`
+        or (d.state = 'parked' and position(convert_to(${q}, 'UTF8') in d.document) > 0))`
+    : sql``;
+  const rows = await sql<
+    {
+      id: string;
+      reference: string;
+      channel: string;
+      portal_id: string;
+      source_message_id: string | null;
+      state: string;
+      tenant_id: string | null;
+      format: string | null;
+      received_at: Date;
+      applicants: string | null;
+      reason: string | null;
+    }[]
+  >`
     select d.id, d.reference, d.channel, d.portal_id, d.source_message_id, d.state, d.tenant_id, d.format, d.received_at,
            (select string_agg(a.body->'applicant'->>'name', ', ') from applications a where a.delivery_id = d.id) as applicants,
            case when d.state = 'parked' then ${sql.unsafe(REASON)} end as reason
@@ -98,11 +114,39 @@ export async function parkedGroups(store: Store): Promise<ParkedGroup[]> {
 }
 
 export interface Lineage {
-  delivery: { id: string; reference: string; channel: string; portal: string; sourceId: string | null; contentType: string | null; size: number; sha256: string | null; state: string; tenant: string | null; format: string | null; receivedAt: Date; stateSince: Date; parkReason: unknown; metadata: unknown };
+  delivery: {
+    id: string;
+    reference: string;
+    channel: string;
+    portal: string;
+    sourceId: string | null;
+    contentType: string | null;
+    size: number;
+    sha256: string | null;
+    state: string;
+    tenant: string | null;
+    format: string | null;
+    receivedAt: Date;
+    stateSince: Date;
+    parkReason: unknown;
+    metadata: unknown;
+  };
   timeline: { at: Date; type: string; detail: unknown; source: "pipeline" | "operator" }[];
   attachments: { id: string; name: string; contentType: string; group: string | null; size: number; sha256: string | null }[];
   applications: { id: string; tenant: string; format: string; applicant: string | null }[];
-  published: { messageId: string; tenant: string; subscriber: string; kind: string; routingKey: string; headers: unknown; payload: unknown; createdAt: Date; publishedAt: Date | null; attempts: number; lastError: string | null }[];
+  published: {
+    messageId: string;
+    tenant: string;
+    subscriber: string;
+    kind: string;
+    routingKey: string;
+    headers: unknown;
+    payload: unknown;
+    createdAt: Date;
+    publishedAt: Date | null;
+    attempts: number;
+    lastError: string | null;
+  }[];
 }
 
 /** Everything known about one delivery: timeline (pipeline and operators), files, events as published. */
@@ -130,16 +174,37 @@ export async function lineage(store: Store, id: string): Promise<Lineage | undef
   ].sort((a, b) => a.at.getTime() - b.at.getTime());
   return {
     delivery: {
-      id: d.id, reference: d.reference, channel: d.channel, portal: d.portal_id, sourceId: d.source_message_id, contentType: d.content_type,
-      size: Number(d.size), sha256: d.sha256, state: d.state, tenant: d.tenant_id, format: d.format, receivedAt: time(d.received_at),
-      stateSince: time(d.state_since), parkReason: json(d.park_reason), metadata: json(d.metadata),
+      id: d.id,
+      reference: d.reference,
+      channel: d.channel,
+      portal: d.portal_id,
+      sourceId: d.source_message_id,
+      contentType: d.content_type,
+      size: Number(d.size),
+      sha256: d.sha256,
+      state: d.state,
+      tenant: d.tenant_id,
+      format: d.format,
+      receivedAt: time(d.received_at),
+      stateSince: time(d.state_since),
+      parkReason: json(d.park_reason),
+      metadata: json(d.metadata),
     },
     timeline,
     attachments: files.map((f) => ({ id: f.id, name: f.name, contentType: f.content_type, group: f.group, size: Number(f.size), sha256: f.sha256 })),
     applications: apps.map((a) => ({ id: a.id, tenant: a.tenant_id, format: a.format, applicant: a.applicant })),
     published: rows.map((r) => ({
-      messageId: r.message_id, tenant: r.tenant_id, subscriber: r.subscriber_id, kind: r.kind, routingKey: r.routing_key, headers: json(r.headers),
-      payload: json(r.payload), createdAt: time(r.created_at), publishedAt: r.published_at ? time(r.published_at) : null, attempts: r.attempts, lastError: r.last_error,
+      messageId: r.message_id,
+      tenant: r.tenant_id,
+      subscriber: r.subscriber_id,
+      kind: r.kind,
+      routingKey: r.routing_key,
+      headers: json(r.headers),
+      payload: json(r.payload),
+      createdAt: time(r.created_at),
+      publishedAt: r.published_at ? time(r.published_at) : null,
+      attempts: r.attempts,
+      lastError: r.last_error,
     })),
   };
 }

@@ -41,7 +41,10 @@ export function consoleRoutes(services: Services): Hono<Env> {
   const headers = async (c: Context<Env>, next: Next) => {
     await next();
     if (isApi(c.req.path) || !c.res.headers.get("content-type")?.startsWith("text/html")) return;
-    c.res.headers.set("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+    c.res.headers.set(
+      "content-security-policy",
+      "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    );
     c.res.headers.set("x-frame-options", "DENY");
     c.res.headers.set("referrer-policy", "same-origin");
     c.res.headers.set("cache-control", "no-store");
@@ -79,7 +82,8 @@ export function consoleRoutes(services: Services): Hono<Env> {
   app.use("/admin", guard);
   app.use("/admin/*", guard);
 
-  const operatorOnly = (c: Context<Env>) => (c.get("session").role === "operator" ? undefined : c.html(errorPage(c.get("session"), "Forbidden", "operators only"), 403));
+  const operatorOnly = (c: Context<Env>) =>
+    c.get("session").role === "operator" ? undefined : c.html(errorPage(c.get("session"), "Forbidden", "operators only"), 403);
 
   app.post("/admin/logout", async (c) => {
     await sessions.close(c);
@@ -90,15 +94,32 @@ export function consoleRoutes(services: Services): Hono<Env> {
     const s = c.get("session");
     const now = services.clock();
     const runtime = services.runtime();
-    const [load, parked, certificates] = await Promise.all([subscriberLoad(services.store, now), parkedByTenant(services.store), certificateExpiries(runtime.config, now)]);
+    const [load, parked, certificates] = await Promise.all([
+      subscriberLoad(services.store, now),
+      parkedByTenant(services.store),
+      certificateExpiries(runtime.config, now),
+    ]);
     return c.html(overviewPage(s, { load, parked, certificates, reloadProblems: services.lastReloadError()?.map(formatProblem) }));
   });
 
   app.get("/admin/search", async (c) => {
-    const q: SearchQuery = { q: c.req.query("q") || undefined, tenant: c.req.query("tenant") || undefined, channel: c.req.query("channel") || undefined, from: date(c.req.query("from")), to: date(c.req.query("to")) };
+    const q: SearchQuery = {
+      q: c.req.query("q") || undefined,
+      tenant: c.req.query("tenant") || undefined,
+      channel: c.req.query("channel") || undefined,
+      from: date(c.req.query("from")),
+      to: date(c.req.query("to")),
+    };
     const asked = Object.values(q).some((v) => v !== undefined);
     const hits = asked ? await searchDeliveries(services.store, q) : undefined;
-    return c.html(searchPage(c.get("session"), q, hits, services.runtime().config.tenants.map((t) => t.id)));
+    return c.html(
+      searchPage(
+        c.get("session"),
+        q,
+        hits,
+        services.runtime().config.tenants.map((t) => t.id),
+      ),
+    );
   });
 
   app.get("/admin/lineage/:id", async (c) => {
@@ -169,7 +190,9 @@ export function consoleRoutes(services: Services): Hono<Env> {
     let ids = list(form.id);
     if (form.do === "replay-all") {
       // "All matching the filter": the same query as the list, evaluated again now.
-      ids = (await searchDeliveries(services.store, { state: "parked", reason: one(form.reason), tenant: one(form.tenant) }, 10_000)).map((h) => h.id).reverse();
+      ids = (await searchDeliveries(services.store, { state: "parked", reason: one(form.reason), tenant: one(form.tenant) }, 10_000))
+        .map((h) => h.id)
+        .reverse();
     }
     if (ids.length === 0) return c.html(errorPage(s, "Nothing selected", "select at least one delivery"), 400);
     if (form.do === "cancel-selected") {
@@ -177,7 +200,10 @@ export function consoleRoutes(services: Services): Hono<Env> {
       return c.redirect("/admin/parked", 303);
     }
     if (form.do !== "replay-selected" && form.do !== "replay-all") return c.html(errorPage(s, "Unknown action", "unknown action"), 400);
-    await audit(s, "replay-batch", null, { count: ids.length, filter: form.do === "replay-all" ? { reason: one(form.reason), tenant: one(form.tenant) } : null });
+    await audit(s, "replay-batch", null, {
+      count: ids.length,
+      filter: form.do === "replay-all" ? { reason: one(form.reason), tenant: one(form.tenant) } : null,
+    });
     const job = await jobs.start(s.actor, ids, (r) => replayed(s, r));
     return c.redirect(`/admin/jobs/${job}`, 303);
   });

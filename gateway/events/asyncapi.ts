@@ -16,8 +16,12 @@ function payload(name: string) {
   return { schemaFormat: "application/schema+json;version=draft-2020-12", schema };
 }
 
-const amqpExchange = (name: string) => ({ amqp: { is: "routingKey", exchange: { name, type: "topic", durable: true, autoDelete: false, vhost: "/" }, bindingVersion: "0.3.0" } });
-const amqpQueue = (name: string) => ({ amqp: { is: "queue", queue: { name, durable: true, exclusive: false, autoDelete: false, vhost: "/" }, bindingVersion: "0.3.0" } });
+const amqpExchange = (name: string) => ({
+  amqp: { is: "routingKey", exchange: { name, type: "topic", durable: true, autoDelete: false, vhost: "/" }, bindingVersion: "0.3.0" },
+});
+const amqpQueue = (name: string) => ({
+  amqp: { is: "queue", queue: { name, durable: true, exclusive: false, autoDelete: false, vhost: "/" }, bindingVersion: "0.3.0" },
+});
 
 /**
  * The AsyncAPI 3.0 document of ozg-hub's exchanges, routing keys, queues and message types.
@@ -51,7 +55,14 @@ export function asyncApiDocument(gateway: Pick<GatewayConfig, "instance" | "amqp
         "Consumers ignore fields they do not know and drop repeats by the message id.",
     },
     defaultContentType: "application/cloudevents+json",
-    servers: { broker: { host: "rabbitmq:5672", protocol: "amqp", protocolVersion: "0.9.1", description: "each tenant connects with its own user (see `ozg-hub topology`)" } },
+    servers: {
+      broker: {
+        host: "rabbitmq:5672",
+        protocol: "amqp",
+        protocolVersion: "0.9.1",
+        description: "each tenant connects with its own user (see `ozg-hub topology`)",
+      },
+    },
     channels: {
       applications: {
         address: "{tenant}.{subscriber}",

@@ -53,7 +53,8 @@ function walk(p0: S, n0: S, path: string, pRoot: S, nRoot: S, out: Incompatibili
     const added = nt.filter((t) => !widened(t));
     if (added.length > 0) out.push({ path: at, change: `type ${pt.join("|")} became ${nt.join("|")}` });
   }
-  if ("const" in p && JSON.stringify(p.const) !== JSON.stringify(n.const)) out.push({ path: at, change: `constant ${JSON.stringify(p.const)} became ${JSON.stringify(n.const)}` });
+  if ("const" in p && JSON.stringify(p.const) !== JSON.stringify(n.const))
+    out.push({ path: at, change: `constant ${JSON.stringify(p.const)} became ${JSON.stringify(n.const)}` });
   if (Array.isArray(p.enum)) {
     const allowed = new Set((p.enum as unknown[]).map((v) => JSON.stringify(v)));
     const extra = Array.isArray(n.enum) ? (n.enum as unknown[]).filter((v) => !allowed.has(JSON.stringify(v))) : ["(any value)"];

@@ -66,7 +66,9 @@ describe("the event contract", () => {
     const base = { specversion: "1.0", id: "evt-1", source: "urn:fachverfahren:kiel", type: "de.ozghub.application.status.v1" };
     const applicationId = "3f0c1d6e-8a51-4d8e-9a43-0b1f3c2d4e5f";
     expect(validate({ ...base, data: { status: "received", applicationId } })).toBe(true);
-    expect(validate({ ...base, data: { status: "decided", applicationId, document: { name: "b.pdf", contentType: "application/pdf", content: "JVBERi0=" } } })).toBe(true);
+    expect(
+      validate({ ...base, data: { status: "decided", applicationId, document: { name: "b.pdf", contentType: "application/pdf", content: "JVBERi0=" } } }),
+    ).toBe(true);
     expect(validate({ ...base, data: { status: "needs-information", applicationId } })).toBe(false); // question missing
     expect(validate({ ...base, data: { status: "rejected", applicationId } })).toBe(false); // reason missing
   });
@@ -81,24 +83,42 @@ describe("the event contract", () => {
     it("refuses a removed or renamed field", () => {
       const renamed = schemaOf(applicationEventSchema.omit({ subject: true }).extend({ reference: z.string() }));
       expect(incompatibilities(base, renamed)).toEqual(
-        expect.arrayContaining([{ path: "/subject", change: "field removed or renamed" }, { path: "/reference", change: "new required field" }]),
+        expect.arrayContaining([
+          { path: "/subject", change: "field removed or renamed" },
+          { path: "/reference", change: "new required field" },
+        ]),
       );
     });
     it("refuses a retyped field, deep inside the application too", () => {
-      expect(incompatibilities(base, schemaOf(applicationEventSchema.extend({ subject: z.number() })))).toEqual([{ path: "/subject", change: "type string became number" }]);
+      expect(incompatibilities(base, schemaOf(applicationEventSchema.extend({ subject: z.number() })))).toEqual([
+        { path: "/subject", change: "type string became number" },
+      ]);
       const data = applicationSchema.extend({ id: z.string(), submittedAt: z.number().optional() });
-      expect(incompatibilities(base, schemaOf(applicationEventSchema.extend({ data })))).toEqual(expect.arrayContaining([{ path: "/data/submittedAt", change: "type string became number" }]));
+      expect(incompatibilities(base, schemaOf(applicationEventSchema.extend({ data })))).toEqual(
+        expect.arrayContaining([{ path: "/data/submittedAt", change: "type string became number" }]),
+      );
     });
     it("refuses a new required field and an optional one made required", () => {
-      expect(incompatibilities(base, schemaOf(applicationEventSchema.extend({ ozgpriority: z.string() })))).toEqual([{ path: "/ozgpriority", change: "new required field" }]);
-      expect(incompatibilities(base, schemaOf(applicationEventSchema.extend({ ozgleikakey: z.string() })))).toEqual([{ path: "/ozgleikakey", change: "optional field became required" }]);
+      expect(incompatibilities(base, schemaOf(applicationEventSchema.extend({ ozgpriority: z.string() })))).toEqual([
+        { path: "/ozgpriority", change: "new required field" },
+      ]);
+      expect(incompatibilities(base, schemaOf(applicationEventSchema.extend({ ozgleikakey: z.string() })))).toEqual([
+        { path: "/ozgleikakey", change: "optional field became required" },
+      ]);
     });
     it("refuses a changed constant (the type) and a new enum value", () => {
       const v2 = schemaOf(applicationEventSchema.extend({ type: z.literal("de.ozghub.application.received.v2") }));
-      expect(incompatibilities(base, v2)).toEqual([{ path: "/type", change: 'constant "de.ozghub.application.received.v1" became "de.ozghub.application.received.v2"' }]);
-      const kinds = applicationSchema.shape.applicant.unwrap().extend({ kind: z.enum(["person", "organisation", "authority"]).optional() }).optional();
+      expect(incompatibilities(base, v2)).toEqual([
+        { path: "/type", change: 'constant "de.ozghub.application.received.v1" became "de.ozghub.application.received.v2"' },
+      ]);
+      const kinds = applicationSchema.shape.applicant
+        .unwrap()
+        .extend({ kind: z.enum(["person", "organisation", "authority"]).optional() })
+        .optional();
       const data = applicationSchema.extend({ id: z.string(), applicant: kinds });
-      expect(incompatibilities(base, schemaOf(applicationEventSchema.extend({ data })))).toEqual([{ path: "/data/applicant/kind", change: 'enum gained "authority"' }]);
+      expect(incompatibilities(base, schemaOf(applicationEventSchema.extend({ data })))).toEqual([
+        { path: "/data/applicant/kind", change: 'enum gained "authority"' },
+      ]);
     });
   });
 
@@ -109,13 +129,29 @@ describe("the event contract", () => {
       const { document, diagnostics } = await new AsyncApiParser().parse(text);
       expect(diagnostics.filter((d) => d.severity === 0).map((d) => `${d.path.join("/")}: ${d.message}`)).toEqual([]);
       expect(document?.version()).toBe("3.0.0");
-      expect(document?.channels().all().map((c) => c.id())).toEqual(["applications", "subscriberQueue", "status", "statusDeadLetters"]);
-      expect(document?.operations().all().map((o) => [o.id(), o.action()])).toEqual([["consumeApplications", "receive"], ["reportStatus", "send"]]);
+      expect(
+        document
+          ?.channels()
+          .all()
+          .map((c) => c.id()),
+      ).toEqual(["applications", "subscriberQueue", "status", "statusDeadLetters"]);
+      expect(
+        document
+          ?.operations()
+          .all()
+          .map((o) => [o.id(), o.action()]),
+      ).toEqual([
+        ["consumeApplications", "receive"],
+        ["reportStatus", "send"],
+      ]);
     }
   });
 
   it("serves the schemas and the AsyncAPI document with the deployment's names", async () => {
-    const gw = gatewaySchema.parse({ amqp: { exchange: "x.apps", deadLetterExchange: "x.dl", queuePrefix: "x", confirmTimeoutMs: 1000 }, status: { exchange: "x.status" } });
+    const gw = gatewaySchema.parse({
+      amqp: { exchange: "x.apps", deadLetterExchange: "x.dl", queuePrefix: "x", confirmTimeoutMs: 1000 },
+      status: { exchange: "x.status" },
+    });
     const app = contractRoutes(() => gw);
     const list = (await (await app.request("/api/v1/schemas")).json()) as { schemas: { file: string }[] };
     expect(list.schemas.map((s) => s.file)).toEqual(["application-event.v1.schema.json", "status-event.v1.schema.json", "portal-status-event.v1.schema.json"]);

@@ -51,7 +51,8 @@ export function adminRoutes(services: Services): Hono {
     const limit = Math.min(Math.max(Number(c.req.query("limit") ?? 50) || 50, 1), 500);
     const before = c.req.query("before");
     const beforeDate = before ? new Date(before) : undefined;
-    if (beforeDate && Number.isNaN(beforeDate.getTime())) return problem(c, { type: "invalid-query", title: "Bad Request", status: 400, detail: "before must be an ISO timestamp" });
+    if (beforeDate && Number.isNaN(beforeDate.getTime()))
+      return problem(c, { type: "invalid-query", title: "Bad Request", status: 400, detail: "before must be an ISO timestamp" });
     const where: SQL[] = [];
     if (state) where.push(eq(deliveries.state, state));
     if (beforeDate) where.push(lt(deliveries.receivedAt, beforeDate));
@@ -81,12 +82,28 @@ export function adminRoutes(services: Services): Hono {
     const status = await deliveryStatus(services.store.db, c.req.param("id"));
     if (!status) return problem(c, { type: "not-found", title: "Not Found", status: 404, detail: "no such delivery" });
     const files = await services.store.db
-      .select({ id: attachments.id, name: attachments.name, contentType: attachments.contentType, group: attachments.group, size: attachments.size, sha256: attachments.sha256 })
+      .select({
+        id: attachments.id,
+        name: attachments.name,
+        contentType: attachments.contentType,
+        group: attachments.group,
+        size: attachments.size,
+        sha256: attachments.sha256,
+      })
       .from(attachments)
       .where(eq(attachments.deliveryId, status.deliveryId))
       .orderBy(attachments.position);
     const rows = await services.store.db
-      .select({ messageId: outbox.messageId, tenant: outbox.tenantId, subscriber: outbox.subscriberId, kind: outbox.kind, attempts: outbox.attempts, lastError: outbox.lastError, publishedAt: outbox.publishedAt, nextAttemptAt: outbox.nextAttemptAt })
+      .select({
+        messageId: outbox.messageId,
+        tenant: outbox.tenantId,
+        subscriber: outbox.subscriberId,
+        kind: outbox.kind,
+        attempts: outbox.attempts,
+        lastError: outbox.lastError,
+        publishedAt: outbox.publishedAt,
+        nextAttemptAt: outbox.nextAttemptAt,
+      })
       .from(outbox)
       .where(eq(outbox.deliveryId, status.deliveryId))
       .orderBy(outbox.id);
@@ -95,9 +112,13 @@ export function adminRoutes(services: Services): Hono {
 
   // Replay cannot publish twice (see gateway/replay.ts); a delivery that is not parked is a 409.
   app.post("/admin/deliveries/:id/replay", async (c) => {
-    const result = await replayDelivery({ store: services.store, runtime: services.runtime, clock: services.clock, log: services.log, onCommitted: () => services.relay.wake() }, c.req.param("id"));
+    const result = await replayDelivery(
+      { store: services.store, runtime: services.runtime, clock: services.clock, log: services.log, onCommitted: () => services.relay.wake() },
+      c.req.param("id"),
+    );
     if (result.kind === "not_found") return problem(c, { type: "not-found", title: "Not Found", status: 404, detail: "no such delivery" });
-    if (result.kind === "not_parked") return problem(c, { type: "not-parked", title: "Conflict", status: 409, detail: `the delivery is ${result.state}, only parked deliveries are replayed` });
+    if (result.kind === "not_parked")
+      return problem(c, { type: "not-parked", title: "Conflict", status: 409, detail: `the delivery is ${result.state}, only parked deliveries are replayed` });
     services.log.info({ deliveryId: result.deliveryId, outcome: result.kind }, "delivery replayed by an operator");
     return c.json(result);
   });
@@ -105,7 +126,10 @@ export function adminRoutes(services: Services): Hono {
   // Portal webhooks: which are disabled (after a notification exhausted its attempts), and enabling them again.
   app.get("/admin/webhooks", async (c) => {
     const ep = webhookEndpoints(services.store, services.clock);
-    const portals = services.runtime().portals.all().filter((p) => p.webhook);
+    const portals = services
+      .runtime()
+      .portals.all()
+      .filter((p) => p.webhook);
     return c.json({ webhooks: await Promise.all(portals.map((p) => ep.status(p.id, p.webhook?.url))) });
   });
   app.post("/admin/webhooks/:portal/enable", async (c) => {

@@ -22,7 +22,11 @@ describe("operations endpoints", () => {
 
     const auth = { authorization: `Bearer ${TOKENS.formsolutions}` };
     await hub.app.request("/antrag", { method: "POST", headers: auth, body: antragBody(ozgCloudForm({ transactionId: "metrics-1" }), []) });
-    await hub.app.request("/antrag", { method: "POST", headers: auth, body: antragBody(ozgCloudForm({ transactionId: "metrics-2", zustaendigeStelle: "0" }), []) });
+    await hub.app.request("/antrag", {
+      method: "POST",
+      headers: auth,
+      body: antragBody(ozgCloudForm({ transactionId: "metrics-2", zustaendigeStelle: "0" }), []),
+    });
     await hub.app.request("/antrag", { method: "POST", headers: { authorization: "Bearer wrong" }, body: antragBody(ozgCloudForm(), []) });
     await hub.broker.drain(hub.queue("kiel", "dms"), { atLeast: 1 });
 
@@ -43,7 +47,11 @@ describe("operations endpoints", () => {
 
   it("is quiet on success: accepted deliveries write no log line at info level", async () => {
     const before = hub.logs.length;
-    const res = await hub.app.request("/antrag", { method: "POST", headers: { authorization: `Bearer ${TOKENS.formsolutions}` }, body: antragBody(ozgCloudForm({ transactionId: "quiet-1" }), []) });
+    const res = await hub.app.request("/antrag", {
+      method: "POST",
+      headers: { authorization: `Bearer ${TOKENS.formsolutions}` },
+      body: antragBody(ozgCloudForm({ transactionId: "quiet-1" }), []),
+    });
     expect(res.status).toBe(202);
     await hub.broker.drain(hub.queue("kiel", "gewerbe"), { atLeast: 1 });
     expect(hub.logs.slice(before)).toEqual([]);

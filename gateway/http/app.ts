@@ -29,7 +29,11 @@ export function createApp(services: Services, adapters: readonly Adapter[]): Hon
     const reload = services.lastReloadError();
     const ok = checks.postgres && checks.broker;
     return c.json(
-      { status: ok ? "ready" : "unavailable", checks, ...(reload ? { config: { status: "reload rejected, running the previous config", problems: reload.map(formatProblem) } } : {}) },
+      {
+        status: ok ? "ready" : "unavailable",
+        checks,
+        ...(reload ? { config: { status: "reload rejected, running the previous config", problems: reload.map(formatProblem) } } : {}),
+      },
       ok ? 200 : 503,
     );
   });
@@ -39,14 +43,22 @@ export function createApp(services: Services, adapters: readonly Adapter[]): Hon
   });
 
   app.route("/", adminRoutes(services));
-  app.route("/", contractRoutes(() => services.runtime().config.gateway));
+  app.route(
+    "/",
+    contractRoutes(() => services.runtime().config.gateway),
+  );
   app.route("/", consoleRoutes(services));
   for (const a of adapters) app.route("/", a.routes);
 
   app.notFound((c) => problem(c, { type: "not-found", title: "Not Found", status: 404, detail: `no route for ${c.req.method} ${c.req.path}` }));
   app.onError((err, c) => {
     services.log.error({ err: messageOf(err), path: c.req.path }, "unhandled error");
-    return problem(c, { type: "internal", title: "Internal Server Error", status: 500, detail: "the request could not be completed; nothing was stored unless a receipt was given" });
+    return problem(c, {
+      type: "internal",
+      title: "Internal Server Error",
+      status: 500,
+      detail: "the request could not be completed; nothing was stored unless a receipt was given",
+    });
   });
   return app;
 }

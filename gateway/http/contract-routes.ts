@@ -13,7 +13,9 @@ import { problem } from "./problem.ts";
 export function contractRoutes(gateway: () => Pick<GatewayConfig, "instance" | "amqp" | "status">): Hono {
   const app = new Hono();
   const schemas = new Map(EVENT_CONTRACTS.map((c) => [schemaFileName(c), jsonSchemaOf(c)]));
-  app.get("/api/v1/schemas", (c) => c.json({ schemas: [...schemas.keys()].map((f) => ({ file: f, url: `/api/v1/schemas/${f}`, title: schemas.get(f)!.title })) }));
+  app.get("/api/v1/schemas", (c) =>
+    c.json({ schemas: [...schemas.keys()].map((f) => ({ file: f, url: `/api/v1/schemas/${f}`, title: schemas.get(f)!.title })) }),
+  );
   app.get("/api/v1/schemas/:file", (c) => {
     const schema = schemas.get(c.req.param("file"));
     if (!schema) return problem(c, { type: "not-found", title: "Not Found", status: 404, detail: "no such schema; see /api/v1/schemas" });

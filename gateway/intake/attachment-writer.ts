@@ -53,7 +53,7 @@ export async function writeAttachment(
     if (size > limits.remainingDeliveryBytes) return refuse({ ok: false, limit: limits.remainingDeliveryBytes, what: "delivery" });
     hash.update(buf);
     // Copy: the source may reuse its buffer once we ask for the next piece.
-    for (let off = 0; off < buf.byteLength; ) {
+    for (let off = 0; off < buf.byteLength;) {
       const take = Math.min(CHUNK_BYTES - pendingBytes, buf.byteLength - off);
       pending.push(Buffer.from(buf.subarray(off, off + take)));
       pendingBytes += take;

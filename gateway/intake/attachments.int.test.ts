@@ -25,7 +25,10 @@ describe("attachments in the store", () => {
     const res = await hub.app.request("/antrag", {
       method: "POST",
       headers: auth,
-      body: antragBody(ozgCloudForm({ transactionId: "bytes-1" }), files.map((content, i) => ({ part: "attachment" as const, name: `f${i}.bin`, type: "application/octet-stream", content }))),
+      body: antragBody(
+        ozgCloudForm({ transactionId: "bytes-1" }),
+        files.map((content, i) => ({ part: "attachment" as const, name: `f${i}.bin`, type: "application/octet-stream", content })),
+      ),
     });
     expect(res.status).toBe(202);
     const { vorgang } = await res.json();
@@ -53,7 +56,13 @@ describe("attachments in the store", () => {
     // every pooled connection is still usable: a burst of deliveries with attachments succeeds
     const again = await Promise.all(
       Array.from({ length: 8 }, (_, i) =>
-        hub.app.request("/antrag", { method: "POST", headers: auth, body: antragBody(ozgCloudForm({ transactionId: `after-${i}` }), [{ part: "attachment", name: "a.bin", type: "application/octet-stream", content: randomBytes(300_000) }]) }),
+        hub.app.request("/antrag", {
+          method: "POST",
+          headers: auth,
+          body: antragBody(ozgCloudForm({ transactionId: `after-${i}` }), [
+            { part: "attachment", name: "a.bin", type: "application/octet-stream", content: randomBytes(300_000) },
+          ]),
+        }),
       ),
     );
     expect(again.map((r) => r.status)).toEqual(Array(8).fill(202));

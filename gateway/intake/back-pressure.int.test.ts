@@ -15,7 +15,9 @@ describe("back-pressure: intake while the broker is away", () => {
     proxy = await TcpProxy.start({ host: real.hostname, port: Number(real.port || 5672) });
     hub = await startTestHub({
       amqpUrl: proxy.url(inject("amqpUrl")),
-      gateway: { relay: { batchSize: 200, workers: 2, pollIntervalMs: 200, backoffInitialMs: 100, backoffMaxMs: 500, maxBacklog: MAX_BACKLOG, retryAfterSeconds: 7 } },
+      gateway: {
+        relay: { batchSize: 200, workers: 2, pollIntervalMs: 200, backoffInitialMs: 100, backoffMaxMs: 500, maxBacklog: MAX_BACKLOG, retryAfterSeconds: 7 },
+      },
     });
     await hub.services.broker.channel(); // topology declared through the proxy
     sql = postgres(hub.databaseUrl, { max: 1 });
@@ -27,10 +29,16 @@ describe("back-pressure: intake while the broker is away", () => {
   });
 
   const post = (id: string) =>
-    hub.app.request("/antrag", { method: "POST", headers: { authorization: `Bearer ${TOKENS.formsolutions}` }, body: antragBody(ozgCloudForm({ transactionId: id }), []) });
+    hub.app.request("/antrag", {
+      method: "POST",
+      headers: { authorization: `Bearer ${TOKENS.formsolutions}` },
+      body: antragBody(ozgCloudForm({ transactionId: id }), []),
+    });
   const counts = async () =>
-    (await sql<{ deliveries: number; outbox: number; events: number }[]>`
-      select (select count(*)::int from deliveries) as deliveries, (select count(*)::int from outbox) as outbox, (select count(*)::int from events) as events`)[0]!;
+    (
+      await sql<{ deliveries: number; outbox: number; events: number }[]>`
+      select (select count(*)::int from deliveries) as deliveries, (select count(*)::int from outbox) as outbox, (select count(*)::int from events) as events`
+    )[0]!;
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
   it("accepts up to relay.maxBacklog, then answers 503 with Retry-After and stores nothing; accepts again once the broker caught up", async () => {

@@ -23,7 +23,11 @@ describe("group commit on a plain table", () => {
 
   it("commits concurrent writes in shared transactions; a failing write fails alone; each caller hears after its commit", async () => {
     const sizes: number[] = [];
-    const group = new GroupCommit(sql, () => ({ maxBatch: 8, windowMs: 20, maxGroups: 1 }), (n) => sizes.push(n));
+    const group = new GroupCommit(
+      sql,
+      () => ({ maxBatch: 8, windowMs: 20, maxGroups: 1 }),
+      (n) => sizes.push(n),
+    );
     const ids = Array.from({ length: 40 }, (_, i) => i + 1);
     ids.splice(25, 0, 7); // a duplicate in the middle of a group
     const outcomes = await Promise.all(
@@ -45,7 +49,11 @@ describe("group commit on a plain table", () => {
 
   it("runs a lone write at once, as its own statement", async () => {
     const sizes: number[] = [];
-    const group = new GroupCommit(sql, () => ({ maxBatch: 8, windowMs: 1000, maxGroups: 2 }), (n) => sizes.push(n));
+    const group = new GroupCommit(
+      sql,
+      () => ({ maxBatch: 8, windowMs: 1000, maxGroups: 2 }),
+      (n) => sizes.push(n),
+    );
     const started = Date.now();
     await group.run((tx) => tx`insert into gc (id) values (1000)`);
     expect(sizes).toEqual([1]);
@@ -64,7 +72,11 @@ describe("group commit at intake", () => {
 
   it("accepts concurrent deliveries in shared transactions; repeats among them are answered as repeats, the others stored once", async () => {
     const post = (id: string) =>
-      hub.app.request("/antrag", { method: "POST", headers: { authorization: `Bearer ${TOKENS.formsolutions}` }, body: antragBody(ozgCloudForm({ transactionId: id }), []) });
+      hub.app.request("/antrag", {
+        method: "POST",
+        headers: { authorization: `Bearer ${TOKENS.formsolutions}` },
+        body: antragBody(ozgCloudForm({ transactionId: id }), []),
+      });
     const ids = Array.from({ length: 30 }, (_, i) => `gc-${i}`);
     const sent = [...ids, "gc-3", "gc-17", "gc-3"];
     const answers = await Promise.all(sent.map(async (id) => ({ id, res: await post(id) })));

@@ -47,14 +47,19 @@ export interface IntakeDeps {
  */
 export function createIntake(deps: IntakeDeps): Gateway {
   const { store, metrics } = deps;
-  const group = new GroupCommit(store.sql, () => deps.runtime().config.gateway.groupCommit, (size) => metrics.groupCommitSize.observe(size));
+  const group = new GroupCommit(
+    store.sql,
+    () => deps.runtime().config.gateway.groupCommit,
+    (size) => metrics.groupCommitSize.observe(size),
+  );
   const grouped: Write = (work) => group.run(work);
 
   async function intake(d: InboundDelivery): Promise<IntakeResult> {
     const result = await inSpan("ozg-hub.intake", { "ozg.channel": d.channel, "ozg.portal": d.portalId }, async (span) => {
       const r = await run(d);
       span?.setAttribute("ozg.outcome", r.kind);
-      if (r.kind === "accepted") span?.setAttributes({ "ozg.delivery": r.receipt.deliveryId, "ozg.reference": r.receipt.reference, "ozg.state": r.receipt.state });
+      if (r.kind === "accepted")
+        span?.setAttributes({ "ozg.delivery": r.receipt.deliveryId, "ozg.reference": r.receipt.reference, "ozg.state": r.receipt.state });
       return r;
     });
     metrics.deliveries.inc({ channel: d.channel, portal: d.portalId, outcome: result.kind });
@@ -99,7 +104,14 @@ export function createIntake(deps: IntakeDeps): Gateway {
       throw err;
     }
     if (written.outboxRows > 0) deps.onCommitted();
-    const receipt: Receipt = { deliveryId: draft.deliveryId, reference: draft.reference, sourceMessageId: draft.sourceMessageId, receivedAt: draft.receivedAt, state: written.state, applications: written.applications };
+    const receipt: Receipt = {
+      deliveryId: draft.deliveryId,
+      reference: draft.reference,
+      sourceMessageId: draft.sourceMessageId,
+      receivedAt: draft.receivedAt,
+      state: written.state,
+      applications: written.applications,
+    };
     return { kind: "accepted", receipt };
   }
 
@@ -129,50 +141,59 @@ export function createIntake(deps: IntakeDeps): Gateway {
 
     draft.sourceMessageId = doc.sourceMessageId ?? draft.sourceMessageId;
     const { deliveryId, reference, receivedAt } = draft;
-    const interpretation = await inSpan("ozg-hub.map", { "ozg.delivery": deliveryId }, () => interpret(runtime, {
-      channel: d.channel,
-      portalId: d.portalId,
-      contentType: doc.contentType,
-      format: doc.format ?? runtime.portals.byId(d.portalId)?.mapping,
-      sourceMessageId: draft.sourceMessageId,
-      receivedAt,
-      metadata: doc.metadata ?? {},
-      attachments: draft.attachments,
-      document: parsed.document,
-      xml: parsed.xml,
-      recipient: doc.recipient,
-      forms: runtime.portals.byId(d.portalId)?.forms,
-    }));
+    const interpretation = await inSpan("ozg-hub.map", { "ozg.delivery": deliveryId }, () =>
+      interpret(runtime, {
+        channel: d.channel,
+        portalId: d.portalId,
+        contentType: doc.contentType,
+        format: doc.format ?? runtime.portals.byId(d.portalId)?.mapping,
+        sourceMessageId: draft.sourceMessageId,
+        receivedAt,
+        metadata: doc.metadata ?? {},
+        attachments: draft.attachments,
+        document: parsed.document,
+        xml: parsed.xml,
+        recipient: doc.recipient,
+        forms: runtime.portals.byId(d.portalId)?.forms,
+      }),
+    );
     const bytes = Buffer.from(doc.bytes.buffer, doc.bytes.byteOffset, doc.bytes.byteLength);
     const sha256 = createHash("sha256").update(bytes).digest("hex");
-    const rows = interpretationRows(runtime.config, { id: deliveryId, reference, receivedAt, contentType: doc.contentType, sha256 }, interpretation, receivedAt);
+    const rows = interpretationRows(
+      runtime.config,
+      { id: deliveryId, reference, receivedAt, contentType: doc.contentType, sha256 },
+      interpretation,
+      receivedAt,
+    );
     const received = {
       deliveryId,
       at: receivedAt,
       type: "received",
       detail: { channel: d.channel, portal: d.portalId, sourceMessageId: draft.sourceMessageId, attachments: draft.attachments.length, bytes: size },
     };
-    await inSpan("ozg-hub.store", { "ozg.delivery": deliveryId, "ozg.outbox_rows": rows.outbox.length }, () => write((sql) =>
-      insertDelivery(
-        sql,
-        {
-          id: deliveryId,
-          reference,
-          channel: d.channel,
-          portalId: d.portalId,
-          sourceMessageId: draft.sourceMessageId,
-          contentType: doc.contentType,
-          document: bytes,
-          sha256,
-          size,
-          metadata: doc.metadata ?? {},
-          recipient: doc.recipient ?? null,
-          receivedAt,
-        },
-        rows,
-        [received, ...rows.events],
+    await inSpan("ozg-hub.store", { "ozg.delivery": deliveryId, "ozg.outbox_rows": rows.outbox.length }, () =>
+      write((sql) =>
+        insertDelivery(
+          sql,
+          {
+            id: deliveryId,
+            reference,
+            channel: d.channel,
+            portalId: d.portalId,
+            sourceMessageId: draft.sourceMessageId,
+            contentType: doc.contentType,
+            document: bytes,
+            sha256,
+            size,
+            metadata: doc.metadata ?? {},
+            recipient: doc.recipient ?? null,
+            receivedAt,
+          },
+          rows,
+          [received, ...rows.events],
+        ),
       ),
-    ));
+    );
     if (interpretation.kind === "parked") {
       metrics.parked.inc({ stage: interpretation.stage });
       if (interpretation.stage === "mapping") metrics.mappingFailures.inc({ format: interpretation.format ?? "" });

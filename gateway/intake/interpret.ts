@@ -18,7 +18,8 @@ export async function interpret(runtime: Runtime, input: MappingInput): Promise<
   for (const [i, application] of mapped.applications.entries()) {
     const which = count > 1 ? `record ${i + 1} of ${count}: ` : "";
     // The sender's id for the delivery is the application's, unless the content names its own.
-    if (application.sourceId === undefined && input.sourceMessageId) application.sourceId = count > 1 ? `${input.sourceMessageId}#${i + 1}` : input.sourceMessageId;
+    if (application.sourceId === undefined && input.sourceMessageId)
+      application.sourceId = count > 1 ? `${input.sourceMessageId}#${i + 1}` : input.sourceMessageId;
     const r = runtime.router.route(application, input.portalId);
     if (!r.ok) return { kind: "parked", stage: "routing", format: mapped.format, tenantId: r.tenantId, message: `${which}${r.message}` };
     if (r.tenant.strict && application.warnings.length > 0) {

@@ -36,7 +36,11 @@ export async function findReceipt(db: Db, portalId: string, sourceMessageId: str
 }
 
 /** When a delivery was received and the protocol metadata stored with it (e.g. for an OSCI process card). */
-export async function findDeliveryMetadata(db: Db, portalId: string, sourceMessageId: string): Promise<{ receivedAt: Date; metadata: Record<string, unknown> } | undefined> {
+export async function findDeliveryMetadata(
+  db: Db,
+  portalId: string,
+  sourceMessageId: string,
+): Promise<{ receivedAt: Date; metadata: Record<string, unknown> } | undefined> {
   const [row] = await db
     .select({ receivedAt: deliveries.receivedAt, metadata: deliveries.metadata })
     .from(deliveries)

@@ -35,7 +35,9 @@ describe("xdomea ZIP containers", () => {
     ]);
     expect((await bytesOf(c.attachments[0]!.content)).subarray(0, 8).toString()).toBe("%PDF-1.4");
     expect(sha(await bytesOf(c.attachments[2]!.content))).toBe(sha(zip));
-    expect(c.metadata).toEqual({ container: { name: `${MESSAGE}.zip`, message: `${MESSAGE}.xml`, files: ["7e2b1a90_Antrag.pdf", "1f9e8d7c_Aufenthaltstitel.jpg"] } });
+    expect(c.metadata).toEqual({
+      container: { name: `${MESSAGE}.zip`, message: `${MESSAGE}.xml`, files: ["7e2b1a90_Antrag.pdf", "1f9e8d7c_Aufenthaltstitel.jpg"] },
+    });
   });
 
   it.each([
@@ -54,8 +56,14 @@ describe("xdomea ZIP containers", () => {
   });
 
   it("refuses what is not a ZIP archive, and a container beyond the delivery limit", async () => {
-    expect(await openXdomeaContainer(Buffer.from("PK\x03\x04 but no archive"), undefined, limits)).toMatchObject({ ok: false, refusal: { kind: "malformed", detail: expect.stringContaining("not a readable ZIP archive") } });
+    expect(await openXdomeaContainer(Buffer.from("PK\x03\x04 but no archive"), undefined, limits)).toMatchObject({
+      ok: false,
+      refusal: { kind: "malformed", detail: expect.stringContaining("not a readable ZIP archive") },
+    });
     const small = limitsSchema.parse({ deliveryBytes: 8000 });
-    expect(await openXdomeaContainer(fixture(`${MESSAGE}.zip`), undefined, small)).toEqual({ ok: false, refusal: { kind: "too_large", what: "delivery", limit: 8000 } });
+    expect(await openXdomeaContainer(fixture(`${MESSAGE}.zip`), undefined, small)).toEqual({
+      ok: false,
+      refusal: { kind: "too_large", what: "delivery", limit: 8000 },
+    });
   });
 });

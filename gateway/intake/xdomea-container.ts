@@ -77,7 +77,10 @@ export async function openXdomeaContainer(
   const named = atRoot.filter((e) => MESSAGE_FILE.test(e.name));
   const candidates = named.length > 0 ? named : atRoot;
   if (candidates.length !== 1) {
-    const detail = candidates.length === 0 ? "no xdomea message (<ProzessID>_<Nachrichtentyp>.xml) at its root" : `several xdomea messages at its root (${candidates.map((c) => c.name).join(", ")})`;
+    const detail =
+      candidates.length === 0
+        ? "no xdomea message (<ProzessID>_<Nachrichtentyp>.xml) at its root"
+        : `several xdomea messages at its root (${candidates.map((c) => c.name).join(", ")})`;
     return { ok: false, refusal: { kind: "malformed", detail: `ZIP container: ${detail}` } };
   }
   const message = candidates[0]!;

@@ -43,7 +43,9 @@ export async function unzip(zip: Buffer, limits: ZipLimits): Promise<Unzipped> {
   let file: yauzl.ZipFile;
   try {
     file = await new Promise<yauzl.ZipFile>((resolve, reject) =>
-      yauzl.fromBuffer(zip, { lazyEntries: true, decodeStrings: true, validateEntrySizes: true, strictFileNames: true }, (err, f) => (err ? reject(err) : resolve(f))),
+      yauzl.fromBuffer(zip, { lazyEntries: true, decodeStrings: true, validateEntrySizes: true, strictFileNames: true }, (err, f) =>
+        err ? reject(err) : resolve(f),
+      ),
     );
   } catch (err) {
     return malformed(`not a readable ZIP archive (${messageOf(err)})`);
@@ -101,7 +103,9 @@ function judge(e: yauzl.Entry, limits: ZipLimits, seen: Set<string>, total: numb
   if (e.uncompressedSize > limits.entryBytes) return { ok: false, refusal: { kind: "too_large", limit: limits.entryBytes, what: "attachment" } };
   if (total + e.uncompressedSize > limits.totalBytes) return { ok: false, refusal: { kind: "too_large", limit: limits.totalBytes, what: "delivery" } };
   if (e.uncompressedSize > RATIO_FLOOR && e.uncompressedSize / Math.max(e.compressedSize, 1) > limits.ratio) {
-    return malformed(`${name} would inflate ${Math.round(e.uncompressedSize / Math.max(e.compressedSize, 1))} times (more than ${limits.ratio}): refused as a zip bomb`);
+    return malformed(
+      `${name} would inflate ${Math.round(e.uncompressedSize / Math.max(e.compressedSize, 1))} times (more than ${limits.ratio}): refused as a zip bomb`,
+    );
   }
   return undefined;
 }

@@ -117,7 +117,12 @@ export function createMailbox(store: Store, clock: () => Date) {
             and message_id in ${tx(messageIds)}
           returning message_id, delivery_id`;
         if (rows.length === 0) return rows;
-        const events = rows.map((r) => ({ delivery_id: r.delivery_id, at, type: "published", detail: { subscriber: box.subscriberId, messageId: r.message_id, via: "mailbox" } }));
+        const events = rows.map((r) => ({
+          delivery_id: r.delivery_id,
+          at,
+          type: "published",
+          detail: { subscriber: box.subscriberId, messageId: r.message_id, via: "mailbox" },
+        }));
         await tx`insert into events (delivery_id, at, type, detail) select delivery_id, at, type, detail from jsonb_populate_recordset(null::events, ${JSON.stringify(events)}::jsonb)`;
         return rows;
       });

@@ -25,7 +25,15 @@ export function createReplyBox(store: Store, clock: () => Date) {
   type Row = { id: string; message_id: string; delivery_id: string; created_at: string; payload: string };
   const toItem = (r: Row): MailboxItem => {
     const payload = JSON.parse(r.payload) as { data?: { applicationId?: string } } & Record<string, unknown>;
-    return { position: Number(r.id), messageId: r.message_id, deliveryId: r.delivery_id, applicationId: payload.data?.applicationId ?? "", createdAt: new Date(r.created_at), payload, headers: {} };
+    return {
+      position: Number(r.id),
+      messageId: r.message_id,
+      deliveryId: r.delivery_id,
+      applicationId: payload.data?.applicationId ?? "",
+      createdAt: new Date(r.created_at),
+      payload,
+      headers: {},
+    };
   };
 
   return {
@@ -69,8 +77,14 @@ export function createReplyBox(store: Store, clock: () => Date) {
           update portal_notifications set state = 'delivered', delivered_at = ${at}, last_error = null
           where channel = 'xta-mailbox' and state = 'pending' and portal_id = ${portalId} and message_id in ${tx(messageIds)}
           returning message_id, delivery_id, attempts`;
-        const events = rows.map((r) => ({ delivery_id: r.delivery_id, at, type: "notified", detail: { messageId: r.message_id, channel: "xta-mailbox", attempt: r.attempts } }));
-        if (events.length > 0) await tx`insert into events (delivery_id, at, type, detail) select delivery_id, at, type, detail from jsonb_populate_recordset(null::events, ${JSON.stringify(events)}::jsonb)`;
+        const events = rows.map((r) => ({
+          delivery_id: r.delivery_id,
+          at,
+          type: "notified",
+          detail: { messageId: r.message_id, channel: "xta-mailbox", attempt: r.attempts },
+        }));
+        if (events.length > 0)
+          await tx`insert into events (delivery_id, at, type, detail) select delivery_id, at, type, detail from jsonb_populate_recordset(null::events, ${JSON.stringify(events)}::jsonb)`;
         return rows.map((r) => r.message_id);
       });
       return { closed, unknown: messageIds.filter((m) => !closed.includes(m)) };

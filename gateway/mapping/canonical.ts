@@ -28,11 +28,7 @@ const warning = z
 const content = z
   .object({
     kind: z.enum(["json", "xml"]).describe("how the source was read"),
-    root: z
-      .object({ namespace: z.string().optional(), name: z.string() })
-      .strict()
-      .optional()
-      .describe("the XML root element of the source"),
+    root: z.object({ namespace: z.string().optional(), name: z.string() }).strict().optional().describe("the XML root element of the source"),
     document: z
       .unknown()
       .describe(
@@ -51,7 +47,11 @@ const content = z
       .object({
         href: z.string().describe("where the tenant fetches the original bytes, e.g. /api/v1/deliveries/{id}/document"),
         contentType: z.string().optional(),
-        sha256: z.string().regex(/^[0-9a-f]{64}$/).optional().describe("hash of the original bytes"),
+        sha256: z
+          .string()
+          .regex(/^[0-9a-f]{64}$/)
+          .optional()
+          .describe("hash of the original bytes"),
       })
       .strict()
       .optional()
@@ -78,8 +78,14 @@ export const applicationSchema = z
     recipient: z
       .object({
         organisationUnitId: z.string().optional().describe("zuständige Stelle / organisation unit"),
-        ags: z.string().regex(/^\d{8}$/).optional(),
-        ars: z.string().regex(/^\d{12}$/).optional(),
+        ags: z
+          .string()
+          .regex(/^\d{8}$/)
+          .optional(),
+        ars: z
+          .string()
+          .regex(/^\d{12}$/)
+          .optional(),
         xtaReader: z.string().optional().describe("XTA reader identifier, e.g. ags:01002000"),
       })
       .strict()

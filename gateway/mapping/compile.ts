@@ -56,7 +56,12 @@ export function compileMapping(def: MappingFile, file: string): { ok: true; mapp
       jsonata(source);
     } catch (err) {
       const e = err as JsonataError;
-      problems.push({ field, expression: source, message: `${e.message}${e.position !== undefined ? ` (at character ${e.position})` : ""}`, position: e.position });
+      problems.push({
+        field,
+        expression: source,
+        message: `${e.message}${e.position !== undefined ? ` (at character ${e.position})` : ""}`,
+        position: e.position,
+      });
     }
   };
   for (const [name, source] of Object.entries(def.let)) {

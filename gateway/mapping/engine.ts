@@ -43,13 +43,9 @@ export interface MappingInput {
 }
 
 /** One application per record of the source; a source without records gives exactly one. */
-export type MappingOutcome =
-  | { ok: true; format: string; applications: Application[] }
-  | { ok: false; format?: string; message: string; problems: Problem[] };
+export type MappingOutcome = { ok: true; format: string; applications: Application[] } | { ok: false; format?: string; message: string; problems: Problem[] };
 
-export type ParsedDocument =
-  | { ok: true; kind: "json" | "xml"; document: unknown; xml?: XmlRoot }
-  | { ok: false; detail: string };
+export type ParsedDocument = { ok: true; kind: "json" | "xml"; document: unknown; xml?: XmlRoot } | { ok: false; detail: string };
 
 /** Media type without parameters, lower-case: `Application/JSON; charset=utf-8` → `application/json`. */
 export function mediaType(contentType: string): string {
@@ -84,7 +80,12 @@ export function parseDocument(bytes: Uint8Array, contentType: string, xmlDepth: 
 function glob(pattern: string | undefined, value: string | undefined): boolean {
   if (pattern === undefined) return true;
   if (value === undefined) return false;
-  const re = new RegExp(`^${pattern.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
+  const re = new RegExp(
+    `^${pattern
+      .split("*")
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+      .join(".*")}$`,
+  );
   return re.test(value);
 }
 
@@ -105,7 +106,10 @@ export class MappingSet {
     const compiled: CompiledMapping[] = [];
     let folders: string[];
     try {
-      folders = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+      folders = (await readdir(dir, { withFileTypes: true }))
+        .filter((e) => e.isDirectory())
+        .map((e) => e.name)
+        .sort();
     } catch (err) {
       return { ok: false, problems: [{ file: dir, path: "", message: `cannot read mappings: ${messageOf(err)}` }] };
     }
@@ -118,7 +122,12 @@ export class MappingSet {
         continue;
       }
       if (parsed.value.id !== folder) {
-        problems.push({ file: shown, path: "id", line: lineOf(await readFile(file, "utf8"), ["id"]), message: `id "${parsed.value.id}" must equal the folder name "${folder}"` });
+        problems.push({
+          file: shown,
+          path: "id",
+          line: lineOf(await readFile(file, "utf8"), ["id"]),
+          message: `id "${parsed.value.id}" must equal the folder name "${folder}"`,
+        });
       }
       const c = compileMapping(parsed.value, shown);
       if (c.ok) compiled.push(c.mapping);

@@ -63,7 +63,9 @@ export function fieldsFor(mapping: CompiledMapping, canonicalPath: string): stri
 /** Values of input paths, read with the mapping's `let` values and bindings in scope. */
 async function readPaths(mapping: CompiledMapping, input: MappingInput, paths: string[]): Promise<Record<string, unknown>> {
   if (paths.length === 0) return {};
-  const lets = Object.entries(mapping.def.let).map(([name, src]) => `$${name} := (${src});`).join("\n");
+  const lets = Object.entries(mapping.def.let)
+    .map(([name, src]) => `$${name} := (${src});`)
+    .join("\n");
   const body = `{${paths.map((p, i) => `"${i}": (${p})`).join(", ")}}`;
   try {
     const expr = registerFunctions(jsonata(`(${lets}\n${body})`));
@@ -77,7 +79,11 @@ async function readPaths(mapping: CompiledMapping, input: MappingInput, paths: s
 const show = (v: unknown) => (v === undefined ? "(nothing)" : JSON.stringify(v));
 
 /** A readable explanation of a failed outcome, one block per failing field. */
-export async function explainFailure(mapping: CompiledMapping | undefined, input: MappingInput, outcome: Extract<MappingOutcome, { ok: false }>): Promise<string> {
+export async function explainFailure(
+  mapping: CompiledMapping | undefined,
+  input: MappingInput,
+  outcome: Extract<MappingOutcome, { ok: false }>,
+): Promise<string> {
   const lines = [outcome.message];
   if (!mapping) return lines.join("\n");
   const seen = new Set<string>();

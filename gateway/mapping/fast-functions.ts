@@ -178,12 +178,18 @@ for (const [name, fn] of Object.entries(mappingFunctions)) {
 
 /** The function a `$name(...)` call reaches when no variable of that name is bound. */
 export function fastFunction(name: string): FastFunction | undefined {
-  return Object.prototype.hasOwnProperty.call(registered, name) ? registered[name] : Object.prototype.hasOwnProperty.call(builtins, name) ? builtins[name] : undefined;
+  return Object.prototype.hasOwnProperty.call(registered, name)
+    ? registered[name]
+    : Object.prototype.hasOwnProperty.call(builtins, name)
+      ? builtins[name]
+      : undefined;
 }
 
 // JSONata's own function names (its static frame, plus the per-evaluation `$now` and `$millis`).
 const JSONATA_FUNCTIONS = new Set(
-  "sum count max min average string substring substringBefore substringAfter lowercase uppercase length trim pad match contains replace split join formatNumber formatBase formatInteger parseInteger number floor ceil round abs sqrt power random boolean not map zip filter single reduce sift keys lookup append exists spread merge reverse each error assert type sort shuffle distinct encodeUrlComponent encodeUrl decodeUrlComponent decodeUrl eval toMillis fromMillis clone now millis".split(" "),
+  "sum count max min average string substring substringBefore substringAfter lowercase uppercase length trim pad match contains replace split join formatNumber formatBase formatInteger parseInteger number floor ceil round abs sqrt power random boolean not map zip filter single reduce sift keys lookup append exists spread merge reverse each error assert type sort shuffle distinct encodeUrlComponent encodeUrl decodeUrlComponent decodeUrl eval toMillis fromMillis clone now millis".split(
+    " ",
+  ),
 );
 
 /** Whether `$name`, unbound, names a function: its value is then the function, which the fast path does not hand around. */

@@ -39,10 +39,8 @@ export class Frame {
   constructor(private readonly parent?: Frame) {}
 
   get(name: string): unknown {
-    for (let f: Frame | undefined = this; f; f = f.parent) {
-      if (f.vars.has(name)) return f.vars.get(name);
-    }
-    return undefined;
+    if (this.vars.has(name)) return this.vars.get(name);
+    return this.parent?.get(name);
   }
 
   bind(name: string, value: unknown): void {

@@ -76,7 +76,11 @@ describe("the fast path gives JSONata's result for every golden fixture", async 
 
 describe("the fast path reads JSONata's corner cases as JSONata does", () => {
   const doc = {
-    a: [{ b: 1, c: "x" }, { b: 2, c: "y" }, { b: 3, c: ["z", "w"] }],
+    a: [
+      { b: 1, c: "x" },
+      { b: 2, c: "y" },
+      { b: 3, c: ["z", "w"] },
+    ],
     one: [{ k: "v" }],
     o: { p: { q: "r" }, empty: {}, s: "" },
     list: ["1", "2"],

@@ -16,7 +16,6 @@ import { Fallback, Lambda, append, child, collapse, compare, concat, equal, incl
 export type FastExpression = (document: unknown, bindings: Record<string, unknown>) => unknown;
 
 // The AST as JSONata builds it; its published typings leave out several node kinds.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Node = { type: string; [key: string]: any };
 type Fn = (input: unknown, frame: Frame) => unknown;
 
@@ -40,7 +39,29 @@ export function compileFast(expression: jsonata.Expression): FastExpression | un
   };
 }
 
-const CHECKED = new Set(["type", "value", "position", "predicate", "keepArray", "stages", "steps", "keepSingletonArray", "consarray", "expressions", "lhs", "rhs", "condition", "then", "else", "procedure", "arguments", "body", "thunk", "signature", "lambdaSignature"]);
+const CHECKED = new Set([
+  "type",
+  "value",
+  "position",
+  "predicate",
+  "keepArray",
+  "stages",
+  "steps",
+  "keepSingletonArray",
+  "consarray",
+  "expressions",
+  "lhs",
+  "rhs",
+  "condition",
+  "then",
+  "else",
+  "procedure",
+  "arguments",
+  "body",
+  "thunk",
+  "signature",
+  "lambdaSignature",
+]);
 
 /** Like JSONata's `evaluate`: the node, its predicates, then collapsing a sequence. */
 function compile(n: Node): Fn {
@@ -147,10 +168,12 @@ function descend(v: unknown, out: Seq): void {
 function compilePath(n: Node): Fn {
   const steps = n.steps as Node[];
   const fns = steps.map(compile);
-  const stages = steps.map((s) => ((s.stages ?? []) as Node[]).map((st) => {
-    if (st.type !== "filter") throw new Unsupported(st.type);
-    return compileFilter(st.expr);
-  }));
+  const stages = steps.map((s) =>
+    ((s.stages ?? []) as Node[]).map((st) => {
+      if (st.type !== "filter") throw new Unsupported(st.type);
+      return compileFilter(st.expr);
+    }),
+  );
   const firstIsVariable = steps[0]!.type === "variable";
   const keepSingleton = n.keepSingletonArray === true;
   return (input, frame) => {

@@ -28,9 +28,7 @@ export const fixtureContextSchema = z
       .strict()
       .optional()
       .describe("transport addressing, e.g. the XTA reader"),
-    attachments: z
-      .array(z.object({ name: z.string(), contentType: z.string(), group: z.string().optional(), content: z.string() }).strict())
-      .default([]),
+    attachments: z.array(z.object({ name: z.string(), contentType: z.string(), group: z.string().optional(), content: z.string() }).strict()).default([]),
     forms: z
       .record(z.string(), z.record(z.string(), z.array(z.string()).min(1)))
       .optional()

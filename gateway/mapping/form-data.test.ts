@@ -10,9 +10,22 @@ const form = [
       { name: "Adresse", label: "Adresse", formItems: [{ name: "STRASSE", label: "Straße", stringValue: "Holstenstraße" }] },
     ],
   },
-  { name: "betrieb", label: "Betriebsdaten", formItems: [{ name: "Vorname", label: "Vorname", stringValue: "nicht ich" }, { name: "E_Mail", stringValue: "b@example.org" }] },
+  {
+    name: "betrieb",
+    label: "Betriebsdaten",
+    formItems: [
+      { name: "Vorname", label: "Vorname", stringValue: "nicht ich" },
+      { name: "E_Mail", stringValue: "b@example.org" },
+    ],
+  },
   { name: "gesellschafter", formItems: [{ name: "anteil", numberValue: 0.5 }] },
-  { name: "gesellschafter", formItems: [{ name: "anteil", numberValue: 0.5 }, { name: "aktiv", booleanValue: false }] },
+  {
+    name: "gesellschafter",
+    formItems: [
+      { name: "anteil", numberValue: 0.5 },
+      { name: "aktiv", booleanValue: false },
+    ],
+  },
 ];
 
 describe("OZG-Cloud formData", () => {

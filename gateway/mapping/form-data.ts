@@ -61,7 +61,12 @@ function matches(item: FormItem, keys: Set<string>): boolean {
 
 /** Breadth first, so that a field of the group itself wins over one of a nested group. */
 function find(root: unknown, names: string[], want: "group" | "field"): FormItem | undefined {
-  const keys = new Set(names.flat().filter((n) => typeof n === "string" && n !== "").map(normalKey));
+  const keys = new Set(
+    names
+      .flat()
+      .filter((n) => typeof n === "string" && n !== "")
+      .map(normalKey),
+  );
   let level = items(root);
   while (level.length > 0) {
     const hit = level.find((i) => matches(i, keys) && (want === "group" ? i.formItems !== undefined : valueOf(i) !== undefined));

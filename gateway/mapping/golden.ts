@@ -81,7 +81,13 @@ async function runCase(set: MappingSet, format: string, c: { name: string; input
   if (unreadable) return { ...base, ok: false, message: unreadable };
   if (isErrorExpectation(expected)) {
     if (!outcome.ok && outcome.message.includes(expected.error)) return { ...base, ok: true };
-    return { ...base, ok: false, message: outcome.ok ? `expected the error "${expected.error}", but the mapping succeeded` : `expected an error containing "${expected.error}", got: ${outcome.message}` };
+    return {
+      ...base,
+      ok: false,
+      message: outcome.ok
+        ? `expected the error "${expected.error}", but the mapping succeeded`
+        : `expected an error containing "${expected.error}", got: ${outcome.message}`,
+    };
   }
   if (!outcome.ok) return { ...base, ok: false, message: outcome.message };
   const diff = diffJson(expected, actual);
@@ -99,7 +105,10 @@ function isErrorExpectation(v: unknown): v is { error: string } {
 }
 
 /** Runs every case under `dir`; with `update`, writes each case's actual result as its expected file. */
-export async function runGolden(dir: string, opts: { update?: boolean; only?: string; /** After each case. */ onCase?: (c: CaseResult) => void } = {}): Promise<GoldenReport> {
+export async function runGolden(
+  dir: string,
+  opts: { update?: boolean; only?: string; /** After each case. */ onCase?: (c: CaseResult) => void } = {},
+): Promise<GoldenReport> {
   const loaded = await MappingSet.load(dir);
   if (!loaded.ok) return { ok: false, problems: loaded.problems, cases: [] };
   const cases: CaseResult[] = [];

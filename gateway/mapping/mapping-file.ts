@@ -5,7 +5,10 @@ import { channels } from "../contract.ts";
 /** The spec of a mapping file, `mappings/<format>/<format>.yaml`. */
 export const mappingFileSchema = z
   .object({
-    id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, "lower-case letters, digits, dots and dashes").describe("the format id"),
+    id: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]*$/, "lower-case letters, digits, dots and dashes")
+      .describe("the format id"),
     description: z.string().optional(),
     priority: z.number().int().default(0).describe("among several matching mappings the highest wins"),
     input: z.enum(["json", "xml"]).optional().describe("the document kind this mapping reads; a document of the other kind never matches it"),
@@ -30,14 +33,11 @@ export const mappingFileSchema = z
       .string()
       .regex(/^(\*|[^.*]+)(\.(\*|[^.*]+))*$/, "dotted path of keys or *")
       .optional()
-      .describe("where a message holds several records (e.g. *.satz): each record becomes its own application, mapped from the document with that record alone"),
-    let: z
-      .record(z.string(), z.string())
-      .default({})
-      .describe("named JSONata values computed once, then usable as $name in fields"),
-    fields: z
-      .record(z.string(), z.string())
-      .describe("canonical field path (dotted, e.g. applicant.address.city) → JSONata expression"),
+      .describe(
+        "where a message holds several records (e.g. *.satz): each record becomes its own application, mapped from the document with that record alone",
+      ),
+    let: z.record(z.string(), z.string()).default({}).describe("named JSONata values computed once, then usable as $name in fields"),
+    fields: z.record(z.string(), z.string()).describe("canonical field path (dotted, e.g. applicant.address.city) → JSONata expression"),
   })
   .strict();
 

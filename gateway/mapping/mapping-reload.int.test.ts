@@ -21,7 +21,8 @@ async function copyMappings(): Promise<{ dir: string; file: string; good: string
   return { dir, file, good: await readFile(file, "utf8") };
 }
 
-const reloadCount = (metrics: string, result: string) => Number(new RegExp(`ozg_hub_config_reloads_total\\{result="${result}"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
+const reloadCount = (metrics: string, result: string) =>
+  Number(new RegExp(`ozg_hub_config_reloads_total\\{result="${result}"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
 
 describe("hot reload of mappings in a running hub", () => {
   let hub: TestHub;
@@ -37,7 +38,11 @@ describe("hot reload of mappings in a running hub", () => {
 
   const post = async (key: string) => {
     const body = await readFile(path.join(REPO, "mappings/xgewerbeanzeige/fixtures/anmeldung-kiel-umlauts.input.xml"), "utf8");
-    const res = await hub.app.request("/api/v1/deliveries", { method: "POST", headers: { ...auth, "content-type": "application/xml", "idempotency-key": key }, body });
+    const res = await hub.app.request("/api/v1/deliveries", {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/xml", "idempotency-key": key },
+      body,
+    });
     expect(res.status).toBe(202);
     return (await res.json()) as { state: string };
   };
@@ -48,7 +53,9 @@ describe("hot reload of mappings in a running hub", () => {
     expect(r.ok).toBe(false);
     const problems = r.ok ? [] : r.problems;
     expect(brokenLine(m.good)).toBeGreaterThan(0);
-    expect(problems).toEqual([expect.objectContaining({ path: "fields.service.formId", line: brokenLine(m.good), message: expect.stringContaining("(at character") })]);
+    expect(problems).toEqual([
+      expect.objectContaining({ path: "fields.service.formId", line: brokenLine(m.good), message: expect.stringContaining("(at character") }),
+    ]);
     expect(hub.logs.join("")).toContain("config reload rejected, keeping the running config");
 
     const ready = await (await hub.app.request("/readyz")).json();
@@ -87,7 +94,11 @@ describe("SIGHUP reloads `ozg-hub serve`", () => {
   });
   afterAll(async () => {
     const broker = await TestBroker.connect(inject("amqpUrl"));
-    await broker.deleteAll(prefix, [`${prefix}.applications`, `${prefix}.dead-letter`], ["kiel", "augsburg"].flatMap((t) => ["gewerbe", "dms"].flatMap((s) => [`${prefix}.${t}.${s}`, `${prefix}.${t}.${s}.dlq`])));
+    await broker.deleteAll(
+      prefix,
+      [`${prefix}.applications`, `${prefix}.dead-letter`],
+      ["kiel", "augsburg"].flatMap((t) => ["gewerbe", "dms"].flatMap((s) => [`${prefix}.${t}.${s}`, `${prefix}.${t}.${s}.dlq`])),
+    );
     await broker.close();
     await db?.drop();
     await rm(configDir, { recursive: true, force: true });

@@ -7,14 +7,26 @@ const roundTrip = (v: object) => JSON.parse(JSON.stringify(v)) as unknown;
 
 describe("plainJson copies like a JSON round trip", () => {
   it("for arbitrary objects with undefined, NaN, nested arrays and functions", () => {
-    const value = fc.oneof(fc.jsonValue(), fc.constant(undefined), fc.array(fc.oneof(fc.integer(), fc.constant(undefined), fc.string())), fc.constant(() => 1), fc.constant(Number.NaN));
-    fc.assert(fc.property(fc.dictionary(fc.string(), value), (o) => {
+    const value = fc.oneof(
+      fc.jsonValue(),
+      fc.constant(undefined),
+      fc.array(fc.oneof(fc.integer(), fc.constant(undefined), fc.string())),
+      fc.constant(() => 1),
+      fc.constant(Number.NaN),
+    );
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), value), (o) => {
         expect(plainJson(o)).toEqual(roundTrip(o));
-      }), { numRuns: 500 });
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it("for JSONata results with sequence arrays and absent values", async () => {
-    const r = (await jsonata('{ "a": x.y, "b": [1, nope, 2], "c": list.n, "d": list[0].n, "e": { "f": missing } }').evaluate({ x: {}, list: [{ n: "1" }, { n: "2" }] })) as object;
+    const r = (await jsonata('{ "a": x.y, "b": [1, nope, 2], "c": list.n, "d": list[0].n, "e": { "f": missing } }').evaluate({
+      x: {},
+      list: [{ n: "1" }, { n: "2" }],
+    })) as object;
     expect(plainJson(r)).toEqual(roundTrip(r));
     expect(plainJson(r)).toEqual({ b: [1, 2], c: ["1", "2"], d: "1", e: {} });
   });

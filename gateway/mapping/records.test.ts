@@ -6,7 +6,11 @@ describe("splitRecords", () => {
 
   it("gives one document per record with the shared parts beside it", () => {
     const s = splitRecords(doc, "*.satz", true)!;
-    expect(s.map((r) => [r.index, r.count])).toEqual([[0, 3], [1, 3], [2, 3]]);
+    expect(s.map((r) => [r.index, r.count])).toEqual([
+      [0, 3],
+      [1, 3],
+      [2, 3],
+    ]);
     expect(s[1]!.document).toEqual({ "abh.gewerbemeldung.0500": { nachrichtenkopf: { id: "k" }, satz: { n: 2 } } });
     expect(doc["abh.gewerbemeldung.0500"].satz).toHaveLength(3);
   });

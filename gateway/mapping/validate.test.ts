@@ -50,14 +50,20 @@ describe("validateApplication delivers with warnings", () => {
 
   it("an application without a usable recipient fails: it cannot be routed", () => {
     const r = validateApplication({ ...base, recipient: {}, applicant: { kind: "person", name: "A" } });
-    expect(r).toEqual({ ok: false, problems: [{ path: "recipient", message: "at least one of organisationUnitId, ags, ars or xtaReader is needed to route" }] });
+    expect(r).toEqual({
+      ok: false,
+      problems: [{ path: "recipient", message: "at least one of organisationUnitId, ags, ars or xtaReader is needed to route" }],
+    });
     const bad = validateApplication({ ...base, recipient: { ags: "12" } });
     expect(bad.ok).toBe(false);
   });
 
   it("reads empty strings as absent, not as malformed", () => {
     const r = validateApplication({ ...base, service: { leikaKeys: ["99050012104000"] }, applicant: { kind: "person", name: "", email: "" } });
-    expect(r).toMatchObject({ ok: true, application: { applicant: { kind: "person" }, warnings: [{ path: "applicant.name", message: "no applicant name found in the source" }] } });
+    expect(r).toMatchObject({
+      ok: true,
+      application: { applicant: { kind: "person" }, warnings: [{ path: "applicant.name", message: "no applicant name found in the source" }] },
+    });
   });
 
   it("does not change its input", () => {

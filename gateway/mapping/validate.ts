@@ -97,6 +97,7 @@ function completeness(app: Application): Warning[] {
   const out: Warning[] = [];
   if (app.service.leikaKeys.length === 0) out.push({ path: "service.leikaKeys", message: "no LeiKa key found in the source" });
   if (!app.applicant?.name) out.push({ path: "applicant.name", message: "no applicant name found in the source" });
-  if (app.applicant?.name && !app.applicant.kind) out.push({ path: "applicant.kind", message: "cannot tell whether the applicant is a person or an organisation" });
+  if (app.applicant?.name && !app.applicant.kind)
+    out.push({ path: "applicant.kind", message: "cannot tell whether the applicant is a person or an organisation" });
   return out;
 }

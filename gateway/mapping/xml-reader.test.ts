@@ -29,7 +29,9 @@ const fixtureXml = readdirSync(path.join(REPO, "mappings"), { recursive: true, e
   .filter((f) => f.endsWith(".xml"))
   .map((f) => path.join(REPO, "mappings", f));
 const corpusDir = path.join(REPO, "test/corpus/files");
-const corpusXml = readdirSync(corpusDir).filter((f) => f.endsWith(".xml")).map((f) => path.join(corpusDir, f));
+const corpusXml = readdirSync(corpusDir)
+  .filter((f) => f.endsWith(".xml"))
+  .map((f) => path.join(corpusDir, f));
 
 const EDGE_CASES = [
   '<a xmlns="urn:x"><b>1</b></a>',

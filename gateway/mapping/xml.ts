@@ -15,8 +15,7 @@ import { readXml } from "./xml-reader.ts";
  * // { ok: true, root: { namespace: "urn:x", name: "a" }, value: { a: { b: "1" } } }
  */
 export type XmlParse =
-  | { ok: true; root: XmlRoot; value: Record<string, unknown> }
-  | { ok: false; reason: "doctype" | "malformed" | "too_deep"; detail: string };
+  { ok: true; root: XmlRoot; value: Record<string, unknown> } | { ok: false; reason: "doctype" | "malformed" | "too_deep"; detail: string };
 
 export interface XmlRoot {
   namespace: string | undefined;
@@ -41,7 +40,8 @@ export function parseXml(bytes: Uint8Array, maxDepth = 64): XmlParse {
     return { ok: false, reason: "malformed", detail: "not valid UTF-8" };
   }
   const declared = /^<\?xml[^>]*?encoding\s*=\s*["']([^"']*)["']/.exec(text)?.[1];
-  if (declared !== undefined && !/^utf-?8$/i.test(declared)) return { ok: false, reason: "malformed", detail: `encoding "${declared}" is not accepted; send UTF-8` };
+  if (declared !== undefined && !/^utf-?8$/i.test(declared))
+    return { ok: false, reason: "malformed", detail: `encoding "${declared}" is not accepted; send UTF-8` };
   if (hasDoctype(text)) return { ok: false, reason: "doctype", detail: "DOCTYPE and ENTITY declarations are not accepted" };
   const entity = UNDEFINED_ENTITY.exec(text.replace(/<!\[CDATA\[[\s\S]*?\]\]>|<!--[\s\S]*?-->/g, ""));
   if (entity) return { ok: false, reason: "malformed", detail: `undefined entity reference &${entity[1]}` };

@@ -120,7 +120,10 @@ export class NotificationDispatcher {
     const giveUp = r.attempts >= s.maxAttempts;
     const next = new Date(at.getTime() + backoffMs(r.attempts, s.backoffInitialMs, s.backoffMaxMs));
     this.deps.metrics.notifications.inc({ portal: r.portal_id, channel: "webhook", outcome: giveUp ? "gave_up" : "failed" });
-    this.deps.log.warn({ portal: r.portal_id, messageId: r.message_id, attempt: r.attempts, err: error }, giveUp ? "webhook gave up, endpoint disabled" : "webhook attempt failed, will retry");
+    this.deps.log.warn(
+      { portal: r.portal_id, messageId: r.message_id, attempt: r.attempts, err: error },
+      giveUp ? "webhook gave up, endpoint disabled" : "webhook attempt failed, will retry",
+    );
     await sql.begin(async (tx) => {
       await tx`update portal_notifications set state = ${giveUp ? "failed" : "pending"}, last_error = ${error}, next_attempt_at = ${next.toISOString()} where id = ${r.id}`;
       const detail = { messageId: r.message_id, channel: "webhook", attempt: r.attempts, error, ...(giveUp ? {} : { nextAttemptAt: next.toISOString() }) };

@@ -37,7 +37,10 @@ describe("the way back by channel", () => {
   it("REST with a webhook is sent, without one parked; XTA to the portal's msgBox; OSCI and FIT-Connect parked", () => {
     expect(wayBack("rest", { ...portal, webhook: { url: "https://p.example/h", secretEnv: "S" } })).toEqual({ channel: "webhook", state: "pending" });
     expect(wayBack("rest", portal)).toMatchObject({ channel: "parked", state: "parked", reason: "the portal has no webhook configured" });
-    expect(wayBack("xta", { ...portal, xta: { certificateSha256: ["a".repeat(64)], authorIdentifiers: ["psw:p"] } })).toEqual({ channel: "xta-mailbox", state: "pending" });
+    expect(wayBack("xta", { ...portal, xta: { certificateSha256: ["a".repeat(64)], authorIdentifiers: ["psw:p"] } })).toEqual({
+      channel: "xta-mailbox",
+      state: "pending",
+    });
     expect(wayBack("osci", portal)).toMatchObject({ state: "parked", reason: "OSCI replies are held for the operator" });
     expect(wayBack("fitconnect", portal)).toMatchObject({ state: "parked" });
   });

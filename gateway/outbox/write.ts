@@ -53,12 +53,7 @@ export function originalHref(deliveryId: string): string {
  * subscriber, or the park reason, plus the timeline events. Intake and replay both write these,
  * so that a delivery reaches subscribers by exactly one path.
  */
-export function interpretationRows(
-  config: HubConfig,
-  delivery: DeliveryRef,
-  result: Interpretation,
-  now: Date,
-): InterpretationRows {
+export function interpretationRows(config: HubConfig, delivery: DeliveryRef, result: Interpretation, now: Date): InterpretationRows {
   if (result.kind === "parked") {
     return {
       delivery: {
@@ -74,7 +69,12 @@ export function interpretationRows(
     };
   }
   const { format } = result;
-  const rows: InterpretationRows = { delivery: { state: "routed", stateSince: now, format, tenantId: null, parkReason: null }, applications: [], outbox: [], events: [] };
+  const rows: InterpretationRows = {
+    delivery: { state: "routed", stateSince: now, format, tenantId: null, parkReason: null },
+    applications: [],
+    outbox: [],
+    events: [],
+  };
   const tenants = new Set(result.applications.map((r) => r.tenant.id));
   // A delivery belongs to a tenant only when all its records do: its attachments and original
   // bytes are then that tenant's to fetch, and nobody's when the records went to several.
@@ -85,7 +85,17 @@ export function interpretationRows(
   for (const [index, { application: mapped, tenant, subscribers }] of result.applications.entries()) {
     const applicationId = randomUUID();
     const application: Application = mapped.content
-      ? { ...mapped, content: { ...mapped.content, original: { href: originalHref(delivery.id), ...(delivery.contentType ? { contentType: delivery.contentType } : {}), ...(delivery.sha256 ? { sha256: delivery.sha256 } : {}) } } }
+      ? {
+          ...mapped,
+          content: {
+            ...mapped.content,
+            original: {
+              href: originalHref(delivery.id),
+              ...(delivery.contentType ? { contentType: delivery.contentType } : {}),
+              ...(delivery.sha256 ? { sha256: delivery.sha256 } : {}),
+            },
+          },
+        }
       : mapped;
     const leikaKey = application.service.leikaKeys[0] ?? null;
     const event = applicationEvent({
@@ -108,7 +118,12 @@ export function interpretationRows(
         subscriberId: s.id,
         kind: s.kind,
         routingKey: routingKey(tenant.id, s.id),
-        headers: { "x-ozg-tenant": tenant.id, "x-ozg-format": format, ...(leikaKey ? { "x-ozg-leika-key": leikaKey } : {}), ...(traceparent ? { traceparent } : {}) },
+        headers: {
+          "x-ozg-tenant": tenant.id,
+          "x-ozg-format": format,
+          ...(leikaKey ? { "x-ozg-leika-key": leikaKey } : {}),
+          ...(traceparent ? { traceparent } : {}),
+        },
         payload: event,
         createdAt: now,
         nextAttemptAt: now,
@@ -121,7 +136,12 @@ export function interpretationRows(
     if (application.warnings.length > 0) {
       rows.events.push({ deliveryId: delivery.id, at: now, type: "warnings", detail: { applicationId, ...record, warnings: application.warnings } });
     }
-    rows.events.push({ deliveryId: delivery.id, at: now, type: "routed", detail: { applicationId, ...record, tenant: tenant.id, subscribers: subscribers.map((s) => s.id) } });
+    rows.events.push({
+      deliveryId: delivery.id,
+      at: now,
+      type: "routed",
+      detail: { applicationId, ...record, tenant: tenant.id, subscribers: subscribers.map((s) => s.id) },
+    });
   }
   return rows;
 }

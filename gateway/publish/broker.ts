@@ -88,7 +88,10 @@ export class Broker {
 }
 
 /** Declares exchanges, quorum queues and dead-letter queues; idempotent. */
-export async function declareTopology(ch: { assertExchange: ConfirmChannel["assertExchange"]; assertQueue: ConfirmChannel["assertQueue"]; bindQueue: ConfirmChannel["bindQueue"] }, t: Topology): Promise<void> {
+export async function declareTopology(
+  ch: { assertExchange: ConfirmChannel["assertExchange"]; assertQueue: ConfirmChannel["assertQueue"]; bindQueue: ConfirmChannel["bindQueue"] },
+  t: Topology,
+): Promise<void> {
   await ch.assertExchange(t.exchange, "topic", { durable: true });
   await ch.assertExchange(t.deadLetterExchange, "topic", { durable: true });
   for (const q of t.queues) {

@@ -56,10 +56,16 @@ describe("relay fairness across tenants", () => {
       const id = `b-${tag}-${i}`;
       const consumed = new Promise<void>((resolve) => waiters.set(id, resolve));
       const start = performance.now();
-      const res = await hub.app.request("/antrag", { method: "POST", headers: auth, body: antragBody(ozgCloudForm({ transactionId: id, zustaendigeStelle: AUGSBURG_UNIT }), []) });
+      const res = await hub.app.request("/antrag", {
+        method: "POST",
+        headers: auth,
+        body: antragBody(ozgCloudForm({ transactionId: id, zustaendigeStelle: AUGSBURG_UNIT }), []),
+      });
       expect(res.status).toBe(202);
       let timer: NodeJS.Timeout | undefined;
-      const starved = new Promise<never>((_, fail) => (timer = setTimeout(() => fail(new Error(`${id} not consumed within 30 s: starved behind another tenant`)), 30_000)));
+      const starved = new Promise<never>(
+        (_, fail) => (timer = setTimeout(() => fail(new Error(`${id} not consumed within 30 s: starved behind another tenant`)), 30_000)),
+      );
       await Promise.race([consumed, starved]).finally(() => clearTimeout(timer));
       out.push(consumedAt.get(id)! - start);
       await new Promise((r) => setTimeout(r, 100));
@@ -103,11 +109,18 @@ describe("relay fairness across tenants", () => {
     await refill;
     // A's flood was still draining while B was served: B did not wait for it.
     const left = (await sql<{ n: number }[]>`select count(*)::int as n from outbox where published_at is null and tenant_id = 'kiel'`)[0]!.n;
-    console.log(`tenant B median intake->consume: alone ${median(alone).toFixed(1)} ms, during A's flood ${median(flooded).toFixed(1)} ms (max ${Math.max(...flooded).toFixed(1)}); A's rows still unpublished after B's last: ${left}`);
+    console.log(
+      `tenant B median intake->consume: alone ${median(alone).toFixed(1)} ms, during A's flood ${median(flooded).toFixed(1)} ms (max ${Math.max(...flooded).toFixed(1)}); A's rows still unpublished after B's last: ${left}`,
+    );
     expect(left).toBeGreaterThan(0);
     expect(median(flooded)).toBeLessThanOrEqual(2 * median(alone));
 
     // Everything of A arrives in the end (nothing skipped by the round-robin claim).
-    await expect.poll(async () => (await sql<{ n: number }[]>`select count(*)::int as n from outbox where published_at is null`)[0]!.n, { timeout: 120_000, interval: 500 }).toBe(0);
+    await expect
+      .poll(async () => (await sql<{ n: number }[]>`select count(*)::int as n from outbox where published_at is null`)[0]!.n, {
+        timeout: 120_000,
+        interval: 500,
+      })
+      .toBe(0);
   }, 240_000);
 });

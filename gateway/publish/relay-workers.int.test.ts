@@ -17,7 +17,11 @@ describe("several relay workers on the rows of one delivery", () => {
   it("publishes every row once and settles every delivery as published", async () => {
     const n = 30;
     const sends = Array.from({ length: n }, (_, i) =>
-      hub.app.request("/antrag", { method: "POST", headers: { authorization: `Bearer ${TOKENS.formsolutions}` }, body: antragBody(ozgCloudForm({ transactionId: `w-${i}` }), []) }),
+      hub.app.request("/antrag", {
+        method: "POST",
+        headers: { authorization: `Bearer ${TOKENS.formsolutions}` },
+        body: antragBody(ozgCloudForm({ transactionId: `w-${i}` }), []),
+      }),
     );
     expect((await Promise.all(sends)).map((r) => r.status)).toEqual(Array(n).fill(202));
     const dms = await hub.broker.drain(hub.queue("kiel", "dms"), { atLeast: n, waitMs: 30_000 });
@@ -42,7 +46,11 @@ describe("several relay workers on the rows of one delivery", () => {
   });
 
   it("settles, after a restart, a delivery whose rows were marked but whose settle step never ran", async () => {
-    const res = await hub.app.request("/antrag", { method: "POST", headers: { authorization: `Bearer ${TOKENS.formsolutions}` }, body: antragBody(ozgCloudForm({ transactionId: "w-unsettled" }), []) });
+    const res = await hub.app.request("/antrag", {
+      method: "POST",
+      headers: { authorization: `Bearer ${TOKENS.formsolutions}` },
+      body: antragBody(ozgCloudForm({ transactionId: "w-unsettled" }), []),
+    });
     const { vorgang } = await res.json();
     await hub.broker.drain(hub.queue("kiel", "dms"), { atLeast: 1, waitMs: 10_000 });
     await hub.broker.drain(hub.queue("kiel", "gewerbe"), { atLeast: 1, waitMs: 10_000 });
@@ -91,7 +99,11 @@ describe("a relay at capacity", () => {
     const n = 20;
     // one after another, so that commits (and their wake-ups) land while the slot is taken
     for (let i = 0; i < n; i++) {
-      const res = await hub.app.request("/antrag", { method: "POST", headers: { authorization: `Bearer ${TOKENS.formsolutions}` }, body: antragBody(ozgCloudForm({ transactionId: `cap-${i}` }), []) });
+      const res = await hub.app.request("/antrag", {
+        method: "POST",
+        headers: { authorization: `Bearer ${TOKENS.formsolutions}` },
+        body: antragBody(ozgCloudForm({ transactionId: `cap-${i}` }), []),
+      });
       expect(res.status).toBe(202);
     }
     // 2n rows one by one: a relay that spun on wake-ups would block the process, and drain nothing

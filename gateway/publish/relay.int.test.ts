@@ -48,7 +48,11 @@ describe("outbox relay when the broker goes away", () => {
       (async () => {
         if (i === 10) proxy.cut();
         if (i === 20) proxy.restore();
-        const res = await hub.app.request("/antrag", { method: "POST", headers: auth, body: antragBody(ozgCloudForm({ transactionId: id, leikaIds: ["99123456760000"] }), []) });
+        const res = await hub.app.request("/antrag", {
+          method: "POST",
+          headers: auth,
+          body: antragBody(ozgCloudForm({ transactionId: id, leikaIds: ["99123456760000"] }), []),
+        });
         expect(res.status).toBe(202);
       })(),
     );

@@ -191,7 +191,9 @@ export class Relay {
           let outcomes: (Error | undefined)[];
           try {
             const ch = await this.broker.channel();
-            const confirms = publishAll(ch, s.exchange, rows, s.confirmTimeoutMs, (r) => this.metrics.publishLatency.observe((Date.now() - r.createdAtMs) / 1000));
+            const confirms = publishAll(ch, s.exchange, rows, s.confirmTimeoutMs, (r) =>
+              this.metrics.publishLatency.observe((Date.now() - r.createdAtMs) / 1000),
+            );
             answer(rows.length); // written to the channel: the next round may start
             outcomes = await confirms;
           } catch (err) {
@@ -331,7 +333,13 @@ function backoff(s: RelaySettings, attempt: number): number {
  * Publishes every row without waiting in between, then waits for all confirms at once
  * (bounded by `timeoutMs`). Returns, per row, undefined for a confirm or the error.
  */
-export async function publishAll(ch: ConfirmChannel, exchange: string, rows: Row[], timeoutMs: number, onConfirm: (row: Row) => void = () => {}): Promise<(Error | undefined)[]> {
+export async function publishAll(
+  ch: ConfirmChannel,
+  exchange: string,
+  rows: Row[],
+  timeoutMs: number,
+  onConfirm: (row: Row) => void = () => {},
+): Promise<(Error | undefined)[]> {
   const confirms: Promise<Error | undefined>[] = [];
   /** Publish spans not ended yet: a timeout ends them with its error. */
   const open = new Set<ReturnType<typeof startPublishSpan>>();

@@ -20,12 +20,18 @@ describe("broker topology declared from config", () => {
       const ch = await conn.createChannel();
       ch.on("error", () => {});
       const deadLetter = { "x-dead-letter-exchange": `${hub.prefix}.dead-letter`, "x-dead-letter-routing-key": q.slice(hub.prefix.length + 1) };
-      await expect(ch.assertQueue(q, { durable: true, arguments: { ...deadLetter, "x-queue-type": "classic" } })).rejects.toThrow(/PRECONDITION_FAILED.*x-queue-type/);
+      await expect(ch.assertQueue(q, { durable: true, arguments: { ...deadLetter, "x-queue-type": "classic" } })).rejects.toThrow(
+        /PRECONDITION_FAILED.*x-queue-type/,
+      );
     }
   });
 
   it("dead-letters a message that its consumer rejects into <queue>.dlq", async () => {
-    const res = await hub.app.request("/antrag", { method: "POST", headers: { authorization: `Bearer ${TOKENS.formsolutions}` }, body: antragBody(ozgCloudForm({ transactionId: "dlx-1" }), []) });
+    const res = await hub.app.request("/antrag", {
+      method: "POST",
+      headers: { authorization: `Bearer ${TOKENS.formsolutions}` },
+      body: antragBody(ozgCloudForm({ transactionId: "dlx-1" }), []),
+    });
     expect(res.status).toBe(202);
     const queue = hub.queue("kiel", "dms");
     const ch = await conn.createChannel();

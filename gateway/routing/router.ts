@@ -2,9 +2,7 @@ import type { HubConfig } from "../config/load.ts";
 import type { SubscriberConfig, TenantConfig } from "../config/schema.ts";
 import type { Application } from "../mapping/canonical.ts";
 
-export type RouteOutcome =
-  | { ok: true; tenant: TenantConfig; subscribers: SubscriberConfig[] }
-  | { ok: false; tenantId?: string; message: string };
+export type RouteOutcome = { ok: true; tenant: TenantConfig; subscribers: SubscriberConfig[] } | { ok: false; tenantId?: string; message: string };
 
 /**
  * Finds the one tenant responsible for an application and the subscribers that want it.
@@ -49,7 +47,11 @@ export class Router {
     }
     const subscribers = tenant.subscribers.filter((s) => wants(s, app));
     if (subscribers.length === 0) {
-      return { ok: false, tenantId: tenant.id, message: `no subscriber of tenant ${tenant.id} takes ${app.sourceFormat} / ${app.service.leikaKeys.join(",") || "no LeiKa key"}` };
+      return {
+        ok: false,
+        tenantId: tenant.id,
+        message: `no subscriber of tenant ${tenant.id} takes ${app.sourceFormat} / ${app.service.leikaKeys.join(",") || "no LeiKa key"}`,
+      };
     }
     return { ok: true, tenant, subscribers };
   }

@@ -22,7 +22,9 @@ export type StatusOutcome =
 export function wayBack(channel: string, portal: PortalConfig | undefined): { channel: string; state: "pending" | "parked"; reason?: string } {
   switch (channel) {
     case "rest":
-      return portal?.webhook ? { channel: "webhook", state: "pending" } : { channel: "parked", state: "parked", reason: "the portal has no webhook configured" };
+      return portal?.webhook
+        ? { channel: "webhook", state: "pending" }
+        : { channel: "parked", state: "parked", reason: "the portal has no webhook configured" };
     case "xta":
       return portal?.xta ? { channel: "xta-mailbox", state: "pending" } : { channel: "parked", state: "parked", reason: "the portal has no XTA account" };
     case "osci":
@@ -68,7 +70,10 @@ export async function acceptStatus(store: Store, runtime: Runtime, now: Date, ms
     const reportId = randomUUID();
     const { document, ...data } = event.data as StatusData & { document?: { name: string; contentType: string; content: string } };
     const bytes = document ? Buffer.from(document.content, "base64") : null;
-    const docInfo = document && bytes ? { name: document.name, contentType: document.contentType, size: bytes.byteLength, sha256: createHash("sha256").update(bytes).digest("hex") } : undefined;
+    const docInfo =
+      document && bytes
+        ? { name: document.name, contentType: document.contentType, size: bytes.byteLength, sha256: createHash("sha256").update(bytes).digest("hex") }
+        : undefined;
     const stored = { ...data, ...(docInfo ? { document: docInfo } : {}) };
     const at = now.toISOString();
     const inserted = await tx<{ id: string }[]>`

@@ -103,7 +103,12 @@ export class StatusConsumer {
             "",
             names.deadLetterQueue,
             msg.content,
-            { persistent: true, contentType: msg.properties.contentType, messageId: msg.properties.messageId, headers: { ...msg.properties.headers, [REJECTION_HEADER]: outcome.reason, "x-ozg-routing-key": routingKey } },
+            {
+              persistent: true,
+              contentType: msg.properties.contentType,
+              messageId: msg.properties.messageId,
+              headers: { ...msg.properties.headers, [REJECTION_HEADER]: outcome.reason, "x-ozg-routing-key": routingKey },
+            },
             (err: unknown) => (err ? reject(err) : resolve()),
           ),
         );

@@ -12,9 +12,7 @@ import { deliveryStatus } from "./query.ts";
  * | denied    | at least one subscriber has it, fetched it from its mailbox, or is being handed it right now |
  */
 export type CancelResult =
-  | { kind: "cancelled"; deliveryId: string }
-  | { kind: "unknown" }
-  | { kind: "denied"; deliveryId: string; state: string; reason: string };
+  { kind: "cancelled"; deliveryId: string } | { kind: "unknown" } | { kind: "denied"; deliveryId: string; state: string; reason: string };
 
 /** Ways to find a delivery: ozg-hub's id or the sender's own id (XTA MessageID, Idempotency-Key). */
 export type DeliveryRef = { deliveryId: string } | { sourceMessageId: string };
@@ -42,7 +40,10 @@ export function deliveryControl(store: Store, clock: () => Date) {
      * rows counted: `handedOut` subscribers have it, `waiting` do not yet. The rows are the
      * source of truth for "has everybody got it"; the delivery's state follows them.
      */
-    async status(ref: DeliveryRef, portalId: string): Promise<(DeliveryStatus & { metadata: Record<string, unknown>; handedOut: number; waiting: number }) | undefined> {
+    async status(
+      ref: DeliveryRef,
+      portalId: string,
+    ): Promise<(DeliveryStatus & { metadata: Record<string, unknown>; handedOut: number; waiting: number }) | undefined> {
       const id = await resolve(ref, portalId);
       const status = id ? await deliveryStatus(store.db, id, portalId) : undefined;
       if (!status) return undefined;
@@ -52,7 +53,12 @@ export function deliveryControl(store: Store, clock: () => Date) {
                (select count(*) from outbox o where o.delivery_id = d.id and o.published_at is not null) as handed_out,
                (select count(*) from outbox o where o.delivery_id = d.id and o.published_at is null) as waiting
         from deliveries d where d.id = ${status.deliveryId}`;
-      return { ...status, metadata: row ? (JSON.parse(row.metadata) as Record<string, unknown>) : {}, handedOut: Number(row?.handed_out ?? 0), waiting: Number(row?.waiting ?? 0) };
+      return {
+        ...status,
+        metadata: row ? (JSON.parse(row.metadata) as Record<string, unknown>) : {},
+        handedOut: Number(row?.handed_out ?? 0),
+        waiting: Number(row?.waiting ?? 0),
+      };
     },
 
     async cancel(ref: DeliveryRef, portalId: string): Promise<CancelResult> {

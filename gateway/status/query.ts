@@ -17,7 +17,14 @@ export async function deliveryStatus(db: Db, deliveryId: string, portalId?: stri
     .where(eq(events.deliveryId, deliveryId))
     .orderBy(asc(events.id));
   const reports = await db
-    .select({ id: statusReports.id, at: statusReports.receivedAt, applicationId: statusReports.applicationId, status: statusReports.status, subscriber: statusReports.subscriberId, data: statusReports.data })
+    .select({
+      id: statusReports.id,
+      at: statusReports.receivedAt,
+      applicationId: statusReports.applicationId,
+      status: statusReports.status,
+      subscriber: statusReports.subscriberId,
+      data: statusReports.data,
+    })
     .from(statusReports)
     .where(eq(statusReports.deliveryId, deliveryId))
     .orderBy(asc(statusReports.receivedAt));

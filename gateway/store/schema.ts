@@ -1,18 +1,5 @@
 import { sql } from "drizzle-orm";
-import {
-  bigint,
-  bigserial,
-  customType,
-  index,
-  integer,
-  jsonb,
-  pgTable,
-  primaryKey,
-  text,
-  timestamp,
-  uniqueIndex,
-  uuid,
-} from "drizzle-orm/pg-core";
+import { bigint, bigserial, customType, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import type { TransportRecipient } from "../contract.ts";
 
 const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => "bytea" });
@@ -49,9 +36,13 @@ export const deliveries = pgTable(
   },
   (t) => [
     uniqueIndex("deliveries_portal_source_uq").on(t.portalId, t.sourceMessageId),
-    index("deliveries_parked_idx").on(t.receivedAt).where(sql`${t.state} = 'parked'`),
+    index("deliveries_parked_idx")
+      .on(t.receivedAt)
+      .where(sql`${t.state} = 'parked'`),
     // The relay's idle sweep looks for deliveries left routed; few are, among many published.
-    index("deliveries_routed_idx").on(t.stateSince).where(sql`${t.state} = 'routed'`),
+    index("deliveries_routed_idx")
+      .on(t.stateSince)
+      .where(sql`${t.state} = 'routed'`),
     // The admin list, newest first, of all states.
     index("deliveries_received_idx").on(t.receivedAt),
   ],
@@ -134,14 +125,20 @@ export const outbox = pgTable(
     publishedAt: timestamp("published_at", { withTimezone: true }),
   },
   (t) => [
-    index("outbox_due_idx").on(t.nextAttemptAt, t.id).where(sql`${t.publishedAt} is null and ${t.kind} = 'amqp'`),
+    index("outbox_due_idx")
+      .on(t.nextAttemptAt, t.id)
+      .where(sql`${t.publishedAt} is null and ${t.kind} = 'amqp'`),
     // The relay claims due rows per tenant (round-robin), and finds the tenants with a backlog by skip scan.
-    index("outbox_tenant_due_idx").on(t.tenantId, t.nextAttemptAt, t.id).where(sql`${t.publishedAt} is null and ${t.kind} = 'amqp'`),
+    index("outbox_tenant_due_idx")
+      .on(t.tenantId, t.nextAttemptAt, t.id)
+      .where(sql`${t.publishedAt} is null and ${t.kind} = 'amqp'`),
     // Settling a delivery asks whether any of its rows is unpublished; without this index that
     // question scans the whole (never pruned) outbox, and the cost grows with history.
     index("outbox_delivery_idx").on(t.deliveryId),
     // An XTA mailbox lists its open messages in order.
-    index("outbox_mailbox_idx").on(t.tenantId, t.subscriberId, t.id).where(sql`${t.publishedAt} is null and ${t.kind} = 'xta-mailbox'`),
+    index("outbox_mailbox_idx")
+      .on(t.tenantId, t.subscriberId, t.id)
+      .where(sql`${t.publishedAt} is null and ${t.kind} = 'xta-mailbox'`),
   ],
 );
 
@@ -216,7 +213,9 @@ export const portalNotifications = pgTable(
     deliveredAt: timestamp("delivered_at", { withTimezone: true }),
   },
   (t) => [
-    index("portal_notifications_due_idx").on(t.nextAttemptAt, t.id).where(sql`${t.state} = 'pending' and ${t.channel} = 'webhook'`),
+    index("portal_notifications_due_idx")
+      .on(t.nextAttemptAt, t.id)
+      .where(sql`${t.state} = 'pending' and ${t.channel} = 'webhook'`),
     index("portal_notifications_delivery_idx").on(t.deliveryId),
   ],
 );

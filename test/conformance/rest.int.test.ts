@@ -26,7 +26,11 @@ conformance({
     return { kind: "refused", detail: (await res.json()).detail };
   },
   async sendUnauthenticated(hub) {
-    const res = await hub.app.request("/antrag", { method: "POST", headers: { authorization: "Bearer stolen" }, body: antragBody(ozgCloudForm({ transactionId: "intruder" }), []) });
+    const res = await hub.app.request("/antrag", {
+      method: "POST",
+      headers: { authorization: "Bearer stolen" },
+      body: antragBody(ozgCloudForm({ transactionId: "intruder" }), []),
+    });
     expect(res.status).toBe(401);
     return { kind: "refused", detail: (await res.json()).detail };
   },
@@ -51,7 +55,11 @@ conformance({
     return { kind: res.headers.get("idempotent-replayed") ? "duplicate" : "accepted", receipt: body.id };
   },
   async sendBad(hub) {
-    const res = await hub.app.request("/api/v1/applications", { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ service: {} }) });
+    const res = await hub.app.request("/api/v1/applications", {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/json" },
+      body: JSON.stringify({ service: {} }),
+    });
     expect(res.status).toBe(422);
     return { kind: "refused", detail: (await res.json()).detail };
   },

@@ -4,10 +4,7 @@ import { startTestHub, type TestHub } from "../support/hub.ts";
 import { TcpProxy } from "../support/tcp-proxy.ts";
 
 /** What a delivery for Kiel (organisation unit 9030229, LeiKa 99050012104000) got back. */
-export type SendOutcome =
-  | { kind: "accepted"; receipt: string }
-  | { kind: "duplicate"; receipt: string }
-  | { kind: "refused"; detail: string };
+export type SendOutcome = { kind: "accepted"; receipt: string } | { kind: "duplicate"; receipt: string } | { kind: "refused"; detail: string };
 
 /**
  * How the suite talks to one intake in its own protocol. Every adapter provides one; the
@@ -60,7 +57,10 @@ export function conformance(driver: ConformanceDriver): void {
       const first = await hub.broker.drain(queue, { atLeast: expected, waitMs: expected > 0 ? 20_000 : 0 });
       await new Promise((r) => setTimeout(r, 500));
       const all = [...first, ...(await hub.broker.drain(queue, { waitMs: 0 }))];
-      return all.map((m) => driver.idOf(m.body)).filter((x) => ids.includes(x)).sort();
+      return all
+        .map((m) => driver.idOf(m.body))
+        .filter((x) => ids.includes(x))
+        .sort();
     }
 
     it("accepts a delivery and publishes it once to the tenant's subscribers", async () => {

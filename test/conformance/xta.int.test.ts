@@ -26,7 +26,10 @@ conformance({
   async setUp(hub) {
     pki = testPki();
     cert = pki.client("conformance-portal");
-    await writeFile(path.join(hub.configDir, "portals/xtaportal.yaml"), stringify({ id: "xtaportal", name: "XTA portal", channels: ["xta"], xta: { certificateSha256: [cert.sha256], authorIdentifiers: [AUTHOR] } }));
+    await writeFile(
+      path.join(hub.configDir, "portals/xtaportal.yaml"),
+      stringify({ id: "xtaportal", name: "XTA portal", channels: ["xta"], xta: { certificateSha256: [cert.sha256], authorIdentifiers: [AUTHOR] } }),
+    );
     expect(await hub.services.reload()).toEqual({ ok: true });
     // Through hub.app at each request: a restart of the hub replaces it.
     server = await serveHttps({ fetch: (req, env) => hub.app.fetch(req, env) }, pki);
@@ -47,14 +50,28 @@ conformance({
     }
   },
   async sendBad() {
-    const err = await portal.sendMessage({ messageId: `urn:de:xta:messageid:conformance:${randomUUID()}`, author: AUTHOR, reader: "ags:01002000", message: { contentType: "application/xml", bytes: Buffer.from("<Geschaeftsgang") } }).catch((e: unknown) => e);
+    const err = await portal
+      .sendMessage({
+        messageId: `urn:de:xta:messageid:conformance:${randomUUID()}`,
+        author: AUTHOR,
+        reader: "ags:01002000",
+        message: { contentType: "application/xml", bytes: Buffer.from("<Geschaeftsgang") },
+      })
+      .catch((e: unknown) => e);
     const f = faultOf(err);
     expect(f).toMatchObject({ status: 400, exception: "MessageSchemaViolationException", code: "9050" });
     return { kind: "refused", detail: f.code! };
   },
   async sendUnauthenticated() {
     const stranger = await portalClient(server!.url, pki, pki.client("stranger"));
-    const err = await stranger.sendMessage({ messageId: `urn:de:xta:messageid:conformance:${randomUUID()}`, author: AUTHOR, reader: "ags:01002000", message: { contentType: "application/xml", bytes: message("intruder") } }).catch((e: unknown) => e);
+    const err = await stranger
+      .sendMessage({
+        messageId: `urn:de:xta:messageid:conformance:${randomUUID()}`,
+        author: AUTHOR,
+        reader: "ags:01002000",
+        message: { contentType: "application/xml", bytes: message("intruder") },
+      })
+      .catch((e: unknown) => e);
     const f = faultOf(err);
     expect(f).toMatchObject({ status: 400, exception: "PermissionDeniedException", code: "9012" });
     return { kind: "refused", detail: f.code! };

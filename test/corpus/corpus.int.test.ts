@@ -95,7 +95,8 @@ describe("bad-input corpus against every intake", () => {
     }
     if (wrong) failures.push(`${intake.name} / ${label}: ${wrong}`);
     const after = await counts();
-    if (JSON.stringify(after) !== JSON.stringify(before)) failures.push(`${intake.name} / ${label}: store changed ${JSON.stringify(before)} -> ${JSON.stringify(after)}`);
+    if (JSON.stringify(after) !== JSON.stringify(before))
+      failures.push(`${intake.name} / ${label}: store changed ${JSON.stringify(before)} -> ${JSON.stringify(after)}`);
     if (hub.child.exitCode !== null) throw new Error(`ozg-hub died on ${intake.name} / ${label}:\n${hub.output.join("").slice(-3000)}`);
   }
 
@@ -106,7 +107,13 @@ describe("bad-input corpus against every intake", () => {
 
   it("accepts a valid document on every intake (the control: refusals below are not an accident)", async () => {
     for (const intake of intakes) {
-      const doc = intake.kinds.includes("xml") ? xml(validXml) : json(intake.name.includes("antrag") ? await readFile(path.join(REPO, "mappings/ozg-cloud/fixtures/gewerbeanmeldung-kiel.input.json")) : validCanonical.replace("corpus-base", `control-${tried++}`));
+      const doc = intake.kinds.includes("xml")
+        ? xml(validXml)
+        : json(
+            intake.name.includes("antrag")
+              ? await readFile(path.join(REPO, "mappings/ozg-cloud/fixtures/gewerbeanmeldung-kiel.input.json"))
+              : validCanonical.replace("corpus-base", `control-${tried++}`),
+          );
       const r = await intake.request(doc);
       const res = await fetch(`${hub.url}${r.path}`, r.init);
       const raw = Buffer.from(await res.arrayBuffer());
@@ -126,7 +133,13 @@ describe("bad-input corpus against every intake", () => {
       await refused("wrong token", intake, r.path, r.init, "unauthorized");
       const plain = await intake.request(json(validCanonical));
       for (const p of intake.protocolCases?.() ?? []) await refused(p.name, intake, p.path, p.init, p.expected);
-      await refused("text/plain body", intake, plain.path, { method: "POST", headers: { ...(plain.init.headers as Record<string, string>), "content-type": "text/plain" }, body: validCanonical }, "unsupported");
+      await refused(
+        "text/plain body",
+        intake,
+        plain.path,
+        { method: "POST", headers: { ...(plain.init.headers as Record<string, string>), "content-type": "text/plain" }, body: validCanonical },
+        "unsupported",
+      );
     }
     expect(failures).toEqual([]);
   });
@@ -144,19 +157,51 @@ describe("bad-input corpus against every intake", () => {
       await post("document part missing (after an attachment was streamed)", onlyFile, "malformed");
       await post("document part twice", multipart(part, doc, [{ name: part, type: "application/json", content: validCanonical }]), "malformed");
       await post("no boundary", "x", "malformed", { "content-type": "multipart/form-data" });
-      await post("closing boundary missing", `--b\r\nContent-Disposition: form-data; name="${part}"\r\nContent-Type: application/json\r\n\r\n${validCanonical}\r\n`, "malformed", { "content-type": "multipart/form-data; boundary=b" });
-      await post("part headers cut off", `--b\r\nContent-Disposition: form-data; name="${part}"`, "malformed", { "content-type": "multipart/form-data; boundary=b" });
+      await post(
+        "closing boundary missing",
+        `--b\r\nContent-Disposition: form-data; name="${part}"\r\nContent-Type: application/json\r\n\r\n${validCanonical}\r\n`,
+        "malformed",
+        { "content-type": "multipart/form-data; boundary=b" },
+      );
+      await post("part headers cut off", `--b\r\nContent-Disposition: form-data; name="${part}"`, "malformed", {
+        "content-type": "multipart/form-data; boundary=b",
+      });
       await post("empty body", "", "malformed", { "content-type": "multipart/form-data; boundary=b" });
-      await post("attachment over the limit", multipart(part, doc, [{ name: file, filename: "big.pdf", content: new Uint8Array(LIMITS.attachmentBytes + 1) }]), "too_large");
-      await post("attachments over the delivery limit", multipart(part, doc, [1, 2].map((i) => ({ name: file, filename: `${i}.pdf`, content: new Uint8Array(210 * 1024) }))), "too_large");
-      await post("too many attachments", multipart(part, doc, [1, 2, 3, 4].map((i) => ({ name: file, filename: `${i}.txt`, content: "x" }))), "too_large");
+      await post(
+        "attachment over the limit",
+        multipart(part, doc, [{ name: file, filename: "big.pdf", content: new Uint8Array(LIMITS.attachmentBytes + 1) }]),
+        "too_large",
+      );
+      await post(
+        "attachments over the delivery limit",
+        multipart(
+          part,
+          doc,
+          [1, 2].map((i) => ({ name: file, filename: `${i}.pdf`, content: new Uint8Array(210 * 1024) })),
+        ),
+        "too_large",
+      );
+      await post(
+        "too many attachments",
+        multipart(
+          part,
+          doc,
+          [1, 2, 3, 4].map((i) => ({ name: file, filename: `${i}.txt`, content: "x" })),
+        ),
+        "too_large",
+      );
       await post("document part over the limit", multipart(part, json(`{"a":"${"x".repeat(LIMITS.documentBytes)}"}`)), "too_large");
-      await post("document part over the limit, as a file", (() => {
-        const fd = new FormData();
-        fd.append(part, new Blob([`{"a":"${"x".repeat(LIMITS.documentBytes)}"}`], { type: "application/json" }), "doc.json");
-        return fd;
-      })(), "too_large");
-      if (intake.name.includes("antrag")) await post("part the intake does not know", multipart(part, doc, [{ name: "virus", filename: "x.exe", content: "MZ" }]), "malformed");
+      await post(
+        "document part over the limit, as a file",
+        (() => {
+          const fd = new FormData();
+          fd.append(part, new Blob([`{"a":"${"x".repeat(LIMITS.documentBytes)}"}`], { type: "application/json" }), "doc.json");
+          return fd;
+        })(),
+        "too_large",
+      );
+      if (intake.name.includes("antrag"))
+        await post("part the intake does not know", multipart(part, doc, [{ name: "virus", filename: "x.exe", content: "MZ" }]), "malformed");
     }
     expect(failures).toEqual([]);
   });
@@ -220,7 +265,17 @@ describe("bad-input corpus against every intake", () => {
         await fc.assert(
           fc.asyncProperty(fc.uint8Array({ minLength: 0, maxLength: 5000 }), async (bytes) => {
             const r = await intake.request(json(validCanonical));
-            await refused(`random multipart body (${bytes.length})`, intake, r.path, { method: "POST", headers: { authorization: "Bearer formsolutions-dev-token", "content-type": "multipart/form-data; boundary=ozgcorpusXyZ" }, body: bytes }, "malformed");
+            await refused(
+              `random multipart body (${bytes.length})`,
+              intake,
+              r.path,
+              {
+                method: "POST",
+                headers: { authorization: "Bearer formsolutions-dev-token", "content-type": "multipart/form-data; boundary=ozgcorpusXyZ" },
+                body: bytes,
+              },
+              "malformed",
+            );
           }),
           { numRuns: runs },
         );
@@ -288,7 +343,9 @@ describe("bad-input corpus against every intake", () => {
     const health = await fetch(`${hub.url}/healthz`);
     expect(health.status).toBe(200);
     const mem = await peak(hub);
-    console.log(`bad-input corpus: ${tried} cases tried against ${intakes.length} intakes; ozg-hub RSS idle ${mb(idleRss)}, peak ${mb(mem)} (growth ${mb(mem - idleRss)})`);
+    console.log(
+      `bad-input corpus: ${tried} cases tried against ${intakes.length} intakes; ozg-hub RSS idle ${mb(idleRss)}, peak ${mb(mem)} (growth ${mb(mem - idleRss)})`,
+    );
     expect(mem - idleRss).toBeLessThan(150 * 1024 * 1024);
     expect(tried).toBeGreaterThan(500);
   });

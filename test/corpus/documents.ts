@@ -33,19 +33,47 @@ export function malformedFiles(): { name: string; kind: DocKind; doc: Doc }[] {
 }
 
 /** Malformed documents built in code, because they are large or parameterised. */
-export function malformedGenerated(limits: { documentBytes: number; xmlDepth: number }): { name: string; kind: DocKind; doc: Doc; refusal: "malformed" | "too_large" }[] {
+export function malformedGenerated(limits: {
+  documentBytes: number;
+  xmlDepth: number;
+}): { name: string; kind: DocKind; doc: Doc; refusal: "malformed" | "too_large" }[] {
   const entity = "x".repeat(10_000);
   const quadratic = `<?xml version="1.0"?><!DOCTYPE q [<!ENTITY a "${entity}">]><q>${"&a;".repeat(5000)}</q>`;
   return [
-    { name: "XML nested one deeper than the limit", kind: "xml", doc: xml(`${"<a>".repeat(limits.xmlDepth + 1)}x${"</a>".repeat(limits.xmlDepth + 1)}`), refusal: "malformed" },
+    {
+      name: "XML nested one deeper than the limit",
+      kind: "xml",
+      doc: xml(`${"<a>".repeat(limits.xmlDepth + 1)}x${"</a>".repeat(limits.xmlDepth + 1)}`),
+      refusal: "malformed",
+    },
     { name: "XML nested 5000 deep", kind: "xml", doc: xml(`${"<a>".repeat(5000)}${"</a>".repeat(5000)}`), refusal: "malformed" },
     { name: "XML unclosed nesting 8000 deep", kind: "xml", doc: xml("<a>".repeat(8000)), refusal: "malformed" },
     { name: "XML quadratic blowup (10 kB entity x 5000)", kind: "xml", doc: xml(quadratic), refusal: "malformed" },
-    { name: "XML attribute value over the document limit", kind: "xml", doc: xml(`<a xmlns="urn:corpus:test" v="${"A".repeat(limits.documentBytes + 1)}"/>`), refusal: "too_large" },
-    { name: "XML text over the document limit", kind: "xml", doc: xml(`<a xmlns="urn:corpus:test">${"Ä".repeat(limits.documentBytes)}</a>`), refusal: "too_large" },
-    { name: "XML 20000 attributes over the limit", kind: "xml", doc: xml(`<a ${Array.from({ length: 20000 }, (_, i) => `a${i}="1"`).join(" ")}/>`), refusal: "too_large" },
+    {
+      name: "XML attribute value over the document limit",
+      kind: "xml",
+      doc: xml(`<a xmlns="urn:corpus:test" v="${"A".repeat(limits.documentBytes + 1)}"/>`),
+      refusal: "too_large",
+    },
+    {
+      name: "XML text over the document limit",
+      kind: "xml",
+      doc: xml(`<a xmlns="urn:corpus:test">${"Ä".repeat(limits.documentBytes)}</a>`),
+      refusal: "too_large",
+    },
+    {
+      name: "XML 20000 attributes over the limit",
+      kind: "xml",
+      doc: xml(`<a ${Array.from({ length: 20000 }, (_, i) => `a${i}="1"`).join(" ")}/>`),
+      refusal: "too_large",
+    },
     { name: "JSON string over the document limit", kind: "json", doc: json(`{"sourceId":"${"x".repeat(limits.documentBytes)}"}`), refusal: "too_large" },
-    { name: "JSON nested arrays over the document limit", kind: "json", doc: json(`${"[".repeat(limits.documentBytes)}${"]".repeat(limits.documentBytes)}`), refusal: "too_large" },
+    {
+      name: "JSON nested arrays over the document limit",
+      kind: "json",
+      doc: json(`${"[".repeat(limits.documentBytes)}${"]".repeat(limits.documentBytes)}`),
+      refusal: "too_large",
+    },
     { name: "JSON unclosed nesting 20000 deep", kind: "json", doc: json("[".repeat(20000)), refusal: "malformed" },
     { name: "JSON lone surrogate escape in a truncated string", kind: "json", doc: json('{"sourceId":"\\ud800'), refusal: "malformed" },
   ];
@@ -83,9 +111,21 @@ export function schemaViolations(): { name: string; doc: Doc }[] {
  */
 export function unusualButWellFormedXml(): { name: string; doc: Doc }[] {
   return [
-    { name: "duplicated elements", doc: xml(`<Antrag xmlns="urn:corpus:test"><Name>A</Name><Name>B</Name><Leistung>1</Leistung><Leistung>2</Leistung></Antrag>`) },
-    { name: "reordered elements", doc: xml(`<Antrag xmlns="urn:corpus:test"><Leistung>99050012104000</Leistung><Anschrift/><Antragsteller><Name>A</Name></Antragsteller></Antrag>`) },
-    { name: "duplicated namespace prefixes", doc: xml(`<x:Antrag xmlns:x="urn:corpus:test" xmlns:y="urn:corpus:test"><x:Name>A</x:Name><y:Name>B</y:Name></x:Antrag>`) },
-    { name: "comment and processing instruction between elements", doc: xml(`<?xml version="1.0"?><!-- c --><Antrag xmlns="urn:corpus:test"><?pi data?><Name>A<!-- inner --></Name></Antrag>`) },
+    {
+      name: "duplicated elements",
+      doc: xml(`<Antrag xmlns="urn:corpus:test"><Name>A</Name><Name>B</Name><Leistung>1</Leistung><Leistung>2</Leistung></Antrag>`),
+    },
+    {
+      name: "reordered elements",
+      doc: xml(`<Antrag xmlns="urn:corpus:test"><Leistung>99050012104000</Leistung><Anschrift/><Antragsteller><Name>A</Name></Antragsteller></Antrag>`),
+    },
+    {
+      name: "duplicated namespace prefixes",
+      doc: xml(`<x:Antrag xmlns:x="urn:corpus:test" xmlns:y="urn:corpus:test"><x:Name>A</x:Name><y:Name>B</y:Name></x:Antrag>`),
+    },
+    {
+      name: "comment and processing instruction between elements",
+      doc: xml(`<?xml version="1.0"?><!-- c --><Antrag xmlns="urn:corpus:test"><?pi data?><Name>A<!-- inner --></Name></Antrag>`),
+    },
   ];
 }

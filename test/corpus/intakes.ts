@@ -106,7 +106,10 @@ export const intakes: Intake[] = [
     name: "POST /api/v1/applications (JSON)",
     kinds: ["json"],
     schema: true,
-    request: (doc, o) => ({ path: "/api/v1/applications", init: { method: "POST", headers: { ...auth(o?.token), "content-type": doc.contentType }, body: doc.bytes as BodyInit } }),
+    request: (doc, o) => ({
+      path: "/api/v1/applications",
+      init: { method: "POST", headers: { ...auth(o?.token), "content-type": doc.contentType }, body: doc.bytes as BodyInit },
+    }),
     check: problemJson,
   },
   {
@@ -129,7 +132,10 @@ export const intakes: Intake[] = [
     name: "POST /api/v1/deliveries (XML/JSON)",
     kinds: ["xml", "json"],
     schema: false,
-    request: (doc, o) => ({ path: "/api/v1/deliveries", init: { method: "POST", headers: { ...auth(o?.token), "content-type": doc.contentType }, body: doc.bytes as BodyInit } }),
+    request: (doc, o) => ({
+      path: "/api/v1/deliveries",
+      init: { method: "POST", headers: { ...auth(o?.token), "content-type": doc.contentType }, body: doc.bytes as BodyInit },
+    }),
     check: problemJson,
   },
   {
@@ -146,9 +152,17 @@ export const intakes: Intake[] = [
     kinds: ["xml"],
     schema: false,
     request: (doc, o) => {
-      const fingerprint = o?.token === null ? null : o?.token && o.token !== TOKENS.formsolutions ? createHash("sha256").update(o.token).digest("hex") : XTA_FINGERPRINT;
+      const fingerprint =
+        o?.token === null ? null : o?.token && o.token !== TOKENS.formsolutions ? createHash("sha256").update(o.token).digest("hex") : XTA_FINGERPRINT;
       const messageId = `urn:de:xta:messageid:corpus:${process.pid}-${++xtaSerial}`;
-      return { path: "/xta/send", init: { method: "POST", headers: xtaHeaders(fingerprint), body: sendMessageEnvelope({ messageId, reader: "ags:01002000", document: doc.bytes, contentType: doc.contentType }) } };
+      return {
+        path: "/xta/send",
+        init: {
+          method: "POST",
+          headers: xtaHeaders(fingerprint),
+          body: sendMessageEnvelope({ messageId, reader: "ags:01002000", document: doc.bytes, contentType: doc.contentType }),
+        },
+      };
     },
     check: soapFault,
     protocolCases: () => {
@@ -156,7 +170,12 @@ export const intakes: Intake[] = [
       const good = () => sendMessageEnvelope({ messageId: `urn:de:xta:messageid:corpus:${process.pid}-${++xtaSerial}`, reader: "ags:01002000", document: doc });
       const meta = (env: string) => /<oscimeta:MessageMetaData[\s\S]*<\/oscimeta:MessageMetaData>/.exec(env)![0];
       const message = (env: string) => /<xta:Message [\s\S]*<\/xta:Message>/.exec(env)![0];
-      const post = (name: string, body: string, expected: Refusal) => ({ name, path: "/xta/send", init: { method: "POST", headers: xtaHeaders(), body }, expected });
+      const post = (name: string, body: string, expected: Refusal) => ({
+        name,
+        path: "/xta/send",
+        init: { method: "POST", headers: xtaHeaders(), body },
+        expected,
+      });
       const wrapped = (f: (env: string) => string) => f(good());
       const withByte = (env: string, after: string, byte: number) => {
         const b = Buffer.from(env);
@@ -164,16 +183,52 @@ export const intakes: Intake[] = [
         return new Uint8Array([...b.subarray(0, at), byte, ...b.subarray(at)]);
       };
       return [
-        post("envelope with DOCTYPE and external entity", good().replace("<s:Envelope", `<!DOCTYPE s:Envelope [<!ENTITY x SYSTEM "file:///etc/passwd">]><s:Envelope`), "envelope"),
-        post("envelope with billion laughs", good().replace("<s:Envelope", `<!DOCTYPE s:Envelope [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;&a;">]><s:Envelope`).replace("</s:Body>", "&b;</s:Body>"), "envelope"),
+        post(
+          "envelope with DOCTYPE and external entity",
+          good().replace("<s:Envelope", `<!DOCTYPE s:Envelope [<!ENTITY x SYSTEM "file:///etc/passwd">]><s:Envelope`),
+          "envelope",
+        ),
+        post(
+          "envelope with billion laughs",
+          good().replace("<s:Envelope", `<!DOCTYPE s:Envelope [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;&a;">]><s:Envelope`).replace("</s:Body>", "&b;</s:Body>"),
+          "envelope",
+        ),
         post("envelope truncated", good().slice(0, 400), "envelope"),
         { ...post("envelope with invalid UTF-8", "", "envelope"), init: { method: "POST", headers: xtaHeaders(), body: withByte(good(), "<s:Header>", 0xff) } },
-        post("Message missing", wrapped((e) => e.replace(message(e), "")), "missing"),
-        post("Message not base64", wrapped((e) => e.replace(/(<xta:Message [^>]*>)[^<]*/, "$1*** not base64 ***")), "malformed"),
-        post("Message with an unclosed nesting 5000 deep", sendMessageEnvelope({ messageId: `urn:de:xta:messageid:corpus:${process.pid}-${++xtaSerial}`, reader: "ags:01002000", document: new TextEncoder().encode("<a>".repeat(5000)) }), "malformed"),
-        post("MessageMetaData twice", wrapped((e) => e.replace(meta(e), meta(e) + meta(e))), "envelope"),
-        post("Message twice", wrapped((e) => e.replace(message(e), message(e) + message(e))), "envelope"),
-        post("envelope nested 5000 deep in the Body", wrapped((e) => e.replace("<s:Body>", `<s:Body>${"<x>".repeat(5000)}${"</x>".repeat(5000)}`)), "envelope"),
+        post(
+          "Message missing",
+          wrapped((e) => e.replace(message(e), "")),
+          "missing",
+        ),
+        post(
+          "Message not base64",
+          wrapped((e) => e.replace(/(<xta:Message [^>]*>)[^<]*/, "$1*** not base64 ***")),
+          "malformed",
+        ),
+        post(
+          "Message with an unclosed nesting 5000 deep",
+          sendMessageEnvelope({
+            messageId: `urn:de:xta:messageid:corpus:${process.pid}-${++xtaSerial}`,
+            reader: "ags:01002000",
+            document: new TextEncoder().encode("<a>".repeat(5000)),
+          }),
+          "malformed",
+        ),
+        post(
+          "MessageMetaData twice",
+          wrapped((e) => e.replace(meta(e), meta(e) + meta(e))),
+          "envelope",
+        ),
+        post(
+          "Message twice",
+          wrapped((e) => e.replace(message(e), message(e) + message(e))),
+          "envelope",
+        ),
+        post(
+          "envelope nested 5000 deep in the Body",
+          wrapped((e) => e.replace("<s:Body>", `<s:Body>${"<x>".repeat(5000)}${"</x>".repeat(5000)}`)),
+          "envelope",
+        ),
       ];
     },
   },

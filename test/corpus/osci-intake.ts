@@ -38,7 +38,10 @@ export function osciIntake(setup: OsciSetup, url: () => string): Intake {
         // no credentials: unsigned; wrong credentials: a certificate ozg-hub does not pin
         ...(o?.token === null ? { unsigned: true } : o?.token ? { signAs: setup.parties.stranger } : {}),
       };
-      return { path: "/osci", init: { method: "POST", headers: { "content-type": "text/xml; charset=utf-8" }, body: new Uint8Array(setup.portal.build("storeDelivery", options)) } };
+      return {
+        path: "/osci",
+        init: { method: "POST", headers: { "content-type": "text/xml; charset=utf-8" }, body: new Uint8Array(setup.portal.build("storeDelivery", options)) },
+      };
     },
     check(res, _body, expected, raw) {
       const want = CODES[expected];

@@ -91,7 +91,13 @@ describe("deploy/ozg-hub.yaml", () => {
       }
       const env = pod.containers[0].env.find((e: any) => e.name === "OZG_HUB_CONFIG").value;
       const summary = (r: Awaited<ReturnType<typeof loadRuntime>>) =>
-        r.ok ? { tenants: r.runtime.config.tenants.map((t) => t.id), portals: r.runtime.config.portals.map((p) => p.id), mappings: r.runtime.mappings.mappings.map((m) => m.id) } : r.problems;
+        r.ok
+          ? {
+              tenants: r.runtime.config.tenants.map((t) => t.id),
+              portals: r.runtime.config.portals.map((p) => p.id),
+              mappings: r.runtime.mappings.mappings.map((m) => m.id),
+            }
+          : r.problems;
       const inPod = summary(await loadRuntime(path.join(root, env)));
       expect(inPod).toEqual(summary(await loadRuntime(path.join(REPO, "config"))));
       expect((inPod as { mappings: string[] }).mappings.length).toBeGreaterThan(0);

@@ -15,7 +15,11 @@ describe("admin API under /admin: its own credentials", () => {
   beforeAll(async () => {
     hub = await startTestHub();
     const post = async (transactionId: string, zustaendigeStelle?: string) => {
-      const res = await hub.app.request("/antrag", { method: "POST", headers: bearer(TOKENS.formsolutions), body: antragBody(ozgCloudForm({ transactionId, zustaendigeStelle }), []) });
+      const res = await hub.app.request("/antrag", {
+        method: "POST",
+        headers: bearer(TOKENS.formsolutions),
+        body: antragBody(ozgCloudForm({ transactionId, zustaendigeStelle }), []),
+      });
       expect(res.status).toBe(202);
       return (await res.json()).vorgang.vorgangId as string;
     };
@@ -42,7 +46,12 @@ describe("admin API under /admin: its own credentials", () => {
     await addCredentials(hub);
     const before = await rowCounts(hub.databaseUrl);
     for (const path of ["/admin/deliveries", "/admin/deliveries?state=parked", `/admin/deliveries/${routedId}`]) {
-      for (const headers of [{}, bearer(TOKENS.formsolutions), bearer(TENANT_TOKENS.kiel), { authorization: `Basic ${Buffer.from(`admin:${ADMIN_TOKEN}`).toString("base64")}` }]) {
+      for (const headers of [
+        {},
+        bearer(TOKENS.formsolutions),
+        bearer(TENANT_TOKENS.kiel),
+        { authorization: `Basic ${Buffer.from(`admin:${ADMIN_TOKEN}`).toString("base64")}` },
+      ]) {
         const res = await hub.app.request(path, { headers });
         expect(res.status, `${path} ${JSON.stringify(headers)}`).toBe(401);
         expect(res.headers.get("www-authenticate")).toContain("Bearer");
@@ -69,7 +78,8 @@ describe("admin API under /admin: its own credentials", () => {
   });
 
   it("replays a parked delivery after a config fix, once, and refuses what is not parked", async () => {
-    const replay = (id: string, headers: Record<string, string> = bearer(ADMIN_TOKEN)) => hub.app.request(`/admin/deliveries/${id}/replay`, { method: "POST", headers });
+    const replay = (id: string, headers: Record<string, string> = bearer(ADMIN_TOKEN)) =>
+      hub.app.request(`/admin/deliveries/${id}/replay`, { method: "POST", headers });
     await hub.broker.drain(hub.queue("kiel", "dms"), { atLeast: 1 }); // the routed delivery's message
 
     const before = await rowCounts(hub.databaseUrl);

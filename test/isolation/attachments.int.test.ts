@@ -19,7 +19,9 @@ describe("GET /api/v1/attachments/:id: only the owning tenant, streamed from the
     const res = await hub.app.request("/antrag", {
       method: "POST",
       headers: bearer(TOKENS.formsolutions),
-      body: antragBody(ozgCloudForm({ transactionId: "att-kiel-1" }), [{ part: "attachment", name: "Grundriss Erdgeschoß.pdf", type: "application/pdf", content }]),
+      body: antragBody(ozgCloudForm({ transactionId: "att-kiel-1" }), [
+        { part: "attachment", name: "Grundriss Erdgeschoß.pdf", type: "application/pdf", content },
+      ]),
     });
     expect(res.status).toBe(202);
     const [msg] = await hub.broker.drain(hub.queue("kiel", "dms"), { atLeast: 1 });

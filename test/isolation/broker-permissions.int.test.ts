@@ -52,7 +52,13 @@ describe("tenant isolation on the broker (real users via rabbitmqctl)", () => {
     const closed = new Promise<string>((resolve) => {
       ch.on("error", (err: { code?: number }) => resolve(`refused ${err.code}`));
     });
-    const result = await Promise.race([op(ch).then(() => "ok", (err: { code?: number }) => `refused ${err.code ?? "?"}`), closed]);
+    const result = await Promise.race([
+      op(ch).then(
+        () => "ok",
+        (err: { code?: number }) => `refused ${err.code ?? "?"}`,
+      ),
+      closed,
+    ]);
     // A refusal closes the channel; an accepted op leaves it open.
     await ch.close().catch(() => {});
     return result;
@@ -69,7 +75,10 @@ describe("tenant isolation on the broker (real users via rabbitmqctl)", () => {
     const kiel = await as("kiel");
     const theirs = hub.queue("augsburg", "dms");
     const t = hub.services.runtime().config.gateway.amqp;
-    const args = { durable: true, arguments: { "x-queue-type": "quorum", "x-dead-letter-exchange": t.deadLetterExchange, "x-dead-letter-routing-key": "augsburg.dms" } };
+    const args = {
+      durable: true,
+      arguments: { "x-queue-type": "quorum", "x-dead-letter-exchange": t.deadLetterExchange, "x-dead-letter-routing-key": "augsburg.dms" },
+    };
     expect(await attempt(kiel, (ch) => ch.get(theirs))).toBe("refused 403");
     expect(await attempt(kiel, (ch) => ch.consume(theirs, () => {}))).toBe("refused 403");
     expect(await attempt(kiel, (ch) => ch.purgeQueue(theirs))).toBe("refused 403");

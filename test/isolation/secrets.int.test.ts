@@ -42,7 +42,10 @@ describe("secrets never reach logs or error bodies", () => {
   beforeAll(async () => {
     db = await createTestDatabase(inject("databaseUrl"));
     configDir = await writeTestConfig(prefix);
-    await writeFile(path.join(configDir, "gateway.yaml"), `${(await import("node:fs/promises").then((f) => f.readFile(path.join(configDir, "gateway.yaml"), "utf8")))}admin:\n  tokenSha256: ["${sha256Hex(adminToken)}"]\n`);
+    await writeFile(
+      path.join(configDir, "gateway.yaml"),
+      `${await import("node:fs/promises").then((f) => f.readFile(path.join(configDir, "gateway.yaml"), "utf8"))}admin:\n  tokenSha256: ["${sha256Hex(adminToken)}"]\n`,
+    );
     const kiel = path.join(configDir, "tenants/kiel.yaml");
     await writeFile(kiel, `${await import("node:fs/promises").then((f) => f.readFile(kiel, "utf8"))}api:\n  tokenSha256: ["${sha256Hex(tenantToken)}"]\n`);
     // A broker user of its own with a password worth hiding, confined to this test's names.
@@ -59,7 +62,8 @@ describe("secrets never reach logs or error bodies", () => {
     const amqp = await import("amqplib");
     const conn = await amqp.connect(inject("amqpUrl"));
     const ch = await conn.createChannel();
-    for (const t of ["kiel", "augsburg"]) for (const s of ["gewerbe", "dms"]) for (const q of [`${prefix}.${t}.${s}`, `${prefix}.${t}.${s}.dlq`]) await ch.deleteQueue(q);
+    for (const t of ["kiel", "augsburg"])
+      for (const s of ["gewerbe", "dms"]) for (const q of [`${prefix}.${t}.${s}`, `${prefix}.${t}.${s}.dlq`]) await ch.deleteQueue(q);
     await ch.deleteExchange(`${prefix}.applications`);
     await ch.deleteExchange(`${prefix}.dead-letter`);
     await conn.close();
@@ -82,17 +86,33 @@ describe("secrets never reach logs or error bodies", () => {
     const hub = await spawnHub(env, undefined, { ready: true });
     procs.push(hub);
     const good = { authorization: `Bearer ${TOKENS.formsolutions}` };
-    const ok = await call(hub, "/antrag", { method: "POST", headers: good, body: antragBody(ozgCloudForm({ transactionId: "sec-1" }), [{ part: "attachment", name: "a.txt", type: "text/plain", content: "hallo" }]) });
+    const ok = await call(hub, "/antrag", {
+      method: "POST",
+      headers: good,
+      body: antragBody(ozgCloudForm({ transactionId: "sec-1" }), [{ part: "attachment", name: "a.txt", type: "text/plain", content: "hallo" }]),
+    });
     expect(ok.status).toBe(202);
     const { vorgang } = await ok.json();
     for (const token of [wrongToken, TOKENS.serviceportal]) {
-      await call(hub, "/antrag", { method: "POST", headers: { authorization: `Bearer ${token}` }, body: antragBody(ozgCloudForm({ transactionId: "sec-2" }), []) });
+      await call(hub, "/antrag", {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}` },
+        body: antragBody(ozgCloudForm({ transactionId: "sec-2" }), []),
+      });
       await call(hub, `/api/v1/applications/${vorgang.vorgangId}`, { headers: { authorization: `Bearer ${token}` } });
       await call(hub, "/admin/deliveries", { headers: { authorization: `Bearer ${token}` } });
       await call(hub, "/api/v1/attachments/00000000-0000-4000-8000-000000000000", { headers: { authorization: `Bearer ${token}` } });
-      await call(hub, "/api/v1/applications", { method: "POST", headers: { authorization: `Basic ${Buffer.from(`formsolutions:${token}`).toString("base64")}`, "content-type": "application/json" }, body: "{}" });
+      await call(hub, "/api/v1/applications", {
+        method: "POST",
+        headers: { authorization: `Basic ${Buffer.from(`formsolutions:${token}`).toString("base64")}`, "content-type": "application/json" },
+        body: "{}",
+      });
     }
-    await call(hub, `/api/v1/deliveries?token=${wrongToken}`, { method: "POST", headers: { ...good, "content-type": "application/xml" }, body: `<a>${wrongToken}` });
+    await call(hub, `/api/v1/deliveries?token=${wrongToken}`, {
+      method: "POST",
+      headers: { ...good, "content-type": "application/xml" },
+      body: `<a>${wrongToken}`,
+    });
     expect((await call(hub, "/admin/deliveries?state=routed", { headers: { authorization: `Bearer ${adminToken}` } })).status).toBe(200);
     expect((await call(hub, `/admin/deliveries/${vorgang.vorgangId}`, { headers: { authorization: `Bearer ${adminToken}` } })).status).toBe(200);
 
@@ -123,7 +143,11 @@ describe("secrets never reach logs or error bodies", () => {
   });
 
   it("when a hub cannot start: wrong broker password, unreachable database, invalid config", async () => {
-    const wrongAmqp = await spawnHub({ DATABASE_URL: withPassword(db.url, "postgres", pgPassword), AMQP_URL: withPassword(inject("amqpUrl"), amqpUser, `${amqpPassword}x`), OZG_HUB_CONFIG: configDir });
+    const wrongAmqp = await spawnHub({
+      DATABASE_URL: withPassword(db.url, "postgres", pgPassword),
+      AMQP_URL: withPassword(inject("amqpUrl"), amqpUser, `${amqpPassword}x`),
+      OZG_HUB_CONFIG: configDir,
+    });
     procs.push(wrongAmqp);
     expect((await call(wrongAmqp, "/readyz")).status).toBe(503);
     await new Promise((r) => setTimeout(r, 1000));
@@ -132,7 +156,11 @@ describe("secrets never reach logs or error bodies", () => {
     captured.push(wrongAmqp.output.join(""));
 
     const run = async (env: Record<string, string>) => {
-      const child = spawn(process.execPath, [path.join(REPO, "bin/ozg-hub.mjs"), "serve"], { cwd: REPO, env: { ...process.env, PORT: "0", HOST: "127.0.0.1", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawn(process.execPath, [path.join(REPO, "bin/ozg-hub.mjs"), "serve"], {
+        cwd: REPO,
+        env: { ...process.env, PORT: "0", HOST: "127.0.0.1", ...env },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
       let out = "";
       child.stdout.on("data", (d) => (out += d));
       child.stderr.on("data", (d) => (out += d));
@@ -142,11 +170,19 @@ describe("secrets never reach logs or error bodies", () => {
       captured.push(out);
       return { code, out };
     };
-    const noDb = await run({ DATABASE_URL: `postgres://postgres:${pgPassword}@127.0.0.1:1/nothing`, AMQP_URL: withPassword(inject("amqpUrl"), amqpUser, amqpPassword), OZG_HUB_CONFIG: configDir });
+    const noDb = await run({
+      DATABASE_URL: `postgres://postgres:${pgPassword}@127.0.0.1:1/nothing`,
+      AMQP_URL: withPassword(inject("amqpUrl"), amqpUser, amqpPassword),
+      OZG_HUB_CONFIG: configDir,
+    });
     expect(noDb.code).not.toBe(0);
     const badConfig = await writeTestConfig(`${prefix}b`);
     await writeFile(path.join(badConfig, "portals/leak.yaml"), `id: leak\nname: x\ntokenSha256: ["${wrongToken}"]\n`);
-    const invalid = await run({ DATABASE_URL: withPassword(db.url, "postgres", pgPassword), AMQP_URL: withPassword(inject("amqpUrl"), amqpUser, amqpPassword), OZG_HUB_CONFIG: badConfig });
+    const invalid = await run({
+      DATABASE_URL: withPassword(db.url, "postgres", pgPassword),
+      AMQP_URL: withPassword(inject("amqpUrl"), amqpUser, amqpPassword),
+      OZG_HUB_CONFIG: badConfig,
+    });
     await rm(badConfig, { recursive: true, force: true });
     expect(invalid.code).toBe(1);
     expect(invalid.out).toContain("portals/leak.yaml");

@@ -102,8 +102,11 @@ describe("the way back to a REST portal, end to end", () => {
       const s = (await res.json()) as Status;
       return s.timeline.filter((e) => e.type === "notified").length === 2 ? s : undefined;
     }, "both notifications on the timeline");
-    const steps = status.timeline.map((e) => (e.type === "status" ? `status:${e.detail.status}` : e.type === "notification-queued" ? `queued:${e.detail.status}` : e.type));
-    for (const step of ["mapped", "routed", "published", "status:received", "queued:received", "status:decided", "queued:decided", "notified"]) expect(steps).toContain(step);
+    const steps = status.timeline.map((e) =>
+      e.type === "status" ? `status:${e.detail.status}` : e.type === "notification-queued" ? `queued:${e.detail.status}` : e.type,
+    );
+    for (const step of ["mapped", "routed", "published", "status:received", "queued:received", "status:decided", "queued:decided", "notified"])
+      expect(steps).toContain(step);
     expect(steps.indexOf("status:received")).toBeLessThan(steps.indexOf("status:decided"));
     expect(steps.filter((s) => s === "notified")).toHaveLength(2);
     expect(status.statuses.map((s) => s.status)).toEqual(["received", "decided"]);
@@ -114,7 +117,9 @@ describe("the way back to a REST portal, end to end", () => {
     expect(doc.headers.get("content-type")).toBe("application/pdf");
     const bytes = Buffer.from(await doc.arrayBuffer());
     expect(createHash("sha256").update(bytes).digest("hex")).toBe(decided.document.sha256);
-    const admin = (await (await hub.app.request(`/admin/deliveries/${deliveryId}`, { headers: bearer(ADMIN_TOKEN) })).json()) as { statuses: { status: string }[] };
+    const admin = (await (await hub.app.request(`/admin/deliveries/${deliveryId}`, { headers: bearer(ADMIN_TOKEN) })).json()) as {
+      statuses: { status: string }[];
+    };
     expect(admin.statuses.map((s) => s.status)).toEqual(["received", "decided"]);
     // another portal sees neither the status nor the document
     expect((await hub.app.request(`/api/v1/applications/${deliveryId}`, { headers: bearer(TOKENS.serviceportal) })).status).toBe(404);
@@ -128,7 +133,9 @@ describe("the way back to a REST portal, end to end", () => {
     const ch = await conn.createConfirmChannel();
     const [original] = await hub.broker.drain(hub.queue("kiel", "dms"), { atLeast: 1 }); // the same event, from the other queue
     await new Promise<void>((resolve, reject) =>
-      ch.sendToQueue(hub.queue("kiel", "gewerbe"), Buffer.from(JSON.stringify(original!.body)), { messageId: first, persistent: true }, (err: unknown) => (err ? reject(err) : resolve())),
+      ch.sendToQueue(hub.queue("kiel", "gewerbe"), Buffer.from(JSON.stringify(original!.body)), { messageId: first, persistent: true }, (err: unknown) =>
+        err ? reject(err) : resolve(),
+      ),
     );
     await conn.close();
     await eventually(async () => (consumer.duplicates === 1 ? true : undefined), "the repeat to be dropped");

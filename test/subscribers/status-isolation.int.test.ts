@@ -7,7 +7,13 @@ import { startTestHub, TOKENS, type TestHub } from "../support/hub.ts";
 import { eventually, publishStatus, statusCounts, tenantUsers } from "./support.ts";
 
 const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
-const status = (id: string, data: Record<string, unknown>) => ({ specversion: "1.0", id, source: "urn:fachverfahren:test", type: "de.ozghub.application.status.v1", data });
+const status = (id: string, data: Record<string, unknown>) => ({
+  specversion: "1.0",
+  id,
+  source: "urn:fachverfahren:test",
+  type: "de.ozghub.application.status.v1",
+  data,
+});
 
 /**
  * A tenant can report only on its own applications: the broker refuses its user any routing key
@@ -21,7 +27,11 @@ describe("status events: tenant isolation, validation, dead letters", () => {
   const app = { kiel: "", augsburg: "" };
 
   async function submit(transactionId: string, zustaendigeStelle?: string): Promise<string> {
-    const res = await hub.app.request("/antrag", { method: "POST", headers: bearer(TOKENS.formsolutions), body: antragBody(ozgCloudForm({ transactionId, zustaendigeStelle }), []) });
+    const res = await hub.app.request("/antrag", {
+      method: "POST",
+      headers: bearer(TOKENS.formsolutions),
+      body: antragBody(ozgCloudForm({ transactionId, zustaendigeStelle }), []),
+    });
     expect(res.status).toBe(202);
     const deliveryId = ((await res.json()) as { vorgang: { vorgangId: string } }).vorgang.vorgangId;
     const [row] = await hub.services.store.sql<{ id: string }[]>`select id from applications where delivery_id = ${deliveryId}`;
@@ -60,7 +70,9 @@ describe("status events: tenant isolation, validation, dead letters", () => {
 
   it("the broker refuses kiel's user a status under augsburg's routing key", async () => {
     const before = await rowCounts(hub.databaseUrl);
-    expect(await publishStatus(hub, users.urlFor("kiel"), "augsburg.dms", status("x-1", { status: "received", applicationId: app.augsburg }))).toBe("refused 403");
+    expect(await publishStatus(hub, users.urlFor("kiel"), "augsburg.dms", status("x-1", { status: "received", applicationId: app.augsburg }))).toBe(
+      "refused 403",
+    );
     expect(await publishStatus(hub, users.urlFor("kiel"), "augsburg", status("x-2", { status: "received", applicationId: app.augsburg }))).toBe("refused 403");
     // and the application exchange stays closed to tenants
     const conn = await amqp.connect(users.urlFor("kiel"));
@@ -106,7 +118,9 @@ describe("status events: tenant isolation, validation, dead letters", () => {
     for (let i = 0; i < 3; i++) expect(await publishStatus(hub, kiel, "kiel.dms", event)).toBe("ok");
     await eventually(async () => ((await statusCounts(hub)).reports === 1 ? true : undefined), "the report to be stored");
     await new Promise((r) => setTimeout(r, 500));
-    const rows = await hub.services.store.sql<{ status: string; subscriber_id: string; tenant_id: string }[]>`select status, subscriber_id, tenant_id from status_reports`;
+    const rows = await hub.services.store.sql<
+      { status: string; subscriber_id: string; tenant_id: string }[]
+    >`select status, subscriber_id, tenant_id from status_reports`;
     expect(rows).toEqual([{ status: "needs-information", subscriber_id: "dms", tenant_id: "kiel" }]);
     const [n] = await hub.services.store.sql<{ state: string; channel: string; reason: string }[]>`select state, channel, reason from portal_notifications`;
     // formsolutions has no webhook in this hub: the notification is parked, visibly

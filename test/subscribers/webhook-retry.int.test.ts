@@ -8,7 +8,13 @@ import { startTestHub, TOKENS, type TestHub } from "../support/hub.ts";
 import { configureWebhook, eventually, publishStatus, webhookReceiver, type WebhookReceiver } from "./support.ts";
 
 const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
-const status = (id: string, data: Record<string, unknown>) => ({ specversion: "1.0", id, source: "urn:fachverfahren:kiel:dms", type: "de.ozghub.application.status.v1", data });
+const status = (id: string, data: Record<string, unknown>) => ({
+  specversion: "1.0",
+  id,
+  source: "urn:fachverfahren:kiel:dms",
+  type: "de.ozghub.application.status.v1",
+  data,
+});
 
 /** A portal's webhook that is down for a while gets every notification once it is back; one down for good is disabled, visibly. */
 describe("webhooks: retries with backoff, at least once, disabled endpoints", () => {
@@ -16,7 +22,11 @@ describe("webhooks: retries with backoff, at least once, disabled endpoints", ()
   let receiver: WebhookReceiver;
 
   async function submit(transactionId: string): Promise<{ deliveryId: string; applicationId: string }> {
-    const res = await hub.app.request("/antrag", { method: "POST", headers: bearer(TOKENS.formsolutions), body: antragBody(ozgCloudForm({ transactionId }), []) });
+    const res = await hub.app.request("/antrag", {
+      method: "POST",
+      headers: bearer(TOKENS.formsolutions),
+      body: antragBody(ozgCloudForm({ transactionId }), []),
+    });
     expect(res.status).toBe(202);
     const deliveryId = ((await res.json()) as { vorgang: { vorgangId: string } }).vorgang.vorgangId;
     const [row] = await hub.services.store.sql<{ id: string }[]>`select id from applications where delivery_id = ${deliveryId}`;
@@ -63,11 +73,15 @@ describe("webhooks: retries with backoff, at least once, disabled endpoints", ()
     expect(failed.length).toBeGreaterThanOrEqual(3);
     expect(failed.map((e) => e.detail.attempt)).toEqual(failed.map((_, i) => i + 1));
     expect(failed[0]!.detail).toMatchObject({ channel: "webhook", error: "HTTP 503", nextAttemptAt: expect.any(String) });
-    expect(steps.filter((e) => e.type === "notified")).toEqual([expect.objectContaining({ detail: expect.objectContaining({ attempt: failed.length + 1, httpStatus: 204 }) })]);
+    expect(steps.filter((e) => e.type === "notified")).toEqual([
+      expect.objectContaining({ detail: expect.objectContaining({ attempt: failed.length + 1, httpStatus: 204 }) }),
+    ]);
     expect((await endpoint()).state).toBe("enabled");
     const metrics = await (await hub.app.request("/metrics")).text();
     expect(metrics).toMatch(/ozg_hub_portal_notifications_total\{portal="formsolutions",channel="webhook",outcome="delivered"\} 3/);
-    expect(Number(/ozg_hub_portal_notifications_total\{portal="formsolutions",channel="webhook",outcome="failed"\} (\d+)/.exec(metrics)?.[1])).toBe(receiver.refused);
+    expect(Number(/ozg_hub_portal_notifications_total\{portal="formsolutions",channel="webhook",outcome="failed"\} (\d+)/.exec(metrics)?.[1])).toBe(
+      receiver.refused,
+    );
   });
 
   it("disables an endpoint whose notification exhausted its attempts; enabling it delivers what waited", async () => {
@@ -79,7 +93,14 @@ describe("webhooks: retries with backoff, at least once, disabled endpoints", ()
 
     receiver.down = true;
     const a = await submit("disable-1");
-    expect(await publishStatus(hub, hub.amqpUrl, "kiel.dms", status("d-1", { status: "rejected", applicationId: a.applicationId, reason: "Zuständigkeit liegt beim Kreis." }))).toBe("ok");
+    expect(
+      await publishStatus(
+        hub,
+        hub.amqpUrl,
+        "kiel.dms",
+        status("d-1", { status: "rejected", applicationId: a.applicationId, reason: "Zuständigkeit liegt beim Kreis." }),
+      ),
+    ).toBe("ok");
     const disabled = await eventually(async () => {
       const e = await endpoint();
       return e.state === "disabled" ? e : undefined;
@@ -100,11 +121,19 @@ describe("webhooks: retries with backoff, at least once, disabled endpoints", ()
     expect(receiver.refused).toBe(refusedBefore);
 
     receiver.down = false;
-    const enabled = (await (await hub.app.request("/api/v1/webhook/enable", { method: "POST", headers: bearer(TOKENS.formsolutions) })).json()) as Record<string, any>;
+    const enabled = (await (await hub.app.request("/api/v1/webhook/enable", { method: "POST", headers: bearer(TOKENS.formsolutions) })).json()) as Record<
+      string,
+      any
+    >;
     expect(enabled).toMatchObject({ state: "enabled", requeued: 1 });
     await receiver.waitFor(5);
     const last = [...receiver.byId.values()].slice(3);
-    expect(last.map((v) => [v.body.data.status, v.count])).toEqual(expect.arrayContaining([["rejected", 1], ["received", 1]]));
+    expect(last.map((v) => [v.body.data.status, v.count])).toEqual(
+      expect.arrayContaining([
+        ["rejected", 1],
+        ["received", 1],
+      ]),
+    );
     expect(last[0]!.body.data.reason ?? last[1]!.body.data.reason).toBe("Zuständigkeit liegt beim Kreis.");
   });
   it("keeps statuses and notifications across a restart: what waited arrives once afterwards", async () => {
@@ -121,7 +150,14 @@ describe("webhooks: retries with backoff, at least once, disabled endpoints", ()
     await eventually(async () => ((await timeline(a.deliveryId)).some((e) => e.type === "notify-failed") ? true : undefined), "a failed attempt");
 
     await hub.restart({ relay: false }); // a process that neither consumes nor dispatches
-    expect(await publishStatus(hub, hub.amqpUrl, "kiel.dms", status("s-2", { status: "needs-information", applicationId: a.applicationId, question: "Bitte Nachweis der Sachkunde." }))).toBe("ok");
+    expect(
+      await publishStatus(
+        hub,
+        hub.amqpUrl,
+        "kiel.dms",
+        status("s-2", { status: "needs-information", applicationId: a.applicationId, question: "Bitte Nachweis der Sachkunde." }),
+      ),
+    ).toBe("ok");
     receiver.down = false;
     await new Promise((r) => setTimeout(r, 800));
     expect(receiver.byId.size).toBe(before);
@@ -130,7 +166,10 @@ describe("webhooks: retries with backoff, at least once, disabled endpoints", ()
     await receiver.waitFor(before + 2);
     await new Promise((r) => setTimeout(r, 1500));
     const got = [...receiver.byId.values()].slice(before);
-    expect(got.map((g) => [g.body.data.status, g.count]).sort()).toEqual([["in-progress", 1], ["needs-information", 1]]);
+    expect(got.map((g) => [g.body.data.status, g.count]).sort()).toEqual([
+      ["in-progress", 1],
+      ["needs-information", 1],
+    ]);
     expect(got.find((g) => g.body.data.status === "needs-information")!.body.data.question).toBe("Bitte Nachweis der Sachkunde.");
   });
 });

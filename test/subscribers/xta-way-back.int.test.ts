@@ -89,12 +89,15 @@ describe("the way back to an XTA portal, through its msgBox", () => {
 
   it("the timeline shows the application, both statuses and the replies fetched and closed", async () => {
     const [d] = await xta.hub.services.store.sql<{ id: string }[]>`select id from deliveries where source_message_id = ${sent}`;
-    const events = await xta.hub.services.store.sql<{ type: string; detail: string }[]>`select type, detail::text as detail from events where delivery_id = ${d!.id} order by id`;
+    const events = await xta.hub.services.store.sql<
+      { type: string; detail: string }[]
+    >`select type, detail::text as detail from events where delivery_id = ${d!.id} order by id`;
     const steps = events.map((e) => {
       const detail = JSON.parse(e.detail ?? "null");
       return e.type === "status" ? `status:${detail.status}` : e.type === "notified" ? `notified:${detail.channel}` : e.type;
     });
-    for (const step of ["mapped", "routed", "published", "status:received", "notification-queued", "status:decided", "reply-fetched"]) expect(steps).toContain(step);
+    for (const step of ["mapped", "routed", "published", "status:received", "notification-queued", "status:decided", "reply-fetched"])
+      expect(steps).toContain(step);
     expect(steps.filter((s) => s === "notified:xta-mailbox")).toHaveLength(2);
   });
 

@@ -22,7 +22,10 @@ export async function writeTestConfig(prefix: string, opts: { mappings?: string;
     amqp: { exchange: `${prefix}.applications`, deadLetterExchange: `${prefix}.dead-letter`, queuePrefix: prefix, confirmTimeoutMs: 5000 },
     relay: { batchSize: 200, workers: 2, pollIntervalMs: 200, backoffInitialMs: 100, backoffMaxMs: 1000 },
     mappings: opts.mappings ?? path.join(REPO, "mappings"),
-    status: { exchange: `${prefix}.status`, webhooks: { timeoutMs: 2000, backoffInitialMs: 100, backoffMaxMs: 1000, maxAttempts: 25, pollIntervalMs: 200, batchSize: 20 } },
+    status: {
+      exchange: `${prefix}.status`,
+      webhooks: { timeoutMs: 2000, backoffInitialMs: 100, backoffMaxMs: 1000, maxAttempts: 25, pollIntervalMs: 200, batchSize: 20 },
+    },
     ...opts.gateway,
   };
   await writeFile(path.join(dir, "gateway.yaml"), stringify(gateway));

@@ -23,10 +23,26 @@ async function patchYaml(file: string, patch: (doc: Record<string, any>) => void
  */
 export async function prepareConsoleConfig(configDir: string, expiringDays = 10): Promise<void> {
   await mkdir(path.join(configDir, "certs"), { recursive: true });
-  for (const [name, days] of [["expiring", expiringDays], ["fresh", 400]] as const) {
+  for (const [name, days] of [
+    ["expiring", expiringDays],
+    ["fresh", 400],
+  ] as const) {
     await exec("openssl", [
-      "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", String(days),
-      "-subj", `/CN=${name} test certificate`, "-keyout", path.join(configDir, "certs", `${name}.key`), "-out", path.join(configDir, "certs", `${name}.pem`),
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-days",
+      String(days),
+      "-subj",
+      `/CN=${name} test certificate`,
+      "-keyout",
+      path.join(configDir, "certs", `${name}.key`),
+      "-out",
+      path.join(configDir, "certs", `${name}.pem`),
     ]);
   }
   await patchYaml(path.join(configDir, "gateway.yaml"), (doc) => {

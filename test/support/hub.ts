@@ -94,7 +94,11 @@ export async function startTestHub(
     async stop() {
       await halt();
       const s = statusNames(current.services.runtime().config.gateway);
-      await broker.deleteAll(prefix, [t.exchange, t.deadLetterExchange, s.exchange], [...t.queues.flatMap((q) => [q.queue, q.deadLetterQueue]), s.queue, s.deadLetterQueue]);
+      await broker.deleteAll(
+        prefix,
+        [t.exchange, t.deadLetterExchange, s.exchange],
+        [...t.queues.flatMap((q) => [q.queue, q.deadLetterQueue]), s.queue, s.deadLetterQueue],
+      );
       await broker.close();
       await db.drop();
       await rm(configDir, { recursive: true, force: true });

@@ -25,7 +25,11 @@ export interface HubProcess {
 }
 
 /** `ozg-hub serve` as a child process, ready when /healthz (or, with `ready`, /readyz) answers. */
-export async function spawnHub(env: { DATABASE_URL: string; AMQP_URL: string; OZG_HUB_CONFIG: string }, port?: number, opts: { ready?: boolean } = {}): Promise<HubProcess> {
+export async function spawnHub(
+  env: { DATABASE_URL: string; AMQP_URL: string; OZG_HUB_CONFIG: string },
+  port?: number,
+  opts: { ready?: boolean } = {},
+): Promise<HubProcess> {
   const p = port ?? (await freePort());
   const child = spawn(process.execPath, [path.join(REPO, "bin/ozg-hub.mjs"), "serve"], {
     cwd: REPO,
@@ -42,7 +46,10 @@ export async function spawnHub(env: { DATABASE_URL: string; AMQP_URL: string; OZ
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`ozg-hub exited early:\n${output.join("")}`);
-    const ok = await fetch(`${url}/${opts.ready ? "readyz" : "healthz"}`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${url}/${opts.ready ? "readyz" : "healthz"}`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     if (Date.now() > deadline) throw new Error(`ozg-hub did not start:\n${output.join("")}`);
     await new Promise((r) => setTimeout(r, 100));
