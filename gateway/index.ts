@@ -38,3 +38,4 @@ export type { Store } from "./store/db.ts";
 export { findDeliveryMetadata } from "./intake/receipts.ts";
 export { isZip, openXdomeaContainer } from "./intake/xdomea-container.ts";
 export { webhookEndpoints } from "./notify/endpoints.ts";
+export { AdvisoryLease } from "./store/lease.ts";

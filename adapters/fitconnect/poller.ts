@@ -1,5 +1,4 @@
-import type { ReservedSql } from "postgres";
-import { messageOf, OutageError, type AdapterContext } from "../../gateway/index.ts";
+import { AdvisoryLease, messageOf, OutageError, type AdapterContext } from "../../gateway/index.ts";
 import { createClient, type FitConnectClient } from "./client.ts";
 import type { Destination } from "./config.ts";
 import { decisions } from "./decisions.ts";
@@ -23,8 +22,8 @@ export class DestinationPoller {
   private loop: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
   private woken = false;
-  private lease: ReservedSql | undefined;
   readonly client: FitConnectClient;
+  private readonly lease: AdvisoryLease;
 
   constructor(
     private readonly ctx: AdapterContext,
@@ -33,6 +32,7 @@ export class DestinationPoller {
     client?: FitConnectClient,
   ) {
     const c = dest.config;
+    this.lease = new AdvisoryLease(ctx.store.sql, `ozg-hub:fitconnect-destination:${c.id}`);
     this.client =
       client ??
       createClient({ apiUrl: c.apiUrl, tokenUrl: c.tokenUrl, clientId: c.clientId, clientSecret: dest.clientSecret, destinationId: c.id, clock: ctx.clock });
@@ -57,29 +57,13 @@ export class DestinationPoller {
     this.wakeUp?.();
   }
 
-  private get lockKey(): string {
-    return `ozg-hub:fitconnect-destination:${this.dest.config.id}`;
-  }
-
   /** Takes the destination's lease; false while another instance holds it. */
-  async acquireLease(): Promise<boolean> {
-    if (this.lease) return true;
-    const conn = await this.ctx.store.sql.reserve();
-    const [row] = await conn<{ locked: boolean }[]>`select pg_try_advisory_lock(hashtext(${this.lockKey})) as locked`;
-    if (row?.locked) {
-      this.lease = conn;
-      return true;
-    }
-    conn.release();
-    return false;
+  acquireLease(): Promise<boolean> {
+    return this.lease.acquire();
   }
 
-  async releaseLease(): Promise<void> {
-    const conn = this.lease;
-    this.lease = undefined;
-    if (!conn) return;
-    await conn`select pg_advisory_unlock(hashtext(${this.lockKey}))`.catch(() => {});
-    conn.release();
+  releaseLease(): Promise<void> {
+    return this.lease.release();
   }
 
   /** One pass: pending decisions, then every page of submissions ready for pickup. Throws on outages. */
@@ -141,7 +125,7 @@ export class DestinationPoller {
         delay = Math.min(c.backoffMaxMs, c.pollIntervalMs * 2 ** Math.min(failures - 1, 16));
         if (failures === 1 || failures % 10 === 0)
           this.ctx.log.warn({ destination: c.id, failures, err: messageOf(err) }, "FIT-Connect poll failed, backing off");
-        if (this.lease) await this.lease`select 1`.catch(() => this.releaseLease());
+        await this.lease.check();
       }
       if (!this.running) break;
       if (this.woken) continue;

@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import type { ReservedSql } from "postgres";
-import { messageOf, type AdapterContext } from "../../gateway/index.ts";
+import { AdvisoryLease, messageOf, type AdapterContext } from "../../gateway/index.ts";
 import type { XtaAccountConfig } from "./config.ts";
 import { createXtaClient, type XtaClient } from "./client.ts";
 import { xtaSettings } from "./config.ts";
@@ -25,14 +24,16 @@ export class AccountPoller {
   private running = false;
   private loop: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
-  private lease: ReservedSql | undefined;
   private client: XtaClient | undefined;
+  private readonly lease: AdvisoryLease;
 
   constructor(
     private readonly ctx: AdapterContext,
     readonly account: XtaAccountConfig,
     private readonly connect: () => Promise<XtaClient> = () => connectAccount(ctx, account),
-  ) {}
+  ) {
+    this.lease = new AdvisoryLease(ctx.store.sql, `ozg-hub:xta-account:${account.id}`);
+  }
 
   get portalId(): string {
     return this.account.portal ?? this.account.id;
@@ -52,24 +53,12 @@ export class AccountPoller {
   }
 
   /** Takes the account's lease; false while another instance holds it. */
-  async acquireLease(): Promise<boolean> {
-    if (this.lease) return true;
-    const conn = await this.ctx.store.sql.reserve();
-    const [row] = await conn<{ locked: boolean }[]>`select pg_try_advisory_lock(hashtext(${`ozg-hub:xta-account:${this.account.id}`})) as locked`;
-    if (row?.locked) {
-      this.lease = conn;
-      return true;
-    }
-    conn.release();
-    return false;
+  acquireLease(): Promise<boolean> {
+    return this.lease.acquire();
   }
 
-  async releaseLease(): Promise<void> {
-    const conn = this.lease;
-    this.lease = undefined;
-    if (!conn) return;
-    await conn`select pg_advisory_unlock(hashtext(${`ozg-hub:xta-account:${this.account.id}`}))`.catch(() => {});
-    conn.release();
+  releaseLease(): Promise<void> {
+    return this.lease.release();
   }
 
   /** One pass over the remote box. Throws on outages (the loop backs off). */
@@ -134,7 +123,7 @@ export class AccountPoller {
         this.client = undefined; // reconnect: the certificate or the server may have changed
         if (failures === 1 || failures % 10 === 0)
           this.ctx.log.warn({ account: this.account.id, failures, err: messageOf(err) }, "XTA mailbox poll failed, backing off");
-        if (this.lease) await this.lease`select 1`.catch(() => this.releaseLease());
+        await this.lease.check();
       }
       if (!this.running) break;
       await new Promise<void>((resolve) => {
