@@ -1,9 +1,8 @@
-import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rowCounts } from "../../test/support/database.ts";
 import { startLibraryHub, type LibraryHub } from "./fixtures/library-hub.ts";
 import { javaAvailable, libraryPeer, type LibraryPeer } from "./fixtures/library-peer.ts";
-import { DOCS, runScenario, scratchFile, sentHashes, storedDelivery, type ScenarioRun, type ScenarioSpec } from "./fixtures/library-scenario.ts";
+import { attachmentFile, DOCS, runScenario, sentHashes, storedDelivery, type ScenarioRun, type ScenarioSpec } from "./fixtures/library-scenario.ts";
 
 /**
  * The Governikus OSCI-Bibliothek 2.4.1 as Originator (a portal's OSCI client) against a real
@@ -24,9 +23,7 @@ describe.skipIf(!javaAvailable())("OSCI interop: the reference library as Origin
     console.log(`\nOSCI interop, library as Originator:\n${table.join("\n")}\n`);
   });
 
-  const binary = () => scratchFile(`bin-${randomBytes(4).toString("hex")}.bin`, randomBytes(200_000));
-  const empty = () => scratchFile(`empty-${randomBytes(4).toString("hex")}.bin`, Buffer.alloc(0));
-  const large = () => scratchFile(`large-${randomBytes(4).toString("hex")}.bin`, randomBytes(3 * 1024 * 1024));
+  const { binary, empty, large } = attachmentFile;
 
   /** The MessageId the library got from GetMessageId (as it decoded it). */
   const messageIdOf = (r: ScenarioRun) => /messageId=(\S+)/.exec(r.steps.find((s) => s.startsWith("STEP GetMessageId")) ?? "")?.[1] ?? "(none)";
