@@ -42,6 +42,8 @@ export function adminRoutes(services: Services): Hono {
   app.use("/admin/deliveries/*", adminAuth(services));
   app.use("/admin/webhooks", adminAuth(services));
   app.use("/admin/webhooks/*", adminAuth(services));
+  app.use("/admin/endpoints", adminAuth(services));
+  app.use("/admin/endpoints/*", adminAuth(services));
 
   app.get("/admin/deliveries", async (c) => {
     const state = c.req.query("state");
