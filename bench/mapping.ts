@@ -27,7 +27,9 @@ export async function benchMappings(opts: { seconds?: number } = {}): Promise<{ 
   if (!loaded.ok) throw new Error(`mappings do not load: ${JSON.stringify(loaded.problems)}`);
   const set = loaded.set;
   const results: { format: string; perSecond: number }[] = [];
-  for (const c of CASES) {
+  // BENCH_MAPPING_ONLY=xdomea,xfall runs only those formats (for profiling one of them).
+  const only = process.env.BENCH_MAPPING_ONLY?.split(",");
+  for (const c of CASES.filter((x) => !only || only.includes(x.format))) {
     const file = path.join(REPO, "mappings", c.format, "fixtures", c.fixture);
     const bytes = await readFile(file);
     const read = await readFixtureInput(file);
@@ -42,10 +44,13 @@ export async function benchMappings(opts: { seconds?: number } = {}): Promise<{ 
     for (let i = 0; i < 300; i++) await once(); // warm-up: JIT, caches
     // Rate per second of this process's CPU time, so that other work on a shared machine does
     // not count against the mapping; the loop runs for `seconds` of wall time.
+    // BENCH_MAPPING_COUNT=n runs exactly n applications instead, for instruction counts
+    // (valgrind --tool=callgrind) that compare two versions independently of the machine's load.
+    const count = Number(process.env.BENCH_MAPPING_COUNT ?? 0);
     let n = 0;
     const cpu0 = process.cpuUsage();
     const until = Date.now() + seconds * 1000;
-    while (Date.now() < until) {
+    while (count > 0 ? n < count : Date.now() < until) {
       for (let i = 0; i < 50; i++) await once();
       n += 50;
     }
