@@ -81,6 +81,24 @@ describe("XML reader", () => {
     expect(r).toMatchObject({ ok: false, reason: "malformed", detail: expect.stringContaining(detail) });
   });
 
+  it.each([
+    ["a byte that is never UTF-8", [0x3c, 0x61, 0x3e, 0xff, 0x3c, 0x2f, 0x61, 0x3e]],
+    ["an encoded surrogate", [0x3c, 0x61, 0x3e, 0xed, 0xa0, 0x80, 0x3c, 0x2f, 0x61, 0x3e]],
+    ["an overlong encoding", [0x3c, 0x61, 0x3e, 0xc0, 0xaf, 0x3c, 0x2f, 0x61, 0x3e]],
+    ["a truncated sequence", [0x3c, 0x61, 0x3e, 0xe2, 0x82, 0x3c, 0x2f, 0x61, 0x3e]],
+  ])("refuses %s", (_what, bytes) => {
+    expect(parseXml(Uint8Array.from(bytes))).toMatchObject({ ok: false, reason: "malformed", detail: "not valid UTF-8" });
+  });
+
+  it("reads the declaration behind a byte order mark, and refuses declarations in any case", () => {
+    const bom = [0xef, 0xbb, 0xbf];
+    const latin = Buffer.concat([Buffer.from(bom), Buffer.from('<?xml version="1.0" encoding="ISO-8859-1"?><a/>')]);
+    expect(parseXml(latin)).toMatchObject({ ok: false, detail: expect.stringContaining('encoding "ISO-8859-1"') });
+    expect(parseXml(Buffer.concat([Buffer.from(bom), Buffer.from("<a>x</a>")]))).toMatchObject({ ok: true, value: { a: "x" } });
+    for (const text of ["<!doctype a><a/>", '<a><!-- x --><!Entity x "y"></a>', "<!-- <!DOCTYPE --><a/>"])
+      expect(parseXml(Buffer.from(text))).toMatchObject({ ok: false, reason: "doctype" });
+  });
+
   it("keeps elements and attributes named __proto__ or constructor as data", () => {
     const r = parseXml(Buffer.from('<a __proto__="x"><__proto__><b>1</b></__proto__><constructor>2</constructor><__proto__>3</__proto__></a>'));
     expect(r.ok).toBe(true);

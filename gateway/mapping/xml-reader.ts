@@ -60,6 +60,24 @@ function decode(s: string, at: number, text: string): string {
   return out + s.slice(last);
 }
 
+/** Whether text[from, to) is only whitespace (as `trim` counts it). */
+function blank(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) continue;
+    return c < 0x80 ? false : text.slice(i, to).trim() === "";
+  }
+  return true;
+}
+
+/** The position of `>` when the end tag at `at` names `qname` (then maybe whitespace), else -1. */
+function closes(text: string, at: number, qname: string): number {
+  if (!text.startsWith(qname, at)) return -1;
+  let i = at + qname.length;
+  for (let c = text.charCodeAt(i); c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09; c = text.charCodeAt(++i));
+  return text.charCodeAt(i) === 0x3e ? i : -1;
+}
+
 const local = (qname: string) => qname.slice(qname.indexOf(":") + 1);
 
 /** Sets an own property; an element or attribute named `__proto__` stays data, never a prototype. */
@@ -106,10 +124,14 @@ function read(text: string, maxDepth: number): XmlRead | XmlRefusal {
 
   while (pos < text.length) {
     const lt = text.indexOf("<", pos);
-    const chunk = text.slice(pos, lt < 0 ? text.length : lt);
-    if (chunk.length > 0) {
-      if (stack.length > 0) stack[stack.length - 1]!.text += decode(chunk, pos, text);
-      else if (chunk.trim() !== "") fail("text outside the root element", pos);
+    const end = lt < 0 ? text.length : lt;
+    if (end > pos) {
+      const open = stack[stack.length - 1];
+      // Whitespace before any text is trimmed away in the end (valueOf), so it is not collected:
+      // most chunks are the indentation between elements.
+      if (open) {
+        if (open.text !== "" || !blank(text, pos, end)) open.text += decode(text.slice(pos, end), pos, text);
+      } else if (!blank(text, pos, end)) fail("text outside the root element", pos);
     }
     if (lt < 0) break;
     const next = text.charCodeAt(lt + 1);
@@ -130,12 +152,16 @@ function read(text: string, maxDepth: number): XmlRead | XmlRefusal {
     } else if (next === 0x21 /* ! */) {
       fail("declarations (DOCTYPE, ENTITY) are not accepted", lt);
     } else if (next === 0x2f /* / */) {
-      const end = text.indexOf(">", lt + 2);
-      if (end < 0) fail("unterminated end tag", lt);
-      const qname = text.slice(lt + 2, end).trimEnd();
       const open = stack.pop();
-      if (!open) fail(`end tag </${qname}> without start tag`, lt);
-      if (open!.qname !== qname) fail(`end tag </${qname}> does not match <${open!.qname}>`, lt);
+      let end = open ? closes(text, lt + 2, open.qname) : -1;
+      if (end < 0) {
+        // Not simply the open element's name: the general reading, which words the error.
+        end = text.indexOf(">", lt + 2);
+        if (end < 0) fail("unterminated end tag", lt);
+        const qname = text.slice(lt + 2, end).trimEnd();
+        if (!open) fail(`end tag </${qname}> without start tag`, lt);
+        if (open!.qname !== qname) fail(`end tag </${qname}> does not match <${open!.qname}>`, lt);
+      }
       const parent = stack[stack.length - 1];
       if (parent) add((parent.children ??= {}), open!.local, valueOf(open!));
       else add(top, open!.local, valueOf(open!));
@@ -149,37 +175,46 @@ function read(text: string, maxDepth: number): XmlRead | XmlRefusal {
       let attrs: Record<string, string> | undefined;
       let p = lt + 1 + qname.length;
       let xmlns: Record<string, string> | undefined;
-      for (;;) {
-        ATTR.lastIndex = p;
-        const a = ATTR.exec(text);
-        if (!a) break;
-        const [, an, dq, sq] = a;
-        const value = decode(dq ?? sq ?? "", p, text);
-        if (an === "xmlns" || an!.startsWith("xmlns:")) (xmlns ??= {})[an!] = value;
-        else {
-          attrs ??= {};
-          const key = local(an!);
-          if (Object.hasOwn(attrs, key)) fail(`attribute ${an} repeated`, p);
-          set(attrs, key, value);
+      // A start tag without attributes (most of them) needs no attribute pattern.
+      const after = text.charCodeAt(p);
+      if (after !== 0x3e /* > */ && after !== 0x2f /* / */)
+        for (;;) {
+          ATTR.lastIndex = p;
+          const a = ATTR.exec(text);
+          if (!a) break;
+          const [, an, dq, sq] = a;
+          const value = decode(dq ?? sq ?? "", p, text);
+          if (an === "xmlns" || an!.startsWith("xmlns:")) (xmlns ??= {})[an!] = value;
+          else {
+            attrs ??= {};
+            const key = local(an!);
+            if (Object.hasOwn(attrs, key)) fail(`attribute ${an} repeated`, p);
+            set(attrs, key, value);
+          }
+          p = a.index + a[0].length;
         }
-        p = a.index + a[0].length;
+      let selfClosing = false;
+      if (text.charCodeAt(p) === 0x3e /* > */) p += 1;
+      else {
+        TAG_END.lastIndex = p;
+        const close = TAG_END.exec(text);
+        if (!close) fail(`malformed start tag <${qname}>`, lt);
+        selfClosing = close![1] !== "";
+        p = close!.index + close![0].length;
       }
-      TAG_END.lastIndex = p;
-      const close = TAG_END.exec(text);
-      if (!close) fail(`malformed start tag <${qname}>`, lt);
       if (!root) {
         const colon = qname.indexOf(":");
         root = { qname, namespace: xmlns?.[colon < 0 ? "xmlns" : `xmlns:${qname.slice(0, colon)}`] };
       }
       const open: Open = { qname, local: local(qname), attrs, children: undefined, text: "" };
-      if (close![1]) {
+      if (selfClosing) {
         const parent = stack[stack.length - 1];
         add(parent ? (parent.children ??= {}) : top, open.local, valueOf(open));
       } else {
         if (stack.length >= maxDepth) throw new RangeError("depth");
         stack.push(open);
       }
-      pos = close!.index + close![0].length;
+      pos = p;
     }
   }
   if (stack.length > 0) fail(`element <${stack[stack.length - 1]!.qname}> is not closed`, text.length);

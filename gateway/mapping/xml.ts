@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import { readXml } from "./xml-reader.ts";
 
 /**
@@ -22,10 +23,20 @@ export interface XmlRoot {
   name: string;
 }
 
-/** Refuses DTDs outright: no internal subset, no external entity, no entity expansion. */
+/**
+ * Refuses DTDs outright: no internal subset, no external entity, no entity expansion. Looks
+ * only where a `<!` opens (comments, CDATA, declarations) rather than running a case-blind
+ * pattern over the whole document, which cost as much as reading a small one.
+ */
 export function hasDoctype(text: string): boolean {
-  return /<!DOCTYPE|<!ENTITY/i.test(text);
+  for (let at = text.indexOf("<!"); at >= 0; at = text.indexOf("<!", at + 2)) {
+    DECLARATION.lastIndex = at + 2;
+    if (DECLARATION.test(text)) return true;
+  }
+  return false;
 }
+
+const DECLARATION = /DOCTYPE|ENTITY/iy;
 
 /** Entity references other than the five predefined ones and character references (there is no DTD to define them). */
 const UNDEFINED_ENTITY = /&(?!(?:lt|gt|amp|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);)([^\s;<&]{0,40};?)/;
@@ -33,17 +44,18 @@ const UNDEFINED_ENTITY = /&(?!(?:lt|gt|amp|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);)([
 export function parseXml(bytes: Uint8Array, maxDepth = 64): XmlParse {
   // Decoding with replacement characters would store something other than what was sent;
   // ozg-hub's XML inputs are UTF-8 (XTA, xdomea, XFall), anything else is refused by name.
-  let text: string;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    return { ok: false, reason: "malformed", detail: "not valid UTF-8" };
-  }
+  // isUtf8 (simdutf) and a plain decode are several times faster than a fatal TextDecoder,
+  // and refuse the same byte sequences.
+  if (!isUtf8(bytes)) return { ok: false, reason: "malformed", detail: "not valid UTF-8" };
+  let text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
+  // The byte order mark goes, as TextDecoder drops it, so that the declaration below is found.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const declared = /^<\?xml[^>]*?encoding\s*=\s*["']([^"']*)["']/.exec(text)?.[1];
   if (declared !== undefined && !/^utf-?8$/i.test(declared))
     return { ok: false, reason: "malformed", detail: `encoding "${declared}" is not accepted; send UTF-8` };
   if (hasDoctype(text)) return { ok: false, reason: "doctype", detail: "DOCTYPE and ENTITY declarations are not accepted" };
-  const entity = UNDEFINED_ENTITY.exec(text.replace(/<!\[CDATA\[[\s\S]*?\]\]>|<!--[\s\S]*?-->/g, ""));
+  // Without any "&" there is no reference to check (most documents).
+  const entity = text.includes("&") ? UNDEFINED_ENTITY.exec(text.replace(/<!\[CDATA\[[\s\S]*?\]\]>|<!--[\s\S]*?-->/g, "")) : null;
   if (entity) return { ok: false, reason: "malformed", detail: `undefined entity reference &${entity[1]}` };
   // One strict pass that checks well-formedness and depth while it builds the shape above.
   const r = readXml(text, maxDepth);
