@@ -24,14 +24,20 @@ class Unsupported extends Error {}
 /** Compiles an expression's AST, or `undefined` when it uses anything the fast path does not cover. */
 export function compileFast(expression: jsonata.Expression): FastExpression | undefined {
   let body: Fn;
+  const ast = expression.ast() as unknown as Node;
+  bound = boundNames(ast);
+  const calls = (called = new Set());
   try {
-    body = compile(expression.ast() as unknown as Node);
+    body = compile(ast);
   } catch (err) {
     if (err instanceof Unsupported) return undefined;
     throw err;
   }
   return (document, bindings) => {
     if (Array.isArray(document)) throw new Fallback("a top-level array");
+    // Calls were compiled knowing that the expression binds none of their names; a binding from
+    // outside that does is left to JSONata.
+    for (const name in bindings) if (calls.has(name)) throw new Fallback(`a binding named $${name}`);
     const frame = new Frame();
     for (const [name, value] of Object.entries(bindings)) frame.bind(name, value);
     frame.bind("$", document);
@@ -63,17 +69,39 @@ const CHECKED = new Set([
   "lambdaSignature",
 ]);
 
+// What the expression being compiled binds (`:=`, lambda parameters) and which function names
+// it calls without binding them: such a call needs no look-up of its name at run time.
+let bound = new Set<string>();
+let called = new Set<string>();
+
+function boundNames(n: unknown, out = new Set<string>()): Set<string> {
+  if (Array.isArray(n)) for (const x of n) boundNames(x, out);
+  else if (n !== null && typeof n === "object" && !(n instanceof RegExp)) {
+    const node = n as Node;
+    if (node.type === "bind" && node.lhs?.type === "variable") out.add(node.lhs.value as string);
+    if (node.type === "lambda") for (const a of (node.arguments ?? []) as Node[]) out.add(a.value as string);
+    for (const k of Object.keys(node)) if (k !== "value") boundNames(node[k], out);
+  }
+  return out;
+}
+
+// Nodes whose value is never a sequence (literals, booleans and strings of operators, objects,
+// arrays as constructed, functions): collapsing it changes nothing, so they go without the call.
+const NEVER_SEQUENCE = new Set(["string", "number", "value", "binary", "unary"]);
+
 /** Like JSONata's `evaluate`: the node, its predicates, then collapsing a sequence. */
 function compile(n: Node): Fn {
   for (const k of Object.keys(n)) if (n[k] !== undefined && !CHECKED.has(k)) throw new Unsupported(`${k} on ${n.type}`);
   let f = core(n);
-  for (const p of (n.predicate ?? []) as Node[]) {
+  const predicates = (n.predicate ?? []) as Node[];
+  for (const p of predicates) {
     if (p.type !== "filter") throw new Unsupported(p.type);
     const inner = f;
     const filter = compileFilter(p.expr);
     f = (input, frame) => filter(inner(input, frame), frame);
   }
   const keep = n.keepArray === true;
+  if (!keep && predicates.length === 0 && (NEVER_SEQUENCE.has(n.type) || (n.type === "lambda" && !n.thunk))) return f;
   const g = f;
   return (input, frame) => collapse(g(input, frame), keep);
 }
@@ -176,12 +204,12 @@ function compilePath(n: Node): Fn {
   );
   const firstIsVariable = steps[0]!.type === "variable";
   const keepSingleton = n.keepSingletonArray === true;
-  return (input, frame) => {
-    let current: unknown[] = Array.isArray(input) && !firstIsVariable ? input : seq(input);
+  const last = steps.length - 1;
+  const general = (current: unknown[], from: number, frame: Frame): Seq | undefined => {
     let result: Seq | undefined;
-    for (let i = 0; i < steps.length; i++) {
+    for (let i = from; i <= last; i++) {
       if (i === 0 && steps[i]!.consarray) result = fns[0]!(current, frame) as Seq | undefined;
-      else result = step(fns[i]!, stages[i]!, current, frame, i === steps.length - 1);
+      else result = step(fns[i]!, stages[i]!, current, frame, i === last);
       if (result === undefined || result.length === 0) break;
       current = result;
     }
@@ -191,6 +219,30 @@ function compilePath(n: Node): Fn {
       result.keepSingleton = true;
     }
     return result;
+  };
+  const simple = !keepSingleton && !steps[0]!.consarray && stages.every((s) => s.length === 0);
+  if (!simple) return (input, frame) => general(Array.isArray(input) && !firstIsVariable ? input : seq(input), 0, frame);
+  // The usual path (`$gewerbe.anschrift.plz`) meets one value at each step: it is followed
+  // without building a sequence per step, as long as no step gives an array; from there on the
+  // general reading above takes over. Both give what `step` gives for a sequence of one.
+  const nothing = ((n.predicate ?? []) as Node[]).length > 0 ? () => seq() : () => undefined;
+  const kept = n.keepArray === true;
+  return (input, frame) => {
+    if (Array.isArray(input) && !firstIsVariable) return general(input, 0, frame);
+    let v = input;
+    for (let i = 0; i <= last; i++) {
+      const r = fns[i]!(v, frame);
+      if (r === undefined) return nothing();
+      if (Array.isArray(r)) {
+        if (i === last && !isSeq(r)) return r;
+        const out = seq();
+        if ((r as Seq).cons) out.push(r);
+        else for (const x of r) out.push(x);
+        return out.length === 0 || i === last ? out : general(out, i + 1, frame);
+      }
+      v = r;
+    }
+    return kept ? seq(v) : v;
   };
 }
 
@@ -248,8 +300,10 @@ function compileCall(n: Node): Fn {
     return () => fresh;
   });
   const builtin = fastFunction(name);
+  const local = bound.has(name);
+  if (!local) called.add(name);
   return (input, frame) => {
-    const proc = frame.get(name);
+    const proc = local ? frame.get(name) : undefined;
     const values = args.map((a) => a(input, frame));
     if (proc instanceof Lambda) return callLambda(proc, values);
     if (proc !== undefined || !builtin) throw new Fallback(`call of $${name}`);
