@@ -80,14 +80,21 @@ export function parseDocument(bytes: Uint8Array, contentType: string, xmlDepth: 
 function glob(pattern: string | undefined, value: string | undefined): boolean {
   if (pattern === undefined) return true;
   if (value === undefined) return false;
-  const re = new RegExp(
-    `^${pattern
-      .split("*")
-      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
-      .join(".*")}$`,
-  );
+  let re = globs.get(pattern);
+  if (!re) {
+    re = new RegExp(
+      `^${pattern
+        .split("*")
+        .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+        .join(".*")}$`,
+    );
+    globs.set(pattern, re);
+  }
   return re.test(value);
 }
+
+// The patterns of the mapping files, compiled once rather than for every delivery.
+const globs = new Map<string, RegExp>();
 
 /** All mappings of a deployment, compiled once; replaced whole on reload. */
 export class MappingSet {
@@ -152,7 +159,8 @@ export class MappingSet {
     let best: CompiledMapping | undefined;
     for (const m of this.mappings) {
       if (best && best.def.priority >= m.def.priority) continue;
-      if (await matches(m, input)) best = m;
+      // The rules first, without waiting: only a `when` may need JSONata's evaluator.
+      if (matchesRules(m, input) && (!m.when || (await holds(m, input)))) best = m;
     }
     return best;
   }
@@ -169,22 +177,22 @@ export class MappingSet {
   }
 }
 
-async function matches(m: CompiledMapping, input: MappingInput): Promise<boolean> {
+function matchesRules(m: CompiledMapping, input: MappingInput): boolean {
   const rule = m.def.match;
   if (rule.format !== undefined) return false; // pinned-only mapping
   if (m.def.input && m.def.input !== (input.xml ? "xml" : "json")) return false;
   if (rule.channels && !rule.channels.includes(input.channel)) return false;
   if (rule.portals && !rule.portals.includes(input.portalId)) return false;
   if (rule.contentTypes && !rule.contentTypes.includes(mediaType(input.contentType))) return false;
-  if (rule.xmlRoot && !(glob(rule.xmlRoot.namespace, input.xml?.namespace) && glob(rule.xmlRoot.name, input.xml?.name))) return false;
-  if (m.when) {
-    try {
-      return Boolean(await evaluate(m.when, m.fastWhen, input.document, bindings(input)));
-    } catch {
-      return false;
-    }
+  return !(rule.xmlRoot && !(glob(rule.xmlRoot.namespace, input.xml?.namespace) && glob(rule.xmlRoot.name, input.xml?.name)));
+}
+
+async function holds(m: CompiledMapping, input: MappingInput): Promise<boolean> {
+  try {
+    return Boolean(await evaluate(m.when!, m.fastWhen, input.document, bindings(input)));
+  } catch {
+    return false;
   }
-  return true;
 }
 
 /**
