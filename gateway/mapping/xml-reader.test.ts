@@ -4,6 +4,7 @@ import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { describe, expect, it } from "vitest";
 import { REPO } from "../../test/support/config.ts";
 import { parseXml } from "./xml.ts";
+import { readXml } from "./xml-reader.ts";
 
 /**
  * The XML reader against fast-xml-parser (validate, then parse with the options that defined
@@ -94,9 +95,31 @@ describe("XML reader", () => {
     const bom = [0xef, 0xbb, 0xbf];
     const latin = Buffer.concat([Buffer.from(bom), Buffer.from('<?xml version="1.0" encoding="ISO-8859-1"?><a/>')]);
     expect(parseXml(latin)).toMatchObject({ ok: false, detail: expect.stringContaining('encoding "ISO-8859-1"') });
+    const spaced = Buffer.from("<?xml version='1.0' encoding=\u00a0'ISO-8859-1'?><a/>");
+    expect(parseXml(spaced)).toMatchObject({ ok: false, detail: expect.stringContaining('encoding "ISO-8859-1"') });
     expect(parseXml(Buffer.concat([Buffer.from(bom), Buffer.from("<a>x</a>")]))).toMatchObject({ ok: true, value: { a: "x" } });
     for (const text of ["<!doctype a><a/>", '<a><!-- x --><!Entity x "y"></a>', "<!-- <!DOCTYPE --><a/>"])
       expect(parseXml(Buffer.from(text))).toMatchObject({ ok: false, reason: "doctype" });
+  });
+
+  // parseXml reads the bytes as Latin-1 and decodes only values beyond ASCII; names beyond ASCII
+  // and anything it refuses go to the reading of the decoded text. Both must agree.
+  it.each([
+    ...fixtureXml,
+    "<a b='ä&amp;ö' c=\"–\">é<![CDATA[ü & 𝄞]]> – x</a>",
+    "<a><b>ä</b><b>ö</b><b>\u00a0</b></a>",
+    "<ä>x</ä>",
+    "<a ä='1'/>",
+    "<p:a xmlns:p='urn:ä'><p:b>1</p:b></p:a>",
+    "<a>x</a>\u00a0",
+    "<a\u00a0x='1'/>",
+    "<a>Größe</a >",
+  ])("reads %s on its bytes as on its decoded text", (doc) => {
+    const text = doc.startsWith("/") ? readFileSync(doc, "utf8") : doc;
+    const viaText = readXml(text.replace(/^\ufeff/, ""), 64);
+    const viaBytes = parseXml(Buffer.from(text, "utf8"));
+    if (viaText.ok) expect(viaBytes).toEqual({ ok: true, root: { namespace: viaText.namespace, name: viaText.name }, value: viaText.value });
+    else expect(viaBytes.ok).toBe(false);
   });
 
   it("keeps elements and attributes named __proto__ or constructor as data", () => {

@@ -22,8 +22,11 @@ export interface XmlRefusal {
 interface Open {
   qname: string;
   local: string;
-  attrs: Record<string, string> | undefined;
-  children: Record<string, unknown> | undefined;
+  /** Attribute names and values, alternating. */
+  attrs: string[] | undefined;
+  /** Child element names and their values (an array where a name repeats), in document order. */
+  names: string[] | undefined;
+  values: unknown[] | undefined;
   text: string;
 }
 
@@ -72,7 +75,8 @@ function blank(text: string, from: number, to: number): boolean {
 
 /** The position of `>` when the end tag at `at` names `qname` (then maybe whitespace), else -1. */
 function closes(text: string, at: number, qname: string): number {
-  if (!text.startsWith(qname, at)) return -1;
+  // Compared by character: startsWith at an offset cost more here than the rest of the end tag.
+  for (let k = 0; k < qname.length; k++) if (text.charCodeAt(at + k) !== qname.charCodeAt(k)) return -1;
   let i = at + qname.length;
   for (let c = text.charCodeAt(i); c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09; c = text.charCodeAt(++i));
   return text.charCodeAt(i) === 0x3e ? i : -1;
@@ -86,21 +90,40 @@ function set(o: Record<string, unknown>, key: string, value: unknown): void {
   else o[key] = value;
 }
 
-function add(children: Record<string, unknown>, key: string, value: unknown): void {
-  const existing = Object.hasOwn(children, key) ? children[key] : undefined;
-  if (existing === undefined) set(children, key, value);
-  else if (Array.isArray(existing)) existing.push(value);
-  else set(children, key, [existing, value]);
+/**
+ * Children are collected in arrays and become an object once, when their element closes: an
+ * element has few children, and looking a name up in an object whose keys vary from element to
+ * element cost more than reading a whole element otherwise did.
+ */
+function add(e: Open, key: string, value: unknown): void {
+  const names = (e.names ??= []);
+  const values = (e.values ??= []);
+  const at = names.indexOf(key);
+  if (at < 0) {
+    names.push(key);
+    values.push(value);
+  } else {
+    const existing = values[at];
+    if (Array.isArray(existing)) existing.push(value);
+    else values[at] = [existing, value];
+  }
 }
 
 /** The value of a closed element: its text alone, or an object of children, `@attributes` and `#text`. */
 function valueOf(e: Open): unknown {
   const text = e.text.trim();
-  if (!e.children && !e.attrs) return text;
-  const v: Record<string, unknown> = e.children ?? {};
-  if (e.attrs) for (const [k, a] of Object.entries(e.attrs)) set(v, `@${k}`, a);
+  if (!e.names && !e.attrs) return text;
+  const v: Record<string, unknown> = {};
+  const { names, values, attrs } = e;
+  if (names) for (let i = 0; i < names.length; i++) set(v, names[i]!, values![i]);
+  if (attrs) for (let i = 0; i < attrs.length; i += 2) set(v, `@${attrs[i]}`, attrs[i + 1]);
   if (text !== "") set(v, "#text", text);
   return v;
+}
+
+function hasAttribute(attrs: string[], key: string): boolean {
+  for (let i = 0; i < attrs.length; i += 2) if (attrs[i] === key) return true;
+  return false;
 }
 
 export function readXml(text: string, maxDepth: number): XmlRead | XmlRefusal {
@@ -113,14 +136,48 @@ export function readXml(text: string, maxDepth: number): XmlRead | XmlRefusal {
   }
 }
 
-function read(text: string, maxDepth: number): XmlRead | XmlRefusal {
+/** A name with other than ASCII letters, read byte by byte: left to the reading of decoded text. */
+class NotAscii {}
+
+/**
+ * Reads UTF-8 bytes (already checked to be UTF-8) without decoding the whole document: the
+ * markup is read on the bytes as Latin-1 text, one character per byte, which is much faster
+ * to decode and to search than the two-byte string a single "–" turns a document into; only
+ * text and attribute values with bytes beyond ASCII are decoded, each on its own. `undefined`
+ * for a document it refuses or whose element or attribute names are not ASCII: `readXml` on
+ * the decoded text then gives the answer, with its wording.
+ */
+export function readXmlBytes(bytes: Buffer, start: number, maxDepth: number): XmlRead | undefined {
+  try {
+    return read(bytes.toString("latin1"), maxDepth, bytes, start);
+  } catch (err) {
+    if (err instanceof Malformed || err instanceof RangeError || err instanceof NotAscii) return undefined;
+    throw err;
+  }
+}
+
+const HIGH = /[\x80-\xff]/g;
+
+function read(text: string, maxDepth: number, bytes?: Buffer, start?: number): XmlRead {
   const stack: Open[] = [];
-  const top: Record<string, unknown> = {};
+  const top: Open = { qname: "", local: "", attrs: undefined, names: undefined, values: undefined, text: "" };
   let root: { qname: string; namespace: string | undefined } | undefined;
-  let pos = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  let pos = start ?? (text.charCodeAt(0) === 0xfeff ? 1 : 0);
   const fail = (what: string, at: number): never => {
     throw new Malformed(`${what} (line ${lineOf(text, at)})`);
   };
+  // Reading bytes: where the next byte beyond ASCII is (ranges are asked for in document order).
+  let highFrom = Infinity;
+  let high = -1;
+  const beyondAscii = (from: number, to: number): boolean => {
+    if (from < highFrom || high < from) {
+      HIGH.lastIndex = highFrom = from;
+      high = HIGH.exec(text)?.index ?? Infinity;
+    }
+    return high < to;
+  };
+  /** text[from, to) as the document means it. */
+  const piece = (from: number, to: number): string => (bytes && beyondAscii(from, to) ? bytes.toString("utf8", from, to) : text.slice(from, to));
 
   while (pos < text.length) {
     const lt = text.indexOf("<", pos);
@@ -130,7 +187,7 @@ function read(text: string, maxDepth: number): XmlRead | XmlRefusal {
       // Whitespace before any text is trimmed away in the end (valueOf), so it is not collected:
       // most chunks are the indentation between elements.
       if (open) {
-        if (open.text !== "" || !blank(text, pos, end)) open.text += decode(text.slice(pos, end), pos, text);
+        if (open.text !== "" || !blank(text, pos, end)) open.text += decode(piece(pos, end), pos, text);
       } else if (!blank(text, pos, end)) fail("text outside the root element", pos);
     }
     if (lt < 0) break;
@@ -147,7 +204,7 @@ function read(text: string, maxDepth: number): XmlRead | XmlRefusal {
       const end = text.indexOf("]]>", lt + 9);
       if (end < 0) fail("unterminated CDATA section", lt);
       if (stack.length === 0) fail("CDATA outside the root element", lt);
-      stack[stack.length - 1]!.text += text.slice(lt + 9, end);
+      stack[stack.length - 1]!.text += piece(lt + 9, end);
       pos = end + 3;
     } else if (next === 0x21 /* ! */) {
       fail("declarations (DOCTYPE, ENTITY) are not accepted", lt);
@@ -163,16 +220,16 @@ function read(text: string, maxDepth: number): XmlRead | XmlRefusal {
         if (open!.qname !== qname) fail(`end tag </${qname}> does not match <${open!.qname}>`, lt);
       }
       const parent = stack[stack.length - 1];
-      if (parent) add((parent.children ??= {}), open!.local, valueOf(open!));
-      else add(top, open!.local, valueOf(open!));
+      add(parent ?? top, open!.local, valueOf(open!));
       pos = end + 1;
     } else {
       NAME.lastIndex = lt + 1;
       const name = NAME.exec(text);
       if (!name || name.index !== lt + 1) fail('"<" not starting a tag', lt);
       const qname = name![0];
+      if (bytes && beyondAscii(lt + 1, lt + 1 + qname.length)) throw new NotAscii();
       if (stack.length === 0 && root) fail("more than one root element", lt);
-      let attrs: Record<string, string> | undefined;
+      let attrs: string[] | undefined;
       let p = lt + 1 + qname.length;
       let xmlns: Record<string, string> | undefined;
       // A start tag without attributes (most of them) needs no attribute pattern.
@@ -183,13 +240,16 @@ function read(text: string, maxDepth: number): XmlRead | XmlRefusal {
           const a = ATTR.exec(text);
           if (!a) break;
           const [, an, dq, sq] = a;
-          const value = decode(dq ?? sq ?? "", p, text);
+          const quoted = a.index + a[0].length - 1; // the closing quote
+          const raw = dq ?? sq ?? "";
+          if (bytes && beyondAscii(a.index, quoted - raw.length)) throw new NotAscii(); // the name
+          const value = decode(bytes ? piece(quoted - raw.length, quoted) : raw, p, text);
           if (an === "xmlns" || an!.startsWith("xmlns:")) (xmlns ??= {})[an!] = value;
           else {
-            attrs ??= {};
+            attrs ??= [];
             const key = local(an!);
-            if (Object.hasOwn(attrs, key)) fail(`attribute ${an} repeated`, p);
-            set(attrs, key, value);
+            if (hasAttribute(attrs, key)) fail(`attribute ${an} repeated`, p);
+            attrs.push(key, value);
           }
           p = a.index + a[0].length;
         }
@@ -206,10 +266,10 @@ function read(text: string, maxDepth: number): XmlRead | XmlRefusal {
         const colon = qname.indexOf(":");
         root = { qname, namespace: xmlns?.[colon < 0 ? "xmlns" : `xmlns:${qname.slice(0, colon)}`] };
       }
-      const open: Open = { qname, local: local(qname), attrs, children: undefined, text: "" };
+      const open: Open = { qname, local: local(qname), attrs, names: undefined, values: undefined, text: "" };
       if (selfClosing) {
         const parent = stack[stack.length - 1];
-        add(parent ? (parent.children ??= {}) : top, open.local, valueOf(open));
+        add(parent ?? top, open.local, valueOf(open));
       } else {
         if (stack.length >= maxDepth) throw new RangeError("depth");
         stack.push(open);
@@ -219,5 +279,5 @@ function read(text: string, maxDepth: number): XmlRead | XmlRefusal {
   }
   if (stack.length > 0) fail(`element <${stack[stack.length - 1]!.qname}> is not closed`, text.length);
   if (!root) fail("no root element", 0);
-  return { ok: true, namespace: root!.namespace, name: local(root!.qname), value: top };
+  return { ok: true, namespace: root!.namespace, name: local(root!.qname), value: valueOf(top) as Record<string, unknown> };
 }

@@ -1,5 +1,5 @@
 import { isUtf8 } from "node:buffer";
-import { readXml } from "./xml-reader.ts";
+import { readXml, readXmlBytes } from "./xml-reader.ts";
 
 /**
  * The one JS shape every XML input takes before a mapping sees it, so that XML formats are
@@ -47,10 +47,14 @@ export function parseXml(bytes: Uint8Array, maxDepth = 64): XmlParse {
   // isUtf8 (simdutf) and a plain decode are several times faster than a fatal TextDecoder,
   // and refuse the same byte sequences.
   if (!isUtf8(bytes)) return { ok: false, reason: "malformed", detail: "not valid UTF-8" };
-  let text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const quick = readBytes(buffer, maxDepth);
+  if (quick) return quick;
+  // Refused, or names beyond ASCII: the same checks on the decoded text, which word the refusal.
+  let text = buffer.toString("utf8");
   // The byte order mark goes, as TextDecoder drops it, so that the declaration below is found.
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  const declared = /^<\?xml[^>]*?encoding\s*=\s*["']([^"']*)["']/.exec(text)?.[1];
+  const declared = DECLARED.exec(text)?.[1];
   if (declared !== undefined && !/^utf-?8$/i.test(declared))
     return { ok: false, reason: "malformed", detail: `encoding "${declared}" is not accepted; send UTF-8` };
   if (hasDoctype(text)) return { ok: false, reason: "doctype", detail: "DOCTYPE and ENTITY declarations are not accepted" };
@@ -61,4 +65,25 @@ export function parseXml(bytes: Uint8Array, maxDepth = 64): XmlParse {
   const r = readXml(text, maxDepth);
   if (!r.ok) return r;
   return { ok: true, root: { namespace: r.namespace, name: r.name }, value: r.value };
+}
+
+const DECLARED = /^<\?xml[^>]*?encoding\s*=\s*["']([^"']*)["']/;
+
+/**
+ * The checks above and the reading on the bytes (see readXmlBytes); `undefined` wherever one of
+ * them refuses, so that the refusal is found and worded on the decoded text.
+ */
+function readBytes(buffer: Buffer, maxDepth: number): XmlParse | undefined {
+  const start = buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf ? 3 : 0; // byte order mark
+  const latin = buffer.toString("latin1");
+  // The declaration's pattern takes any space for one, up to its first ">" (after which only the
+  // encoding's name may go on, which either way is not "UTF-8" if it has a byte beyond ASCII).
+  const head = latin.indexOf(">", start);
+  if (/[\x80-\xff]/.test(latin.slice(start, head < 0 ? latin.length : head))) return undefined;
+  const declared = DECLARED.exec(start > 0 ? latin.slice(start) : latin)?.[1];
+  if (declared !== undefined && !/^utf-?8$/i.test(declared)) return undefined;
+  if (hasDoctype(latin)) return undefined;
+  if (latin.includes("&") && UNDEFINED_ENTITY.test(latin.replace(/<!\[CDATA\[[\s\S]*?\]\]>|<!--[\s\S]*?-->/g, ""))) return undefined;
+  const r = readXmlBytes(buffer, start, maxDepth);
+  return r && { ok: true, root: { namespace: r.namespace, name: r.name }, value: r.value };
 }
