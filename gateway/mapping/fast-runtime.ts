@@ -35,16 +35,21 @@ export class Lambda {
  * prototype: V8 makes objects used as prototypes slow to change, and frames change all the time.
  */
 export class Frame {
-  private readonly vars = new Map<string, unknown>();
+  // Made on the first binding: most frames (a block without `:=`, a call) bind little or nothing.
+  private vars: Map<string, unknown> | undefined;
   constructor(private readonly parent?: Frame) {}
 
   get(name: string): unknown {
-    if (this.vars.has(name)) return this.vars.get(name);
+    const vars = this.vars;
+    if (vars) {
+      const v = vars.get(name);
+      if (v !== undefined || vars.has(name)) return v;
+    }
     return this.parent?.get(name);
   }
 
   bind(name: string, value: unknown): void {
-    this.vars.set(name, value);
+    (this.vars ??= new Map()).set(name, value);
   }
 }
 

@@ -102,6 +102,21 @@ function compile(n: Node): Fn {
   }
   const keep = n.keepArray === true;
   if (!keep && predicates.length === 0 && (NEVER_SEQUENCE.has(n.type) || (n.type === "lambda" && !n.thunk))) return f;
+  // The most frequent nodes, a field name and a variable, collapse in the same call.
+  if (predicates.length === 0 && n.type === "name") {
+    const key = n.value as string;
+    return (input) => {
+      const v = lookup(input, key);
+      return Array.isArray(v) ? collapse(v, keep) : v;
+    };
+  }
+  if (predicates.length === 0 && n.type === "variable" && n.value !== "" && !isFunctionName(n.value as string)) {
+    const name = n.value as string;
+    return (_input, frame) => {
+      const v = frame.get(name);
+      return Array.isArray(v) ? collapse(v, keep) : v;
+    };
+  }
   const g = f;
   return (input, frame) => collapse(g(input, frame), keep);
 }
@@ -379,9 +394,12 @@ function compileObject(pairs: [Node, Node][]): Fn {
   const plain = literal.every((k) => k !== undefined && k !== "_jsonata_lambda" && k !== "_jsonata_function") && new Set(literal).size === literal.length;
   if (plain) {
     const keys = literal as string[];
+    // An ordinary object unless a key would set its prototype: one without a prototype is kept
+    // as a dictionary by V8, slower to fill and to read.
+    const make = keys.includes("__proto__") ? () => Object.create(null) as Record<string, unknown> : () => ({}) as Record<string, unknown>;
     return (input, frame) => {
       if (Array.isArray(input)) return grouped(input, frame);
-      const out: Record<string, unknown> = Object.create(null);
+      const out = make();
       for (let i = 0; i < keys.length; i++) {
         const v = compiled[i]!.value(input, frame);
         if (v !== undefined) out[keys[i]!] = v;
