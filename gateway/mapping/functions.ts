@@ -37,9 +37,13 @@ const MONTHS = ["jan", "feb", "mär", "apr", "mai", "jun", "jul", "aug", "sep", 
 
 /** `undefined` for dates that do not exist (31.02.), so that a typo drops out rather than shifting. */
 function validDate(y: string, m: string, d: string): string | undefined {
-  const iso = `${y}-${m.padStart(2, "0")}-${d.padStart(2, "0")}`;
-  const date = new Date(`${iso}T00:00:00Z`);
-  return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(iso) ? iso : undefined;
+  // Checked by the calendar rather than through Date, which cost more than the rest of $isoDate.
+  const year = Number(y);
+  const month = Number(m);
+  const day = Number(d);
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+  return month >= 1 && month <= 12 && day >= 1 && day <= days ? `${y}-${m.padStart(2, "0")}-${d.padStart(2, "0")}` : undefined;
 }
 
 export function isoDate(s: string | undefined): string | undefined {
