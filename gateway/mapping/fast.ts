@@ -102,7 +102,9 @@ function compile(n: Node): Fn {
   }
   const keep = n.keepArray === true;
   if (!keep && predicates.length === 0 && (NEVER_SEQUENCE.has(n.type) || (n.type === "lambda" && !n.thunk))) return f;
-  // The most frequent nodes, a field name and a variable, collapse in the same call.
+  // The most frequent nodes (field names, variables, paths, calls) collapse in the same call.
+  if (predicates.length === 0 && n.type === "path") return compilePath(n, keep);
+  if (predicates.length === 0 && n.type === "function") return compileCall(n, keep);
   if (predicates.length === 0 && n.type === "name") {
     const key = n.value as string;
     return (input) => {
@@ -208,7 +210,8 @@ function descend(v: unknown, out: Seq): void {
   if (v !== null && typeof v === "object") for (const k of Object.keys(v)) descend((v as Record<string, unknown>)[k], out);
 }
 
-function compilePath(n: Node): Fn {
+/** A path; with `collapseAs`, its value already collapsed (keeping a singleton if true). */
+function compilePath(n: Node, collapseAs?: boolean): Fn {
   const steps = n.steps as Node[];
   const fns = steps.map(compile);
   const stages = steps.map((s) =>
@@ -236,14 +239,19 @@ function compilePath(n: Node): Fn {
     return result;
   };
   const simple = !keepSingleton && !steps[0]!.consarray && stages.every((s) => s.length === 0);
-  if (!simple) return (input, frame) => general(Array.isArray(input) && !firstIsVariable ? input : seq(input), 0, frame);
+  if (!simple) {
+    const whole: Fn = (input, frame) => general(Array.isArray(input) && !firstIsVariable ? input : seq(input), 0, frame);
+    return collapseAs === undefined ? whole : (input, frame) => collapse(whole(input, frame), collapseAs);
+  }
   // The usual path (`$gewerbe.anschrift.plz`) meets one value at each step: it is followed
   // without building a sequence per step, as long as no step gives an array; from there on the
   // general reading above takes over. Both give what `step` gives for a sequence of one.
-  const nothing = ((n.predicate ?? []) as Node[]).length > 0 ? () => seq() : () => undefined;
+  // Collapsing a sequence of nothing gives nothing; a filter of the path needs the sequence.
+  const nothing = collapseAs === undefined && ((n.predicate ?? []) as Node[]).length > 0 ? () => seq() : () => undefined;
   const kept = n.keepArray === true;
+  const done = collapseAs === undefined ? (r: Seq | undefined) => r : (r: Seq | undefined) => collapse(r, collapseAs);
   return (input, frame) => {
-    if (Array.isArray(input) && !firstIsVariable) return general(input, 0, frame);
+    if (Array.isArray(input) && !firstIsVariable) return done(general(input, 0, frame));
     let v = input;
     for (let i = 0; i <= last; i++) {
       const r = fns[i]!(v, frame);
@@ -253,11 +261,11 @@ function compilePath(n: Node): Fn {
         const out = seq();
         if ((r as Seq).cons) out.push(r);
         else for (const x of r) out.push(x);
-        return out.length === 0 || i === last ? out : general(out, i + 1, frame);
+        return done(out.length === 0 || i === last ? out : general(out, i + 1, frame));
       }
       v = r;
     }
-    return kept ? seq(v) : v;
+    return kept ? done(seq(v)) : v;
   };
 }
 
@@ -305,7 +313,8 @@ function compileFilter(p: Node): (v: unknown, frame: Frame) => Seq {
   };
 }
 
-function compileCall(n: Node): Fn {
+/** A call; with `collapseAs`, its value already collapsed (keeping a singleton if true). */
+function compileCall(n: Node, collapseAs?: boolean): Fn {
   if (n.procedure.type !== "variable") throw new Unsupported("procedure");
   const name = n.procedure.value as string;
   const args: Fn[] = (n.arguments as Node[]).map((a) => {
@@ -317,9 +326,10 @@ function compileCall(n: Node): Fn {
   const builtin = fastFunction(name);
   const local = bound.has(name);
   if (!local) called.add(name);
-  return (input, frame) => {
+  const call: Fn = (input, frame) => {
     const proc = local ? frame.get(name) : undefined;
-    const values = args.map((a) => a(input, frame));
+    const values = new Array<unknown>(args.length);
+    for (let i = 0; i < args.length; i++) values[i] = args[i]!(input, frame);
     if (proc instanceof Lambda) return callLambda(proc, values);
     if (proc !== undefined || !builtin) throw new Fallback(`call of $${name}`);
     if (name !== "sift" && values.some((v) => v instanceof Lambda)) throw new Fallback("function argument");
@@ -329,11 +339,16 @@ function compileCall(n: Node): Fn {
       throw err instanceof Fallback ? new Fallback(`$${name}: ${err.message}`) : err;
     }
   };
+  if (collapseAs === undefined) return call;
+  return (input, frame) => {
+    const r = call(input, frame);
+    return Array.isArray(r) ? collapse(r, collapseAs) : r;
+  };
 }
 
 function callLambda(l: Lambda, values: unknown[]): unknown {
   const frame = child(l.frame);
-  l.params.forEach((p, i) => frame.bind(p, values[i]));
+  for (let i = 0; i < l.params.length; i++) frame.bind(l.params[i]!, values[i]);
   return l.body(l.input, frame);
 }
 
