@@ -155,11 +155,16 @@ export function splitName(s: string | undefined): { givenName?: string; familyNa
 }
 
 export function joinName(...parts: unknown[]): string {
-  return parts
-    .flat()
-    .filter((p) => typeof p === "string" && p.trim() !== "")
-    .map((p) => (p as string).trim())
-    .join(" ");
+  let out = "";
+  const put = (p: unknown) => {
+    const t = typeof p === "string" ? p.trim() : "";
+    if (t !== "") out = out === "" ? t : `${out} ${t}`;
+  };
+  for (const p of parts) {
+    if (Array.isArray(p)) for (const q of p) put(q);
+    else put(p);
+  }
+  return out;
 }
 
 export function sha256(s: string | undefined): string | undefined {
