@@ -63,6 +63,23 @@ function decode(s: string, at: number, text: string): string {
   return out + s.slice(last);
 }
 
+/**
+ * The name at `at` as NAME reads it, for a name of ASCII characters only; on bytes, anything
+ * else goes to the reading of the decoded text (which also words a missing name).
+ */
+function asciiName(text: string, at: number): string {
+  let i = at;
+  for (
+    let c = text.charCodeAt(i);
+    i === at ? isNameStart(c) : isNameStart(c) || (c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x2d || c === 0x3a;
+    c = text.charCodeAt(++i)
+  );
+  if (i === at || text.charCodeAt(i) >= 0x80) throw new NotAscii();
+  return text.slice(at, i);
+}
+
+const isNameStart = (c: number) => (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f;
+
 /** Whether text[from, to) is only whitespace (as `trim` counts it). */
 function blank(text: string, from: number, to: number): boolean {
   for (let i = from; i < to; i++) {
@@ -223,11 +240,14 @@ function read(text: string, maxDepth: number, bytes?: Buffer, start?: number): X
       add(parent ?? top, open!.local, valueOf(open!));
       pos = end + 1;
     } else {
-      NAME.lastIndex = lt + 1;
-      const name = NAME.exec(text);
-      if (!name || name.index !== lt + 1) fail('"<" not starting a tag', lt);
-      const qname = name![0];
-      if (bytes && beyondAscii(lt + 1, lt + 1 + qname.length)) throw new NotAscii();
+      let qname: string;
+      if (bytes) qname = asciiName(text, lt + 1);
+      else {
+        NAME.lastIndex = lt + 1;
+        const name = NAME.exec(text);
+        if (!name || name.index !== lt + 1) fail('"<" not starting a tag', lt);
+        qname = name![0];
+      }
       if (stack.length === 0 && root) fail("more than one root element", lt);
       let attrs: string[] | undefined;
       let p = lt + 1 + qname.length;
