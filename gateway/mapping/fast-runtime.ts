@@ -37,7 +37,11 @@ export class Lambda {
 export class Frame {
   // Made on the first binding: most frames (a block without `:=`, a call) bind little or nothing.
   private vars: Map<string, unknown> | undefined;
-  constructor(private readonly parent?: Frame) {}
+  /** The root frame reads the evaluation's bindings where they are rather than copying them. */
+  constructor(
+    private readonly parent?: Frame,
+    private readonly bindings?: Record<string, unknown>,
+  ) {}
 
   get(name: string): unknown {
     const vars = this.vars;
@@ -45,6 +49,7 @@ export class Frame {
       const v = vars.get(name);
       if (v !== undefined || vars.has(name)) return v;
     }
+    if (this.bindings) return Object.hasOwn(this.bindings, name) ? this.bindings[name] : undefined;
     return this.parent?.get(name);
   }
 

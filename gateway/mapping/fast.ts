@@ -38,8 +38,7 @@ export function compileFast(expression: jsonata.Expression): FastExpression | un
     // Calls were compiled knowing that the expression binds none of their names; a binding from
     // outside that does is left to JSONata.
     for (const name in bindings) if (calls.has(name)) throw new Fallback(`a binding named $${name}`);
-    const frame = new Frame();
-    for (const [name, value] of Object.entries(bindings)) frame.bind(name, value);
+    const frame = new Frame(undefined, bindings);
     frame.bind("$", document);
     return body(document, frame);
   };
