@@ -7,18 +7,22 @@ export type {
   Adapter,
   AdapterContext,
   AdapterFactory,
+  CertificateSource,
   Channel,
   DeliveryStatus,
+  Gateway,
   InboundAttachment,
   InboundDelivery,
   InboundDocument,
   IntakeResult,
+  Lease,
   Prepared,
+  PrepareStep,
   Receipt,
   TransportRecipient,
 } from "./contract.ts";
 export type { PortalConfig, TenantConfig, SubscriberConfig } from "./config/schema.ts";
-export type { Runtime } from "./runtime.ts";
+export type { HubConfig } from "./config/load.ts";
 export type { Logger } from "./logger.ts";
 export { applicationSchema } from "./mapping/canonical.ts";
 export { formatPath } from "./config/load.ts";

@@ -1,5 +1,5 @@
 import { count, eq, isNull, and } from "drizzle-orm";
-import type { AdapterContext, Gateway, Prepared } from "./contract.ts";
+import type { CertificateSource, Gateway, Prepared, PrepareStep } from "./contract.ts";
 import { rateLimiter, type RateLimiter } from "./auth/rate-limit.ts";
 import { formatProblem, type ConfigProblem } from "./config/load.ts";
 import { messageOf } from "./errors.ts";
@@ -51,7 +51,7 @@ export type ReloadResult = { ok: true } | { ok: false; problems: ConfigProblem[]
  */
 export interface Services {
   runtime(): Runtime;
-  gateway: Gateway;
+  gateway: Pick<Gateway, "intake" | "status">;
   store: Store;
   broker: Broker;
   relay: Relay;
@@ -68,7 +68,11 @@ export interface Services {
   /** Called after every applied reload (e.g. adapters that start work per configured account). */
   onReload(listener: () => Promise<void> | void): void;
   /** An adapter's prepare step, run now and before every reload is applied (see `AdapterContext.prepare`). */
-  prepare<S>(step: (runtime: Runtime) => Prepared<S>): () => S;
+  prepare<S>(step: PrepareStep<S>): () => S;
+  /** Waits for the first run of every prepare step registered so far; throws `ConfigError` on problems. */
+  prepared(): Promise<void>;
+  /** The certificate files the adapters' prepare steps report for the config in force. */
+  certificates(): CertificateSource[];
   /** Postgres and broker both answer. */
   ready(): Promise<{ postgres: boolean; broker: boolean }>;
   /** Per-portal token buckets of the REST intake. */
@@ -88,7 +92,12 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
   let current = loaded.runtime;
   let reloadError: ConfigProblem[] | undefined;
   const reloadListeners: (() => Promise<void> | void)[] = [];
-  const preparers: { step: (runtime: Runtime) => Prepared<unknown>; settings: unknown }[] = [];
+  type Preparer = { step: PrepareStep<unknown>; settings: unknown; certificates: CertificateSource[]; first: Promise<void> };
+  const preparers: Preparer[] = [];
+  const take = (p: Preparer, r: Prepared<unknown> & { ok: true }) => {
+    p.settings = r.settings;
+    p.certificates = r.certificates ?? [];
+  };
 
   await startTracing(); // only when OTEL_EXPORTER_OTLP_ENDPOINT is set
   const metrics = createMetrics();
@@ -122,7 +131,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
     async reload() {
       const loadedNext = await loadRuntime(o.configDir);
       // Every adapter prepares the new config before any of it is applied: all or nothing.
-      const prepared = loadedNext.ok ? preparers.map((p) => p.step(loadedNext.runtime)) : [];
+      const prepared = loadedNext.ok ? await Promise.all(preparers.map((p) => p.step(loadedNext.runtime.config))) : [];
       const unprepared = prepared.flatMap((r) => (r.ok ? [] : r.problems));
       const next: typeof loadedNext = loadedNext.ok && unprepared.length > 0 ? { ok: false, problems: unprepared } : loadedNext;
       if (!next.ok) {
@@ -132,7 +141,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
         return next;
       }
       current = next.runtime;
-      prepared.forEach((r, i) => r.ok && (preparers[i]!.settings = r.settings));
+      prepared.forEach((r, i) => r.ok && take(preparers[i]!, r));
       reloadError = undefined;
       metrics.configReloads.inc({ result: "applied" });
       await broker.redeclare();
@@ -145,13 +154,25 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
       return { ok: true };
     },
     onReload: (listener) => void reloadListeners.push(listener),
-    prepare<S>(step: (runtime: Runtime) => Prepared<S>) {
-      const first = step(current);
-      if (!first.ok) throw new ConfigError(first.problems);
-      const entry = { step, settings: first.settings as unknown };
+    prepare<S>(step: PrepareStep<S>) {
+      const entry: Preparer = { step, settings: undefined, certificates: [], first: Promise.resolve() };
+      const first = step(current.config);
+      if (first instanceof Promise) {
+        // Settled before adapters start (`prepared()`); until then the settings are not there.
+        entry.first = first.then((r) => {
+          if (!r.ok) throw new ConfigError(r.problems);
+          take(entry, r);
+        });
+        entry.first.catch(() => {}); // reported by prepared()
+      } else if (!first.ok) throw new ConfigError(first.problems);
+      else take(entry, first);
       preparers.push(entry);
       return () => entry.settings as S;
     },
+    async prepared() {
+      await Promise.all(preparers.map((p) => p.first));
+    },
+    certificates: () => preparers.flatMap((p) => p.certificates),
     async ready() {
       const postgres = await store.sql`select 1`.then(
         () => true,
@@ -189,20 +210,5 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
       await broker.close();
       await store.close();
     },
-  };
-}
-
-/** The slice of the services that adapters may use. */
-export function adapterContext(s: Services): AdapterContext {
-  return {
-    gateway: s.gateway,
-    runtime: s.runtime,
-    store: s.store,
-    log: s.log,
-    metrics: s.metrics,
-    clock: s.clock,
-    onReload: s.onReload,
-    prepare: s.prepare,
-    rateLimit: s.rateLimiter.take,
   };
 }

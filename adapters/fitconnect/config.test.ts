@@ -2,15 +2,16 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Runtime } from "../../gateway/index.ts";
+import type { HubConfig } from "../../gateway/index.ts";
 import { prepareFitConnect } from "./config.ts";
 import { rsaJwk } from "./fixtures/fit-connect-server.ts";
 
-/** A runtime with just what `prepareFitConnect` reads: the config directory and the tenants. */
-function runtimeWith(dir: string, fitconnect: unknown, tenant: Record<string, unknown> = {}): Runtime {
+/** A config with just what `prepareFitConnect` reads: the config directory and the tenants. */
+function configWith(dir: string, fitconnect: unknown, tenant: Record<string, unknown> = {}): HubConfig {
   return {
-    config: { dir, tenants: [{ id: "kiel", name: "Kiel", organisationUnitIds: ["9030229"], xtaReaders: [], subscribers: [], fitconnect, ...tenant }] },
-  } as unknown as Runtime;
+    dir,
+    tenants: [{ id: "kiel", name: "Kiel", organisationUnitIds: ["9030229"], xtaReaders: [], subscribers: [], fitconnect, ...tenant }],
+  } as unknown as HubConfig;
 }
 
 describe("FIT-Connect destinations are checked at load", () => {
@@ -40,15 +41,14 @@ describe("FIT-Connect destinations are checked at load", () => {
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it("loads a destination with its keys and the tenant's routing address", async () => {
-    const r = await prepareFitConnect(runtimeWith(dir, { destinations: [destination()] }), env);
+    const r = await prepareFitConnect(configWith(dir, { destinations: [destination()] }), env);
     expect(r.ok).toBe(true);
-    if (r.ok)
-      expect(r.destinations.map((d) => [d.tenantId, d.recipient, d.config.portal])).toEqual([["kiel", { organisationUnitId: "9030229" }, "fitconnect"]]);
+    if (r.ok) expect(r.settings.map((d) => [d.tenantId, d.recipient, d.config.portal])).toEqual([["kiel", { organisationUnitId: "9030229" }, "fitconnect"]]);
   });
 
   it("names each problem with file and path instead of throwing", async () => {
     const r = await prepareFitConnect(
-      runtimeWith(dir, {
+      configWith(dir, {
         destinations: [
           destination({ decryptionKeyFile: "small.json" }),
           destination({ decryptionKeyFile: "wrong-ops.json", signingKeyFile: "public.json", clientSecretEnv: "UNSET" }),
@@ -61,7 +61,7 @@ describe("FIT-Connect destinations are checked at load", () => {
     const problems = r.ok ? [] : r.problems.map((p) => `${p.file} ${p.path}: ${p.message}`);
     expect(problems).toEqual(["tenants/kiel fitconnect.destinations[2].id: Invalid UUID"]);
     const second = await prepareFitConnect(
-      runtimeWith(dir, {
+      configWith(dir, {
         destinations: [
           destination({ decryptionKeyFile: "small.json" }),
           destination({
@@ -85,7 +85,7 @@ describe("FIT-Connect destinations are checked at load", () => {
   });
 
   it("refuses a destination that two tenants claim, and a tenant without a routing address", async () => {
-    const r = await prepareFitConnect(runtimeWith(dir, { destinations: [destination(), destination()] }, { organisationUnitIds: [] }), env);
+    const r = await prepareFitConnect(configWith(dir, { destinations: [destination(), destination()] }, { organisationUnitIds: [] }), env);
     const messages = r.ok ? [] : r.problems.map((p) => `${p.path}: ${p.message}`);
     expect(messages).toEqual([
       "fitconnect: the tenant needs an organisationUnitId, xtaReader, ars or ags to route its FIT-Connect submissions",

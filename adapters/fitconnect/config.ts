@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { importJWK, type CryptoKey, type JWK } from "jose";
 import { z } from "zod";
-import { formatPath, type Runtime, type TenantConfig } from "../../gateway/index.ts";
+import { formatPath, type ConfigProblem, type HubConfig, type Prepared, type TenantConfig } from "../../gateway/index.ts";
 
 export { destinationSchema, fitConnectTenantSchema } from "./sections.ts";
 import { destinationSchema, fitConnectTenantSchema } from "./sections.ts";
@@ -25,25 +25,16 @@ export interface Destination {
   verifyKey: CryptoKey;
 }
 
-/** Same shape as the core's config problems: file, path inside it, message. */
-export interface ConfigProblem {
-  file: string;
-  path: string;
-  message: string;
-}
-
-export type Prepared = { ok: true; destinations: Destination[] } | { ok: false; problems: ConfigProblem[] };
-
 /**
  * Reads every tenant's `fitconnect` block, loads the keys and checks them: RSA of at least 4096
  * bit, the key operations FIT-Connect prescribes, secrets present in the environment, each
  * destination configured once. Problems are returned, never thrown.
  */
-export async function prepareFitConnect(runtime: Runtime, env: NodeJS.ProcessEnv = process.env): Promise<Prepared> {
+export async function prepareFitConnect(config: HubConfig, env: NodeJS.ProcessEnv = process.env): Promise<Prepared<Destination[]>> {
   const problems: ConfigProblem[] = [];
   const destinations: Destination[] = [];
   const seen = new Map<string, string>();
-  for (const tenant of runtime.config.tenants) {
+  for (const tenant of config.tenants) {
     const raw = (tenant as TenantConfig & { fitconnect?: unknown }).fitconnect;
     if (raw === undefined) continue;
     const file = `tenants/${tenant.id}`;
@@ -69,9 +60,9 @@ export async function prepareFitConnect(runtime: Runtime, env: NodeJS.ProcessEnv
       const callbackSecret = d.callbackSecretEnv ? env[d.callbackSecretEnv] : undefined;
       if (d.callbackSecretEnv && !callbackSecret)
         problems.push({ file, path: at(".callbackSecretEnv"), message: `environment variable ${d.callbackSecretEnv} is not set` });
-      const dec = await loadKey(runtime.config.dir, d.decryptionKeyFile, "unwrapKey", "RSA-OAEP-256");
+      const dec = await loadKey(config.dir, d.decryptionKeyFile, "unwrapKey", "RSA-OAEP-256");
       if (!dec.ok) problems.push({ file, path: at(".decryptionKeyFile"), message: dec.message });
-      const sig = await loadKey(runtime.config.dir, d.signingKeyFile, "sign", "PS512");
+      const sig = await loadKey(config.dir, d.signingKeyFile, "sign", "PS512");
       if (!sig.ok) problems.push({ file, path: at(".signingKeyFile"), message: sig.message });
       if (dec.ok && sig.ok && clientSecret && recipient) {
         destinations.push({
@@ -89,7 +80,7 @@ export async function prepareFitConnect(runtime: Runtime, env: NodeJS.ProcessEnv
       }
     }
   }
-  return problems.length > 0 ? { ok: false, problems } : { ok: true, destinations };
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, settings: destinations };
 }
 
 function tenantAddress(t: TenantConfig): Destination["recipient"] | undefined {

@@ -6,7 +6,8 @@ import postgres from "postgres";
 import { parse, stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../gateway/logger.ts";
-import { adapterContext, createServices } from "../../gateway/services.ts";
+import { adapterPort } from "../../gateway/port/port.ts";
+import { createServices } from "../../gateway/services.ts";
 import { rowCounts } from "../../test/support/database.ts";
 import { REPO, startTestHub, type TestHub } from "../../test/support/hub.ts";
 import { FitConnectServer, rsaJwk } from "./fixtures/fit-connect-server.ts";
@@ -299,7 +300,8 @@ describe("FIT-Connect pickup", () => {
       log: createLogger({ level: "silent" }),
       dbPoolSize: 3,
     });
-    const second = fitconnectAdapter(adapterContext(services));
+    const second = fitconnectAdapter(adapterPort(services));
+    await services.prepared();
     await second.start!();
     const both = async () => {
       await server.notify(destinationId, deliver);
@@ -329,8 +331,11 @@ describe("FIT-Connect pickup", () => {
     await writeFile(path.join(hub.configDir, "fitconnect/small.jwk.json"), JSON.stringify(rsaJwk("encryption", 2048).privateJwk));
     await writeFile(tenantFile, good.replace("fitconnect/kiel-decryption.jwk.json", "fitconnect/small.jwk.json"));
     try {
-      expect(await hub.services.reload()).toEqual({ ok: true }); // the core config is fine
-      await until("the refused reload", () => hub.logs.some((l) => l.includes("RSA key of 2048 bit") && l.includes("not (re)loaded")) || undefined);
+      const reload = await hub.services.reload();
+      expect(reload.ok).toBe(false); // refused as a whole: the adapter's prepare step found the key
+      expect(reload.ok ? [] : reload.problems.map((p) => `${p.file} ${p.path}: ${p.message}`)).toEqual([
+        expect.stringMatching(/^tenants\/kiel fitconnect\.destinations\[0\]\.decryptionKeyFile: .*RSA key of 2048 bit/),
+      ]);
       const s = await submit();
       expect((await server.notify(destinationId, deliver)).status).toBe(204);
       expect(Object.keys((await decisionOf(s.submissionId)).payload.events)).toEqual([ACCEPT]);

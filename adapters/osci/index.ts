@@ -13,5 +13,5 @@ export const osciAdapter: AdapterFactory = (ctx) => ({
   // Key files and passphrases are read when the config is (at start and on every reload), so a
   // wrong path or passphrase stops the start or refuses the reload with its reason instead of
   // surfacing at the first OSCI request.
-  routes: osciRoutes(ctx, ctx.prepare(prepareOsci), storedOsciState(ctx.store)),
+  routes: osciRoutes(ctx, ctx.prepare(prepareOsci), storedOsciState(ctx)),
 });

@@ -2,7 +2,7 @@ import { createHash, createPrivateKey, type KeyObject, X509Certificate } from "n
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import forge from "node-forge";
-import type { ConfigProblem, PortalConfig, Prepared, Runtime, TenantConfig } from "../../gateway/index.ts";
+import type { CertificateSource, ConfigProblem, HubConfig, PortalConfig, Prepared, TenantConfig } from "../../gateway/index.ts";
 import { messageOf, problemInGateway } from "../../gateway/index.ts";
 import type { KeystoreConfig } from "./config.ts";
 import { MessageIds } from "./dialogs.ts";
@@ -25,10 +25,9 @@ export interface OsciSettings {
  * wrong path or passphrase is a config problem at start or reload, never a failing request.
  * Settings undefined while gateway.yaml has no `osci` section.
  */
-export function prepareOsci(runtime: Runtime): Prepared<OsciSettings | undefined> {
-  const config = runtime.config;
+export function prepareOsci(config: HubConfig): Prepared<OsciSettings | undefined> {
   const osci = config.gateway.osci;
-  if (!osci) return { ok: true, settings: undefined };
+  if (!osci) return { ok: true, settings: undefined, certificates: certificatesOf(config) };
   const problems: ConfigProblem[] = [];
   const file = (f: string) => readFileSync(path.resolve(config.dir, f));
   /** Runs `read`; a failure becomes a problem at `where` and the value undefined. */
@@ -75,7 +74,27 @@ export function prepareOsci(runtime: Runtime): Prepared<OsciSettings | undefined
   return {
     ok: true,
     settings: { signing, decryption, maxMessageBytes: osci.maxMessageBytes, intermediaries, portals, readers, messageIds: new MessageIds(secret) },
+    certificates: certificatesOf(config),
   };
+}
+
+/** Every OSCI certificate file the config names: ozg-hub's keys, pinned Intermediäre, portals and reader keys. */
+function certificatesOf(config: HubConfig): CertificateSource[] {
+  const out: CertificateSource[] = [];
+  const keystore = (use: string, k: KeystoreConfig | undefined) => {
+    if (k?.pkcs12File) out.push({ use, file: k.pkcs12File, pkcs12: { passphraseEnv: k.passphraseEnv } });
+    else if (k?.certFile) out.push({ use, file: k.certFile });
+  };
+  const osci = config.gateway.osci;
+  keystore("OSCI signing key", osci?.signing);
+  keystore("OSCI decryption key", osci?.decryption);
+  for (const i of osci?.intermediaries ?? []) {
+    for (const f of i.signatureCertFiles) out.push({ use: `OSCI Intermediär ${i.id} signature`, file: f });
+    if (i.cipherCertFile) out.push({ use: `OSCI Intermediär ${i.id} cipher`, file: i.cipherCertFile });
+  }
+  for (const t of config.tenants) t.osci?.readerKeys.forEach((k, n) => keystore(`OSCI reader key ${n + 1} of tenant ${t.id}`, k));
+  for (const p of config.portals) for (const f of p.osci?.signatureCertFiles ?? []) out.push({ use: `OSCI signature of portal ${p.id}`, file: f });
+  return out;
 }
 
 /** A PKCS#12 (passphrase from the environment) or a PEM key and certificate. */

@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { byteSize, httpsListenerSchema, id, sha256Fingerprint, trustedProxySchema, type AdapterConfigSpec } from "../../gateway/config/fields.ts";
-import type { Runtime } from "../../gateway/index.ts";
 
 /** An external XTA server whose msgBox ozg-hub reads (client role). */
 export const xtaAccountSchema = z
@@ -46,10 +45,22 @@ export const xtaPortalSchema = z
   })
   .strict();
 
+/** A subscriber's `xta` (kind xta-mailbox): how its system authenticates at /xta/msgbox. */
+export const xtaSubscriberSchema = z
+  .object({
+    certificateSha256: z.array(sha256Fingerprint).min(1).describe("client certificates with which the tenant's system opens its XTA msgBox"),
+  })
+  .strict();
+
 /** The XTA adapter's sections of the config files. */
 export const xtaConfig = {
   gateway: xtaGatewaySchema.describe("XTA 2: server identity, limits and the external mailboxes ozg-hub reads"),
   portal: xtaPortalSchema.describe("XTA 2 account of this portal"),
+  pullSubscriber: {
+    kind: "xta-mailbox",
+    describe: "an XTA msgBox in ozg-hub",
+    section: xtaSubscriberSchema.describe("kind xta-mailbox: how the system authenticates at /xta/msgbox"),
+  },
 } satisfies AdapterConfigSpec;
 
 export type XtaGatewayConfig = z.infer<typeof xtaGatewaySchema>;
@@ -59,8 +70,8 @@ export type XtaAccountConfig = z.infer<typeof xtaAccountSchema>;
 const DEFAULTS: XtaGatewayConfig = xtaGatewaySchema.parse({});
 
 /** The `xta` section of gateway.yaml with its defaults (the section itself is optional). */
-export function xtaSettings(runtime: Runtime): XtaGatewayConfig {
-  return runtime.config.gateway.xta ?? DEFAULTS;
+export function xtaSettings(section: XtaGatewayConfig | undefined): XtaGatewayConfig {
+  return section ?? DEFAULTS;
 }
 
 /** `urn:de:xta:messageid:<prefix>:<id>` — the MessageID form of XTA 2. */

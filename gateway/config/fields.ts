@@ -60,6 +60,12 @@ export interface AdapterConfigSpec {
   gateway?: z.ZodType;
   portal?: z.ZodType;
   tenant?: z.ZodType;
+  /**
+   * A subscriber kind whose systems pull their applications from a mailbox the adapter serves
+   * (instead of consuming a RabbitMQ queue), with the section such a subscriber carries under
+   * the adapter's name (e.g. how the system authenticates).
+   */
+  pullSubscriber?: { kind: string; describe: string; section: z.ZodType };
 }
 
 export type KeystoreConfig = z.infer<typeof keystoreSchema>;

@@ -45,7 +45,7 @@ export interface IntakeDeps {
  * attachments a transaction of its own that the attachments stream into. Only a committed
  * delivery is `accepted`; a refusal rolls everything back.
  */
-export function createIntake(deps: IntakeDeps): Gateway {
+export function createIntake(deps: IntakeDeps): Pick<Gateway, "intake" | "status"> {
   const { store, metrics } = deps;
   const group = new GroupCommit(
     store.sql,

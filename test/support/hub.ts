@@ -8,7 +8,8 @@ import { createApp } from "../../gateway/http/app.ts";
 import { createLogger } from "../../gateway/logger.ts";
 import { topologyOf } from "../../gateway/publish/topology.ts";
 import { statusNames } from "../../gateway/status/consumer.ts";
-import { adapterContext, createServices, type Services } from "../../gateway/services.ts";
+import { adapterPort } from "../../gateway/port/port.ts";
+import { createServices, type Services } from "../../gateway/services.ts";
 import { TestBroker } from "./broker.ts";
 import { writeTestConfig } from "./config.ts";
 import { createTestDatabase } from "./database.ts";
@@ -59,7 +60,8 @@ export async function startTestHub(
   /** One process's worth of services on the hub's database and config. */
   const boot = async (relay: boolean) => {
     const services = await createServices({ configDir, databaseUrl: opts.databaseVia?.(db.url) ?? db.url, amqpUrl, log, dbPoolSize: 5 });
-    const adapters = buildAdapters(adapterContext(services));
+    const adapters = buildAdapters(adapterPort(services));
+    await services.prepared();
     for (const a of adapters) await a.start?.();
     if (relay) {
       services.start();
