@@ -4,14 +4,14 @@
  * protocol's answer. Nothing else of gateway/ is meant for adapters.
  */
 
-/**
- * Every channel a delivery can arrive on: the kinds of the adapter registry (`adapters/index.ts`
- * is checked against this list) plus channels whose deliveries exist before their adapter does
- * (mapping fixtures, replays). The one list; config, mapping and fixture schemas read it.
- */
-export const channels = ["rest", "xta", "osci", "fitconnect"] as const;
+import { adapterConfigs } from "../adapters/config.ts";
 
-export type Channel = (typeof channels)[number];
+/**
+ * Every channel a delivery can arrive on: the kinds of the adapter registry (`adapters/config.ts`,
+ * whose keys `adapters/index.ts` must match). The one list; config, mapping and fixture schemas read it.
+ */
+export type Channel = keyof typeof adapterConfigs;
+export const channels = Object.keys(adapterConfigs) as [Channel, ...Channel[]];
 
 /** An attachment whose bytes are read once, in order, straight into the store. */
 export interface InboundAttachment {
@@ -28,12 +28,12 @@ export interface InboundDocument {
   bytes: Uint8Array;
   /** The sender's id for this delivery; with the portal it makes intake idempotent. */
   sourceMessageId?: string;
-  /** Protocol metadata (XTA MessageMetaData, OSCI headers, form control block); offered to mappings as `$meta`. */
+  /** Protocol metadata (a transport's message metadata and headers, a form's control block); offered to mappings as `$meta`. */
   metadata?: Record<string, unknown>;
   /** Mapping id, when the protocol itself fixes the format (e.g. the OZG-Cloud intake). */
   format?: string;
   /**
-   * Addressing from the transport (XTA Reader, OSCI addressee). Fills the application's
+   * Addressing from the transport (a Reader, an addressee). Fills the application's
    * `recipient` fields that the content itself leaves empty.
    */
   recipient?: TransportRecipient;

@@ -61,6 +61,11 @@ export const xtaConfig = {
     describe: "an XTA msgBox in ozg-hub",
     section: xtaSubscriberSchema.describe("kind xta-mailbox: how the system authenticates at /xta/msgbox"),
   },
+  // Deliveries stored before the recipient had a column of its own carry the Reader only here.
+  storedRecipient(metadata: Record<string, unknown>) {
+    const reader = (metadata.xta as { reader?: unknown } | undefined)?.reader;
+    return typeof reader === "string" && reader !== "" ? { xtaReader: reader } : undefined;
+  },
 } satisfies AdapterConfigSpec;
 
 export type XtaGatewayConfig = z.infer<typeof xtaGatewaySchema>;

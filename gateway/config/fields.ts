@@ -66,6 +66,11 @@ export interface AdapterConfigSpec {
    * the adapter's name (e.g. how the system authenticates).
    */
   pullSubscriber?: { kind: string; describe: string; section: z.ZodType };
+  /**
+   * The transport addressing of a delivery stored before the recipient had a column of its own,
+   * read from the protocol metadata the adapter stored then (replays route with it).
+   */
+  storedRecipient?(metadata: Record<string, unknown>): { xtaReader?: string; ags?: string; ars?: string; organisationUnitId?: string } | undefined;
 }
 
 export type KeystoreConfig = z.infer<typeof keystoreSchema>;

@@ -13,7 +13,7 @@ const leikaKey = z.string().regex(/^\d{14}$/, "a 14-digit LeiKa key");
 const tokenHash = z.string().regex(/^[0-9a-f]{64}$/, "hex sha256 of the bearer token");
 
 type Registered = typeof adapterConfigs;
-type Part = Exclude<keyof AdapterConfigSpec, "pullSubscriber">;
+type Part = "gateway" | "portal" | "tenant";
 /** The optional sections that the registered adapters add to one kind of config file, keyed by adapter. */
 type Sections<P extends Part> = {
   [K in keyof Registered as Registered[K] extends Record<P, z.ZodType> ? K : never]: Registered[K] extends Record<P, infer S extends z.ZodType>

@@ -36,7 +36,7 @@ export interface MailboxPage {
  *
  * @example
  * const box = createMailbox(store, () => new Date());
- * const page = await box.list({ tenantId: "kiel", subscriberId: "fachverfahren", kind: "xta-mailbox" }, { limit: 10 });
+ * const page = await box.list({ tenantId: t.id, subscriberId: s.id, kind: s.kind }, { limit: 10 });
  * await box.close(address, page.items.map((i) => i.messageId));
  */
 export function createMailbox(store: Store, clock: () => Date) {

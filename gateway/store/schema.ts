@@ -16,7 +16,7 @@ export const deliveries = pgTable(
     reference: text("reference").notNull().unique(),
     channel: text("channel").notNull(),
     portalId: text("portal_id").notNull(),
-    /** The sender's id (transactionId, Idempotency-Key, XTA MessageID); unique per portal. */
+    /** The sender's id (transactionId, Idempotency-Key, a protocol's message id); unique per portal. */
     sourceMessageId: text("source_message_id"),
     contentType: text("content_type"),
     document: bytea("document"),
@@ -24,7 +24,7 @@ export const deliveries = pgTable(
     /** Bytes of the document and all attachments. */
     size: bigint("size", { mode: "number" }).notNull().default(0),
     metadata: jsonb("metadata").$type<Record<string, unknown>>().notNull().default({}),
-    /** The transport's addressing (XTA Reader, OSCI addressee) as intake used it; replay routes with it again. */
+    /** The transport's addressing (a Reader, an addressee) as intake used it; replay routes with it again. */
     recipient: jsonb("recipient").$type<TransportRecipient>(),
     /** parked | routed | published | cancelled (a delivery is written once, in its first state) */
     state: text("state").notNull(),
@@ -113,7 +113,7 @@ export const outbox = pgTable(
     applicationId: uuid("application_id").notNull(),
     tenantId: text("tenant_id").notNull(),
     subscriberId: text("subscriber_id").notNull(),
-    /** amqp | xta-mailbox */
+    /** amqp, or the pull kind of a mailbox subscriber (`AdapterConfigSpec.pullSubscriber`) */
     kind: text("kind").notNull(),
     routingKey: text("routing_key").notNull(),
     headers: jsonb("headers").$type<Record<string, string>>().notNull(),
@@ -135,7 +135,7 @@ export const outbox = pgTable(
     // Settling a delivery asks whether any of its rows is unpublished; without this index that
     // question scans the whole (never pruned) outbox, and the cost grows with history.
     index("outbox_delivery_idx").on(t.deliveryId),
-    // An XTA mailbox lists its open messages in order.
+    // A pull subscriber's mailbox lists its open messages in order (the index predicate names the one pull kind there is).
     index("outbox_mailbox_idx")
       .on(t.tenantId, t.subscriberId, t.id)
       .where(sql`${t.publishedAt} is null and ${t.kind} = 'xta-mailbox'`),
