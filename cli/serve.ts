@@ -1,7 +1,6 @@
 import type { Server } from "node:http";
 import { serve as listen } from "@hono/node-server";
 import { buildAdapters } from "../adapters/index.ts";
-import type { Adapter } from "../gateway/contract.ts";
 import { createApp } from "../gateway/http/app.ts";
 import { createLogger } from "../gateway/logger.ts";
 import { adapterPort } from "../gateway/port/port.ts";
@@ -12,7 +11,7 @@ export async function serve(): Promise<number> {
   const env = envSettings();
   const log = createLogger();
   let services: Services;
-  let built: Adapter[];
+  let built: ReturnType<typeof buildAdapters>;
   try {
     services = await createServices({ ...env, log });
     // Every adapter's prepare step has read its keys and certificates before anything starts.
@@ -26,6 +25,7 @@ export async function serve(): Promise<number> {
     throw err;
   }
   await services.migrate();
+  services.useAdapters(built);
   for (const a of built) await a.start?.();
   services.start();
   const app = createApp(services, built);

@@ -16,10 +16,13 @@ export type {
   InboundDocument,
   IntakeResult,
   Lease,
+  PortalNotification,
   Prepared,
   PrepareStep,
   Receipt,
   TransportRecipient,
+  WayBack,
+  WayBackChoice,
 } from "./contract.ts";
 export type { PortalConfig, TenantConfig, SubscriberConfig } from "./config/schema.ts";
 export type { HubConfig } from "./config/load.ts";
@@ -37,3 +40,4 @@ export { sha256Hex } from "./auth/portals.ts";
 export { isOutage, messageOf, OutageError } from "./errors.ts";
 export type { MailboxItem, MailboxPage } from "./mailbox/mailbox.ts";
 export { isZip, openXdomeaContainer } from "./intake/xdomea-container.ts";
+export { webhookHeaders } from "./notify/signature.ts";

@@ -8,6 +8,7 @@ import { deliveryRoutes } from "./deliveries.ts";
 import { openApiRoutes } from "./openapi.ts";
 import { portalStatusRoutes } from "./portal-status.ts";
 import { originalRoutes } from "./original.ts";
+import { restWayBack } from "./way-back.ts";
 
 /**
  * The REST adapter: the canonical intake and the any-format document intake under /api/v1,
@@ -31,5 +32,5 @@ export const restAdapter: AdapterFactory = (ctx) => {
     https: config.gateway.rest?.https,
     use: "TLS: REST HTTPS listener",
   }));
-  return { routes, start: listener.start, stop: listener.stop };
+  return { routes, start: listener.start, stop: listener.stop, wayBack: restWayBack(ctx) };
 };

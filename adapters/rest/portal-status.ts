@@ -33,14 +33,14 @@ export function portalStatusRoutes(ctx: AdapterContext): Hono<RestEnv> {
 
   app.get("/api/v1/webhook", async (c) => {
     const portal = c.get("portal");
-    return c.json(await ctx.gateway.notificationEndpoint.status(portal.id, portal.webhook?.url));
+    return c.json(await ctx.gateway.notificationEndpoint.status(portal.id, "webhook", portal.webhook?.url));
   });
 
   app.post("/api/v1/webhook/enable", async (c) => {
     const portal = c.get("portal");
     if (!portal.webhook) return problem(c, { type: "not-configured", title: "Conflict", status: 409, detail: "this portal has no webhook configured" });
-    const requeued = await ctx.gateway.notificationEndpoint.enable(portal.id);
-    return c.json({ ...(await ctx.gateway.notificationEndpoint.status(portal.id, portal.webhook.url)), requeued });
+    const requeued = await ctx.gateway.notificationEndpoint.enable(portal.id, "webhook");
+    return c.json({ ...(await ctx.gateway.notificationEndpoint.status(portal.id, "webhook", portal.webhook.url)), requeued });
   });
   return app;
 }

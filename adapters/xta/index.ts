@@ -3,6 +3,7 @@ import { prepareXta } from "./auth.ts";
 import { xtaSettings } from "./config.ts";
 import { startPollers, type Pollers } from "./poller.ts";
 import { xtaRoutes } from "./server.ts";
+import { xtaWayBack } from "./way-back.ts";
 
 /**
  * The XTA 2 adapter in its three roles: server for portals (/xta/management, /xta/send),
@@ -22,6 +23,7 @@ export const xtaAdapter: AdapterFactory = (ctx) => {
   let pollers: Pollers | undefined;
   return {
     routes,
+    wayBack: xtaWayBack,
     async start() {
       await listener.start();
       pollers = startPollers(ctx, settings);

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { MailboxItem, MailboxPage } from "../../gateway/index.ts";
+import { XTA_MAILBOX } from "./way-back.ts";
 import { xtaMessageId } from "./config.ts";
 import { faults } from "./faults.ts";
 import { authorRefusal } from "./management.ts";
@@ -74,15 +75,15 @@ function boxOf(o: OperationContext): Box | undefined {
   }
   const portalId = a.portal.id;
   return {
-    list: (opts) => o.ctx.gateway.replies.list(portalId, opts),
-    fetch: (id) => o.ctx.gateway.replies.fetch(portalId, id),
-    close: (ids) => o.ctx.gateway.replies.close(portalId, ids),
+    list: (opts) => o.ctx.gateway.replies(XTA_MAILBOX).list(portalId, opts),
+    fetch: (id) => o.ctx.gateway.replies(XTA_MAILBOX).fetch(portalId, id),
+    close: (ids) => o.ctx.gateway.replies(XTA_MAILBOX).close(portalId, ids),
     async content(item, limit) {
       // The Bescheid travels as an Attachment; the Message keeps its name, size and sha256.
       const payload = item.payload as { data: { document?: Record<string, unknown> } };
       const { content: _c, ...described } = payload.data.document ?? {};
       const json = Buffer.from(JSON.stringify(payload.data.document ? { ...payload, data: { ...payload.data, document: described } } : payload));
-      const doc = await o.ctx.gateway.replies.document(item.messageId);
+      const doc = await o.ctx.gateway.replies(XTA_MAILBOX).document(item.messageId);
       const fits = !doc || ((doc.size + json.byteLength) * 4) / 3 + 16_384 <= limit;
       return { json, files: doc && fits ? [doc] : [], skipped: fits ? 0 : doc.size };
     },

@@ -1,5 +1,6 @@
 import { isIP } from "node:net";
 import { z } from "zod";
+import type { TransportRecipient } from "../contract.ts";
 
 export { byteSize } from "./bytes.ts";
 
@@ -70,7 +71,7 @@ export interface AdapterConfigSpec {
    * The transport addressing of a delivery stored before the recipient had a column of its own,
    * read from the protocol metadata the adapter stored then (replays route with it).
    */
-  storedRecipient?(metadata: Record<string, unknown>): { xtaReader?: string; ags?: string; ars?: string; organisationUnitId?: string } | undefined;
+  storedRecipient?(metadata: Record<string, unknown>): TransportRecipient | undefined;
 }
 
 export type KeystoreConfig = z.infer<typeof keystoreSchema>;

@@ -3,7 +3,7 @@ import type { AdapterContext, Lookups } from "../contract.ts";
 import type { Runtime } from "../runtime.ts";
 import { createMailbox } from "../mailbox/mailbox.ts";
 import { createReplyBox } from "../mailbox/replies.ts";
-import { webhookEndpoints } from "../notify/endpoints.ts";
+import { portalEndpoints } from "../notify/endpoints.ts";
 import type { Services } from "../services.ts";
 import { deliveryControl } from "../status/control.ts";
 import { findDeliveryMetadata } from "../intake/receipts.ts";
@@ -30,7 +30,7 @@ export function lookupsOf(runtime: () => Runtime): Lookups {
  */
 export function adapterPort(s: Services): AdapterContext {
   const records = storedRecords(s.store);
-  const endpoints = webhookEndpoints(s.store, s.clock);
+  const endpoints = portalEndpoints(s.store, s.clock);
   return {
     gateway: {
       intake: s.gateway.intake,
@@ -41,7 +41,7 @@ export function adapterPort(s: Services): AdapterContext {
       statusDocument: records.statusDocument,
       control: deliveryControl(s.store, s.clock),
       mailbox: createMailbox(s.store, s.clock),
-      replies: createReplyBox(s.store, s.clock),
+      replies: (channel) => createReplyBox(s.store, s.clock, channel),
       notificationEndpoint: { status: endpoints.status, enable: endpoints.enable },
     },
     lookups: lookupsOf(s.runtime),

@@ -62,6 +62,7 @@ export async function startTestHub(
     const services = await createServices({ configDir, databaseUrl: opts.databaseVia?.(db.url) ?? db.url, amqpUrl, log, dbPoolSize: 5 });
     const adapters = buildAdapters(adapterPort(services));
     await services.prepared();
+    services.useAdapters(adapters);
     for (const a of adapters) await a.start?.();
     if (relay) {
       services.start();
