@@ -1,4 +1,5 @@
 import type { HubConfig, PortalConfig, Prepared, SubscriberConfig, TenantConfig } from "../../gateway/index.ts";
+import { readAccounts, type ReadyAccount } from "./accounts.ts";
 import { xtaConfig, xtaSettings, type XtaGatewayConfig } from "./config.ts";
 
 /** Who is calling, found by the TLS client certificate. */
@@ -11,15 +12,16 @@ export interface XtaSettings {
   gateway: XtaGatewayConfig;
   /** Accounts by certificate fingerprint: portals that send, tenant systems that open their msgBox. */
   accounts: Map<string, XtaAccount>;
-  /** Files of the client accounts are relative to it. */
-  dir: string;
+  /** The external XTA mailboxes to poll, their keys read. */
+  clientAccounts: ReadyAccount[];
 }
 
 /**
  * The XTA prepare step: built once per loaded config, so that a request finds its account by
- * one map lookup. Reports the client accounts' PKCS#12 files for the certificate expiry list.
+ * one map lookup; reads the client accounts' PKCS#12 files (an unusable one refuses the config)
+ * and reports them for the certificate expiry list.
  */
-export function prepareXta(config: HubConfig): Prepared<XtaSettings> {
+export function prepareXta(config: HubConfig, env: NodeJS.ProcessEnv = process.env): Prepared<XtaSettings> {
   const accounts = new Map<string, XtaAccount>();
   for (const portal of config.portals) {
     if (!portal.xta || !portal.channels.includes("xta")) continue;
@@ -32,9 +34,11 @@ export function prepareXta(config: HubConfig): Prepared<XtaSettings> {
     }
   }
   const gateway = xtaSettings(config.gateway.xta);
+  const clients = readAccounts(config, gateway.accounts, env);
+  if (clients.problems.length > 0) return { ok: false, problems: clients.problems };
   return {
     ok: true,
-    settings: { gateway, accounts, dir: config.dir },
+    settings: { gateway, accounts, clientAccounts: clients.ready },
     certificates: gateway.accounts.map((a) => ({ use: `XTA client account ${a.id}`, file: a.pkcs12File, pkcs12: { passphraseEnv: a.pkcs12PassphraseEnv } })),
   };
 }

@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { parse, stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adapterPort } from "../../gateway/port/port.ts";
-import type { AdapterContext } from "../../gateway/index.ts";
+import type { AdapterContext, HubConfig } from "../../gateway/index.ts";
 import { createMailbox } from "../../gateway/mailbox/mailbox.ts";
 import type { XtaAccountConfig } from "./config.ts";
 import { rowCounts } from "../../test/support/database.ts";
@@ -18,6 +18,7 @@ import { portalClient, type PortalClient } from "./fixtures/portal-client.ts";
 import { startXtaHub, PORTAL_AUTHOR, type XtaHub } from "./fixtures/xta-hub.ts";
 import { xsdErrors } from "./fixtures/xsd.ts";
 import { xtaAdapter } from "./index.ts";
+import { readAccounts } from "./accounts.ts";
 import { xtaMetrics } from "./metrics.ts";
 import { AccountPoller, connectAccount } from "./poller.ts";
 
@@ -224,7 +225,8 @@ describe("XTA client role: reading an external XTA mailbox", () => {
     });
     const countedBefore = await counted();
     proxy.cut();
-    const poller = new AccountPoller(adapterPort(b.services), viaProxy, () => connectAccount(b.configDir, viaProxy));
+    const [ready] = readAccounts({ dir: b.configDir } as HubConfig, [viaProxy]).ready;
+    const poller = new AccountPoller(adapterPort(b.services), viaProxy, () => connectAccount(ready!));
     poller.start();
     try {
       await send();

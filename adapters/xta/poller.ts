@@ -1,6 +1,5 @@
-import { readFileSync } from "node:fs";
-import path from "node:path";
 import { messageOf, type AdapterContext, type Lease } from "../../gateway/index.ts";
+import type { ReadyAccount } from "./accounts.ts";
 import type { XtaSettings } from "./auth.ts";
 import type { XtaAccountConfig } from "./config.ts";
 import { createXtaClient, type XtaClient } from "./client.ts";
@@ -141,16 +140,17 @@ export class AccountPoller {
   }
 }
 
-/** Loads an account's PKCS#12 (and CA) from the config directory and builds its client. */
-export async function connectAccount(dir: string, a: XtaAccountConfig): Promise<XtaClient> {
+/** Builds the client of an account whose keys the prepare step read. */
+export async function connectAccount(a: ReadyAccount): Promise<XtaClient> {
+  const c = a.config;
   return createXtaClient({
-    managementUrl: a.managementUrl,
-    msgBoxUrl: a.msgBoxUrl,
-    sendUrl: a.sendUrl,
-    pfx: readFileSync(path.resolve(dir, a.pkcs12File)),
-    passphrase: a.pkcs12PassphraseEnv ? process.env[a.pkcs12PassphraseEnv] : undefined,
-    ca: a.caFile ? readFileSync(path.resolve(dir, a.caFile)) : undefined,
-    author: a.author,
+    managementUrl: c.managementUrl,
+    msgBoxUrl: c.msgBoxUrl,
+    sendUrl: c.sendUrl,
+    pfx: a.pfx,
+    passphrase: a.passphrase,
+    ca: a.ca,
+    author: c.author,
   });
 }
 
@@ -162,7 +162,8 @@ export interface Pollers {
 
 /**
  * One poller per configured account, kept in step with the config: an account added, removed or
- * changed in gateway.yaml is picked up at the next reload (SIGHUP), unchanged ones keep running.
+ * changed in gateway.yaml (or its key files renewed) is picked up at the next reload (SIGHUP),
+ * unchanged ones keep running.
  */
 export function startPollers(ctx: AdapterContext, settings: () => XtaSettings): Pollers {
   let running = new Map<string, AccountPoller>();
@@ -170,19 +171,17 @@ export function startPollers(ctx: AdapterContext, settings: () => XtaSettings): 
   // Reloads and stop are applied one after the other, never interleaved.
   let queue: Promise<void> = Promise.resolve();
   const serial = (step: () => Promise<void>) => (queue = queue.then(step, step));
-  const key = (a: XtaAccountConfig) => JSON.stringify(a);
 
   const reconcile = () =>
     serial(async () => {
       if (stopped) return;
-      const { gateway, dir } = settings();
-      const wanted = new Map(gateway.accounts.map((a) => [key(a), a]));
+      const wanted = new Map(settings().clientAccounts.map((a) => [a.key, a]));
       const leaving = [...running].filter(([k]) => !wanted.has(k));
       await Promise.all(leaving.map(([, p]) => p.stop()));
       const next = new Map([...running].filter(([k]) => wanted.has(k)));
       for (const [k, a] of wanted) {
         if (next.has(k)) continue;
-        const p = new AccountPoller(ctx, a, () => connectAccount(dir, a));
+        const p = new AccountPoller(ctx, a.config, () => connectAccount(a));
         p.start();
         next.set(k, p);
       }
