@@ -196,6 +196,7 @@ describe("FIT-Connect pickup", () => {
     ["data-hash", "data", "hash-mismatch"],
     ["invalid-metadata", "metadata", "schema-violation"],
     ["attachment-wrong-key", "attachment:1", "encryption-issue"],
+    ["attachment-exchanged", "attachment:0", "incorrect-authentication-tag"],
   ] as const) {
     it(`rejects a submission with ${tamper} (${type}) and delivers nothing`, async () => {
       const before = await rowCounts(hub.databaseUrl);
@@ -206,12 +207,32 @@ describe("FIT-Connect pickup", () => {
       const problems = event.payload.events[REJECT].problems as { type: string; instance: string; title: string }[];
       expect(problems).toHaveLength(1);
       expect(problems[0]!.type).toBe(PROBLEMS + type);
-      expect(problems[0]!.instance).toBe(instance === "attachment:1" ? `attachment:${s.attachmentIds[1]}` : instance);
+      const at = /^attachment:(\d)$/.exec(instance);
+      expect(problems[0]!.instance).toBe(at ? `attachment:${s.attachmentIds[Number(at[1])]}` : instance);
       expect(await rowCounts(hub.databaseUrl)).toEqual(before);
       expect(await hub.broker.count(hub.queue("kiel", "dms"))).toBe(0);
       expect(server.posted.filter((e) => e.caseId === s.caseId)).toHaveLength(1);
     });
   }
+
+  it("rejects a submission whose case log lacks the platform's submit-submission event, without fetching it", async () => {
+    const before = await rowCounts(hub.databaseUrl);
+    server.recordSubmitEvents = false;
+    let s: Awaited<ReturnType<typeof submit>>;
+    try {
+      s = await submit();
+    } finally {
+      server.recordSubmitEvents = true;
+    }
+    await server.notify(destinationId, deliver);
+    const event = await decisionOf(s.submissionId);
+    expect(event.payload.events[REJECT].problems).toEqual([
+      expect.objectContaining({ type: PROBLEMS + "missing-authentication-tags", instance: "submission", title: "Authentication-Tags fehlen" }),
+    ]);
+    expect(server.fetches.get(s.submissionId)).toBeUndefined();
+    expect(await rowCounts(hub.databaseUrl)).toEqual(before);
+    expect(await hub.broker.count(hub.queue("kiel", "dms"))).toBe(0);
+  });
 
   it("refuses a forged or stale callback without polling, and polls on a genuine one", async () => {
     const s = await submit();

@@ -4,6 +4,7 @@ import type { Destination } from "./config.ts";
 import type { DecisionRow, Decisions } from "./decisions.ts";
 import { EVENT, signDecision, verifyEventLog, type Decision, type LoggedEvent } from "./events.ts";
 import { problem, type Problem } from "./problems.ts";
+import { submittedTags } from "./tags.ts";
 import { verifySubmission, type VerifiedSubmission } from "./verify.ts";
 
 /** `busy`: the gateway holds too large a backlog; the submission stays ready for pickup, undecided. */
@@ -23,7 +24,8 @@ export interface PickupDeps {
  * 2. The case's event log is read and its signatures verified; a verified accept or reject of
  *    ours there means the decision was made before (e.g. by a lost database) and is adopted.
  *    Unverifiable entries are ignored, never trusted.
- * 3. Otherwise the submission is fetched, decrypted and checked. A broken one is rejected with
+ * 3. Otherwise the submission is fetched, its JWEs compared with the authentication tags of the
+ *    platform's `submit-submission` event, decrypted and checked. A broken one is rejected with
  *    the problems found and nothing is delivered; a sound one goes through the normal intake,
  *    and only after its commit (or a duplicate: committed before) is the accept decided.
  *
@@ -38,7 +40,8 @@ export async function pickUp(deps: PickupDeps, ref: SubmissionRef): Promise<Pick
     if (!stored.sentAt) await resend(deps, stored);
     return "decided-before";
   }
-  const earlier = ourDecision(await trustedLog(deps, ref.caseId), dest, ref.submissionId);
+  const log = await trustedLog(deps, ref.caseId);
+  const earlier = ourDecision(log, dest, ref.submissionId);
   if (earlier) {
     await decisions.record({
       ...earlier,
@@ -51,8 +54,15 @@ export async function pickUp(deps: PickupDeps, ref: SubmissionRef): Promise<Pick
     return "decided-before";
   }
 
+  // Without the platform's record of what was submitted nothing fetched can be vouched for.
+  const recorded = submittedTags(log, dest.config.id, ref.submissionId);
+  if (!recorded) {
+    const missing = problem("missing-authentication-tags", "submission", "the case log holds no verifiable submit-submission event with authentication tags");
+    await decide(deps, ref, { kind: "reject", problems: [missing] });
+    return "rejected";
+  }
   const submission = await client.getSubmission(ref.submissionId);
-  const checked = await verifySubmission(dest, client, submission);
+  const checked = await verifySubmission(dest, client, submission, recorded);
   if (!checked.ok) {
     await decide(deps, ref, { kind: "reject", problems: checked.problems });
     return "rejected";
