@@ -8,7 +8,7 @@ const bytes = (doc: unknown) => Buffer.from(JSON.stringify(doc));
 const minimal = (extra: Record<string, unknown> = {}) => ({
   contentStructure: {
     data: { hash, submissionSchema: { schemaUri: "https://schema.fitko.de/fim/s00000114_1.3.schema.json", mimeType: "application/json" } },
-    attachments: [{ attachmentId: randomUUID(), hash, purpose: "form", mimeType: "application/pdf", filename: "Antrag.pdf" }],
+    attachments: [{ attachmentId: randomUUID() as string, hash, purpose: "form", mimeType: "application/pdf", filename: "Antrag.pdf" }],
   },
   ...extra,
 });
