@@ -26,6 +26,12 @@ export interface FitConnectClient {
   postEvent(caseId: string, token: string): Promise<void>;
   /** The platform's signing keys (JWKS), for its own events in the log. */
   platformKey(kid: string): Promise<CryptoKey | undefined>;
+  /** Starts a reply on a case, announcing its attachments: `POST /replies` → the reply's id. */
+  createReply(caseId: string, announcedAttachments: string[]): Promise<{ replyId: string }>;
+  /** `PUT /replies/{replyId}/attachments/{attachmentId}` with one compact JWE. */
+  uploadReplyAttachment(replyId: string, attachmentId: string, jwe: string): Promise<void>;
+  /** `PUT /replies/{replyId}` with the encrypted metadata and data: the reply goes to the sender. */
+  submitReply(replyId: string, body: { encryptedMetadata: string; encryptedData: string }): Promise<void>;
 }
 
 interface ClientOptions {
@@ -95,6 +101,30 @@ export function createClient(o: ClientOptions): FitConnectClient {
     },
     async postEvent(caseId, set) {
       await api("post event", `/cases/${encodeURIComponent(caseId)}/events`, { method: "POST", body: set, headers: { "content-type": "application/jose" } });
+    },
+    async createReply(caseId, announcedAttachments) {
+      const res = await api("create reply", "/replies", {
+        method: "POST",
+        body: JSON.stringify({ caseId, announcedAttachments }),
+        headers: { "content-type": "application/json" },
+      });
+      const body = (await res.json()) as { replyId?: string };
+      if (!body.replyId) throw new Error("FIT-Connect create reply: the answer names no replyId");
+      return { replyId: body.replyId };
+    },
+    async uploadReplyAttachment(replyId, attachmentId, jwe) {
+      await api("upload reply attachment", `/replies/${encodeURIComponent(replyId)}/attachments/${encodeURIComponent(attachmentId)}`, {
+        method: "PUT",
+        body: jwe,
+        headers: { "content-type": "application/jose" },
+      });
+    },
+    async submitReply(replyId, body) {
+      await api("submit reply", `/replies/${encodeURIComponent(replyId)}`, {
+        method: "PUT",
+        body: JSON.stringify(body),
+        headers: { "content-type": "application/json" },
+      });
     },
     async platformKey(kid) {
       if (!platformKeys.has(kid)) {

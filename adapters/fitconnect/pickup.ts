@@ -2,7 +2,8 @@ import { messageOf, type AdapterContext, type IntakeResult } from "../../gateway
 import type { FitConnectClient, SubmissionRef } from "./client.ts";
 import type { Destination } from "./config.ts";
 import type { DecisionRow, Decisions } from "./decisions.ts";
-import { EVENT, signDecision, verifyEventLog, type Decision, type LoggedEvent } from "./events.ts";
+import { trustedLog } from "./case-log.ts";
+import { EVENT, signDecision, type Decision, type LoggedEvent } from "./events.ts";
 import { problem, type Problem } from "./problems.ts";
 import { submittedTags } from "./tags.ts";
 import { verifySubmission, type VerifiedSubmission } from "./verify.ts";
@@ -128,21 +129,6 @@ async function decide(deps: PickupDeps, ref: SubmissionRef, decision: Decision, 
 async function send(deps: PickupDeps, row: DecisionRow): Promise<void> {
   await deps.client.postEvent(row.caseId, row.token);
   await deps.decisions.markSent(row.submissionId, deps.ctx.clock());
-}
-
-/** The verified events of a case; the others are logged and left out. */
-async function trustedLog(deps: PickupDeps, caseId: string): Promise<LoggedEvent[]> {
-  const { dest, client, ctx } = deps;
-  const tokens = await client.eventLog(caseId);
-  const { verified, unverified } = await verifyEventLog(tokens, async (iss, kid) =>
-    iss === dest.config.id ? (kid === dest.signingKid ? dest.verifyKey : undefined) : client.platformKey(kid),
-  );
-  if (unverified.length > 0)
-    ctx.log.warn(
-      { destination: dest.config.id, caseId, unverified: unverified.map((u) => u.reason) },
-      "FIT-Connect event log holds events whose signature does not verify; ignored",
-    );
-  return verified;
 }
 
 function ourDecision(log: LoggedEvent[], dest: Destination, submissionId: string): Pick<DecisionRow, "kind" | "jti" | "token"> | undefined {
