@@ -1,12 +1,13 @@
 import { createHash, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { PortalNotification } from "../../gateway/index.ts";
 import { adapterContext } from "../../gateway/services.ts";
 import { createClient } from "./client.ts";
 import { prepareFitConnect } from "./config.ts";
 import { rsaJwk } from "./fixtures/fit-connect-server.ts";
 import { answerReply, receiveReply, signReplyAnswer } from "./fixtures/sender.ts";
 import { fitConnectTestbed, until, type Testbed } from "./fixtures/testbed.ts";
-import { chooseReply, REPLY_CHANNEL, sendReply, type DestinationLookup, type ReplyNotification } from "./way-back.ts";
+import { chooseReply, REPLY_CHANNEL, sendReply, type DestinationLookup } from "./way-back.ts";
 
 const ACCEPT = "https://schema.fitko.de/fit-connect/events/accept-submission";
 const bescheid = Buffer.from("%PDF-1.7\n% Bescheid über die Gewerbeanmeldung\n%%EOF\n");
@@ -39,11 +40,13 @@ describe("FIT-Connect replies", () => {
     return { s, applicationId: app.id, deliveryId: row!.id, reference: row!.reference, delivery };
   }
 
-  function notification(a: Awaited<ReturnType<typeof accepted>>, data: Record<string, unknown>): ReplyNotification {
+  function notification(a: Awaited<ReturnType<typeof accepted>>, data: Record<string, unknown>): PortalNotification {
     const messageId = randomUUID();
     return {
       messageId,
       deliveryId: a.deliveryId,
+      portalId: "fitconnect",
+      channel: REPLY_CHANNEL,
       attempt: 1,
       payload: {
         specversion: "1.0",

@@ -1,4 +1,4 @@
-import type { AdapterContext, PortalConfig } from "../../gateway/index.ts";
+import type { AdapterContext, PortalConfig, PortalNotification, WayBack, WayBackChoice } from "../../gateway/index.ts";
 import { trustedLog } from "./case-log.ts";
 import type { FitConnectClient } from "./client.ts";
 import type { Destination } from "./config.ts";
@@ -9,26 +9,23 @@ import { encryptFor, replyContent, replyKey, submissionRecord } from "./reply.ts
 /** The notification channel of FIT-Connect replies. */
 export const REPLY_CHANNEL = "fitconnect-reply";
 
-/** One due status notification, as the core's dispatcher hands it to a sender (gateway/contract.ts). */
-export interface ReplyNotification {
-  messageId: string;
-  deliveryId: string;
-  attempt: number;
-  payload: Record<string, unknown>;
-  delivery: { channel: string; sourceMessageId: string | null; metadata: Record<string, unknown> | null };
-}
-
 /** A destination the adapter runs now, with its API client. */
 export type DestinationLookup = (destinationId: string) => { dest: Destination; client: FitConnectClient } | undefined;
 
-type Choice = { channel: string; state: "pending" } | { channel: "parked"; state: "parked"; reason: string };
+/**
+ * The way back for applications that came in by FIT-Connect: a reply on the case, sent by the
+ * push channel `fitconnect-reply` through the destination the submission came to.
+ */
+export function fitConnectWayBack(ctx: AdapterContext, lookup: DestinationLookup): WayBack {
+  return { choose: chooseReply, senders: { [REPLY_CHANNEL]: (n) => sendReply(ctx, lookup, n) } };
+}
 
 /**
  * Chooses the way back for a status on an application that came by FIT-Connect: a reply on the
  * same case when the sender asked for the FIT-Connect reply channel with a usable key, else
  * parked with the reason (the console shows it). No I/O.
  */
-export function chooseReply(_portal: PortalConfig | undefined, delivery: ReplyNotification["delivery"]): Choice {
+export function chooseReply(_portal: PortalConfig | undefined, delivery: PortalNotification["delivery"]): WayBackChoice {
   const submission = submissionRecord(delivery.metadata);
   if (!submission) return { channel: "parked", state: "parked", reason: "the delivery carries no FIT-Connect case" };
   const key = replyKey(submission.metadata);
@@ -43,7 +40,7 @@ export function chooseReply(_portal: PortalConfig | undefined, delivery: ReplyNo
  * `submit-reply` event) is only marked. Throws on anything that keeps the reply from the
  * platform, so the dispatcher tries again.
  */
-export async function sendReply(ctx: AdapterContext, lookup: DestinationLookup, n: ReplyNotification): Promise<Record<string, unknown>> {
+export async function sendReply(ctx: AdapterContext, lookup: DestinationLookup, n: PortalNotification): Promise<Record<string, unknown>> {
   const submission = submissionRecord(n.delivery.metadata);
   if (!submission) throw new Error("the delivery carries no FIT-Connect case");
   const key = replyKey(submission.metadata);
