@@ -159,6 +159,9 @@ describe("FIT-Connect replies", () => {
     const a = await accepted();
     const n = decided(a);
     const ctx = adapterContext(t.hub.services);
+    // An attempt the dispatcher's timeout aborted: nothing reached the platform.
+    await expect(sendReply(ctx, lookup, { ...n, signal: AbortSignal.abort() })).rejects.toThrow(/create reply/);
+    expect([...t.server.replies.values()].filter((r) => r.caseId === a.s.caseId)).toEqual([]);
     t.server.replySubmitDown = true;
     try {
       await expect(sendReply(ctx, lookup, n)).rejects.toThrow(/submit reply: HTTP 503/);

@@ -38,7 +38,7 @@ export function chooseReply(_portal: PortalConfig | undefined, delivery: PortalN
  * then data and metadata, each encrypted for the sender's reply key, and submit. A later attempt
  * continues the stored reply; one whose submission the platform already recorded (its verified
  * `submit-reply` event) is only marked. Throws on anything that keeps the reply from the
- * platform, so the dispatcher tries again.
+ * platform, so the dispatcher tries again; the dispatcher's timeout aborts the calls under way.
  */
 export async function sendReply(ctx: AdapterContext, lookup: DestinationLookup, n: PortalNotification): Promise<Record<string, unknown>> {
   const submission = submissionRecord(n.delivery.metadata);
@@ -60,7 +60,7 @@ export async function sendReply(ctx: AdapterContext, lookup: DestinationLookup, 
   let content = replyContent(n.payload, submission, row?.attachmentIds);
   if (!row) {
     const ids = content.attachments.map((a) => a.attachmentId);
-    const { replyId } = await client.createReply(submission.caseId, ids);
+    const { replyId } = await client.createReply(submission.caseId, ids, n.signal);
     row = await store.created({
       messageId: n.messageId,
       deliveryId: n.deliveryId,
@@ -74,8 +74,9 @@ export async function sendReply(ctx: AdapterContext, lookup: DestinationLookup, 
     if (row.replyId !== replyId) content = replyContent(n.payload, submission, row.attachmentIds);
   }
   const replyId = row.replyId!;
-  for (const a of content.attachments) await client.uploadReplyAttachment(replyId, a.attachmentId, await encryptFor(key.jwk, a.bytes));
-  await client.submitReply(replyId, { encryptedMetadata: await encryptFor(key.jwk, content.metadata), encryptedData: await encryptFor(key.jwk, content.data) });
+  for (const a of content.attachments) await client.uploadReplyAttachment(replyId, a.attachmentId, await encryptFor(key.jwk, a.bytes), n.signal);
+  const parts = { encryptedMetadata: await encryptFor(key.jwk, content.metadata), encryptedData: await encryptFor(key.jwk, content.data) };
+  await client.submitReply(replyId, parts, n.signal);
   await store.submitted(n.messageId, ctx.clock());
   ctx.log.info({ destination: dest.config.id, caseId: row.caseId, replyId, deliveryId: n.deliveryId }, "FIT-Connect reply submitted");
   return detail(row);
