@@ -221,5 +221,10 @@ describe("FIT-Connect replies", () => {
     await t.server.notify(t.destinationId, t.deliver);
     await new Promise((r) => setTimeout(r, 500));
     expect((await timeline(a.deliveryId)).filter((e) => e.type.startsWith("reply-"))).toHaveLength(1);
+
+    // Retention deleting the delivery takes its replies along.
+    const sql = t.hub.services.store.sql;
+    await sql`delete from deliveries where id = ${a.deliveryId}`;
+    expect(await sql`select 1 from fitconnect_replies where delivery_id = ${a.deliveryId}`).toHaveLength(0);
   });
 });

@@ -34,7 +34,9 @@ export const fitconnectDecisions = pgTable(
  * notification (`message_id`, stable across attempts). The reply id is stored as soon as the
  * Submission API hands it out, so a retried attempt completes the same reply instead of
  * starting another; `submitted_at` is set when the reply was submitted, `outcome` when the
- * sender's verified `accept-reply` or `reject-reply` is seen in the case log.
+ * sender's verified `accept-reply` or `reject-reply` is seen in the case log. The migration
+ * adds the foreign key to `deliveries` (on delete cascade: retention takes the replies along);
+ * it is not declared here so that adapter code stays free of the core's store schema.
  */
 export const fitconnectReplies = pgTable(
   "fitconnect_replies",

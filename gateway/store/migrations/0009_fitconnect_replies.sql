@@ -15,3 +15,5 @@ CREATE TABLE "fitconnect_replies" (
 );
 --> statement-breakpoint
 CREATE INDEX "fitconnect_replies_open_idx" ON "fitconnect_replies" USING btree ("destination_id") WHERE "submitted_at" is not null and "outcome" is null;
+--> statement-breakpoint
+ALTER TABLE "fitconnect_replies" ADD CONSTRAINT "fitconnect_replies_delivery_id_deliveries_id_fk" FOREIGN KEY ("delivery_id") REFERENCES "public"."deliveries"("id") ON DELETE cascade ON UPDATE no action;
