@@ -1,4 +1,4 @@
-import { and, asc, eq, isNotNull, isNull } from "drizzle-orm";
+import { and, asc, eq, gt, isNotNull, isNull } from "drizzle-orm";
 import type { Store } from "../../gateway/index.ts";
 import { fitconnectReplies } from "./tables.ts";
 
@@ -21,12 +21,19 @@ export function replies(db: Store["db"]) {
         .set({ submittedAt: at })
         .where(and(eq(fitconnectReplies.messageId, messageId), isNull(fitconnectReplies.submittedAt)));
     },
-    /** Submitted replies of a destination whose sender has not answered yet, oldest first. */
-    async open(destinationId: string, limit = 100): Promise<ReplyRow[]> {
+    /** Replies of a destination submitted since `since` whose sender has not answered yet, oldest first. */
+    async open(destinationId: string, since: Date, limit = 100): Promise<ReplyRow[]> {
       return db
         .select()
         .from(fitconnectReplies)
-        .where(and(eq(fitconnectReplies.destinationId, destinationId), isNotNull(fitconnectReplies.submittedAt), isNull(fitconnectReplies.outcome)))
+        .where(
+          and(
+            eq(fitconnectReplies.destinationId, destinationId),
+            gt(fitconnectReplies.submittedAt, since),
+            isNotNull(fitconnectReplies.submittedAt),
+            isNull(fitconnectReplies.outcome),
+          ),
+        )
         .orderBy(asc(fitconnectReplies.submittedAt))
         .limit(limit);
     },

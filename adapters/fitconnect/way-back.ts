@@ -1,10 +1,13 @@
-import type { AdapterContext, PortalConfig, PortalNotification, WayBack, WayBackChoice } from "../../gateway/index.ts";
+import { isOutage, messageOf, type AdapterContext, type PortalConfig, type PortalNotification, type WayBack, type WayBackChoice } from "../../gateway/index.ts";
 import { trustedLog } from "./case-log.ts";
 import type { FitConnectClient } from "./client.ts";
 import type { Destination } from "./config.ts";
 import { EVENT } from "./events.ts";
 import { replies, type ReplyRow } from "./replies.ts";
 import { encryptFor, replyContent, replyKey, submissionRecord } from "./reply.ts";
+
+/** How long a submitted reply is followed for the sender's answer; a sender silent for longer is no longer asked after. */
+const FOLLOW_REPLIES_MS = 30 * 24 * 3600 * 1000;
 
 /** The notification channel of FIT-Connect replies. */
 export const REPLY_CHANNEL = "fitconnect-reply";
@@ -91,13 +94,23 @@ async function submittedBefore(ctx: AdapterContext, dest: Destination, client: F
  * Follows the destination's submitted replies to the sender's answer: a verified `accept-reply`
  * or `reject-reply` for the reply in its case log is stored once and put on the delivery's
  * timeline (`reply-accepted`, `reply-rejected` with the sender's problems). Events that do not
- * verify are ignored (and logged by `trustedLog`). Returns how many answers were recorded.
+ * verify are ignored (and logged by `trustedLog`). Replies are followed for 30 days after their
+ * submission. Returns how many answers were recorded.
  */
 export async function trackReplies(ctx: AdapterContext, dest: Destination, client: FitConnectClient): Promise<number> {
   const store = replies(ctx.store.db);
   let recorded = 0;
-  for (const row of await store.open(dest.config.id)) {
-    const log = await trustedLog({ ctx, dest, client }, row.caseId);
+  const since = new Date(ctx.clock().getTime() - FOLLOW_REPLIES_MS);
+  for (const row of await store.open(dest.config.id, since)) {
+    let log: Awaited<ReturnType<typeof trustedLog>>;
+    try {
+      log = await trustedLog({ ctx, dest, client }, row.caseId);
+    } catch (err) {
+      // An outage ends the round; a case the platform will not show is this reply's alone.
+      if (isOutage(err)) throw err;
+      ctx.log.warn({ destination: dest.config.id, caseId: row.caseId, replyId: row.replyId, err: messageOf(err) }, "FIT-Connect case log not readable");
+      continue;
+    }
     const answer = log.find(
       (e) => (e.type === EVENT.acceptReply || e.type === EVENT.rejectReply) && e.iss !== dest.config.id && e.sub === `reply:${row.replyId}`,
     );
