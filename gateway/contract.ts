@@ -238,6 +238,14 @@ export interface Lease {
   check(): Promise<void>;
 }
 
+/** A drizzle handle without the core's schema, for the tables an adapter owns (or a transaction on them). */
+export type OwnTables = import("drizzle-orm/pg-core").PgDatabase<import("drizzle-orm/postgres-js").PostgresJsQueryResultHKT>;
+
+/** Entries on a delivery's timeline (the console's and the status API's history of it). */
+export interface Timeline {
+  record(deliveryId: string, at: Date, type: string, detail: Record<string, unknown>): Promise<void>;
+}
+
 /**
  * What an adapter gets from the core when it is built: a narrow port. Everything in the core's
  * tables is reached through `gateway`; `tables` is a database handle only for the tables the
@@ -247,7 +255,9 @@ export interface Lease {
 export interface AdapterContext {
   gateway: Gateway;
   lookups: Lookups;
-  tables: import("drizzle-orm/postgres-js").PostgresJsDatabase;
+  tables: OwnTables;
+  /** One transaction over the adapter's own tables and the timelines of deliveries: both commit or neither. */
+  transaction<T>(work: (tx: { tables: OwnTables; timeline: Timeline }) => Promise<T>): Promise<T>;
   /** An advisory lease by name, e.g. `ozg-hub:<adapter>-account:<id>`. */
   lease(name: string): Lease;
   log: import("./logger.ts").Logger;

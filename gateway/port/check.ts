@@ -17,6 +17,7 @@ export function checkingPort(runtime: Runtime): { ctx: AdapterContext; problems(
     gateway: unavailable("gateway") as AdapterContext["gateway"],
     lookups: lookupsOf(() => runtime),
     tables: unavailable("tables") as AdapterContext["tables"],
+    transaction: unavailable("transaction") as AdapterContext["transaction"],
     lease: unavailable("lease") as AdapterContext["lease"],
     log: createLogger({ level: "silent", destination: new Writable({ write: (_c, _e, cb) => cb() }) }),
     metrics: createMetrics(),

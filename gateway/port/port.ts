@@ -1,5 +1,6 @@
+import { sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/postgres-js";
-import type { AdapterContext, Lookups } from "../contract.ts";
+import type { AdapterContext, Lookups, OwnTables, Timeline } from "../contract.ts";
 import type { Runtime } from "../runtime.ts";
 import { createMailbox } from "../mailbox/mailbox.ts";
 import { createReplyBox } from "../mailbox/replies.ts";
@@ -30,6 +31,7 @@ export function lookupsOf(runtime: () => Runtime): Lookups {
  */
 export function adapterPort(s: Services): AdapterContext {
   const records = storedRecords(s.store);
+  const tables = drizzle(s.store.sql);
   const endpoints = portalEndpoints(s.store, s.clock);
   return {
     gateway: {
@@ -45,7 +47,8 @@ export function adapterPort(s: Services): AdapterContext {
       notificationEndpoint: { status: endpoints.status, enable: endpoints.enable },
     },
     lookups: lookupsOf(s.runtime),
-    tables: drizzle(s.store.sql),
+    tables,
+    transaction: (work) => tables.transaction((tx) => work({ tables: tx, timeline: timelineIn(tx) })),
     lease: (name) => new AdvisoryLease(s.store.sql, name),
     log: s.log,
     metrics: s.metrics,
@@ -53,5 +56,16 @@ export function adapterPort(s: Services): AdapterContext {
     onReload: s.onReload,
     prepare: s.prepare,
     rateLimit: s.rateLimiter.take,
+  };
+}
+
+/** Timeline entries written in the adapter's transaction. */
+function timelineIn(tx: OwnTables): Timeline {
+  return {
+    async record(deliveryId, at, type, detail) {
+      await tx.execute(
+        sql`insert into events (delivery_id, at, type, detail) values (${deliveryId}, ${at.toISOString()}, ${type}, ${JSON.stringify(detail)}::jsonb)`,
+      );
+    },
   };
 }

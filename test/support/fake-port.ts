@@ -54,6 +54,7 @@ export function fakePort(runtime: Runtime, gateway: Partial<Gateway> = {}) {
     },
     lookups: lookupsOf(() => runtime),
     tables: absent("tables") as AdapterContext["tables"],
+    transaction: absent("transaction") as AdapterContext["transaction"],
     lease: () => absent("lease") as ReturnType<AdapterContext["lease"]>,
     log: createLogger({ level: "fatal", destination: new Writable({ write: (_c, _e, cb) => cb() }) }),
     metrics: createMetrics(),
