@@ -26,7 +26,7 @@ describe("the way back by the channel an application came in over", () => {
     expect(chooseWayBack(wayBacks, portal, over("xta"))).toMatchObject({ state: "parked", reason: "the portal has no XTA account" });
     expect(chooseWayBack(wayBacks, portal, over("osci"))).toMatchObject({ state: "parked", reason: "OSCI replies are held for the operator" });
   });
-  it("a channel whose adapter has no way back is parked with the channel named", () => {
-    expect(chooseWayBack(wayBacks, portal, over("fitconnect"))).toEqual({ channel: "parked", state: "parked", reason: "no way back over fitconnect" });
+  it("a channel without an adapter that declares a way back is parked with the channel named", () => {
+    expect(chooseWayBack(wayBacks, portal, over("sftp"))).toEqual({ channel: "parked", state: "parked", reason: "no way back over sftp" });
   });
 });
