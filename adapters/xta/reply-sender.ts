@@ -1,0 +1,127 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import type { PortalConfig, Runtime } from "../../gateway/index.ts";
+import { createXtaClient, XtaFaultError, type OutgoingMessage, type XtaClient } from "./client.ts";
+import { xtaMessageId, xtaSettings, type XtaReplyServerConfig } from "./config.ts";
+import { messageMetaData } from "./metadata.ts";
+
+/** One due status notification (the core's PortalNotification). */
+export interface PortalNotification {
+  messageId: string;
+  deliveryId: string;
+  portalId: string;
+  channel: string;
+  attempt: number;
+  payload: Record<string, unknown>;
+  delivery: { channel: string; sourceMessageId: string | null; metadata: Record<string, unknown> | null };
+}
+
+/** How a status reply is qualified in its MessageMetaData (the same in the msgBox and when sent). */
+export const STATUS_REPLY = {
+  service: "urn:de:ozg-hub:status",
+  businessScenario: "ozg-hub status",
+  messageType: "status",
+  payloadSchema: "urn:de:ozg-hub:cloudevent:de.ozghub.portal.status.v1",
+} as const;
+
+/** The Bescheid of a status, as bytes with its name and type. */
+export interface ReplyDocument {
+  name: string;
+  contentType: string;
+  bytes: Buffer;
+}
+
+/**
+ * A portal status event split for protocols that carry files beside the message: the event as
+ * JSON whose document keeps name, type, size and sha256 but not the bytes, and the Bescheid
+ * itself, which travels as an attachment.
+ */
+export function statusReplyParts(payload: Record<string, unknown>): { json: Buffer; document?: ReplyDocument } {
+  const data = (payload.data ?? {}) as { document?: { name?: string; contentType?: string; content?: string } & Record<string, unknown> };
+  const doc = data.document;
+  if (!doc?.content) return { json: Buffer.from(JSON.stringify(payload)) };
+  const { content, ...described } = doc;
+  const bytes = Buffer.from(content, "base64");
+  const sha256 = createHash("sha256").update(bytes).digest("hex");
+  const json = Buffer.from(JSON.stringify({ ...payload, data: { ...data, document: { ...described, size: bytes.byteLength, sha256 } } }));
+  return { json, document: { name: doc.name ?? "bescheid", contentType: doc.contentType ?? "application/octet-stream", bytes } };
+}
+
+/** The parties of a reply: ozg-hub writes, the portal's author of the original delivery reads. */
+export function replyParties(runtime: Runtime, portal: PortalConfig, server: XtaReplyServerConfig, delivery: PortalNotification["delivery"]) {
+  const original = (delivery.metadata?.xta ?? {}) as { author?: string };
+  const reader = server.reader ?? original.author ?? portal.xta?.authorIdentifiers[0];
+  if (!reader) throw new Error(`no Reader for a reply to portal ${portal.id}: the delivery names no XTA author and the portal none`);
+  return { author: server.author ?? xtaSettings(runtime).identifier, reader };
+}
+
+/** The sendMessage of one notification: the status event as Message, the Bescheid as Attachment. */
+export function replyMessage(runtime: Runtime, portal: PortalConfig, server: XtaReplyServerConfig, n: PortalNotification, now: Date) {
+  const { json, document } = statusReplyParts(n.payload);
+  const parties = replyParties(runtime, portal, server, n.delivery);
+  const messageId = xtaMessageId(xtaSettings(runtime).messageIdPrefix, n.messageId);
+  const applicationId = ((n.payload.data ?? {}) as { applicationId?: string }).applicationId;
+  const message: OutgoingMessage = {
+    metaData: messageMetaData({
+      messageId,
+      ...parties,
+      ...STATUS_REPLY,
+      origin: now,
+      size: json.byteLength,
+      ...(n.delivery.sourceMessageId ? { inReplyTo: n.delivery.sourceMessageId } : {}),
+    }),
+    message: { contentType: "application/cloudevents+json", filename: `${applicationId || n.messageId}.json`, bytes: json },
+    attachments: document ? [{ contentType: document.contentType, filename: document.name, bytes: document.bytes }] : [],
+  };
+  return { messageId, ...parties, message };
+}
+
+/** The Fehlernummer of "MessageID has been used before": the server has this reply already. */
+const DUPLICATE_MESSAGE_ID = "9024";
+
+/**
+ * The `xta-client` sender: sends a status reply to the portal's own XTA server (its `xta.replyServer`)
+ * with sendMessage, ozg-hub as client with its TLS certificate. A fault or an unreachable server
+ * throws (the dispatcher retries with backoff). The MessageID is derived from the notification's,
+ * so a repeat after a lost answer is recognised by the server; its "MessageID used before" means
+ * the reply arrived.
+ */
+export function createXtaReplySender(deps: { runtime: () => Runtime; clock?: () => Date }) {
+  const clients = new Map<string, { key: string; client: Promise<XtaClient> }>();
+
+  const clientFor = (runtime: Runtime, portal: PortalConfig, server: XtaReplyServerConfig): Promise<XtaClient> => {
+    const key = JSON.stringify(server);
+    const cached = clients.get(portal.id);
+    if (cached?.key === key) return cached.client;
+    const dir = runtime.config.dir;
+    const client = createXtaClient({
+      sendUrl: server.sendUrl,
+      pfx: readFileSync(path.resolve(dir, server.pkcs12File)),
+      passphrase: server.pkcs12PassphraseEnv ? process.env[server.pkcs12PassphraseEnv] : undefined,
+      ca: server.caFile ? readFileSync(path.resolve(dir, server.caFile)) : undefined,
+      author: server.author ?? xtaSettings(runtime).identifier,
+      timeoutMs: server.timeoutMs,
+    });
+    // A client that could not be made is not kept: the next attempt tries again.
+    client.catch(() => clients.delete(portal.id));
+    clients.set(portal.id, { key, client });
+    return client;
+  };
+
+  return async function sendXtaReply(n: PortalNotification): Promise<Record<string, unknown>> {
+    const runtime = deps.runtime();
+    const portal = runtime.portals.byId(n.portalId);
+    const server = portal?.xta?.replyServer;
+    if (!portal || !server) throw new Error(`portal ${n.portalId} has no xta.replyServer configured`);
+    const reply = replyMessage(runtime, portal, server, n, deps.clock?.() ?? new Date());
+    const detail = { messageId: reply.messageId, reader: reply.reader, server: server.sendUrl };
+    try {
+      await (await clientFor(runtime, portal, server)).sendMessage(reply.message);
+    } catch (err) {
+      if (err instanceof XtaFaultError && err.code === DUPLICATE_MESSAGE_ID) return { ...detail, alreadyThere: true };
+      throw err;
+    }
+    return detail;
+  };
+}
