@@ -20,7 +20,7 @@ export const adapters = {
 /** The registered protocols. */
 export type AdapterKind = keyof typeof adapters;
 
-/** Builds every registered adapter for one process. */
-export function buildAdapters(ctx: AdapterContext): Adapter[] {
-  return Object.values(adapters).map((factory: AdapterFactory) => factory(ctx));
+/** Builds every registered adapter for one process, each with the channel it is registered under. */
+export function buildAdapters(ctx: AdapterContext): (Adapter & { channel: AdapterKind })[] {
+  return (Object.entries(adapters) as [AdapterKind, AdapterFactory][]).map(([channel, factory]) => ({ ...factory(ctx), channel }));
 }

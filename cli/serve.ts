@@ -21,6 +21,7 @@ export async function serve(): Promise<number> {
   }
   await services.migrate();
   const built = buildAdapters(adapterContext(services));
+  services.useAdapters(built);
   for (const a of built) await a.start?.();
   services.start();
   const app = createApp(services, built);

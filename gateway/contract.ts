@@ -173,12 +173,47 @@ export interface AdapterContext {
   rateLimit?(portal: import("./config/schema.ts").PortalConfig): import("./auth/rate-limit.ts").RateDecision;
 }
 
+/** One status notification due for a portal, as an adapter's sender gets it. */
+export interface PortalNotification {
+  /** The CloudEvent id; receivers drop repeats by it. The same in every attempt. */
+  messageId: string;
+  deliveryId: string;
+  portalId: string;
+  /** The way back the adapter chose, e.g. `webhook`. */
+  channel: string;
+  /** 1 for the first attempt. */
+  attempt: number;
+  /** The portal status CloudEvent (schemas/portal-status-event.v1.json), the Bescheid inline as base64. */
+  payload: Record<string, unknown>;
+  /** How the application came in: channel, the sender's message id and the protocol metadata stored at intake. */
+  delivery: { channel: string; sourceMessageId: string | null; metadata: Record<string, unknown> | null };
+  /** Aborted when the attempt has taken longer than the configured timeout. */
+  signal?: AbortSignal;
+}
+
+/** The way back chosen for a status: a channel to push or pull it over, or parked with a reason (console). */
+export type WayBackChoice = { channel: string; state: "pending" } | { channel: "parked"; state: "parked"; reason: string };
+
+/** How an adapter carries status replies back to the portals that delivered through it. */
+export interface WayBack {
+  /** Chooses, when a status is accepted, how it reaches the portal. No I/O: it runs inside the status transaction. */
+  choose(portal: import("./config/schema.ts").PortalConfig | undefined, delivery: PortalNotification["delivery"]): WayBackChoice;
+  /**
+   * Push channels: sends one due notification. Resolving means delivered (the detail it returns lands
+   * on the timeline's `notified` event); throwing is a failed attempt, retried with backoff up to the
+   * configured attempts. Channels without a sender are pulled by the portal through the adapter's routes.
+   */
+  senders?: Record<string, (n: PortalNotification) => Promise<Record<string, unknown> | void>>;
+}
+
 /** A protocol adapter: its HTTP routes (mounted at the root, under its own prefix) and an optional lifecycle. */
 export interface Adapter {
   routes: import("hono").Hono;
   /** Background work (pollers); started after migrations, stopped before the store closes. */
   start?(): Promise<void>;
   stop?(): Promise<void>;
+  /** How statuses travel back to portals that delivered over this adapter; none: they are parked for the console. */
+  wayBack?: WayBack;
 }
 
 export type AdapterFactory = (ctx: AdapterContext) => Adapter;

@@ -13,9 +13,12 @@ export type {
   InboundDelivery,
   InboundDocument,
   IntakeResult,
+  PortalNotification,
   Prepared,
   Receipt,
   TransportRecipient,
+  WayBack,
+  WayBackChoice,
 } from "./contract.ts";
 export type { PortalConfig, TenantConfig, SubscriberConfig } from "./config/schema.ts";
 export type { Runtime } from "./runtime.ts";
@@ -37,5 +40,6 @@ export { deliveryControl, type DeliveryControl } from "./status/control.ts";
 export type { Store } from "./store/db.ts";
 export { findDeliveryMetadata } from "./intake/receipts.ts";
 export { isZip, openXdomeaContainer } from "./intake/xdomea-container.ts";
-export { webhookEndpoints } from "./notify/endpoints.ts";
+export { portalEndpoints } from "./notify/endpoints.ts";
+export { webhookHeaders } from "./notify/signature.ts";
 export { AdvisoryLease } from "./store/lease.ts";

@@ -88,7 +88,7 @@ export function createMetrics() {
     }),
     webhookEndpointsDisabled: new Gauge({
       name: "ozg_hub_webhook_endpoints_disabled",
-      help: "Portal webhooks disabled after a notification exhausted its attempts (sampled at scrape).",
+      help: "Ways back to portals (webhooks and other push endpoints) disabled after a notification exhausted its attempts (sampled at scrape).",
       registers: [registry],
     }),
     configReloads: new Counter({

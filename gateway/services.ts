@@ -1,5 +1,5 @@
 import { count, eq, isNull, and } from "drizzle-orm";
-import type { AdapterContext, Gateway, Prepared } from "./contract.ts";
+import type { Adapter, AdapterContext, Gateway, Prepared } from "./contract.ts";
 import { rateLimiter, type RateLimiter } from "./auth/rate-limit.ts";
 import { formatProblem, type ConfigProblem } from "./config/load.ts";
 import { messageOf } from "./errors.ts";
@@ -11,8 +11,9 @@ import { Relay } from "./publish/relay.ts";
 import { startTracing } from "./tracing.ts";
 import { topologyOf } from "./publish/topology.ts";
 import { NotificationDispatcher } from "./notify/dispatcher.ts";
-import { webhookEndpoints } from "./notify/endpoints.ts";
+import { portalEndpoints } from "./notify/endpoints.ts";
 import { loadRuntime, type Runtime } from "./runtime.ts";
+import type { WayBacks } from "./status/accept.ts";
 import { StatusConsumer } from "./status/consumer.ts";
 import { migrateStore, openStore, type Store } from "./store/db.ts";
 import { deliveries, outbox } from "./store/schema.ts";
@@ -57,11 +58,13 @@ export interface Services {
   relay: Relay;
   /** Status events from subscribers (AMQP) into the store. */
   statusConsumer: StatusConsumer;
-  /** Status notifications from the store to the portals' webhooks. */
+  /** Status notifications from the store to the portals, over the adapters' push ways back. */
   notifier: NotificationDispatcher;
   metrics: Metrics;
   log: Logger;
   clock: () => Date;
+  /** Takes the built adapters' ways back: how statuses reach the portals that delivered over them. */
+  useAdapters(adapters: readonly (Adapter & { channel: string })[]): void;
   /** Last rejected reload, for /readyz; cleared by a good one. */
   lastReloadError(): ConfigProblem[] | undefined;
   reload(): Promise<ReloadResult>;
@@ -103,7 +106,17 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
     clock,
   );
   const notifier = new NotificationDispatcher({ store, runtime: () => current, metrics, log, clock });
-  const statusConsumer = new StatusConsumer({ amqpUrl: o.amqpUrl, store, runtime: () => current, metrics, log, clock, onAccepted: () => notifier.wake() });
+  let wayBacks: WayBacks = new Map();
+  const statusConsumer = new StatusConsumer({
+    amqpUrl: o.amqpUrl,
+    store,
+    runtime: () => current,
+    wayBacks: () => wayBacks,
+    metrics,
+    log,
+    clock,
+    onAccepted: () => notifier.wake(),
+  });
   const gateway = createIntake({ store, runtime: () => current, metrics, log, clock, onCommitted: () => relay.wake(), backlog: () => relay.backlog() });
 
   return {
@@ -119,6 +132,10 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
     clock,
     rateLimiter: rateLimiter(() => clock().getTime()),
     lastReloadError: () => reloadError,
+    useAdapters(adapters) {
+      wayBacks = new Map(adapters.flatMap((a) => (a.wayBack ? [[a.channel, a.wayBack] as const] : [])));
+      notifier.use(new Map(adapters.flatMap((a) => Object.entries(a.wayBack?.senders ?? {}))));
+    },
     async reload() {
       const loadedNext = await loadRuntime(o.configDir);
       // Every adapter prepares the new config before any of it is applied: all or nothing.
@@ -171,7 +188,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
       const [parked] = await store.db.select({ n: count() }).from(deliveries).where(eq(deliveries.state, "parked"));
       metrics.outboxBacklog.set(backlog?.n ?? 0);
       metrics.parkedNow.set(parked?.n ?? 0);
-      metrics.webhookEndpointsDisabled.set(await webhookEndpoints(store, clock).disabledCount());
+      metrics.webhookEndpointsDisabled.set(await portalEndpoints(store, clock).disabledCount());
     },
     migrate: () => migrateStore(store),
     start() {

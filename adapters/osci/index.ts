@@ -1,6 +1,7 @@
 import type { AdapterFactory } from "../../gateway/index.ts";
 import { prepareOsci } from "./settings.ts";
 import { osciRoutes, storedOsciState } from "./server.ts";
+import { osciWayBack } from "./way-back.ts";
 
 /**
  * The OSCI-Transport 1.2 adapter at POST /osci, in two roles: passive recipient of
@@ -14,4 +15,5 @@ export const osciAdapter: AdapterFactory = (ctx) => ({
   // wrong path or passphrase stops the start or refuses the reload with its reason instead of
   // surfacing at the first OSCI request.
   routes: osciRoutes(ctx, ctx.prepare(prepareOsci), storedOsciState(ctx.store)),
+  wayBack: osciWayBack,
 });

@@ -8,6 +8,7 @@ import { deliveryRoutes } from "./deliveries.ts";
 import { openApiRoutes } from "./openapi.ts";
 import { portalStatusRoutes } from "./portal-status.ts";
 import { originalRoutes } from "./original.ts";
+import { restWayBack } from "./way-back.ts";
 
 /**
  * The REST adapter: the canonical intake and the any-format document intake under /api/v1,
@@ -27,5 +28,5 @@ export const restAdapter: AdapterFactory = (ctx) => {
   routes.route("/", openApiRoutes());
   routes.onError((err, c) => failure(c, err, ctx.log));
   const listener = httpsService(ctx, routes, (runtime) => ({ at: ["rest", "https"], https: runtime.config.gateway.rest?.https }));
-  return { routes, start: listener.start, stop: listener.stop };
+  return { routes, start: listener.start, stop: listener.stop, wayBack: restWayBack(ctx) };
 };

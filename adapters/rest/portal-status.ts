@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import type { AdapterContext } from "../../gateway/index.ts";
-import { problem, webhookEndpoints } from "../../gateway/index.ts";
+import { portalEndpoints, problem } from "../../gateway/index.ts";
 import { portalAuth, type RestEnv } from "./auth.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -36,14 +36,14 @@ export function portalStatusRoutes(ctx: AdapterContext): Hono<RestEnv> {
 
   app.get("/api/v1/webhook", async (c) => {
     const portal = c.get("portal");
-    return c.json(await webhookEndpoints(ctx.store, ctx.clock).status(portal.id, portal.webhook?.url));
+    return c.json(await portalEndpoints(ctx.store, ctx.clock).status(portal.id, "webhook", portal.webhook?.url));
   });
 
   app.post("/api/v1/webhook/enable", async (c) => {
     const portal = c.get("portal");
     if (!portal.webhook) return problem(c, { type: "not-configured", title: "Conflict", status: 409, detail: "this portal has no webhook configured" });
-    const requeued = await webhookEndpoints(ctx.store, ctx.clock).enable(portal.id);
-    return c.json({ ...(await webhookEndpoints(ctx.store, ctx.clock).status(portal.id, portal.webhook.url)), requeued });
+    const requeued = await portalEndpoints(ctx.store, ctx.clock).enable(portal.id, "webhook");
+    return c.json({ ...(await portalEndpoints(ctx.store, ctx.clock).status(portal.id, "webhook", portal.webhook.url)), requeued });
   });
   return app;
 }

@@ -2,6 +2,7 @@ import { httpsService, type AdapterFactory } from "../../gateway/index.ts";
 import { xtaSettings } from "./config.ts";
 import { startPollers, type Pollers } from "./poller.ts";
 import { xtaRoutes } from "./server.ts";
+import { xtaWayBack } from "./way-back.ts";
 
 /**
  * The XTA 2 adapter in its three roles: server for portals (/xta/management, /xta/send),
@@ -16,6 +17,7 @@ export const xtaAdapter: AdapterFactory = (ctx) => {
   let pollers: Pollers | undefined;
   return {
     routes,
+    wayBack: xtaWayBack,
     async start() {
       await listener.start();
       pollers = startPollers(ctx);

@@ -8,6 +8,7 @@ import { cancelMessage, checkAccountActive, createMessageId, getTransportReport,
 import { close, getMessage, getNextMessage, getNextStatusList, getStatusList } from "./msgbox.ts";
 import { OPERATIONS, operationOf, type Operation, type Port } from "./ns.ts";
 import type { OperationHandler } from "./operation.ts";
+import { XTA_MAILBOX } from "./way-back.ts";
 import { peekMessageId } from "./peek.ts";
 import { sendMessage, sendMessageSync } from "./send.ts";
 import { wsdlRoutes } from "./wsdl.ts";
@@ -41,7 +42,7 @@ export function xtaRoutes(ctx: AdapterContext): Hono {
   const app = new Hono();
   const control = deliveryControl(ctx.store, ctx.clock);
   const mailbox = createMailbox(ctx.store, ctx.clock);
-  const replies = createReplyBox(ctx.store, ctx.clock);
+  const replies = createReplyBox(ctx.store, ctx.clock, XTA_MAILBOX);
 
   async function handle(c: Context, port: Port): Promise<Response> {
     const runtime = ctx.runtime();

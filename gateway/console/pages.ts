@@ -3,7 +3,7 @@ import { channels } from "../contract.ts";
 import type { CertificateExpiry } from "./certificates.ts";
 import type { ReplayJob } from "./jobs.ts";
 import { bytes, csrfField, page, when, type Html } from "./layout.ts";
-import type { Hit, Lineage, ParkedGroup, SearchQuery, SubscriberLoad } from "./queries.ts";
+import type { Hit, Lineage, ParkedGroup, SearchQuery, SubscriberLoad, WayBackLoad } from "./queries.ts";
 import type { Session } from "./session.ts";
 
 /** Certificates with fewer days left than this are shown red. */
@@ -17,6 +17,7 @@ export interface OverviewData {
   parked: { tenant: string | null; count: number }[];
   reloadProblems: string[] | undefined;
   certificates: CertificateExpiry[];
+  waysBack: WayBackLoad[];
 }
 
 export function overviewPage(s: Session, o: OverviewData): Html {
@@ -63,6 +64,42 @@ export function overviewPage(s: Session, o: OverviewData): Html {
             </tr>`,
         )}
       </table>
+      <h2>Ways back to portals</h2>
+      <table id="ways-back">
+        <tr>
+          <th>portal</th>
+          <th>way back</th>
+          <th>waiting</th>
+          <th>failed</th>
+          <th>parked</th>
+          <th>delivered (24 h)</th>
+          <th>endpoint</th>
+          <th>last error</th>
+        </tr>
+        ${o.waysBack.map(
+          (w) =>
+            html`<tr class="${w.endpoint === "disabled" ? "red" : ""}">
+              <td>${w.portal}</td>
+              <td>${w.channel}</td>
+              <td>${w.pending}</td>
+              <td class="${w.failed > 0 ? "red" : ""}">${w.failed}</td>
+              <td>${w.parked}</td>
+              <td>${w.deliveredLastDay}</td>
+              <td>
+                ${w.endpoint ?? ""}
+                ${
+                  w.endpoint === "disabled" && s.role === "operator"
+                    ? html`<form class="inline" method="post" action="/admin/ways-back/${w.portal}/${w.channel}/enable">
+                        ${csrfField(s)}<button>Enable</button>
+                      </form>`
+                    : ""
+                }
+              </td>
+              <td>${w.lastError ?? ""}</td>
+            </tr>`,
+        )}
+      </table>
+      ${o.waysBack.length === 0 ? html`<p class="muted">No statuses for portals yet.</p>` : ""}
       <h2>Configuration</h2>
       <p id="config-state">
         ${

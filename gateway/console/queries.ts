@@ -248,6 +248,42 @@ export async function subscriberLoad(store: Store, now: Date): Promise<Subscribe
   }));
 }
 
+/** One way back to a portal in the overview: its notifications by state and its endpoint. */
+export interface WayBackLoad {
+  portal: string;
+  channel: string;
+  pending: number;
+  failed: number;
+  parked: number;
+  deliveredLastDay: number;
+  /** enabled | disabled, for push ways back that have been tried */
+  endpoint: string | null;
+  lastError: string | null;
+}
+
+/** Per portal and way back (webhook, msgBox, parked, …): what waits, what failed, and disabled endpoints. */
+export async function wayBackLoad(store: Store, now: Date): Promise<WayBackLoad[]> {
+  const rows = await store.sql`
+    select n.portal_id, n.channel,
+           count(*) filter (where n.state = 'pending')::int as pending,
+           count(*) filter (where n.state = 'failed')::int as failed,
+           count(*) filter (where n.state = 'parked')::int as parked,
+           count(*) filter (where n.state = 'delivered' and n.delivered_at > ${now.toISOString()}::timestamptz - interval '24 hours')::int as delivered,
+           max(e.state) as endpoint, coalesce(max(e.last_error), (array_agg(n.last_error order by n.id desc) filter (where n.last_error is not null))[1]) as last_error
+      from portal_notifications n left join portal_endpoints e on e.portal_id = n.portal_id and e.channel = n.channel
+     group by 1, 2 order by 1, 2`;
+  return rows.map((r) => ({
+    portal: r.portal_id,
+    channel: r.channel,
+    pending: r.pending,
+    failed: r.failed,
+    parked: r.parked,
+    deliveredLastDay: r.delivered,
+    endpoint: r.endpoint,
+    lastError: r.last_error,
+  }));
+}
+
 /** Parked deliveries per tenant (null: not routable to any tenant). */
 export async function parkedByTenant(store: Store): Promise<{ tenant: string | null; count: number }[]> {
   const rows = await store.sql`select tenant_id, count(*)::int as n from deliveries where state = 'parked' group by 1 order by 2 desc`;

@@ -1,5 +1,6 @@
 import { Hono, type Context, type Next } from "hono";
 import { formatProblem } from "../config/load.ts";
+import { portalEndpoints } from "../notify/endpoints.ts";
 import { replayDelivery, type ReplayResult } from "../replay.ts";
 import type { Services } from "../services.ts";
 import { deliveryControl } from "../status/control.ts";
@@ -9,7 +10,7 @@ import { attachmentDownload, documentDownload } from "./downloads.ts";
 import { replayJobs } from "./jobs.ts";
 import { errorPage, loginPage } from "./layout.ts";
 import { jobPage, lineagePage, overviewPage, parkedPage, searchPage } from "./pages.ts";
-import { isUuid, lineage, parkedByTenant, parkedGroups, searchDeliveries, subscriberLoad, type SearchQuery } from "./queries.ts";
+import { isUuid, lineage, parkedByTenant, parkedGroups, searchDeliveries, subscriberLoad, wayBackLoad, type SearchQuery } from "./queries.ts";
 import { CSRF_FIELD, CSRF_HEADER, csrfMatches, roleOfToken, sameOrigin, sessionStore, type Session } from "./session.ts";
 
 type Env = { Variables: { session: Session; form: Record<string, string | string[]> } };
@@ -94,12 +95,24 @@ export function consoleRoutes(services: Services): Hono<Env> {
     const s = c.get("session");
     const now = services.clock();
     const runtime = services.runtime();
-    const [load, parked, certificates] = await Promise.all([
+    const [load, parked, certificates, waysBack] = await Promise.all([
       subscriberLoad(services.store, now),
       parkedByTenant(services.store),
       certificateExpiries(runtime.config, now),
+      wayBackLoad(services.store, now),
     ]);
-    return c.html(overviewPage(s, { load, parked, certificates, reloadProblems: services.lastReloadError()?.map(formatProblem) }));
+    return c.html(overviewPage(s, { load, parked, certificates, waysBack, reloadProblems: services.lastReloadError()?.map(formatProblem) }));
+  });
+
+  // A way back disabled after exhausted attempts: enabling it queues its failed notifications again.
+  app.post("/admin/ways-back/:portal/:channel/enable", async (c) => {
+    const refused = operatorOnly(c);
+    if (refused) return refused;
+    const { portal, channel } = c.req.param();
+    const requeued = await portalEndpoints(services.store, services.clock).enable(portal, channel);
+    await audit(c.get("session"), "enable-way-back", `${portal}/${channel}`, { requeued });
+    services.notifier.wake();
+    return c.redirect("/admin", 303);
   });
 
   app.get("/admin/search", async (c) => {

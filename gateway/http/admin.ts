@@ -4,7 +4,7 @@ import { createMiddleware } from "hono/factory";
 import { sha256Hex } from "../auth/portals.ts";
 import { replayDelivery } from "../replay.ts";
 import type { Services } from "../services.ts";
-import { webhookEndpoints } from "../notify/endpoints.ts";
+import { portalEndpoints } from "../notify/endpoints.ts";
 import { deliveryStatus } from "../status/query.ts";
 import { attachments, deliveries, outbox } from "../store/schema.ts";
 import { problem } from "./problem.ts";
@@ -42,6 +42,8 @@ export function adminRoutes(services: Services): Hono {
   app.use("/admin/deliveries/*", adminAuth(services));
   app.use("/admin/webhooks", adminAuth(services));
   app.use("/admin/webhooks/*", adminAuth(services));
+  app.use("/admin/endpoints", adminAuth(services));
+  app.use("/admin/endpoints/*", adminAuth(services));
 
   app.get("/admin/deliveries", async (c) => {
     const state = c.req.query("state");
@@ -125,20 +127,35 @@ export function adminRoutes(services: Services): Hono {
 
   // Portal webhooks: which are disabled (after a notification exhausted its attempts), and enabling them again.
   app.get("/admin/webhooks", async (c) => {
-    const ep = webhookEndpoints(services.store, services.clock);
+    const ep = portalEndpoints(services.store, services.clock);
     const portals = services
       .runtime()
       .portals.all()
       .filter((p) => p.webhook);
-    return c.json({ webhooks: await Promise.all(portals.map((p) => ep.status(p.id, p.webhook?.url))) });
+    return c.json({ webhooks: await Promise.all(portals.map((p) => ep.status(p.id, "webhook", p.webhook?.url))) });
   });
   app.post("/admin/webhooks/:portal/enable", async (c) => {
     const portal = services.runtime().portals.byId(c.req.param("portal"));
     if (!portal?.webhook) return problem(c, { type: "not-found", title: "Not Found", status: 404, detail: "no portal with a webhook of that id" });
-    const requeued = await webhookEndpoints(services.store, services.clock).enable(portal.id);
+    const requeued = await portalEndpoints(services.store, services.clock).enable(portal.id, "webhook");
     services.log.info({ portal: portal.id, requeued }, "webhook enabled by an operator");
     services.notifier.wake();
     return c.json({ portal: portal.id, requeued });
+  });
+  // Every other push way back (an XTA portal's own server, …) that has been used: disabled ones are enabled the same way.
+  app.get("/admin/endpoints", async (c) => {
+    const ep = portalEndpoints(services.store, services.clock);
+    const rows = await services.store.sql<
+      { portal_id: string; channel: string }[]
+    >`select portal_id, channel from portal_endpoints order by portal_id, channel`;
+    return c.json({ endpoints: await Promise.all(rows.map((r) => ep.status(r.portal_id, r.channel, "configured"))) });
+  });
+  app.post("/admin/endpoints/:portal/:channel/enable", async (c) => {
+    const { portal, channel } = c.req.param();
+    const requeued = await portalEndpoints(services.store, services.clock).enable(portal, channel);
+    services.log.info({ portal, channel, requeued }, "portal endpoint enabled by an operator");
+    services.notifier.wake();
+    return c.json({ portal, channel, requeued });
   });
   return app;
 }

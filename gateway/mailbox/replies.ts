@@ -10,17 +10,17 @@ export interface ReplyFile {
 }
 
 /**
- * Status replies waiting for a portal that fetches them (XTA): the portal notifications of
- * channel `xta-mailbox` that are still pending. Listing and fetching change nothing but the
+ * Status replies waiting for portals that fetch them: the pending portal notifications of one
+ * pulled channel (e.g. the XTA adapter's `xta-mailbox`). Listing and fetching change nothing but the
  * timeline; `close` marks them delivered, so a reply fetched but never closed is offered again.
  * Items carry the portal status event as `payload` (see schemas/portal-status-event.v1).
  *
  * @example
- * const replies = createReplyBox(store, () => new Date());
+ * const replies = createReplyBox(store, () => new Date(), "xta-mailbox");
  * const page = await replies.list("xtaportal", { limit: 10 });
  * await replies.close("xtaportal", page.items.map((i) => i.messageId));
  */
-export function createReplyBox(store: Store, clock: () => Date) {
+export function createReplyBox(store: Store, clock: () => Date, channel: string) {
   const { sql } = store;
   type Row = { id: string; message_id: string; delivery_id: string; created_at: string; payload: string };
   const toItem = (r: Row): MailboxItem => {
@@ -41,11 +41,11 @@ export function createReplyBox(store: Store, clock: () => Date) {
       const after = opts.after ?? 0;
       const rows = await sql<Row[]>`
         select id, message_id, delivery_id, to_json(created_at)#>>'{}' as created_at, payload::text as payload from portal_notifications
-        where channel = 'xta-mailbox' and state = 'pending' and portal_id = ${portalId} and id > ${after}
+        where channel = ${channel} and state = 'pending' and portal_id = ${portalId} and id > ${after}
         order by id limit ${opts.limit}`;
       const last = rows.length > 0 ? Number(rows[rows.length - 1]!.id) : after;
       const [rest] = await sql<{ n: number }[]>`
-        select count(*)::int as n from portal_notifications where channel = 'xta-mailbox' and state = 'pending' and portal_id = ${portalId} and id > ${last}`;
+        select count(*)::int as n from portal_notifications where channel = ${channel} and state = 'pending' and portal_id = ${portalId} and id > ${last}`;
       return { items: rows.map(toItem), pending: rest?.n ?? 0 };
     },
 
@@ -53,10 +53,10 @@ export function createReplyBox(store: Store, clock: () => Date) {
     async fetch(portalId: string, messageId: string): Promise<MailboxItem | undefined> {
       const [row] = await sql<Row[]>`
         update portal_notifications set attempts = attempts + 1
-        where channel = 'xta-mailbox' and state = 'pending' and portal_id = ${portalId} and message_id = ${messageId}
+        where channel = ${channel} and state = 'pending' and portal_id = ${portalId} and message_id = ${messageId}
         returning id, message_id, delivery_id, to_json(created_at)#>>'{}' as created_at, payload::text as payload`;
       if (!row) return undefined;
-      await sql`insert into events (delivery_id, at, type, detail) values (${row.delivery_id}, ${clock().toISOString()}, 'reply-fetched', ${JSON.stringify({ messageId, channel: "xta-mailbox", portal: portalId })}::jsonb)`;
+      await sql`insert into events (delivery_id, at, type, detail) values (${row.delivery_id}, ${clock().toISOString()}, 'reply-fetched', ${JSON.stringify({ messageId, channel, portal: portalId })}::jsonb)`;
       return toItem(row);
     },
 
@@ -75,13 +75,13 @@ export function createReplyBox(store: Store, clock: () => Date) {
       const closed = await sql.begin(async (tx) => {
         const rows = await tx<{ message_id: string; delivery_id: string; attempts: number }[]>`
           update portal_notifications set state = 'delivered', delivered_at = ${at}, last_error = null
-          where channel = 'xta-mailbox' and state = 'pending' and portal_id = ${portalId} and message_id in ${tx(messageIds)}
+          where channel = ${channel} and state = 'pending' and portal_id = ${portalId} and message_id in ${tx(messageIds)}
           returning message_id, delivery_id, attempts`;
         const events = rows.map((r) => ({
           delivery_id: r.delivery_id,
           at,
           type: "notified",
-          detail: { messageId: r.message_id, channel: "xta-mailbox", attempt: r.attempts },
+          detail: { messageId: r.message_id, channel, attempt: r.attempts },
         }));
         if (events.length > 0)
           await tx`insert into events (delivery_id, at, type, detail) select delivery_id, at, type, detail from jsonb_populate_recordset(null::events, ${JSON.stringify(events)}::jsonb)`;

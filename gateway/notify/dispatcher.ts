@@ -1,11 +1,29 @@
+import type { PortalNotification, WayBack } from "../contract.ts";
 import { messageOf } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import type { Runtime } from "../runtime.ts";
 import type { Store } from "../store/db.ts";
-import { webhookHeaders } from "./signature.ts";
 
-type Row = { id: string; message_id: string; delivery_id: string; portal_id: string; attempts: number; payload: string };
+type Row = {
+  id: string;
+  message_id: string;
+  delivery_id: string;
+  portal_id: string;
+  channel: string;
+  attempts: number;
+  payload: string;
+  delivery_channel: string;
+  source_message_id: string | null;
+  metadata: Record<string, unknown> | null;
+};
+
+/** Push ways back by notification channel, as the adapters declared them. */
+export type Senders = ReadonlyMap<string, NonNullable<WayBack["senders"]>[string]>;
+
+function timedOut(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => signal.addEventListener("abort", () => reject(new Error("the attempt timed out")), { once: true }));
+}
 
 /** Delay before attempt `attempt + 1`: doubling from the initial delay, capped, with ±20 % jitter. */
 export function backoffMs(attempt: number, initialMs: number, maxMs: number, random = Math.random): number {
@@ -14,12 +32,13 @@ export function backoffMs(attempt: number, initialMs: number, maxMs: number, ran
 }
 
 /**
- * Brings status notifications to the portals' webhooks, at least once. Due rows are claimed
+ * Brings status notifications to the portals over the push ways back that adapters declare
+ * (`WayBack.senders`: the webhook, a portal's own XTA server, …), at least once. Due rows are claimed
  * with FOR UPDATE SKIP LOCKED and leased (their next attempt moved past the request timeout)
  * before the request, so several instances share the work and a crash mid-request only delays
  * a notification. Every attempt lands on the delivery's timeline. A notification that exhausts
- * its attempts disables the portal's endpoint: its other notifications wait (not lost) until
- * the portal or an operator enables it again.
+ * its attempts disables that way back to the portal (its endpoint): the portal's other
+ * notifications on that channel wait (not lost) until the portal or an operator enables it again.
  */
 export class NotificationDispatcher {
   private timer: NodeJS.Timeout | undefined;
@@ -27,7 +46,15 @@ export class NotificationDispatcher {
   private stopped = true;
   private again = false;
 
+  private senders: Senders = new Map();
+
   constructor(private readonly deps: { store: Store; runtime: () => Runtime; metrics: Metrics; log: Logger; clock: () => Date }) {}
+
+  /** The adapters' push ways back; rows of other channels are left to the portals to pull. */
+  use(senders: Senders): void {
+    this.senders = senders;
+    this.wake();
+  }
 
   private get settings() {
     return this.deps.runtime().config.gateway.status.webhooks;
@@ -69,68 +96,73 @@ export class NotificationDispatcher {
     const s = this.settings;
     const now = this.deps.clock();
     const lease = new Date(now.getTime() + s.timeoutMs + 30_000).toISOString();
+    const channels = [...this.senders.keys()];
+    if (channels.length === 0) return 0;
     const rows = await this.deps.store.sql<Row[]>`
-      update portal_notifications set attempts = attempts + 1, next_attempt_at = ${lease}
-       where id in (
-         select id from portal_notifications
-          where state = 'pending' and channel = 'webhook' and next_attempt_at <= ${now.toISOString()}
-            and portal_id not in (select portal_id from webhook_endpoints where state = 'disabled')
-          order by next_attempt_at, id limit ${s.batchSize}
-          for update skip locked)
-      returning id, message_id, delivery_id, portal_id, attempts, payload::text as payload`;
+      with due as (
+        update portal_notifications set attempts = attempts + 1, next_attempt_at = ${lease}
+         where id in (
+           select n.id from portal_notifications n
+            where n.state = 'pending' and n.channel in ${this.deps.store.sql(channels)} and n.next_attempt_at <= ${now.toISOString()}
+              and not exists (select 1 from portal_endpoints e where e.portal_id = n.portal_id and e.channel = n.channel and e.state = 'disabled')
+            order by n.next_attempt_at, n.id limit ${s.batchSize}
+            for update skip locked)
+        returning id, message_id, delivery_id, portal_id, channel, attempts, payload)
+      select due.id, due.message_id, due.delivery_id, due.portal_id, due.channel, due.attempts, due.payload::text as payload,
+             d.channel as delivery_channel, d.source_message_id, d.metadata
+        from due join deliveries d on d.id = due.delivery_id`;
     await Promise.all(rows.map((r) => this.attempt(r)));
     return rows.length;
   }
 
   private async attempt(r: Row): Promise<void> {
     const s = this.settings;
-    const webhook = this.deps.runtime().portals.byId(r.portal_id)?.webhook;
     let error: string | undefined;
-    let status: number | undefined;
+    let detail: Record<string, unknown> | void = undefined;
     try {
-      if (!webhook) throw new Error("the portal has no webhook configured any more");
-      const secret = process.env[webhook.secretEnv];
-      if (!secret) throw new Error(`the signing secret (${webhook.secretEnv}) is not set`);
-      const body = r.payload;
-      const res = await fetch(webhook.url, {
-        method: "POST",
-        headers: { "content-type": "application/cloudevents+json", ...webhookHeaders({ id: r.message_id, timestamp: this.deps.clock(), body, secret }) },
-        body,
-        redirect: "manual",
+      const send = this.senders.get(r.channel);
+      if (!send) throw new Error(`no way back over ${r.channel} in this process`);
+      const notification: PortalNotification = {
+        messageId: r.message_id,
+        deliveryId: r.delivery_id,
+        portalId: r.portal_id,
+        channel: r.channel,
+        attempt: r.attempts,
+        payload: JSON.parse(r.payload) as Record<string, unknown>,
+        delivery: { channel: r.delivery_channel, sourceMessageId: r.source_message_id, metadata: r.metadata },
         signal: AbortSignal.timeout(s.timeoutMs),
-      });
-      status = res.status;
-      await res.body?.cancel().catch(() => {});
-      if (res.status < 200 || res.status > 299) error = `HTTP ${res.status}`;
+      };
+      // A sender that ignores the signal still ends its attempt at the timeout.
+      detail = await Promise.race([send(notification), timedOut(notification.signal!)]);
     } catch (err) {
       error = messageOf(err);
     }
     const at = this.deps.clock();
     const { sql } = this.deps.store;
     if (error === undefined) {
-      this.deps.metrics.notifications.inc({ portal: r.portal_id, channel: "webhook", outcome: "delivered" });
+      this.deps.metrics.notifications.inc({ portal: r.portal_id, channel: r.channel, outcome: "delivered" });
       await sql.begin(async (tx) => {
         await tx`update portal_notifications set state = 'delivered', delivered_at = ${at.toISOString()}, last_error = null where id = ${r.id}`;
-        await tx`insert into events (delivery_id, at, type, detail) values (${r.delivery_id}, ${at.toISOString()}, 'notified', ${JSON.stringify({ messageId: r.message_id, channel: "webhook", attempt: r.attempts, httpStatus: status })}::jsonb)`;
-        await tx`insert into webhook_endpoints (portal_id, state, last_success_at) values (${r.portal_id}, 'enabled', ${at.toISOString()})
-                 on conflict (portal_id) do update set last_success_at = excluded.last_success_at`;
+        await tx`insert into events (delivery_id, at, type, detail) values (${r.delivery_id}, ${at.toISOString()}, 'notified', ${JSON.stringify({ messageId: r.message_id, channel: r.channel, attempt: r.attempts, ...(detail ?? {}) })}::jsonb)`;
+        await tx`insert into portal_endpoints (portal_id, channel, state, last_success_at) values (${r.portal_id}, ${r.channel}, 'enabled', ${at.toISOString()})
+                 on conflict (portal_id, channel) do update set last_success_at = excluded.last_success_at`;
       });
       return;
     }
     const giveUp = r.attempts >= s.maxAttempts;
     const next = new Date(at.getTime() + backoffMs(r.attempts, s.backoffInitialMs, s.backoffMaxMs));
-    this.deps.metrics.notifications.inc({ portal: r.portal_id, channel: "webhook", outcome: giveUp ? "gave_up" : "failed" });
+    this.deps.metrics.notifications.inc({ portal: r.portal_id, channel: r.channel, outcome: giveUp ? "gave_up" : "failed" });
     this.deps.log.warn(
-      { portal: r.portal_id, messageId: r.message_id, attempt: r.attempts, err: error },
-      giveUp ? "webhook gave up, endpoint disabled" : "webhook attempt failed, will retry",
+      { portal: r.portal_id, channel: r.channel, messageId: r.message_id, attempt: r.attempts, err: error },
+      giveUp ? "way back to the portal gave up, endpoint disabled" : "way back to the portal failed, will retry",
     );
     await sql.begin(async (tx) => {
       await tx`update portal_notifications set state = ${giveUp ? "failed" : "pending"}, last_error = ${error}, next_attempt_at = ${next.toISOString()} where id = ${r.id}`;
-      const detail = { messageId: r.message_id, channel: "webhook", attempt: r.attempts, error, ...(giveUp ? {} : { nextAttemptAt: next.toISOString() }) };
-      await tx`insert into events (delivery_id, at, type, detail) values (${r.delivery_id}, ${at.toISOString()}, ${giveUp ? "notify-gave-up" : "notify-failed"}, ${JSON.stringify(detail)}::jsonb)`;
+      const failure = { messageId: r.message_id, channel: r.channel, attempt: r.attempts, error, ...(giveUp ? {} : { nextAttemptAt: next.toISOString() }) };
+      await tx`insert into events (delivery_id, at, type, detail) values (${r.delivery_id}, ${at.toISOString()}, ${giveUp ? "notify-gave-up" : "notify-failed"}, ${JSON.stringify(failure)}::jsonb)`;
       if (giveUp) {
-        await tx`insert into webhook_endpoints (portal_id, state, last_error, disabled_at) values (${r.portal_id}, 'disabled', ${error}, ${at.toISOString()})
-                 on conflict (portal_id) do update set state = 'disabled', last_error = excluded.last_error, disabled_at = excluded.disabled_at`;
+        await tx`insert into portal_endpoints (portal_id, channel, state, last_error, disabled_at) values (${r.portal_id}, ${r.channel}, 'disabled', ${error}, ${at.toISOString()})
+                 on conflict (portal_id, channel) do update set state = 'disabled', last_error = excluded.last_error, disabled_at = excluded.disabled_at`;
       }
     });
   }

@@ -1,6 +1,5 @@
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
-import { wayBack } from "../status/accept.ts";
 import { backoffMs } from "./dispatcher.ts";
 import { secretKey, webhookHeaders } from "./signature.ts";
 
@@ -29,19 +28,5 @@ describe("retry delays", () => {
     expect([1, 2, 3, 4, 10].map((a) => backoffMs(a, 100, 1000, () => 0.5))).toEqual([100, 200, 400, 800, 1000]);
     expect(backoffMs(3, 100, 1000, () => 0)).toBe(320);
     expect(backoffMs(3, 100, 1000, () => 1)).toBe(480);
-  });
-});
-
-describe("the way back by channel", () => {
-  const portal = { id: "p", name: "P", tokenSha256: [], channels: ["rest" as const], forms: {} };
-  it("REST with a webhook is sent, without one parked; XTA to the portal's msgBox; OSCI and FIT-Connect parked", () => {
-    expect(wayBack("rest", { ...portal, webhook: { url: "https://p.example/h", secretEnv: "S" } })).toEqual({ channel: "webhook", state: "pending" });
-    expect(wayBack("rest", portal)).toMatchObject({ channel: "parked", state: "parked", reason: "the portal has no webhook configured" });
-    expect(wayBack("xta", { ...portal, xta: { certificateSha256: ["a".repeat(64)], authorIdentifiers: ["psw:p"] } })).toEqual({
-      channel: "xta-mailbox",
-      state: "pending",
-    });
-    expect(wayBack("osci", portal)).toMatchObject({ state: "parked", reason: "OSCI replies are held for the operator" });
-    expect(wayBack("fitconnect", portal)).toMatchObject({ state: "parked" });
   });
 });

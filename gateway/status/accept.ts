@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { PortalConfig } from "../config/schema.ts";
+import type { PortalNotification, WayBack, WayBackChoice } from "../contract.ts";
 import type { Runtime } from "../runtime.ts";
 import type { Store } from "../store/db.ts";
 import { PORTAL_STATUS_EVENT_TYPE, statusEventSchema, type PortalStatusEvent, type StatusData } from "../events/status-event.ts";
@@ -18,20 +19,13 @@ export type StatusOutcome =
   | { kind: "duplicate"; deliveryId: string }
   | { kind: "rejected"; reason: string };
 
-/** How the status travels back to the portal, by the channel the application came in. */
-export function wayBack(channel: string, portal: PortalConfig | undefined): { channel: string; state: "pending" | "parked"; reason?: string } {
-  switch (channel) {
-    case "rest":
-      return portal?.webhook
-        ? { channel: "webhook", state: "pending" }
-        : { channel: "parked", state: "parked", reason: "the portal has no webhook configured" };
-    case "xta":
-      return portal?.xta ? { channel: "xta-mailbox", state: "pending" } : { channel: "parked", state: "parked", reason: "the portal has no XTA account" };
-    case "osci":
-      return { channel: "parked", state: "parked", reason: "OSCI replies are held for the operator" };
-    default:
-      return { channel: "parked", state: "parked", reason: `no way back over ${channel} yet` };
-  }
+/** The adapters' ways back, by the channel the application came in over. */
+export type WayBacks = ReadonlyMap<string, WayBack>;
+
+/** How the status travels back to the portal: the choice of the adapter it came in by, else parked. */
+export function chooseWayBack(wayBacks: WayBacks, portal: PortalConfig | undefined, delivery: PortalNotification["delivery"]): WayBackChoice {
+  const wayBack = wayBacks.get(delivery.channel);
+  return wayBack ? wayBack.choose(portal, delivery) : { channel: "parked", state: "parked", reason: `no way back over ${delivery.channel}` };
 }
 
 /**
@@ -40,7 +34,13 @@ export function wayBack(channel: string, portal: PortalConfig | undefined): { ch
  * topic permissions tie to the publishing user; an application of another tenant is refused
  * like an unknown one, so that ids cannot be probed.
  */
-export async function acceptStatus(store: Store, runtime: Runtime, now: Date, msg: { routingKey: string; body: Buffer }): Promise<StatusOutcome> {
+export async function acceptStatus(
+  store: Store,
+  runtime: Runtime,
+  wayBacks: WayBacks,
+  now: Date,
+  msg: { routingKey: string; body: Buffer },
+): Promise<StatusOutcome> {
   const [tenantId, subscriberId, ...rest] = msg.routingKey.split(".");
   const tenant = runtime.config.tenants.find((t) => t.id === tenantId);
   if (!tenant || !subscriberId || rest.length > 0 || !tenant.subscribers.some((s) => s.id === subscriberId)) {
@@ -61,8 +61,17 @@ export async function acceptStatus(store: Store, runtime: Runtime, now: Date, ms
   const { sql } = store;
 
   return sql.begin(async (tx) => {
-    const [app] = await tx<{ delivery_id: string; channel: string; portal_id: string; reference: string; source_message_id: string | null }[]>`
-      select a.delivery_id, d.channel, d.portal_id, d.reference, d.source_message_id
+    const [app] = await tx<
+      {
+        delivery_id: string;
+        channel: string;
+        portal_id: string;
+        reference: string;
+        source_message_id: string | null;
+        metadata: Record<string, unknown> | null;
+      }[]
+    >`
+      select a.delivery_id, d.channel, d.portal_id, d.reference, d.source_message_id, d.metadata
         from applications a join deliveries d on d.id = a.delivery_id
        where a.id = ${event.data.applicationId} and a.tenant_id = ${tenant.id}`;
     if (!app) return { kind: "rejected", reason: `no application ${event.data.applicationId} for tenant ${tenant.id}` } as const;
@@ -84,7 +93,7 @@ export async function acceptStatus(store: Store, runtime: Runtime, now: Date, ms
     if (inserted.length === 0) return { kind: "duplicate", deliveryId: app.delivery_id } as const;
 
     const portal = runtime.portals.byId(app.portal_id);
-    const way = wayBack(app.channel, portal);
+    const way = chooseWayBack(wayBacks, portal, { channel: app.channel, sourceMessageId: app.source_message_id, metadata: app.metadata });
     const payload: PortalStatusEvent = {
       specversion: "1.0",
       id: reportId,
@@ -109,7 +118,7 @@ export async function acceptStatus(store: Store, runtime: Runtime, now: Date, ms
     ].map((e) => ({ delivery_id: app.delivery_id, at, type: e.type, detail: e.detail }));
     await tx`
       insert into portal_notifications (message_id, delivery_id, status_report_id, portal_id, channel, state, reason, payload, created_at, next_attempt_at)
-      values (${reportId}, ${app.delivery_id}, ${reportId}, ${app.portal_id}, ${way.channel}, ${way.state}, ${way.reason ?? null}, ${JSON.stringify(payload)}::jsonb, ${at}, ${at})`;
+      values (${reportId}, ${app.delivery_id}, ${reportId}, ${app.portal_id}, ${way.channel}, ${way.state}, ${way.state === "parked" ? way.reason : null}, ${JSON.stringify(payload)}::jsonb, ${at}, ${at})`;
     await tx`insert into events (delivery_id, at, type, detail) select delivery_id, at, type, detail from jsonb_populate_recordset(null::events, ${JSON.stringify(events)}::jsonb)`;
     return { kind: "accepted", reportId, deliveryId: app.delivery_id, notification: { channel: way.channel, state: way.state } } as const;
   });

@@ -6,7 +6,7 @@ import { withoutPassword, type Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import type { Runtime } from "../runtime.ts";
 import type { Store } from "../store/db.ts";
-import { acceptStatus } from "./accept.ts";
+import { acceptStatus, type WayBacks } from "./accept.ts";
 
 /** The status exchange, ozg-hub's queue on it and that queue's dead letters, from config. */
 export function statusNames(gateway: Pick<GatewayConfig, "amqp" | "status">): StatusNames {
@@ -31,7 +31,17 @@ export class StatusConsumer {
   private inFlight = new Set<Promise<void>>();
 
   constructor(
-    private readonly deps: { amqpUrl: string; store: Store; runtime: () => Runtime; metrics: Metrics; log: Logger; clock: () => Date; onAccepted: () => void },
+    private readonly deps: {
+      amqpUrl: string;
+      store: Store;
+      runtime: () => Runtime;
+      /** The adapters' ways back, by delivery channel. */
+      wayBacks: () => WayBacks;
+      metrics: Metrics;
+      log: Logger;
+      clock: () => Date;
+      onAccepted: () => void;
+    },
   ) {}
 
   start(): void {
@@ -93,7 +103,7 @@ export class StatusConsumer {
     const routingKey = msg.fields.routingKey;
     const tenant = routingKey.split(".")[0] ?? "";
     try {
-      const outcome = await acceptStatus(this.deps.store, this.deps.runtime(), this.deps.clock(), { routingKey, body: msg.content });
+      const outcome = await acceptStatus(this.deps.store, this.deps.runtime(), this.deps.wayBacks(), this.deps.clock(), { routingKey, body: msg.content });
       const known = this.deps.runtime().config.tenants.some((t) => t.id === tenant);
       this.deps.metrics.statusEvents.inc({ tenant: known ? tenant : "", outcome: outcome.kind });
       if (outcome.kind === "rejected") {

@@ -186,7 +186,8 @@ export const statusReports = pgTable(
  * Notifications of a status to the portal that delivered the application, one per status
  * report, written in the same transaction. Its own table (not the application outbox): the
  * webhook dispatcher claims due rows with FOR UPDATE SKIP LOCKED over the partial index, leases
- * them while it calls the portal, and records every attempt. channel: webhook | xta-mailbox | parked.
+ * them while it calls the portal, and records every attempt. channel: the way back an adapter chose
+ * (webhook, xta-mailbox, …) or parked.
  */
 export const portalNotifications = pgTable(
   "portal_notifications",
@@ -215,20 +216,29 @@ export const portalNotifications = pgTable(
   (t) => [
     index("portal_notifications_due_idx")
       .on(t.nextAttemptAt, t.id)
-      .where(sql`${t.state} = 'pending' and ${t.channel} = 'webhook'`),
+      .where(sql`${t.state} = 'pending'`),
     index("portal_notifications_delivery_idx").on(t.deliveryId),
   ],
 );
 
-/** A portal's webhook: disabled after a notification exhausted its attempts, until enabled again. */
-export const webhookEndpoints = pgTable("webhook_endpoints", {
-  portalId: text("portal_id").primaryKey(),
-  /** enabled | disabled */
-  state: text("state").notNull(),
-  lastError: text("last_error"),
-  lastSuccessAt: timestamp("last_success_at", { withTimezone: true }),
-  disabledAt: timestamp("disabled_at", { withTimezone: true }),
-});
+/**
+ * A portal's push way back (its webhook, its own XTA server, …): disabled after a notification
+ * exhausted its attempts, until the portal or an operator enables it again.
+ */
+export const portalEndpoints = pgTable(
+  "portal_endpoints",
+  {
+    portalId: text("portal_id").notNull(),
+    /** The notification channel, e.g. webhook. */
+    channel: text("channel").notNull().default("webhook"),
+    /** enabled | disabled */
+    state: text("state").notNull(),
+    lastError: text("last_error"),
+    lastSuccessAt: timestamp("last_success_at", { withTimezone: true }),
+    disabledAt: timestamp("disabled_at", { withTimezone: true }),
+  },
+  (t) => [primaryKey({ columns: [t.portalId, t.channel] })],
+);
 
 /**
  * Operator console sessions: the admin token is exchanged once for a random session id whose

@@ -111,6 +111,16 @@ describe("webhooks: retries with backoff, at least once, disabled endpoints", ()
     const admin = (await (await hub.app.request("/admin/webhooks", { headers: bearer(ADMIN_TOKEN) })).json()) as { webhooks: unknown[] };
     expect(admin.webhooks).toEqual([expect.objectContaining({ portalId: "formsolutions", state: "disabled", failed: 1 })]);
     expect((await hub.app.request("/admin/webhooks", { headers: bearer(TOKENS.formsolutions) })).status).toBe(401);
+    const all = (await (await hub.app.request("/admin/endpoints", { headers: bearer(ADMIN_TOKEN) })).json()) as { endpoints: unknown[] };
+    expect(all.endpoints).toEqual([expect.objectContaining({ portalId: "formsolutions", channel: "webhook", state: "disabled", failed: 1 })]);
+    expect((await hub.app.request("/admin/endpoints")).status).toBe(401);
+    // the console's overview shows the disabled way back, with the button that enables it
+    const login = await hub.app.request("/admin/login", { method: "POST", body: new URLSearchParams({ token: ADMIN_TOKEN }) });
+    const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0]!;
+    const overview = await (await hub.app.request("/admin", { headers: { cookie } })).text();
+    const row = /<table id="ways-back">[\s\S]*?<tr class="red">([\s\S]*?)<\/tr>/.exec(overview)?.[1] ?? "";
+    expect(row).toMatch(/formsolutions[\s\S]*webhook[\s\S]*disabled[\s\S]*action="\/admin\/ways-back\/formsolutions\/webhook\/enable"/);
+    expect(row).toContain("HTTP 503");
 
     // while disabled, new notifications wait without attempts
     const b = await submit("disable-2");

@@ -60,6 +60,7 @@ export async function startTestHub(
   const boot = async (relay: boolean) => {
     const services = await createServices({ configDir, databaseUrl: opts.databaseVia?.(db.url) ?? db.url, amqpUrl, log, dbPoolSize: 5 });
     const adapters = buildAdapters(adapterContext(services));
+    services.useAdapters(adapters);
     for (const a of adapters) await a.start?.();
     if (relay) {
       services.start();

@@ -1,0 +1,32 @@
+import { describe, expect, it } from "vitest";
+import type { AdapterContext, PortalConfig } from "../gateway/index.ts";
+import { chooseWayBack } from "../gateway/status/accept.ts";
+import { osciWayBack } from "./osci/way-back.ts";
+import { restWayBack } from "./rest/way-back.ts";
+import { xtaWayBack } from "./xta/way-back.ts";
+
+describe("the way back by the channel an application came in over", () => {
+  // Choosing does no I/O, so the REST adapter's context is not touched here.
+  const wayBacks = new Map([
+    ["rest", restWayBack({} as AdapterContext)],
+    ["xta", xtaWayBack],
+    ["osci", osciWayBack],
+  ]);
+  const portal = { id: "p", name: "P", tokenSha256: [], channels: ["rest"], forms: {} } as unknown as PortalConfig;
+  const over = (channel: string) => ({ channel, sourceMessageId: null, metadata: null });
+
+  it("REST with a webhook is sent, without one parked; XTA to the portal's msgBox; OSCI parked for the operator", () => {
+    expect(chooseWayBack(wayBacks, { ...portal, webhook: { url: "https://p.example/h", secretEnv: "S" } }, over("rest"))).toEqual({
+      channel: "webhook",
+      state: "pending",
+    });
+    expect(chooseWayBack(wayBacks, portal, over("rest"))).toMatchObject({ channel: "parked", reason: "the portal has no webhook configured" });
+    const xtaPortal = { ...portal, xta: { certificateSha256: ["a".repeat(64)], authorIdentifiers: ["psw:p"] } } as PortalConfig;
+    expect(chooseWayBack(wayBacks, xtaPortal, over("xta"))).toEqual({ channel: "xta-mailbox", state: "pending" });
+    expect(chooseWayBack(wayBacks, portal, over("xta"))).toMatchObject({ state: "parked", reason: "the portal has no XTA account" });
+    expect(chooseWayBack(wayBacks, portal, over("osci"))).toMatchObject({ state: "parked", reason: "OSCI replies are held for the operator" });
+  });
+  it("a channel whose adapter has no way back is parked with the channel named", () => {
+    expect(chooseWayBack(wayBacks, portal, over("fitconnect"))).toEqual({ channel: "parked", state: "parked", reason: "no way back over fitconnect" });
+  });
+});
