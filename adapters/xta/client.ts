@@ -107,7 +107,12 @@ export async function createXtaClient(o: XtaClientOptions) {
   if (o.msgBoxUrl) await msgBox();
 
   /** Calls an operation; returns the reply envelope's Header and Body, or throws the server's fault. */
-  async function call(client: SoapClient, op: string, args: unknown): Promise<{ header?: Element; body: Element; parts: Map<string, Buffer> }> {
+  async function call(
+    client: SoapClient,
+    op: string,
+    args: unknown,
+    signal?: AbortSignal,
+  ): Promise<{ header?: Element; body: Element; parts: Map<string, Buffer> }> {
     let raw: string;
     let mtom: { parts?: { headers: Record<string, string>; body: Buffer }[] } | undefined;
     try {
@@ -115,6 +120,7 @@ export async function createXtaClient(o: XtaClientOptions) {
       // operations whose input has no part; XTA's body is empty there.
       [, raw, , , mtom] = (await client[`${op}Async`]!(args, {
         timeout: o.timeoutMs ?? 120_000,
+        ...(signal ? { signal } : {}),
         postProcess: (xml: string) => xml.replace("<EmptyBody></EmptyBody>", ""),
       })) as unknown as [unknown, string, unknown, string, typeof mtom];
     } catch (err) {
@@ -192,7 +198,7 @@ export async function createXtaClient(o: XtaClientOptions) {
      * sendMessage on the send port: the MessageMetaData as SOAP header, the ContentContainer
      * inline (base64). Resolves when the server accepted the message; throws its fault.
      */
-    async sendMessage(m: OutgoingMessage): Promise<void> {
+    async sendMessage(m: OutgoingMessage, opts: { signal?: AbortSignal } = {}): Promise<void> {
       const content = (c: { contentType: string; filename?: string; description?: string; bytes: Buffer }) => ({
         attributes: {
           contentType: c.contentType,
@@ -204,7 +210,7 @@ export async function createXtaClient(o: XtaClientOptions) {
       });
       const args = { ContentContainer: { Message: content(m.message), Attachment: m.attachments.map(content) } };
       metaFor.set(args, m.metaData);
-      await call(await send(), "sendMessage", args);
+      await call(await send(), "sendMessage", args, opts.signal);
     },
   };
 }

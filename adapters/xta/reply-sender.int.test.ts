@@ -8,7 +8,8 @@ import { XtaFaultError } from "./client.ts";
 import { startPortalXtaServer, type PortalXtaServer } from "./fixtures/portal-xta-server.ts";
 import { startXtaHub, PORTAL_AUTHOR, type XtaHub } from "./fixtures/xta-hub.ts";
 import { xsdErrors } from "./fixtures/xsd.ts";
-import { createXtaReplySender, type PortalNotification } from "./reply-sender.ts";
+import type { PortalNotification } from "../../gateway/index.ts";
+import { createXtaReplySender } from "./reply-sender.ts";
 
 const PASSPHRASE_ENV = "OZG_HUB_TEST_XTA_REPLY_PASSPHRASE";
 const bescheid = Buffer.concat([Buffer.from("%PDF-1.7\n"), Buffer.from(randomUUID()), Buffer.alloc(70_000, 7), Buffer.from("\n%%EOF\n")]);

@@ -1,21 +1,10 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import type { PortalConfig, Runtime } from "../../gateway/index.ts";
+import type { PortalConfig, PortalNotification, Runtime } from "../../gateway/index.ts";
 import { createXtaClient, XtaFaultError, type OutgoingMessage, type XtaClient } from "./client.ts";
 import { xtaMessageId, xtaSettings, type XtaReplyServerConfig } from "./config.ts";
 import { messageMetaData } from "./metadata.ts";
-
-/** One due status notification (the core's PortalNotification). */
-export interface PortalNotification {
-  messageId: string;
-  deliveryId: string;
-  portalId: string;
-  channel: string;
-  attempt: number;
-  payload: Record<string, unknown>;
-  delivery: { channel: string; sourceMessageId: string | null; metadata: Record<string, unknown> | null };
-}
 
 /** How a status reply is qualified in its MessageMetaData (the same in the msgBox and when sent). */
 export const STATUS_REPLY = {
@@ -117,7 +106,7 @@ export function createXtaReplySender(deps: { runtime: () => Runtime; clock?: () 
     const reply = replyMessage(runtime, portal, server, n, deps.clock?.() ?? new Date());
     const detail = { messageId: reply.messageId, reader: reply.reader, server: server.sendUrl };
     try {
-      await (await clientFor(runtime, portal, server)).sendMessage(reply.message);
+      await (await clientFor(runtime, portal, server)).sendMessage(reply.message, { signal: n.signal });
     } catch (err) {
       if (err instanceof XtaFaultError && err.code === DUPLICATE_MESSAGE_ID) return { ...detail, alreadyThere: true };
       throw err;
