@@ -1,11 +1,8 @@
 import { createHash, randomUUID } from "node:crypto";
-import { readFile, writeFile } from "node:fs/promises";
-import path from "node:path";
-import { parse, stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testPki, type Issued, type TestPki } from "../../test/support/pki.ts";
 import { XtaFaultError } from "./client.ts";
-import { startPortalXtaServer, type PortalXtaServer } from "./fixtures/portal-xta-server.ts";
+import { configureReplyServer, startPortalXtaServer, type PortalXtaServer } from "./fixtures/portal-xta-server.ts";
 import { startXtaHub, PORTAL_AUTHOR, type XtaHub } from "./fixtures/xta-hub.ts";
 import { xsdErrors } from "./fixtures/xsd.ts";
 import type { PortalNotification } from "../../gateway/index.ts";
@@ -61,21 +58,7 @@ describe("XTA status replies sent to the portal's own XTA server", () => {
     hubCert = pki.client("ozg-hub");
     portalServer = await startPortalXtaServer(pki);
     xta = await startXtaHub(pki, { portal: pki.client("formsolutions-xta") });
-    process.env[PASSPHRASE_ENV] = "reply-client-passphrase";
-    await writeFile(path.join(xta.hub.configDir, "ozg-hub-xta-client.p12"), hubCert.pkcs12("reply-client-passphrase"));
-    await writeFile(path.join(xta.hub.configDir, "portal-ca.pem"), pki.caPem);
-    const file = path.join(xta.hub.configDir, "portals/xtaportal.yaml");
-    const portal = parse(await readFile(file, "utf8"));
-    portal.xta.replyServer = {
-      sendUrl: portalServer.sendUrl,
-      pkcs12File: "ozg-hub-xta-client.p12",
-      pkcs12PassphraseEnv: PASSPHRASE_ENV,
-      caFile: "portal-ca.pem",
-      timeoutMs: 5_000,
-    };
-    await writeFile(file, stringify(portal));
-    const reloaded = await xta.hub.services.reload();
-    if (!reloaded.ok) throw new Error(JSON.stringify(reloaded.problems));
+    await configureReplyServer(xta.hub, pki, hubCert, portalServer, PASSPHRASE_ENV);
     send = createXtaReplySender({ runtime: xta.hub.services.runtime });
   });
   afterAll(async () => {

@@ -1,12 +1,10 @@
 import { createHash, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { parse, stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testPki, type Issued } from "../support/pki.ts";
 import { portalClient, type PortalClient } from "../../adapters/xta/fixtures/portal-client.ts";
-import { startPortalXtaServer, type PortalXtaServer } from "../../adapters/xta/fixtures/portal-xta-server.ts";
+import { configureReplyServer, startPortalXtaServer, type PortalXtaServer } from "../../adapters/xta/fixtures/portal-xta-server.ts";
 import { startXtaHub, PORTAL_AUTHOR, type XtaHub } from "../../adapters/xta/fixtures/xta-hub.ts";
 import { startConsumer, type RunningConsumer } from "../../examples/fachverfahren/consumer.ts";
 import { statusNames } from "../../gateway/status/consumer.ts";
@@ -41,21 +39,7 @@ describe("the way back to an XTA portal's own XTA server", () => {
     portalServer = await startPortalXtaServer(pki);
     await portalServer.down();
     xta = await startXtaHub(pki, { portal: cert });
-    process.env[PASSPHRASE_ENV] = "way-back-passphrase";
-    await writeFile(path.join(xta.hub.configDir, "xta-client.p12"), hubCert.pkcs12("way-back-passphrase"));
-    await writeFile(path.join(xta.hub.configDir, "portal-ca.pem"), pki.caPem);
-    const file = path.join(xta.hub.configDir, "portals/xtaportal.yaml");
-    const config = parse(await readFile(file, "utf8"));
-    config.xta.replyServer = {
-      sendUrl: portalServer.sendUrl,
-      pkcs12File: "xta-client.p12",
-      pkcs12PassphraseEnv: PASSPHRASE_ENV,
-      caFile: "portal-ca.pem",
-      timeoutMs: 5_000,
-    };
-    await writeFile(file, stringify(config));
-    const reloaded = await xta.hub.services.reload();
-    if (!reloaded.ok) throw new Error(JSON.stringify(reloaded.problems));
+    await configureReplyServer(xta.hub, pki, hubCert, portalServer, PASSPHRASE_ENV);
     await addCredentials(xta.hub);
     portal = await portalClient(xta.url, pki, cert);
     users = await tenantUsers(xta.hub);
