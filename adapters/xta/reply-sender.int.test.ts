@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { decidedNotification, testBescheid } from "../../test/support/notifications.ts";
 import { testPki, type Issued, type TestPki } from "../../test/support/pki.ts";
 import { XtaFaultError } from "./client.ts";
 import { configureReplyServer, startPortalXtaServer, type PortalXtaServer } from "./fixtures/portal-xta-server.ts";
@@ -9,37 +10,17 @@ import type { PortalNotification } from "../../gateway/index.ts";
 import { createXtaReplySender } from "./reply-sender.ts";
 
 const PASSPHRASE_ENV = "OZG_HUB_TEST_XTA_REPLY_PASSPHRASE";
-const bescheid = Buffer.concat([Buffer.from("%PDF-1.7\n"), Buffer.from(randomUUID()), Buffer.alloc(70_000, 7), Buffer.from("\n%%EOF\n")]);
+const bescheid = testBescheid(70_000);
 const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 
-/** A due `decided` notification as the core hands it over, for an application that came in by XTA. */
-function decided(sourceMessageId: string): PortalNotification {
-  const messageId = randomUUID();
-  return {
-    messageId,
-    deliveryId: randomUUID(),
+/** A due `decided` notification for an application that came in by XTA. */
+const decided = (sourceMessageId: string): PortalNotification =>
+  decidedNotification({
     portalId: "xtaportal",
     channel: "xta-client",
-    attempt: 1,
-    payload: {
-      specversion: "1.0",
-      id: messageId,
-      source: "urn:ozg-hub:test",
-      type: "de.ozghub.portal.status.v1",
-      time: new Date().toISOString(),
-      datacontenttype: "application/json",
-      data: {
-        status: "decided",
-        applicationId: randomUUID(),
-        reference: "OZG-2026-000123",
-        sourceId: sourceMessageId,
-        message: "Die Abmeldung ist bestätigt.",
-        document: { name: "bescheid.pdf", contentType: "application/pdf", content: bescheid.toString("base64") },
-      },
-    },
+    bescheid,
     delivery: { channel: "xta", sourceMessageId, metadata: { xta: { messageId: sourceMessageId, author: "psw:original-author", reader: "ags:01002000" } } },
-  };
-}
+  });
 
 /**
  * The way back to an XTA portal that runs its own XTA server: ozg-hub, as client with its TLS

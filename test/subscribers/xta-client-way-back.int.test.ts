@@ -6,14 +6,13 @@ import { testPki, type Issued } from "../support/pki.ts";
 import { portalClient, type PortalClient } from "../../adapters/xta/fixtures/portal-client.ts";
 import { configureReplyServer, startPortalXtaServer, type PortalXtaServer } from "../../adapters/xta/fixtures/portal-xta-server.ts";
 import { startXtaHub, PORTAL_AUTHOR, type XtaHub } from "../../adapters/xta/fixtures/xta-hub.ts";
-import { startConsumer, type RunningConsumer } from "../../examples/fachverfahren/consumer.ts";
-import { statusNames } from "../../gateway/status/consumer.ts";
-import { addCredentials, TENANT_TOKENS } from "../isolation/credentials.ts";
+import type { RunningConsumer } from "../../examples/fachverfahren/consumer.ts";
+import { addCredentials } from "../isolation/credentials.ts";
 import { REPO } from "../support/hub.ts";
-import { eventually, listen, tenantUsers } from "./support.ts";
+import { eventually, listen, startKielDms, tenantUsers } from "./support.ts";
 
 const abmeldung = readFileSync(path.join(REPO, "mappings/xdomea/fixtures/minimal-transport-reader.input.xml"));
-const PASSPHRASE_ENV = "OZG_HUB_TEST_XTA_WAY_BACK_PASSPHRASE";
+const PASSPHRASE_ENV = "OZG_xta.hub_TEST_XTA_WAY_BACK_PASSPHRASE";
 
 /**
  * XTA portal with its own XTA server -> ozg-hub -> the example Fachverfahren -> `received` and
@@ -44,16 +43,7 @@ describe("the way back to an XTA portal's own XTA server", () => {
     portal = await portalClient(xta.url, pki, cert);
     users = await tenantUsers(xta.hub);
     http = await listen(xta.hub);
-    consumer = await startConsumer({
-      amqpUrl: users.urlFor("kiel"),
-      queue: xta.hub.queue("kiel", "dms"),
-      statusExchange: statusNames(xta.hub.services.runtime().config.gateway).exchange,
-      routingKey: "kiel.dms",
-      source: "urn:dms:kiel",
-      apiBase: http.url,
-      apiToken: TENANT_TOKENS.kiel,
-      decisionDelayMs: 200,
-    });
+    consumer = await startKielDms(xta.hub, users, http.url);
     await portal.sendMessage({ messageId: sent, author: PORTAL_AUTHOR, reader: "ags:01002000", message: { contentType: "application/xml", bytes: abmeldung } });
   });
   afterAll(async () => {
