@@ -8,7 +8,8 @@ import { REPO, startTestHub, TOKENS, type TestHub } from "../test/support/hub.ts
 /**
  * One message, several records, end to end against Postgres and RabbitMQ: the three notices of
  * the composed KoSIT message become three applications, each routed by its own municipality,
- * all tied to the one delivery. Deliver-with-warnings and a strict tenant, likewise.
+ * all tied to the one delivery; every real multi-notice example (KoSIT's) becomes one application
+ * per satz. Deliver-with-warnings and a strict tenant, likewise.
  */
 const fixture = (format: string, name: string) => readFile(path.join(REPO, "mappings", format, "fixtures", name), "utf8");
 const auth = { authorization: `Bearer ${TOKENS.formsolutions}` };
@@ -73,6 +74,31 @@ describe("a message with several records", () => {
     // Records for different tenants: the delivery (attachments, original bytes) belongs to none.
     expect(status.tenant).toBeNull();
   });
+
+  // Every multi-notice message among the fixtures (KoSIT's own examples and the composed one):
+  // as many applications as the message has satz, in order, none lost on the way.
+  const multiNotice = [
+    ["kosit-2-0-invalid-xsd-anmeldung-abmeldung", ["Gewerbeanmeldung", "Gewerbeabmeldung"]],
+    ["kosit-2-1-invalid-sch-drei-saetze", ["Gewerbeanmeldung", "Gewerbeummeldung", "Gewerbeabmeldung"]],
+    ["kosit-2-1-invalid-xsd-anmeldung-ummeldung", ["Gewerbeanmeldung", "Gewerbeummeldung"]],
+    ["kosit-2-2-drei-saetze", ["Gewerbeanmeldung", "Gewerbeabmeldung", "Gewerbeanmeldung"]],
+  ] as const;
+  for (const [name, services] of multiNotice) {
+    it(`${name}: one application per satz, none lost`, async () => {
+      const original = await fixture("xgewerbeanzeige", `${name}.input.xml`);
+      const satz = original.match(/<xga:satz\b/g)?.length ?? 0;
+      expect(satz).toBe(services.length);
+      const receipt = await post(withMunicipalities(original, Array(satz).fill("01002000")), `multi-${name}`);
+      expect(receipt.state).toBe("routed");
+      expect(receipt.applications?.map((a) => a.tenantId)).toEqual(Array(satz).fill("kiel"));
+      const events = (await hub.broker.drain(hub.queue("kiel", "gewerbe"), { atLeast: satz })).map((m) => (m.body as any).data);
+      await hub.broker.drain(hub.queue("kiel", "dms"), { atLeast: satz });
+      expect(events).toHaveLength(satz);
+      events.sort((a, b) => a.content.record.index - b.content.record.index);
+      expect(events.map((e) => [e.content.record.index, e.content.record.count, e.service.name])).toEqual(services.map((n, i) => [i, satz, n]));
+      expect(new Set(events.map((e) => e.id))).toEqual(new Set(receipt.applications!.map((a) => a.id)));
+    });
+  }
 
   it("parks the whole message when one record cannot be routed, storing no application", async () => {
     const before = await rowCounts(hub.databaseUrl);

@@ -11,6 +11,10 @@ import { freePort } from "../../test/support/process.ts";
 import { rawPost } from "../xta/fixtures/https.ts";
 import { testPki, type Issued, type TestPki } from "../../test/support/pki.ts";
 
+/** A real portal's formData (source: mappings/ozg-cloud/fixtures/README.md), sent byte for byte. */
+const REAL_FORM = path.join(import.meta.dirname, "../../mappings/ozg-cloud/fixtures/startuphafen-formdatatest.input.json");
+const REAL_FORM_OFFICE = "197008";
+
 /** A multipart /antrag body as bytes, with its Content-Type (boundary). */
 async function antrag(transactionId: string): Promise<{ contentType: string; body: Buffer }> {
   const pdf = Buffer.concat([Buffer.from("%PDF-1.7\n"), Buffer.alloc(20_000, 7)]);
@@ -62,6 +66,8 @@ describe("REST intake by TLS client certificate", () => {
       p.rest = { certificateSha256: [otherCert.sha256.match(/../g)!.join(":").toUpperCase()] };
       p.channels = ["xta"];
     });
+    // Kiel answers for the zuständige Stelle of the real portal form below.
+    await editYaml(path.join(hub.configDir, "tenants/kiel.yaml"), (t) => t.organisationUnitIds.push(REAL_FORM_OFFICE));
     expect(await hub.services.reload()).toEqual({ ok: true });
   });
   afterAll(async () => {
@@ -100,6 +106,42 @@ describe("REST intake by TLS client certificate", () => {
     );
     expect(status.status).toBe(200);
     expect(JSON.parse(status.body)).toMatchObject({ id: receipt.vorgang.vorgangId });
+  });
+
+  it("delivers a real portal's form (Startuphafen's formDataTest.json) by client certificate, whole, to the responsible office's tenant", async () => {
+    const form = await readFile(REAL_FORM);
+    const request = new Request("http://portal.invalid/antrag", {
+      method: "POST",
+      body: (() => {
+        const fd = new FormData();
+        fd.append("formData", new Blob([form], { type: "application/json" }), "formData.json");
+        return fd;
+      })(),
+    });
+    const res = await rawPost(`${url}/antrag`, pki, {
+      cert: portalCert,
+      contentType: request.headers.get("content-type")!,
+      body: Buffer.from(await request.arrayBuffer()),
+    });
+    expect(res.status).toBe(202);
+    const receipt = JSON.parse(res.body);
+    expect(receipt.transactionId).toBe(JSON.parse(form.toString("utf8")).control.transactionId);
+    const [dms] = await hub.broker.drain(hub.queue("kiel", "dms"), { atLeast: 1 });
+    expect(dms!.body).toMatchObject({
+      ozgtenant: "kiel",
+      ozgdelivery: receipt.vorgang.vorgangId,
+      data: { recipient: { organisationUnitId: REAL_FORM_OFFICE } },
+    });
+    // Lossless: every string the portal filled in is in the event.
+    const published = JSON.stringify(dms!.body);
+    const leaves: string[] = [];
+    const walk = (v: unknown): void => {
+      if (typeof v === "string" && v.length > 0) leaves.push(v);
+      else if (v && typeof v === "object") Object.values(v).forEach(walk);
+    };
+    walk(JSON.parse(form.toString("utf8")).formData);
+    expect(leaves.length).toBeGreaterThan(10);
+    expect(leaves.filter((l) => !published.includes(JSON.stringify(l).slice(1, -1)))).toEqual([]);
   });
 
   it("refuses unknown, self-signed and missing certificates with 401 problem+json and stores nothing", async () => {

@@ -20,6 +20,17 @@ describe("validateApplication delivers with warnings", () => {
     ]);
   });
 
+  it("a person with a given name but no family name is delivered with a warning", () => {
+    const r = validateApplication({ ...base, service: { leikaKeys: ["99050012104000"] }, applicant: { kind: "person", name: "Tibor", givenName: "Tibor" } });
+    expect(r).toMatchObject({
+      ok: true,
+      application: {
+        applicant: { kind: "person", name: "Tibor", givenName: "Tibor" },
+        warnings: [{ path: "applicant.familyName", message: "a given name but no family name in the source" }],
+      },
+    });
+  });
+
   it("leaves what the mapping produced untouched while it leaves values out", () => {
     const candidate = {
       ...base,

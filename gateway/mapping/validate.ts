@@ -99,5 +99,9 @@ function completeness(app: Application): Warning[] {
   if (!app.applicant?.name) out.push({ path: "applicant.name", message: "no applicant name found in the source" });
   if (app.applicant?.name && !app.applicant.kind)
     out.push({ path: "applicant.kind", message: "cannot tell whether the applicant is a person or an organisation" });
+  // A source that splits the name but gives only the given name (KoSIT's xgwa2.2-invalid): the
+  // name is still delivered, and the gap is said, not hidden in applicant.name.
+  if (app.applicant?.kind === "person" && app.applicant.givenName && !app.applicant.familyName)
+    out.push({ path: "applicant.familyName", message: "a given name but no family name in the source" });
   return out;
 }
