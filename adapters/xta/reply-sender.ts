@@ -45,9 +45,17 @@ export function replyParties(runtime: Runtime, portal: PortalConfig, server: Xta
   return { author: server.author ?? xtaSettings(runtime).identifier, reader };
 }
 
-/** The sendMessage of one notification: the status event as Message, the Bescheid as Attachment. */
+/**
+ * The sendMessage of one notification: the status event as Message, the Bescheid as Attachment.
+ * A Bescheid that would push the request over `xta.maxMessageBytes` is left out (as in the
+ * msgBox): the event still describes it with name, size and sha256.
+ */
 export function replyMessage(runtime: Runtime, portal: PortalConfig, server: XtaReplyServerConfig, n: PortalNotification, now: Date) {
-  const { json, document } = statusReplyParts(n.payload);
+  const parts = statusReplyParts(n.payload);
+  const { json } = parts;
+  // base64 grows by 4/3; the envelope around it is small.
+  const fits = !parts.document || ((parts.document.bytes.byteLength + json.byteLength) * 4) / 3 + 16_384 <= xtaSettings(runtime).maxMessageBytes;
+  const document = fits ? parts.document : undefined;
   const parties = replyParties(runtime, portal, server, n.delivery);
   const messageId = xtaMessageId(xtaSettings(runtime).messageIdPrefix, n.messageId);
   const applicationId = ((n.payload.data ?? {}) as { applicationId?: string }).applicationId;
@@ -63,7 +71,7 @@ export function replyMessage(runtime: Runtime, portal: PortalConfig, server: Xta
     message: { contentType: "application/cloudevents+json", filename: `${applicationId || n.messageId}.json`, bytes: json },
     attachments: document ? [{ contentType: document.contentType, filename: document.name, bytes: document.bytes }] : [],
   };
-  return { messageId, ...parties, message };
+  return { messageId, ...parties, message, ...(fits ? {} : { omittedBytes: parts.document!.bytes.byteLength }) };
 }
 
 /** The Fehlernummer of "MessageID has been used before": the server has this reply already. */
@@ -104,7 +112,12 @@ export function createXtaReplySender(deps: { runtime: () => Runtime; clock?: () 
     const server = portal?.xta?.replyServer;
     if (!portal || !server) throw new Error(`portal ${n.portalId} has no xta.replyServer configured`);
     const reply = replyMessage(runtime, portal, server, n, deps.clock?.() ?? new Date());
-    const detail = { messageId: reply.messageId, reader: reply.reader, server: server.sendUrl };
+    const detail = {
+      messageId: reply.messageId,
+      reader: reply.reader,
+      server: server.sendUrl,
+      ...(reply.omittedBytes ? { documentOmitted: `${reply.omittedBytes} bytes exceed xta.maxMessageBytes` } : {}),
+    };
     try {
       await (await clientFor(runtime, portal, server)).sendMessage(reply.message, { signal: n.signal });
     } catch (err) {
