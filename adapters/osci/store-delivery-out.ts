@@ -156,12 +156,20 @@ export function storeDeliveryRequest(o: Originator, intermediaryCipherCert: stri
           {
             contentId: cid,
             bytes: attCipher,
-            headers: { "Content-Transfer-Encoding": "8-bit", "Content-Length": String(attCipher.byteLength), "Content-Description": att.name },
+            headers: { "Content-Transfer-Encoding": "8-bit", "Content-Length": String(attCipher.byteLength), "Content-Description": headerSafe(att.name) },
           },
         ]
       : [],
     addresseeCipherCert,
   );
+}
+
+/**
+ * A file name as a MIME header value: printable ASCII only (no line breaks that could start a
+ * header of their own); the exact name travels in the status event's document description.
+ */
+export function headerSafe(name: string): string {
+  return name.replace(/[^\x20-\x7e]/g, "_").slice(0, 200);
 }
 
 /** An Intermediär's answer as ozg-hub reads it. */
