@@ -9,7 +9,7 @@ describe("the way back by the channel an application came in over", () => {
   // Choosing does no I/O, so the REST adapter's context is not touched here.
   const wayBacks = new Map([
     ["rest", restWayBack({} as AdapterContext)],
-    ["xta", xtaWayBack({} as AdapterContext)],
+    ["xta", xtaWayBack({ prepare: () => () => new Map() } as unknown as AdapterContext)],
     ["osci", osciWayBack(() => undefined)],
   ]);
   const portal = { id: "p", name: "P", tokenSha256: [], channels: ["rest"], forms: {} } as unknown as PortalConfig;

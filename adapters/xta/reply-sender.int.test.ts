@@ -7,7 +7,7 @@ import { configureReplyServer, startPortalXtaServer, type PortalXtaServer } from
 import { startXtaHub, PORTAL_AUTHOR, type XtaHub } from "./fixtures/xta-hub.ts";
 import { xsdErrors } from "./fixtures/xsd.ts";
 import type { PortalNotification } from "../../gateway/index.ts";
-import { createXtaReplySender } from "./reply-sender.ts";
+import { createXtaReplySender, prepareXtaReplies } from "./reply-sender.ts";
 
 const PASSPHRASE_ENV = "OZG_HUB_TEST_XTA_REPLY_PASSPHRASE";
 const bescheid = testBescheid(70_000);
@@ -40,7 +40,9 @@ describe("XTA status replies sent to the portal's own XTA server", () => {
     portalServer = await startPortalXtaServer(pki);
     xta = await startXtaHub(pki, { portal: pki.client("formsolutions-xta") });
     await configureReplyServer(xta.hub, pki, hubCert, portalServer, PASSPHRASE_ENV);
-    send = createXtaReplySender({ runtime: xta.hub.services.runtime });
+    const prepared = prepareXtaReplies(xta.hub.services.runtime());
+    if (!prepared.ok) throw new Error(JSON.stringify(prepared.problems));
+    send = createXtaReplySender({ runtime: xta.hub.services.runtime, tls: () => prepared.settings });
   });
   afterAll(async () => {
     await portalServer?.close();
@@ -115,6 +117,19 @@ describe("XTA status replies sent to the portal's own XTA server", () => {
     expect(portalServer.received.slice(before).map((r) => r.headers.MessageMetaData.MsgIdentification.MessageID)).toEqual([
       `urn:de:xta:messageid:ozghub:${n.messageId}`,
     ]);
+  });
+
+  it("a wrong PKCS#12 passphrase is a config problem at reload, not a failing reply", async () => {
+    const right = process.env[PASSPHRASE_ENV];
+    process.env[PASSPHRASE_ENV] = "wrong";
+    try {
+      const reloaded = await xta.hub.services.reload();
+      expect(reloaded.ok).toBe(false);
+      expect(!reloaded.ok && reloaded.problems).toEqual([expect.objectContaining({ file: "portals/xtaportal", path: "xta.replyServer.pkcs12File" })]);
+    } finally {
+      process.env[PASSPHRASE_ENV] = right;
+    }
+    expect((await xta.hub.services.reload()).ok).toBe(true);
   });
 
   it("a server that has the MessageID already (its answer to an earlier attempt was lost) counts as delivered", async () => {

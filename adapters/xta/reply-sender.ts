@@ -1,7 +1,9 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import type { PortalConfig, PortalNotification, Runtime } from "../../gateway/index.ts";
+import { createSecureContext } from "node:tls";
+import type { ConfigProblem, PortalConfig, PortalNotification, Prepared, Runtime } from "../../gateway/index.ts";
+import { messageOf } from "../../gateway/index.ts";
 import { createXtaClient, XtaFaultError, type OutgoingMessage, type XtaClient } from "./client.ts";
 import { xtaMessageId, xtaSettings, type XtaReplyServerConfig } from "./config.ts";
 import { messageMetaData } from "./metadata.ts";
@@ -74,6 +76,45 @@ export function replyMessage(runtime: Runtime, portal: PortalConfig, server: Xta
   return { messageId, ...parties, message, ...(fits ? {} : { omittedBytes: parts.document!.bytes.byteLength }) };
 }
 
+/** ozg-hub's TLS client identity for one portal's XTA server, read from the config's files. */
+export interface ReplyTls {
+  pfx: Buffer;
+  passphrase?: string;
+  ca?: Buffer;
+}
+
+/**
+ * The XTA way back's prepare step: reads the PKCS#12 (and opens it with its passphrase) and the
+ * CA file of every portal's `xta.replyServer`, so that a wrong path or passphrase is a config
+ * problem at start or reload rather than a failing reply.
+ */
+export function prepareXtaReplies(runtime: Runtime): Prepared<Map<string, ReplyTls>> {
+  const problems: ConfigProblem[] = [];
+  const out = new Map<string, ReplyTls>();
+  for (const p of runtime.config.portals) {
+    const server = p.xta?.replyServer;
+    if (!server) continue;
+    const at = (field: string) => (err: unknown) => problems.push({ file: `portals/${p.id}`, path: `xta.replyServer.${field}`, message: messageOf(err) });
+    const passphrase = server.pkcs12PassphraseEnv ? process.env[server.pkcs12PassphraseEnv] : undefined;
+    let tls: ReplyTls | undefined;
+    try {
+      tls = { pfx: readFileSync(path.resolve(runtime.config.dir, server.pkcs12File)), ...(passphrase !== undefined ? { passphrase } : {}) };
+      createSecureContext({ pfx: tls.pfx, passphrase: passphrase ?? "" });
+    } catch (err) {
+      at("pkcs12File")(err);
+      tls = undefined;
+    }
+    try {
+      if (tls && server.caFile) tls.ca = readFileSync(path.resolve(runtime.config.dir, server.caFile));
+    } catch (err) {
+      at("caFile")(err);
+      tls = undefined;
+    }
+    if (tls) out.set(p.id, tls);
+  }
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, settings: out };
+}
+
 /** The Fehlernummer of "MessageID has been used before": the server has this reply already. */
 const DUPLICATE_MESSAGE_ID = "9024";
 
@@ -84,25 +125,25 @@ const DUPLICATE_MESSAGE_ID = "9024";
  * so a repeat after a lost answer is recognised by the server; its "MessageID used before" means
  * the reply arrived.
  */
-export function createXtaReplySender(deps: { runtime: () => Runtime; clock?: () => Date }) {
-  const clients = new Map<string, { key: string; client: Promise<XtaClient> }>();
+export function createXtaReplySender(deps: { runtime: () => Runtime; tls: () => Map<string, ReplyTls>; clock?: () => Date }) {
+  const clients = new Map<string, { key: string; tls: ReplyTls; client: Promise<XtaClient> }>();
 
   const clientFor = (runtime: Runtime, portal: PortalConfig, server: XtaReplyServerConfig): Promise<XtaClient> => {
+    const tls = deps.tls().get(portal.id);
+    if (!tls) throw new Error(`the TLS identity for portal ${portal.id}'s XTA server is not loaded`);
     const key = JSON.stringify(server);
     const cached = clients.get(portal.id);
-    if (cached?.key === key) return cached.client;
-    const dir = runtime.config.dir;
+    // A reload reads the files again: a renewed certificate makes a new client.
+    if (cached?.key === key && cached.tls === tls) return cached.client;
     const client = createXtaClient({
       sendUrl: server.sendUrl,
-      pfx: readFileSync(path.resolve(dir, server.pkcs12File)),
-      passphrase: server.pkcs12PassphraseEnv ? process.env[server.pkcs12PassphraseEnv] : undefined,
-      ca: server.caFile ? readFileSync(path.resolve(dir, server.caFile)) : undefined,
+      ...tls,
       author: server.author ?? xtaSettings(runtime).identifier,
       timeoutMs: server.timeoutMs,
     });
     // A client that could not be made is not kept: the next attempt tries again.
     client.catch(() => clients.delete(portal.id));
-    clients.set(portal.id, { key, client });
+    clients.set(portal.id, { key, tls, client });
     return client;
   };
 

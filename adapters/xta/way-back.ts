@@ -1,5 +1,5 @@
 import type { AdapterContext, WayBack } from "../../gateway/index.ts";
-import { createXtaReplySender } from "./reply-sender.ts";
+import { createXtaReplySender, prepareXtaReplies } from "./reply-sender.ts";
 
 /** The channel of statuses waiting in a portal's msgBox at ozg-hub. */
 export const XTA_MAILBOX = "xta-mailbox";
@@ -13,7 +13,8 @@ export const XTA_CLIENT = "xta-client";
  * (channel `xta-mailbox`), which the portal lists, fetches and closes over the msgBox port
  * (server.ts). A portal without an XTA account has its statuses parked.
  */
-export function xtaWayBack(ctx: Pick<AdapterContext, "runtime" | "clock">): WayBack {
+export function xtaWayBack(ctx: Pick<AdapterContext, "runtime" | "clock" | "prepare">): WayBack {
+  const tls = ctx.prepare(prepareXtaReplies);
   return {
     choose: (portal) =>
       portal?.xta?.replyServer
@@ -21,6 +22,6 @@ export function xtaWayBack(ctx: Pick<AdapterContext, "runtime" | "clock">): WayB
         : portal?.xta
           ? { channel: XTA_MAILBOX, state: "pending" }
           : { channel: "parked", state: "parked", reason: "the portal has no XTA account" },
-    senders: { [XTA_CLIENT]: createXtaReplySender(ctx) },
+    senders: { [XTA_CLIENT]: createXtaReplySender({ runtime: ctx.runtime, clock: ctx.clock, tls }) },
   };
 }
