@@ -34,6 +34,8 @@ describe("FIT-Connect destinations are checked at load", () => {
     await writeFile(path.join(dir, "small.json"), JSON.stringify(rsaJwk("encryption", 2048).privateJwk));
     const wrongOps = rsaJwk("encryption").privateJwk;
     await writeFile(path.join(dir, "wrong-ops.json"), JSON.stringify({ ...wrongOps, key_ops: ["sign"] }));
+    await writeFile(path.join(dir, "two-ops.json"), JSON.stringify({ ...rsaJwk("encryption").privateJwk, key_ops: ["unwrapKey", "sign"] }));
+    await writeFile(path.join(dir, "small-sig.json"), JSON.stringify(rsaJwk("signature", 2048).privateJwk));
     const { d: _d, ...publicOnly } = rsaJwk("signature").privateJwk;
     await writeFile(path.join(dir, "public.json"), JSON.stringify(publicOnly));
   }, 60_000);
@@ -82,6 +84,36 @@ describe("FIT-Connect destinations are checked at load", () => {
     expect(messages[2]).toMatch(/destinations\[1\]\.decryptionKeyFile: wrong-ops\.json: key_ops must contain "unwrapKey"/);
     expect(messages[3]).toMatch(/destinations\[1\]\.signingKeyFile: public\.json: not a private RSA JWK/);
     expect(messages[4]).toMatch(/destinations\[2\]\.decryptionKeyFile: cannot read a JWK from missing\.json/);
+  });
+
+  it("refuses keys FIT-Connect would not take: a small signing key, a key for two purposes, one key pair for both", async () => {
+    const r = await prepareFitConnect(
+      runtimeWith(dir, {
+        destinations: [
+          destination({ signingKeyFile: "small-sig.json" }),
+          destination({ id: "1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e", decryptionKeyFile: "two-ops.json" }),
+          destination({ id: "2b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e", signingKeyFile: "dec.json" }),
+        ],
+      }),
+      env,
+    );
+    const messages = r.ok ? [] : r.problems.map((p) => `${p.path}: ${p.message}`);
+    expect(messages).toEqual([
+      "fitconnect.destinations[0].signingKeyFile: small-sig.json: RSA key of 2048 bit, FIT-Connect requires at least 4096",
+      'fitconnect.destinations[1].decryptionKeyFile: two-ops.json: key_ops must not contain "sign" (a key for unwrapKey only)',
+      'fitconnect.destinations[2].signingKeyFile: dec.json: key_ops must contain "sign"',
+    ]);
+    // The same key pair in both places, each with the operations of its role.
+    const both = rsaJwk("encryption").privateJwk;
+    await writeFile(path.join(dir, "both-dec.json"), JSON.stringify(both));
+    await writeFile(path.join(dir, "both-sig.json"), JSON.stringify({ ...both, alg: "PS512", key_ops: ["sign"] }));
+    const same = await prepareFitConnect(
+      runtimeWith(dir, { destinations: [destination({ decryptionKeyFile: "both-dec.json", signingKeyFile: "both-sig.json" })] }),
+      env,
+    );
+    expect(same.ok ? [] : same.problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      "fitconnect.destinations[0].signingKeyFile: the signing key is the decryption key; FIT-Connect needs two key pairs",
+    ]);
   });
 
   it("refuses a destination that two tenants claim, and a tenant without a routing address", async () => {

@@ -35,9 +35,11 @@ export interface ConfigProblem {
 export type Prepared = { ok: true; destinations: Destination[] } | { ok: false; problems: ConfigProblem[] };
 
 /**
- * Reads every tenant's `fitconnect` block, loads the keys and checks them: RSA of at least 4096
- * bit, the key operations FIT-Connect prescribes, secrets present in the environment, each
- * destination configured once. Problems are returned, never thrown.
+ * Reads every tenant's `fitconnect` block, loads the keys and checks them: private RSA JWKs of at
+ * least 4096 bit with a kid, the key operations FIT-Connect prescribes (`unwrapKey` for the
+ * decryption key, `sign` for the signing key, nothing else), `alg` and `use` if given, two
+ * different key pairs; secrets present in the environment, each destination configured once.
+ * Problems are returned, never thrown.
  */
 export async function prepareFitConnect(runtime: Runtime, env: NodeJS.ProcessEnv = process.env): Promise<Prepared> {
   const problems: ConfigProblem[] = [];
@@ -73,6 +75,8 @@ export async function prepareFitConnect(runtime: Runtime, env: NodeJS.ProcessEnv
       if (!dec.ok) problems.push({ file, path: at(".decryptionKeyFile"), message: dec.message });
       const sig = await loadKey(runtime.config.dir, d.signingKeyFile, "sign", "PS512");
       if (!sig.ok) problems.push({ file, path: at(".signingKeyFile"), message: sig.message });
+      if (dec.ok && sig.ok && dec.modulus === sig.modulus)
+        problems.push({ file, path: at(".signingKeyFile"), message: "the signing key is the decryption key; FIT-Connect needs two key pairs" });
       if (dec.ok && sig.ok && clientSecret && recipient) {
         destinations.push({
           config: d,
@@ -100,7 +104,7 @@ function tenantAddress(t: TenantConfig): Destination["recipient"] | undefined {
   return undefined;
 }
 
-type Loaded = { ok: true; key: CryptoKey; publicKey: CryptoKey; kid: string } | { ok: false; message: string };
+type Loaded = { ok: true; key: CryptoKey; publicKey: CryptoKey; kid: string; modulus: string } | { ok: false; message: string };
 
 /** Loads a private RSA JWK and checks it against what FIT-Connect requires of its use. */
 async function loadKey(dir: string, file: string, op: "unwrapKey" | "sign", alg: "RSA-OAEP-256" | "PS512"): Promise<Loaded> {
@@ -115,13 +119,19 @@ async function loadKey(dir: string, file: string, op: "unwrapKey" | "sign", alg:
   if (bits < 4096) return { ok: false, message: `${file}: RSA key of ${bits} bit, FIT-Connect requires at least 4096` };
   if (!jwk.kid) return { ok: false, message: `${file}: the JWK has no kid` };
   if (!jwk.key_ops?.includes(op)) return { ok: false, message: `${file}: key_ops must contain "${op}"` };
+  // One key, one purpose: a decryption key that also signs (or the reverse) is refused.
+  const allowed = op === "sign" ? ["sign"] : ["unwrapKey", "decrypt"];
+  const extra = jwk.key_ops.filter((o) => !allowed.includes(o));
+  if (extra.length > 0) return { ok: false, message: `${file}: key_ops must not contain ${extra.map((o) => `"${o}"`).join(", ")} (a key for ${op} only)` };
+  const use = op === "sign" ? "sig" : "enc";
+  if (jwk.use !== undefined && jwk.use !== use) return { ok: false, message: `${file}: use is "${jwk.use}", expected "${use}"` };
   if (jwk.alg && jwk.alg !== alg) return { ok: false, message: `${file}: alg is ${jwk.alg}, expected ${alg}` };
   try {
     // WebCrypto checks key_ops against the usage, so the import names the operation it is for.
     const key = (await importJWK({ ...jwk, key_ops: op === "sign" ? ["sign"] : ["unwrapKey", "decrypt"] }, alg)) as CryptoKey;
     const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...pub } = jwk;
     const publicKey = (await importJWK({ ...pub, key_ops: op === "sign" ? ["verify"] : ["wrapKey", "encrypt"] }, alg)) as CryptoKey;
-    return { ok: true, key, publicKey, kid: jwk.kid };
+    return { ok: true, key, publicKey, kid: jwk.kid, modulus: jwk.n };
   } catch (err) {
     return { ok: false, message: `${file}: ${(err as Error).message}` };
   }

@@ -3,12 +3,14 @@ import { callbackRoutes } from "./callback.ts";
 import { prepareFitConnect, type Destination } from "./config.ts";
 import { fitConnectMetrics } from "./metrics.ts";
 import { DestinationPoller } from "./poller.ts";
+import { fitConnectWayBack } from "./way-back.ts";
 
 /**
  * FIT-Connect as a subscriber: one poller per destination configured in a tenant file's
  * `fitconnect:` block, woken early by authenticated callbacks. Destinations and keys are checked
  * at start and on every reload; a reload with problems is logged and the running pollers stay
- * as they are.
+ * as they are. Statuses on its applications go back as replies on the case, through the
+ * destination's running poller (its client and keys).
  */
 export const fitconnectAdapter: AdapterFactory = (ctx) => {
   const metrics = fitConnectMetrics(ctx.metrics.registry);
@@ -48,6 +50,10 @@ export const fitconnectAdapter: AdapterFactory = (ctx) => {
 
   return {
     routes: callbackRoutes(ctx, metrics, (id) => pollers.get(id)),
+    wayBack: fitConnectWayBack(ctx, (id) => {
+      const p = pollers.get(id);
+      return p && { dest: p.dest, client: p.client };
+    }),
     async start() {
       stopped = false;
       await reconcile();

@@ -4,6 +4,7 @@ import type { Destination } from "./config.ts";
 import { decisions } from "./decisions.ts";
 import type { FitConnectMetrics } from "./metrics.ts";
 import { pickUp, sendPending, type PickupOutcome } from "./pickup.ts";
+import { trackReplies } from "./way-back.ts";
 
 export interface PollRound {
   listed: number;
@@ -66,10 +67,14 @@ export class DestinationPoller {
     return this.lease.release();
   }
 
-  /** One pass: pending decisions, then every page of submissions ready for pickup. Throws on outages. */
+  /**
+   * One pass: pending decisions, the senders' answers to our replies, then every page of
+   * submissions ready for pickup. Throws on outages.
+   */
   async pollOnce(): Promise<PollRound> {
     const deps = { ctx: this.ctx, dest: this.dest, client: this.client, decisions: decisions(this.ctx.store.db) };
     await sendPending(deps);
+    await trackReplies(this.ctx, this.dest, this.client);
     const round: PollRound = { listed: 0, outcomes: {} };
     const { pageSize } = this.dest.config;
     // Plain offset paging. Picked-up submissions leave the list, so a page may slide past
