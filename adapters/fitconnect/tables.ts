@@ -30,7 +30,7 @@ export const fitconnectDecisions = pgTable(
 );
 
 /**
- * The FIT-Connect replies sent on a case (migration 0009_fitconnect_replies), one per status
+ * The FIT-Connect replies sent on a case (migration 0014_fitconnect_replies), one per status
  * notification (`message_id`, stable across attempts). The reply id is stored as soon as the
  * Submission API hands it out, so a retried attempt completes the same reply instead of
  * starting another; `submitted_at` is set when the reply was submitted, `outcome` when the

@@ -14,10 +14,20 @@ export interface OsciSettings {
   decryption: KeyPair & { pem: string };
   maxMessageBytes: number;
   intermediaries: { id: string; portal: string; certs: X509Certificate[]; cipherCert?: string }[];
-  portals: { portal: PortalConfig; certs: X509Certificate[]; cipherCert?: string }[];
+  portals: { portal: PortalConfig; certs: X509Certificate[]; cipherCert?: string; reply?: ReplyIntermediary }[];
   readers: { tenant: TenantConfig; keys: KeyPair[] }[];
   /** MessageIds of ozg-hub, derived from the signing key so that every instance with this config agrees. */
   messageIds: MessageIds;
+}
+
+/** Where a portal's status replies go as StoreDelivery (its `osci.replyIntermediary`, certificates read). */
+export interface ReplyIntermediary {
+  url: string;
+  cipherCert: string;
+  certs: X509Certificate[];
+  addresseeCipherCert: string;
+  subject: string;
+  timeoutMs: number;
 }
 
 /**
@@ -58,6 +68,7 @@ export function prepareOsci(config: HubConfig): Prepared<OsciSettings | undefine
       portal: p,
       certs: p.osci!.signatureCertFiles.flatMap((f, k) => attempt(() => cert(f), inFile(`portals/${p.id}`, `osci.signatureCertFiles[${k}]`)) ?? []),
       cipherCert: attempt(() => pem(p.osci!.cipherCertFile), inFile(`portals/${p.id}`, "osci.cipherCertFile")),
+      reply: replyIntermediary(p, pem, cert, attempt, inFile),
     }));
   const readers = config.tenants
     .filter((t) => t.osci)
@@ -93,8 +104,36 @@ function certificatesOf(config: HubConfig): CertificateSource[] {
     if (i.cipherCertFile) out.push({ use: `OSCI Intermediär ${i.id} cipher`, file: i.cipherCertFile });
   }
   for (const t of config.tenants) t.osci?.readerKeys.forEach((k, n) => keystore(`OSCI reader key ${n + 1} of tenant ${t.id}`, k));
-  for (const p of config.portals) for (const f of p.osci?.signatureCertFiles ?? []) out.push({ use: `OSCI signature of portal ${p.id}`, file: f });
+  for (const p of config.portals) {
+    for (const f of p.osci?.signatureCertFiles ?? []) out.push({ use: `OSCI signature of portal ${p.id}`, file: f });
+    const r = p.osci?.replyIntermediary;
+    for (const f of r?.signatureCertFiles ?? []) out.push({ use: `OSCI reply Intermediär of portal ${p.id} signature`, file: f });
+    if (r?.cipherCertFile) out.push({ use: `OSCI reply Intermediär of portal ${p.id} cipher`, file: r.cipherCertFile });
+  }
   return out;
+}
+
+/** A portal's `osci.replyIntermediary` with its certificates read; problems are recorded by `attempt`. */
+function replyIntermediary(
+  p: PortalConfig,
+  pem: (f: string | undefined) => string | undefined,
+  cert: (f: string) => X509Certificate,
+  attempt: <T>(read: () => T, where: (message: string) => ConfigProblem) => T | undefined,
+  inFile: (f: string, at: string) => (message: string) => ConfigProblem,
+): ReplyIntermediary | undefined {
+  const r = p.osci?.replyIntermediary;
+  if (!r) return undefined;
+  const where = (at: string) => inFile(`portals/${p.id}`, `osci.replyIntermediary.${at}`);
+  const cipherCert = attempt(() => pem(r.cipherCertFile), where("cipherCertFile"));
+  const certs = r.signatureCertFiles.flatMap((f, k) => attempt(() => cert(f), where(`signatureCertFiles[${k}]`)) ?? []);
+  const addresseeFile = r.addresseeCipherCertFile ?? p.osci?.cipherCertFile;
+  const addresseeCipherCert = addresseeFile
+    ? attempt(() => pem(addresseeFile), where(r.addresseeCipherCertFile ? "addresseeCipherCertFile" : "(osci.cipherCertFile)"))
+    : attempt(() => {
+        throw new Error("the addressee's cipher certificate is needed: set addresseeCipherCertFile or the portal's osci.cipherCertFile");
+      }, where("addresseeCipherCertFile"));
+  if (!cipherCert || !addresseeCipherCert) return undefined;
+  return { url: r.url, cipherCert, certs, addresseeCipherCert, subject: r.subject, timeoutMs: r.timeoutMs };
 }
 
 /** A PKCS#12 (passphrase from the environment) or a PEM key and certificate. */

@@ -37,11 +37,34 @@ export const xtaGatewaySchema = z
   })
   .strict();
 
+/**
+ * A portal's own XTA server, to which ozg-hub sends the status replies as a client
+ * (sendMessage on its send port) instead of keeping them in the portal's msgBox at ozg-hub.
+ */
+export const xtaReplyServerSchema = z
+  .object({
+    sendUrl: z.url().describe("URL of the send port of the portal's XTA server"),
+    pkcs12File: z.string().describe("PKCS#12 file with ozg-hub's TLS client certificate and key for that server, relative to the config directory"),
+    pkcs12PassphraseEnv: z.string().optional().describe("environment variable that holds the PKCS#12 passphrase"),
+    caFile: z.string().optional().describe("PEM CA bundle to trust for the server, relative to the config directory; default the system CAs"),
+    author: z.string().min(1).optional().describe("ozg-hub's identifier at that server (oscimeta:Author); default gateway.yaml xta.identifier"),
+    reader: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("the Reader of the replies; default the Author of the application the status is about, else the portal's first author identifier"),
+    timeoutMs: z.number().int().positive().default(30_000).describe("longest wait for the server's answer to one sendMessage"),
+  })
+  .strict();
+
 /** A portal's `xta`: its XTA 2 account. */
 export const xtaPortalSchema = z
   .object({
     certificateSha256: z.array(sha256Fingerprint).min(1).describe("TLS client certificates (sha256 of the DER) that identify this portal at /xta"),
     authorIdentifiers: z.array(z.string().min(1)).min(1).describe("oscimeta:Author identifiers this portal may send as, e.g. ags:01002000"),
+    replyServer: xtaReplyServerSchema
+      .optional()
+      .describe("the portal's own XTA server: status replies are sent there (ozg-hub as client); without it they wait in the portal's msgBox at ozg-hub"),
   })
   .strict();
 
@@ -70,6 +93,8 @@ export const xtaConfig = {
 
 export type XtaGatewayConfig = z.infer<typeof xtaGatewaySchema>;
 export type XtaAccountConfig = z.infer<typeof xtaAccountSchema>;
+export type XtaPortalConfig = z.infer<typeof xtaPortalSchema>;
+export type XtaReplyServerConfig = z.infer<typeof xtaReplyServerSchema>;
 
 /** The defaults of an absent `xta` section: the schema's own, not a second copy. */
 const DEFAULTS: XtaGatewayConfig = xtaGatewaySchema.parse({});

@@ -23,7 +23,7 @@ export const xtaAdapter: AdapterFactory = (ctx) => {
   let pollers: Pollers | undefined;
   return {
     routes,
-    wayBack: xtaWayBack,
+    wayBack: xtaWayBack(ctx),
     async start() {
       await listener.start();
       pollers = startPollers(ctx, settings);

@@ -6,6 +6,7 @@ import { faults } from "./faults.ts";
 import { authorRefusal } from "./management.ts";
 import { messageMetaData } from "./metadata.ts";
 import { NS } from "./ns.ts";
+import { STATUS_REPLY } from "./reply-sender.ts";
 import { refuse, type OperationContext, type OperationHandler, type OperationResult } from "./operation.ts";
 import { child, children, esc, text } from "./xml.ts";
 
@@ -87,13 +88,7 @@ function boxOf(o: OperationContext): Box | undefined {
       const fits = !doc || ((doc.size + json.byteLength) * 4) / 3 + 16_384 <= limit;
       return { json, files: doc && fits ? [doc] : [], skipped: fits ? 0 : doc.size };
     },
-    meta: () => ({
-      reader: a.authors[0] ?? `ozg-hub:${portalId}`,
-      service: "urn:de:ozg-hub:status",
-      businessScenario: "ozg-hub status",
-      messageType: "status",
-      payloadSchema: "urn:de:ozg-hub:cloudevent:de.ozghub.portal.status.v1",
-    }),
+    meta: () => ({ reader: a.authors[0] ?? `ozg-hub:${portalId}`, ...STATUS_REPLY }),
   };
 }
 
