@@ -1,7 +1,8 @@
 /**
  * The public face of the core for adapters: exactly what they use. Adapters import from here
  * and nowhere else in gateway/ (their config.ts files excepted, which take the shared
- * building blocks from gateway/config/fields.ts); the core never imports an adapter's code.
+ * building blocks from gateway/config/fields.ts); of the adapters the core imports only their
+ * config specs (adapters/config.ts: zod sections, the pull subscriber kind, `storedRecipient`).
  */
 export type {
   Adapter,
