@@ -104,10 +104,13 @@ async function main() {
     await db.drop();
     await rm(configDir, { recursive: true, force: true });
   }
-  const file = (await readdir(profDir)).find((f) => f.endsWith(".cpuprofile"));
-  if (!file) throw new Error("no profile written");
-  report(JSON.parse(await readFile(path.join(profDir, file), "utf8")) as Profile);
-  console.log(`\nprofile: ${path.join(profDir, file)} (open in Chrome DevTools)`);
+  // One profile per thread (main, relay, the TypeScript loader's), named CPU.<date>.<time>.<pid>.<thread>.<n>.
+  const files = (await readdir(profDir)).filter((f) => f.endsWith(".cpuprofile"));
+  if (files.length === 0) throw new Error("no profile written");
+  for (const file of files.sort()) {
+    console.log(`\n=== thread ${file.split(".")[4]}: ${path.join(profDir, file)} (open in Chrome DevTools)`);
+    report(JSON.parse(await readFile(path.join(profDir, file), "utf8")) as Profile);
+  }
 }
 
 /** Self time per function and per file, as shares of all samples. */
