@@ -46,6 +46,8 @@ export async function insertDeliveries(sql: Sql | TransactionSql, writes: Delive
   const documents: string[] = [];
   const apps = [];
   const outbox = [];
+  /** Payloads as JSON text beside the rows: stored as they are (json), not parsed into the rows' jsonb. */
+  const payloads: string[] = [];
   const evs = [];
   for (const { delivery: d, rows, events } of writes) {
     const s = rows.delivery;
@@ -78,7 +80,8 @@ export async function insertDeliveries(sql: Sql | TransactionSql, writes: Delive
         body: a.body,
         created_at: d.receivedAt,
       });
-    for (const o of rows.outbox)
+    for (const o of rows.outbox) {
+      payloads.push(JSON.stringify(o.payload));
       outbox.push({
         message_id: o.messageId,
         delivery_id: o.deliveryId,
@@ -88,10 +91,10 @@ export async function insertDeliveries(sql: Sql | TransactionSql, writes: Delive
         kind: o.kind,
         routing_key: o.routingKey,
         headers: o.headers,
-        payload: o.payload,
         created_at: o.createdAt,
         next_attempt_at: o.nextAttemptAt,
       });
+    }
     for (const e of events) evs.push({ delivery_id: e.deliveryId, at: e.at, type: e.type, detail: e.detail ?? null });
   }
   // Deliveries first in the statement's text, and in the order given: events keep their order.
@@ -109,8 +112,10 @@ export async function insertDeliveries(sql: Sql | TransactionSql, writes: Delive
       from jsonb_populate_recordset(null::applications, ${JSON.stringify(apps)}::jsonb)
     ), o as (
       insert into outbox (message_id, delivery_id, application_id, tenant_id, subscriber_id, kind, routing_key, headers, payload, created_at, next_attempt_at)
-      select message_id, delivery_id, application_id, tenant_id, subscriber_id, kind, routing_key, headers, payload, created_at, next_attempt_at
-      from jsonb_populate_recordset(null::outbox, ${JSON.stringify(outbox)}::jsonb)
+      select r.message_id, r.delivery_id, r.application_id, r.tenant_id, r.subscriber_id, r.kind, r.routing_key, r.headers, p.text::json,
+             r.created_at, r.next_attempt_at
+      from jsonb_populate_recordset(null::outbox, ${JSON.stringify(outbox)}::jsonb) with ordinality r
+      join unnest(${payloads}::text[]) with ordinality p(text, n) on p.n = r.ordinality
     )
     insert into events (delivery_id, at, type, detail)
     select delivery_id, at, type, detail from jsonb_populate_recordset(null::events, ${JSON.stringify(evs)}::jsonb)`;

@@ -1,3 +1,8 @@
+-- The outbox payload as json rather than jsonb: every reader takes it as text (the relay
+-- publishes it as stored), and jsonb cost Postgres a parse into its binary form at intake and
+-- a conversion back to text for every publish. Rewrites the outbox table once.
+ALTER TABLE "outbox" ALTER COLUMN "payload" TYPE json USING "payload"::json;
+--> statement-breakpoint
 -- The large values intake writes for every delivery (document, application body, outbox
 -- payload, attachment chunks) are compressed with lz4 rather than pglz when they are stored
 -- out of line: pglz's compression was the largest single cost of Postgres per delivery. Only
