@@ -1,3 +1,4 @@
+import type { Worker } from "node:worker_threads";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { antragBody, ozgCloudForm } from "../../test/support/forms.ts";
@@ -44,6 +45,18 @@ describe("the relay in a worker thread", () => {
     expect(await metric("ozg_hub_publish_latency_seconds")).toMatch(/ozg_hub_publish_latency_seconds_count 40\b/);
     expect(await metric("ozg_hub_published_total")).toMatch(/ozg_hub_published_total\{tenant="kiel",subscriber="dms"\} 20\b/);
     expect((await hub.services.metrics.relayInFlight.get()).values[0]!.value).toBe(0);
+  });
+
+  it("starts a new thread when its thread ends unexpectedly, and that one publishes", async () => {
+    const control = hub.services.relay as unknown as { worker?: Worker };
+    const first = control.worker!;
+    await first.terminate(); // as if the thread had died
+    expect((await post("thread-after-crash")).status).toBe(202);
+    const dms = await hub.broker.drain(hub.queue("kiel", "dms"), { atLeast: 1, waitMs: 20_000 });
+    expect(dms.map((m) => (m.body as { data: { sourceId: string } }).data.sourceId)).toContain("thread-after-crash");
+    expect(control.worker).toBeDefined();
+    expect(control.worker).not.toBe(first);
+    expect(hub.logs.join("")).toContain("relay thread ended unexpectedly");
   });
 
   it("stops with the process, leaving new rows to the next start, which publishes them", async () => {
