@@ -7,7 +7,8 @@ import { createIntake } from "./intake/intake.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
 import { Broker } from "./publish/broker.ts";
-import { Relay } from "./publish/relay.ts";
+import { Relay, relaySettingsOf, type RelayControl } from "./publish/relay.ts";
+import { RelayThread } from "./publish/relay-thread.ts";
 import { startTracing } from "./tracing.ts";
 import { topologyOf } from "./publish/topology.ts";
 import { NotificationDispatcher } from "./notify/dispatcher.ts";
@@ -42,6 +43,8 @@ export interface ServiceOptions {
   clock?: () => Date;
   /** Pool size; each upload in flight holds one connection. */
   dbPoolSize?: number;
+  /** The relay in a worker thread (default: the config's relay.thread); in this thread it shares the clock and log given here. */
+  relayThread?: boolean;
 }
 
 export type ReloadResult = { ok: true } | { ok: false; problems: ConfigProblem[] };
@@ -55,7 +58,7 @@ export interface Services {
   gateway: Pick<Gateway, "intake" | "status">;
   store: Store;
   broker: Broker;
-  relay: Relay;
+  relay: RelayControl;
   /** Status events from subscribers (AMQP) into the store. */
   statusConsumer: StatusConsumer;
   /** Status notifications from the store to the portals, over the adapters' push ways back. */
@@ -106,14 +109,20 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
   const metrics = createMetrics();
   const store = openStore(o.databaseUrl, { max: o.dbPoolSize });
   const broker = new Broker(o.amqpUrl, () => topologyOf(current.config), log);
-  const relay = new Relay(
-    store,
-    broker,
-    () => ({ exchange: current.config.gateway.amqp.exchange, confirmTimeoutMs: current.config.gateway.amqp.confirmTimeoutMs, ...current.config.gateway.relay }),
-    metrics,
-    log,
-    clock,
-  );
+  const relaySettings = () => relaySettingsOf(current.config);
+  const relayThread =
+    (o.relayThread ?? current.config.gateway.relay.thread)
+      ? new RelayThread({
+          databaseUrl: o.databaseUrl,
+          amqpUrl: o.amqpUrl,
+          store,
+          settings: relaySettings,
+          topology: () => topologyOf(current.config),
+          metrics,
+          log,
+        })
+      : undefined;
+  const relay: RelayControl = relayThread ?? new Relay(store, broker, relaySettings, metrics, log, clock);
   const notifier = new NotificationDispatcher({ store, runtime: () => current, metrics, log, clock });
   let wayBacks: WayBacks = new Map();
   const statusConsumer = new StatusConsumer({
@@ -162,6 +171,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
       reloadError = undefined;
       metrics.configReloads.inc({ result: "applied" });
       await broker.redeclare();
+      relayThread?.reconfigure();
       log.info({ tenants: current.config.tenants.length, mappings: current.mappings.mappings.length }, "config reloaded");
       for (const listener of reloadListeners) {
         await Promise.resolve()

@@ -107,9 +107,11 @@ export const gatewaySchema = z
           .default(50_000)
           .describe("outbox rows not yet confirmed by the broker above which intake answers 503 with Retry-After"),
         retryAfterSeconds: z.number().int().positive().default(30).describe("Retry-After of that 503"),
+        thread: z.boolean().default(true).describe("run the relay in a worker thread of its own, so that publishing and intake do not share one event loop"),
       })
       .strict()
       .default({
+        thread: true,
         batchSize: 200,
         workers: 4,
         maxInFlight: 2000,

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigint, bigserial, customType, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigint, bigserial, customType, index, integer, json, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import type { TransportRecipient } from "../contract.ts";
 
 const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => "bytea" });
@@ -117,7 +117,8 @@ export const outbox = pgTable(
     kind: text("kind").notNull(),
     routingKey: text("routing_key").notNull(),
     headers: jsonb("headers").$type<Record<string, string>>().notNull(),
-    payload: jsonb("payload").notNull(),
+    /** json, not jsonb: stored and read back as the text intake wrote, which is what the relay publishes. */
+    payload: json("payload").notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     attempts: integer("attempts").notNull().default(0),
     nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true }).notNull().defaultNow(),

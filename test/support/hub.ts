@@ -39,6 +39,11 @@ export async function startTestHub(
     gateway?: Record<string, unknown>;
     mappings?: string;
     relay?: boolean;
+    /**
+     * The relay in a worker thread, as `serve` runs it. Off by default here: the relay then
+     * logs into `logs` and its metrics land at once; serve processes (chaos, bench) use the thread.
+     */
+    relayThread?: boolean;
     /** The URL the hub's services use for its database, e.g. through a `TcpProxy` a test can cut. */
     databaseVia?: (url: string) => string;
   } = {},
@@ -59,7 +64,14 @@ export async function startTestHub(
   });
   /** One process's worth of services on the hub's database and config. */
   const boot = async (relay: boolean) => {
-    const services = await createServices({ configDir, databaseUrl: opts.databaseVia?.(db.url) ?? db.url, amqpUrl, log, dbPoolSize: 5 });
+    const services = await createServices({
+      configDir,
+      databaseUrl: opts.databaseVia?.(db.url) ?? db.url,
+      amqpUrl,
+      log,
+      dbPoolSize: 5,
+      relayThread: opts.relayThread ?? false,
+    });
     const adapters = buildAdapters(adapterPort(services));
     await services.prepared();
     services.useAdapters(adapters);
