@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile, cp } from "node:fs/promises";
+import { appendFile, mkdtemp, rm, writeFile, cp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -60,5 +60,43 @@ describe("ozg-hub config check", () => {
     expect(lines).toMatch(/portals\/second\.yaml id: portal id "formsolutions" is already used in .*portals\/formsolutions\.yaml/);
     expect(lines).toMatch(/portals\/second\.yaml tenants\[0\]: unknown tenant "nowhere"/);
     expect(r.err[r.err.length - 1]).toMatch(/^\d+ problems in /);
+  });
+
+  it("runs every adapter's prepare step: unreadable keys and certificates are problems with file and path", async () => {
+    const dir = await copyOfSample();
+    await writeFile(
+      path.join(dir, "gateway.yaml"),
+      [
+        `mappings: ${path.join(REPO, "mappings")}`,
+        "rest:",
+        "  https:",
+        "    port: 8443",
+        "    keyFile: tls/missing.key",
+        "    certFile: tls/missing.pem",
+        "",
+      ].join("\n"),
+    );
+    await appendFile(
+      path.join(dir, "tenants", "kiel.yaml"),
+      [
+        "fitconnect:",
+        "  destinations:",
+        "    - id: 4a9f1c2e-5b7d-4e3f-8a1b-2c3d4e5f6a7b",
+        "      apiUrl: https://fit-connect.example/v1",
+        "      tokenUrl: https://auth.example/token",
+        "      clientId: kiel",
+        "      clientSecretEnv: OZG_HUB_CHECK_UNSET_SECRET",
+        "      decryptionKeyFile: fitconnect/missing-dec.jwk.json",
+        "      signingKeyFile: fitconnect/missing-sig.jwk.json",
+        "",
+      ].join("\n"),
+    );
+    const r = await check(dir);
+    expect(r.code).toBe(1);
+    const lines = r.err.join("\n");
+    expect(lines).toMatch(/gateway\.yaml:5 rest\.https\.keyFile: cannot read tls\/missing\.key/);
+    expect(lines).toMatch(/tenants\/kiel fitconnect\.destinations\[0\]\.clientSecretEnv: environment variable OZG_HUB_CHECK_UNSET_SECRET is not set/);
+    expect(lines).toMatch(/tenants\/kiel fitconnect\.destinations\[0\]\.decryptionKeyFile: cannot read a JWK from fitconnect\/missing-dec\.jwk\.json/);
+    expect(r.out).toEqual([]);
   });
 });

@@ -47,8 +47,8 @@ describe("ozg-hub serve as a process", () => {
 
     // Second life: the broker is back.
     const second = await spawnHub({ DATABASE_URL: db.url, AMQP_URL: inject("amqpUrl"), OZG_HUB_CONFIG: configDir });
-    const got = await broker.drain(`${prefix}.kiel.dms`, { atLeast: 1, waitMs: 15_000 });
-    const gewerbe = await broker.drain(`${prefix}.kiel.gewerbe`, { atLeast: 1, waitMs: 15_000 });
+    const got = await broker.drain(`${prefix}.kiel.dms`, { atLeast: 1, waitMs: 45_000 });
+    const gewerbe = await broker.drain(`${prefix}.kiel.gewerbe`, { atLeast: 1, waitMs: 45_000 });
     await new Promise((r) => setTimeout(r, 1000));
     expect([...got, ...(await broker.drain(`${prefix}.kiel.dms`, { waitMs: 0 }))]).toHaveLength(1);
     expect(gewerbe).toHaveLength(1);
@@ -60,7 +60,8 @@ describe("ozg-hub serve as a process", () => {
     // A graceful stop finishes cleanly.
     second.child.kill("SIGTERM");
     expect(await second.exited).toBe(0);
-  });
+    // Two process starts and a relay catching up: generous on a loaded machine, where this test meets the rest of the suite.
+  }, 180_000);
 
   it("refuses to start on an invalid config and names the problem", async () => {
     const { writeFile } = await import("node:fs/promises");

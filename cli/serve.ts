@@ -3,15 +3,20 @@ import { serve as listen } from "@hono/node-server";
 import { buildAdapters } from "../adapters/index.ts";
 import { createApp } from "../gateway/http/app.ts";
 import { createLogger } from "../gateway/logger.ts";
-import { ConfigError, adapterContext, createServices, envSettings, type Services } from "../gateway/services.ts";
+import { adapterPort } from "../gateway/port/port.ts";
+import { ConfigError, createServices, envSettings, type Services } from "../gateway/services.ts";
 
 /** `ozg-hub serve`: migrate, start the relay and adapters, listen; SIGHUP reloads, SIGTERM drains. */
 export async function serve(): Promise<number> {
   const env = envSettings();
   const log = createLogger();
   let services: Services;
+  let built: ReturnType<typeof buildAdapters>;
   try {
     services = await createServices({ ...env, log });
+    // Every adapter's prepare step has read its keys and certificates before anything starts.
+    built = buildAdapters(adapterPort(services));
+    await services.prepared();
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);
@@ -20,7 +25,6 @@ export async function serve(): Promise<number> {
     throw err;
   }
   await services.migrate();
-  const built = buildAdapters(adapterContext(services));
   services.useAdapters(built);
   for (const a of built) await a.start?.();
   services.start();

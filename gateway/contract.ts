@@ -4,14 +4,14 @@
  * protocol's answer. Nothing else of gateway/ is meant for adapters.
  */
 
-/**
- * Every channel a delivery can arrive on: the kinds of the adapter registry (`adapters/index.ts`
- * is checked against this list) plus channels whose deliveries exist before their adapter does
- * (mapping fixtures, replays). The one list; config, mapping and fixture schemas read it.
- */
-export const channels = ["rest", "xta", "osci", "fitconnect"] as const;
+import { adapterConfigs } from "../adapters/config.ts";
 
-export type Channel = (typeof channels)[number];
+/**
+ * Every channel a delivery can arrive on: the kinds of the adapter registry (`adapters/config.ts`,
+ * whose keys `adapters/index.ts` must match). The one list; config, mapping and fixture schemas read it.
+ */
+export type Channel = keyof typeof adapterConfigs;
+export const channels = Object.keys(adapterConfigs) as [Channel, ...Channel[]];
 
 /** An attachment whose bytes are read once, in order, straight into the store. */
 export interface InboundAttachment {
@@ -28,12 +28,12 @@ export interface InboundDocument {
   bytes: Uint8Array;
   /** The sender's id for this delivery; with the portal it makes intake idempotent. */
   sourceMessageId?: string;
-  /** Protocol metadata (XTA MessageMetaData, OSCI headers, form control block); offered to mappings as `$meta`. */
+  /** Protocol metadata (a transport's message metadata and headers, a form's control block); offered to mappings as `$meta`. */
   metadata?: Record<string, unknown>;
   /** Mapping id, when the protocol itself fixes the format (e.g. the OZG-Cloud intake). */
   format?: string;
   /**
-   * Addressing from the transport (XTA Reader, OSCI addressee). Fills the application's
+   * Addressing from the transport (a Reader, an addressee). Fills the application's
    * `recipient` fields that the content itself leaves empty.
    */
   recipient?: TransportRecipient;
@@ -136,37 +136,142 @@ export interface StatusReport {
   detail: Record<string, unknown>;
 }
 
-/** The part of the core that adapters use. */
+/** A delivery's primary document, exactly as received. */
+export interface StoredDocument {
+  bytes: Uint8Array;
+  contentType: string | null;
+  /** Hex sha256 of the bytes. */
+  sha256: string | null;
+}
+
+/** A stored attachment: its description, and its bytes read slice by slice when asked for. */
+export interface StoredAttachment {
+  name: string;
+  contentType: string;
+  size: number;
+  sha256: string | null;
+  /** The slices in order, each read from the store when the previous one is consumed. */
+  slices(): AsyncIterable<Uint8Array>;
+}
+
+/** The document (e.g. the Bescheid) a subscriber attached to a status report. */
+export interface StatusDocument {
+  bytes: Uint8Array;
+  name: string;
+  contentType: string;
+}
+
+/** The part of the core that adapters use: intake, and the stored records they serve back. */
 export interface Gateway {
   intake(delivery: InboundDelivery): Promise<IntakeResult>;
   /** The delivery's status, only for the portal that delivered it (otherwise undefined). */
   status(deliveryId: string, portalId: string): Promise<DeliveryStatus | undefined>;
+  /** When a delivery was received and the protocol metadata stored with it, found by the sender's id. */
+  deliveryMetadata(portalId: string, sourceMessageId: string): Promise<{ receivedAt: Date; metadata: Record<string, unknown> } | undefined>;
+  /** The original document, only for the tenant the whole delivery was routed to (not while parked). */
+  originalDocument(deliveryId: string, tenantId: string): Promise<StoredDocument | undefined>;
+  /** An attachment, only for the tenant its delivery was routed to. */
+  attachment(attachmentId: string, tenantId: string): Promise<StoredAttachment | undefined>;
+  /** The document of a status report, only for the portal that delivered the application. */
+  statusDocument(deliveryId: string, statusId: string, portalId: string): Promise<StatusDocument | undefined>;
+  /** Status and cancellation of deliveries by the portal that delivered them. */
+  control: import("./status/control.ts").DeliveryControl;
+  /** The boxes of pull subscribers (see `AdapterConfigSpec.pullSubscriber`). */
+  mailbox: import("./mailbox/mailbox.ts").Mailbox;
+  /** Status replies waiting for portals that fetch them over a pulled way back channel (one without a sender). */
+  replies(channel: string): import("./mailbox/replies.ts").ReplyBox;
+  /** A portal's push way back (e.g. its webhook): state, and enabling it again after exhausted attempts. */
+  notificationEndpoint: {
+    /** `url`: where the endpoint is configured; none: not configured. */
+    status(portalId: string, channel: string, url: string | undefined): Promise<import("./notify/endpoints.ts").PortalEndpointStatus>;
+    /** Enables it and queues the failed notifications anew; returns how many. */
+    enable(portalId: string, channel: string): Promise<number>;
+  };
+}
+
+/** A certificate file named by the config, listed with its expiry on the console. */
+export interface CertificateSource {
+  /** What it is for, e.g. "TLS: HTTPS listener". */
+  use: string;
+  /** Relative to the config directory. */
+  file: string;
+  /** A PKCS#12 file: the certificate that belongs to its key, opened with this passphrase. */
+  pkcs12?: { passphraseEnv?: string };
 }
 
 /**
  * The outcome of an adapter's prepare step: the ready settings of one config (keys read,
  * certificates parsed, TLS contexts built) or the problems that make that config unusable.
+ * `certificates` names the certificate files the settings use, for the console's expiry list.
  */
-export type Prepared<S> = { ok: true; settings: S } | { ok: false; problems: import("./config/load.ts").ConfigProblem[] };
+export type Prepared<S> = { ok: true; settings: S; certificates?: CertificateSource[] } | { ok: false; problems: import("./config/load.ts").ConfigProblem[] };
+
+/** A prepare step: reads one config's adapter sections and files. May be async (key imports). */
+export type PrepareStep<S> = (config: import("./config/load.ts").HubConfig) => Prepared<S> | Promise<Prepared<S>>;
+
+/** What the config in force says, read anew on every call so that a reload reaches adapters. */
+export interface Lookups {
+  portal(id: string): import("./config/schema.ts").PortalConfig | undefined;
+  /** The portal that holds this bearer token. */
+  portalByToken(token: string): import("./config/schema.ts").PortalConfig | undefined;
+  /** The portal pinned (`rest.certificateSha256`) to this client certificate fingerprint. */
+  portalByCertificate(fingerprint: string): import("./config/schema.ts").PortalConfig | undefined;
+  tenants(): readonly import("./config/schema.ts").TenantConfig[];
+  /** Whether a mapping with this id is loaded. */
+  hasMapping(id: string): boolean;
+  /** The gateway's size and depth limits. */
+  limits(): import("./config/schema.ts").Limits;
+  /** An adapter's own section of gateway.yaml (undefined when absent). */
+  section<K extends AdapterSection>(kind: K): import("./config/schema.ts").GatewayConfig[K];
+}
+
+/** The gateway.yaml sections that belong to adapters. */
+export type AdapterSection = Exclude<keyof import("./config/schema.ts").GatewayConfig, CoreSection>;
+type CoreSection = "instance" | "limits" | "amqp" | "relay" | "groupCommit" | "mappings" | "problemTypeBase" | "admin" | "status";
+
+/** A lock that only one instance holds at a time (e.g. per polled account); freed when its holder dies. */
+export interface Lease {
+  /** Takes the lock; false while another instance holds it. */
+  acquire(): Promise<boolean>;
+  release(): Promise<void>;
+  /** After a failed round: gives the lock up when its connection no longer answers. */
+  check(): Promise<void>;
+}
+
+/** A drizzle handle without the core's schema, for the tables an adapter owns (or a transaction on them). */
+export type OwnTables = import("drizzle-orm/pg-core").PgDatabase<import("drizzle-orm/postgres-js").PostgresJsQueryResultHKT>;
+
+/** Entries on a delivery's timeline (the console's and the status API's history of it). */
+export interface Timeline {
+  record(deliveryId: string, at: Date, type: string, detail: Record<string, unknown>): Promise<void>;
+}
 
 /**
- * What an adapter gets from the core when it is built. `runtime()` is read per request, so
- * that a config reload reaches adapters without restarting them.
+ * What an adapter gets from the core when it is built: a narrow port. Everything in the core's
+ * tables is reached through `gateway`; `tables` is a database handle only for the tables the
+ * adapter owns (declared in its own tables.ts, created by the store's migrations), which it wraps
+ * in an interface of its own that tests can fake.
  */
 export interface AdapterContext {
   gateway: Gateway;
-  runtime: () => import("./runtime.ts").Runtime;
-  store: import("./store/db.ts").Store;
+  lookups: Lookups;
+  tables: OwnTables;
+  /** One transaction over the adapter's own tables and the timelines of deliveries: both commit or neither. */
+  transaction<T>(work: (tx: { tables: OwnTables; timeline: Timeline }) => Promise<T>): Promise<T>;
+  /** An advisory lease by name, e.g. `ozg-hub:<adapter>-account:<id>`. */
+  lease(name: string): Lease;
   log: import("./logger.ts").Logger;
-  metrics: import("./metrics.ts").Metrics;
+  /** `registry` for the adapter's own metrics; `deliveries` counts refusals before intake. */
+  metrics: Pick<import("./metrics.ts").Metrics, "registry" | "deliveries">;
   clock: () => Date;
   /**
    * Registers the adapter's prepare step. It runs on the config in force now (problems throw a
    * `ConfigError`, the process does not start) and on every reloaded config before that is
    * applied: problems refuse the reload, and the old config and its settings stay. Returns the
-   * settings of the config in force; a request reads it once and keeps what it got.
+   * settings of the config in force; a request reads it once and keeps what it got. An async
+   * step's first settings are there once the core has awaited it (before adapters start).
    */
-  prepare<S>(step: (runtime: import("./runtime.ts").Runtime) => Prepared<S>): () => S;
+  prepare<S>(step: PrepareStep<S>): () => S;
   /** Runs `listener` after each applied config reload (SIGHUP), e.g. to follow added or removed accounts. */
   onReload(listener: () => Promise<void> | void): void;
   /** Takes one request from the portal's token bucket (`rateLimit` in its config). */

@@ -3,7 +3,7 @@ import { messageOf } from "./errors.ts";
 import { hasDoctype } from "./mapping/xml.ts";
 
 /**
- * A namespace-aware DOM for the protocol adapters (SOAP envelopes, OSCI parts), which need
+ * A namespace-aware DOM for the protocol adapters (SOAP envelopes, signed message parts), which need
  * exact element identity for signatures and WS-Addressing. Mappings use the plain JS shape of
  * mapping/xml.ts instead.
  */

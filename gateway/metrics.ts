@@ -62,18 +62,6 @@ export function createMetrics() {
       help: "Deliveries currently parked (sampled at scrape).",
       registers: [registry],
     }),
-    xtaPolls: new Counter({
-      name: "ozg_hub_xta_polls_total",
-      help: "Rounds over an external XTA mailbox, by account and outcome (ok, failed); rounds skipped because another instance holds the account are not counted.",
-      labelNames: ["account", "outcome"] as const,
-      registers: [registry],
-    }),
-    xtaFetched: new Counter({
-      name: "ozg_hub_xta_fetched_total",
-      help: "Messages fetched from external XTA mailboxes, by account and result (committed, duplicate, refused).",
-      labelNames: ["account", "result"] as const,
-      registers: [registry],
-    }),
     statusEvents: new Counter({
       name: "ozg_hub_status_events_total",
       help: "Status events from subscribers by tenant and outcome (accepted, duplicate, rejected).",

@@ -1,4 +1,6 @@
 import { and, asc, eq } from "drizzle-orm";
+import { adapterConfigs } from "../adapters/config.ts";
+import type { AdapterConfigSpec } from "./config/fields.ts";
 import type { Channel, TransportRecipient } from "./contract.ts";
 import { interpret } from "./intake/interpret.ts";
 import type { Logger } from "./logger.ts";
@@ -36,14 +38,17 @@ export interface ReplayDeps {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * The transport addressing of a stored delivery: what intake stored for every channel (the XTA
- * Reader, the tenant of the OSCI Reader certificate). Deliveries stored before the recipient had
- * a column of its own have only the XTA Reader in `metadata.xta.reader`.
+ * The transport addressing of a stored delivery: what intake stored for every channel. For
+ * deliveries stored before the recipient had a column of its own, the adapters read it from the
+ * protocol metadata they stored then (`AdapterConfigSpec.storedRecipient`).
  */
 function transportRecipient(stored: TransportRecipient | null, metadata: Record<string, unknown>): TransportRecipient | undefined {
   if (stored && Object.keys(stored).length > 0) return stored;
-  const reader = (metadata.xta as { reader?: unknown } | undefined)?.reader;
-  return typeof reader === "string" && reader !== "" ? { xtaReader: reader } : undefined;
+  for (const spec of Object.values(adapterConfigs) as AdapterConfigSpec[]) {
+    const found = spec.storedRecipient?.(metadata);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 /** Replays one parked delivery; see the module comment for why it cannot publish twice. */

@@ -1,5 +1,5 @@
 import { count, eq, isNull, and } from "drizzle-orm";
-import type { Adapter, AdapterContext, Gateway, Prepared } from "./contract.ts";
+import type { Adapter, CertificateSource, Gateway, Prepared, PrepareStep } from "./contract.ts";
 import { rateLimiter, type RateLimiter } from "./auth/rate-limit.ts";
 import { formatProblem, type ConfigProblem } from "./config/load.ts";
 import { messageOf } from "./errors.ts";
@@ -7,7 +7,8 @@ import { createIntake } from "./intake/intake.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
 import { Broker } from "./publish/broker.ts";
-import { Relay } from "./publish/relay.ts";
+import { Relay, relaySettingsOf, type RelayControl } from "./publish/relay.ts";
+import { RelayThread } from "./publish/relay-thread.ts";
 import { startTracing } from "./tracing.ts";
 import { topologyOf } from "./publish/topology.ts";
 import { NotificationDispatcher } from "./notify/dispatcher.ts";
@@ -42,6 +43,8 @@ export interface ServiceOptions {
   clock?: () => Date;
   /** Pool size; each upload in flight holds one connection. */
   dbPoolSize?: number;
+  /** The relay in a worker thread (default: the config's relay.thread); in this thread it shares the clock and log given here. */
+  relayThread?: boolean;
 }
 
 export type ReloadResult = { ok: true } | { ok: false; problems: ConfigProblem[] };
@@ -52,10 +55,10 @@ export type ReloadResult = { ok: true } | { ok: false; problems: ConfigProblem[]
  */
 export interface Services {
   runtime(): Runtime;
-  gateway: Gateway;
+  gateway: Pick<Gateway, "intake" | "status">;
   store: Store;
   broker: Broker;
-  relay: Relay;
+  relay: RelayControl;
   /** Status events from subscribers (AMQP) into the store. */
   statusConsumer: StatusConsumer;
   /** Status notifications from the store to the portals, over the adapters' push ways back. */
@@ -71,7 +74,11 @@ export interface Services {
   /** Called after every applied reload (e.g. adapters that start work per configured account). */
   onReload(listener: () => Promise<void> | void): void;
   /** An adapter's prepare step, run now and before every reload is applied (see `AdapterContext.prepare`). */
-  prepare<S>(step: (runtime: Runtime) => Prepared<S>): () => S;
+  prepare<S>(step: PrepareStep<S>): () => S;
+  /** Waits for the first run of every prepare step registered so far; throws `ConfigError` on problems. */
+  prepared(): Promise<void>;
+  /** The certificate files the adapters' prepare steps report for the config in force. */
+  certificates(): CertificateSource[];
   /** Postgres and broker both answer. */
   ready(): Promise<{ postgres: boolean; broker: boolean }>;
   /** Per-portal token buckets of the REST intake. */
@@ -91,20 +98,31 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
   let current = loaded.runtime;
   let reloadError: ConfigProblem[] | undefined;
   const reloadListeners: (() => Promise<void> | void)[] = [];
-  const preparers: { step: (runtime: Runtime) => Prepared<unknown>; settings: unknown }[] = [];
+  type Preparer = { step: PrepareStep<unknown>; settings: unknown; certificates: CertificateSource[]; first: Promise<void> };
+  const preparers: Preparer[] = [];
+  const take = (p: Preparer, r: Prepared<unknown> & { ok: true }) => {
+    p.settings = r.settings;
+    p.certificates = r.certificates ?? [];
+  };
 
   await startTracing(); // only when OTEL_EXPORTER_OTLP_ENDPOINT is set
   const metrics = createMetrics();
   const store = openStore(o.databaseUrl, { max: o.dbPoolSize });
   const broker = new Broker(o.amqpUrl, () => topologyOf(current.config), log);
-  const relay = new Relay(
-    store,
-    broker,
-    () => ({ exchange: current.config.gateway.amqp.exchange, confirmTimeoutMs: current.config.gateway.amqp.confirmTimeoutMs, ...current.config.gateway.relay }),
-    metrics,
-    log,
-    clock,
-  );
+  const relaySettings = () => relaySettingsOf(current.config);
+  const relayThread =
+    (o.relayThread ?? current.config.gateway.relay.thread)
+      ? new RelayThread({
+          databaseUrl: o.databaseUrl,
+          amqpUrl: o.amqpUrl,
+          store,
+          settings: relaySettings,
+          topology: () => topologyOf(current.config),
+          metrics,
+          log,
+        })
+      : undefined;
+  const relay: RelayControl = relayThread ?? new Relay(store, broker, relaySettings, metrics, log, clock);
   const notifier = new NotificationDispatcher({ store, runtime: () => current, metrics, log, clock });
   let wayBacks: WayBacks = new Map();
   const statusConsumer = new StatusConsumer({
@@ -139,7 +157,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
     async reload() {
       const loadedNext = await loadRuntime(o.configDir);
       // Every adapter prepares the new config before any of it is applied: all or nothing.
-      const prepared = loadedNext.ok ? preparers.map((p) => p.step(loadedNext.runtime)) : [];
+      const prepared = loadedNext.ok ? await Promise.all(preparers.map((p) => p.step(loadedNext.runtime.config))) : [];
       const unprepared = prepared.flatMap((r) => (r.ok ? [] : r.problems));
       const next: typeof loadedNext = loadedNext.ok && unprepared.length > 0 ? { ok: false, problems: unprepared } : loadedNext;
       if (!next.ok) {
@@ -149,10 +167,11 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
         return next;
       }
       current = next.runtime;
-      prepared.forEach((r, i) => r.ok && (preparers[i]!.settings = r.settings));
+      prepared.forEach((r, i) => r.ok && take(preparers[i]!, r));
       reloadError = undefined;
       metrics.configReloads.inc({ result: "applied" });
       await broker.redeclare();
+      relayThread?.reconfigure();
       log.info({ tenants: current.config.tenants.length, mappings: current.mappings.mappings.length }, "config reloaded");
       for (const listener of reloadListeners) {
         await Promise.resolve()
@@ -162,13 +181,25 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
       return { ok: true };
     },
     onReload: (listener) => void reloadListeners.push(listener),
-    prepare<S>(step: (runtime: Runtime) => Prepared<S>) {
-      const first = step(current);
-      if (!first.ok) throw new ConfigError(first.problems);
-      const entry = { step, settings: first.settings as unknown };
+    prepare<S>(step: PrepareStep<S>) {
+      const entry: Preparer = { step, settings: undefined, certificates: [], first: Promise.resolve() };
+      const first = step(current.config);
+      if (first instanceof Promise) {
+        // Settled before adapters start (`prepared()`); until then the settings are not there.
+        entry.first = first.then((r) => {
+          if (!r.ok) throw new ConfigError(r.problems);
+          take(entry, r);
+        });
+        entry.first.catch(() => {}); // reported by prepared()
+      } else if (!first.ok) throw new ConfigError(first.problems);
+      else take(entry, first);
       preparers.push(entry);
       return () => entry.settings as S;
     },
+    async prepared() {
+      await Promise.all(preparers.map((p) => p.first));
+    },
+    certificates: () => preparers.flatMap((p) => p.certificates),
     async ready() {
       const postgres = await store.sql`select 1`.then(
         () => true,
@@ -206,20 +237,5 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
       await broker.close();
       await store.close();
     },
-  };
-}
-
-/** The slice of the services that adapters may use. */
-export function adapterContext(s: Services): AdapterContext {
-  return {
-    gateway: s.gateway,
-    runtime: s.runtime,
-    store: s.store,
-    log: s.log,
-    metrics: s.metrics,
-    clock: s.clock,
-    onReload: s.onReload,
-    prepare: s.prepare,
-    rateLimit: s.rateLimiter.take,
   };
 }

@@ -26,6 +26,12 @@ export interface FitConnectClient {
   postEvent(caseId: string, token: string): Promise<void>;
   /** The platform's signing keys (JWKS), for its own events in the log. */
   platformKey(kid: string): Promise<CryptoKey | undefined>;
+  /** Starts a reply on a case, announcing its attachments: `POST /replies` → the reply's id. */
+  createReply(caseId: string, announcedAttachments: string[], signal?: AbortSignal): Promise<{ replyId: string }>;
+  /** `PUT /replies/{replyId}/attachments/{attachmentId}` with one compact JWE. */
+  uploadReplyAttachment(replyId: string, attachmentId: string, jwe: string, signal?: AbortSignal): Promise<void>;
+  /** `PUT /replies/{replyId}` with the encrypted metadata and data: the reply goes to the sender. */
+  submitReply(replyId: string, body: { encryptedMetadata: string; encryptedData: string }, signal?: AbortSignal): Promise<void>;
 }
 
 interface ClientOptions {
@@ -95,6 +101,33 @@ export function createClient(o: ClientOptions): FitConnectClient {
     },
     async postEvent(caseId, set) {
       await api("post event", `/cases/${encodeURIComponent(caseId)}/events`, { method: "POST", body: set, headers: { "content-type": "application/jose" } });
+    },
+    async createReply(caseId, announcedAttachments, signal) {
+      const res = await api("create reply", "/replies", {
+        method: "POST",
+        body: JSON.stringify({ caseId, announcedAttachments }),
+        headers: { "content-type": "application/json" },
+        signal,
+      });
+      const body = (await res.json()) as { replyId?: string };
+      if (!body.replyId) throw new Error("FIT-Connect create reply: the answer names no replyId");
+      return { replyId: body.replyId };
+    },
+    async uploadReplyAttachment(replyId, attachmentId, jwe, signal) {
+      await api("upload reply attachment", `/replies/${encodeURIComponent(replyId)}/attachments/${encodeURIComponent(attachmentId)}`, {
+        method: "PUT",
+        body: jwe,
+        headers: { "content-type": "application/jose" },
+        signal,
+      });
+    },
+    async submitReply(replyId, body, signal) {
+      await api("submit reply", `/replies/${encodeURIComponent(replyId)}`, {
+        method: "PUT",
+        body: JSON.stringify(body),
+        headers: { "content-type": "application/json" },
+        signal,
+      });
     },
     async platformKey(kid) {
       if (!platformKeys.has(kid)) {

@@ -2,15 +2,16 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Runtime } from "../../gateway/index.ts";
+import type { HubConfig } from "../../gateway/index.ts";
 import { prepareFitConnect } from "./config.ts";
 import { rsaJwk } from "./fixtures/fit-connect-server.ts";
 
-/** A runtime with just what `prepareFitConnect` reads: the config directory and the tenants. */
-function runtimeWith(dir: string, fitconnect: unknown, tenant: Record<string, unknown> = {}): Runtime {
+/** A config with just what `prepareFitConnect` reads: the config directory and the tenants. */
+function configWith(dir: string, fitconnect: unknown, tenant: Record<string, unknown> = {}): HubConfig {
   return {
-    config: { dir, tenants: [{ id: "kiel", name: "Kiel", organisationUnitIds: ["9030229"], xtaReaders: [], subscribers: [], fitconnect, ...tenant }] },
-  } as unknown as Runtime;
+    dir,
+    tenants: [{ id: "kiel", name: "Kiel", organisationUnitIds: ["9030229"], xtaReaders: [], subscribers: [], fitconnect, ...tenant }],
+  } as unknown as HubConfig;
 }
 
 describe("FIT-Connect destinations are checked at load", () => {
@@ -34,21 +35,22 @@ describe("FIT-Connect destinations are checked at load", () => {
     await writeFile(path.join(dir, "small.json"), JSON.stringify(rsaJwk("encryption", 2048).privateJwk));
     const wrongOps = rsaJwk("encryption").privateJwk;
     await writeFile(path.join(dir, "wrong-ops.json"), JSON.stringify({ ...wrongOps, key_ops: ["sign"] }));
+    await writeFile(path.join(dir, "two-ops.json"), JSON.stringify({ ...rsaJwk("encryption").privateJwk, key_ops: ["unwrapKey", "sign"] }));
+    await writeFile(path.join(dir, "small-sig.json"), JSON.stringify(rsaJwk("signature", 2048).privateJwk));
     const { d: _d, ...publicOnly } = rsaJwk("signature").privateJwk;
     await writeFile(path.join(dir, "public.json"), JSON.stringify(publicOnly));
   }, 60_000);
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it("loads a destination with its keys and the tenant's routing address", async () => {
-    const r = await prepareFitConnect(runtimeWith(dir, { destinations: [destination()] }), env);
+    const r = await prepareFitConnect(configWith(dir, { destinations: [destination()] }), env);
     expect(r.ok).toBe(true);
-    if (r.ok)
-      expect(r.destinations.map((d) => [d.tenantId, d.recipient, d.config.portal])).toEqual([["kiel", { organisationUnitId: "9030229" }, "fitconnect"]]);
+    if (r.ok) expect(r.settings.map((d) => [d.tenantId, d.recipient, d.config.portal])).toEqual([["kiel", { organisationUnitId: "9030229" }, "fitconnect"]]);
   });
 
   it("names each problem with file and path instead of throwing", async () => {
     const r = await prepareFitConnect(
-      runtimeWith(dir, {
+      configWith(dir, {
         destinations: [
           destination({ decryptionKeyFile: "small.json" }),
           destination({ decryptionKeyFile: "wrong-ops.json", signingKeyFile: "public.json", clientSecretEnv: "UNSET" }),
@@ -61,7 +63,7 @@ describe("FIT-Connect destinations are checked at load", () => {
     const problems = r.ok ? [] : r.problems.map((p) => `${p.file} ${p.path}: ${p.message}`);
     expect(problems).toEqual(["tenants/kiel fitconnect.destinations[2].id: Invalid UUID"]);
     const second = await prepareFitConnect(
-      runtimeWith(dir, {
+      configWith(dir, {
         destinations: [
           destination({ decryptionKeyFile: "small.json" }),
           destination({
@@ -84,8 +86,38 @@ describe("FIT-Connect destinations are checked at load", () => {
     expect(messages[4]).toMatch(/destinations\[2\]\.decryptionKeyFile: cannot read a JWK from missing\.json/);
   });
 
+  it("refuses keys FIT-Connect would not take: a small signing key, a key for two purposes, one key pair for both", async () => {
+    const r = await prepareFitConnect(
+      configWith(dir, {
+        destinations: [
+          destination({ signingKeyFile: "small-sig.json" }),
+          destination({ id: "1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e", decryptionKeyFile: "two-ops.json" }),
+          destination({ id: "2b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e", signingKeyFile: "dec.json" }),
+        ],
+      }),
+      env,
+    );
+    const messages = r.ok ? [] : r.problems.map((p) => `${p.path}: ${p.message}`);
+    expect(messages).toEqual([
+      "fitconnect.destinations[0].signingKeyFile: small-sig.json: RSA key of 2048 bit, FIT-Connect requires at least 4096",
+      'fitconnect.destinations[1].decryptionKeyFile: two-ops.json: key_ops must not contain "sign" (a key for unwrapKey only)',
+      'fitconnect.destinations[2].signingKeyFile: dec.json: key_ops must contain "sign"',
+    ]);
+    // The same key pair in both places, each with the operations of its role.
+    const both = rsaJwk("encryption").privateJwk;
+    await writeFile(path.join(dir, "both-dec.json"), JSON.stringify(both));
+    await writeFile(path.join(dir, "both-sig.json"), JSON.stringify({ ...both, alg: "PS512", key_ops: ["sign"] }));
+    const same = await prepareFitConnect(
+      configWith(dir, { destinations: [destination({ decryptionKeyFile: "both-dec.json", signingKeyFile: "both-sig.json" })] }),
+      env,
+    );
+    expect(same.ok ? [] : same.problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      "fitconnect.destinations[0].signingKeyFile: the signing key is the decryption key; FIT-Connect needs two key pairs",
+    ]);
+  });
+
   it("refuses a destination that two tenants claim, and a tenant without a routing address", async () => {
-    const r = await prepareFitConnect(runtimeWith(dir, { destinations: [destination(), destination()] }, { organisationUnitIds: [] }), env);
+    const r = await prepareFitConnect(configWith(dir, { destinations: [destination(), destination()] }, { organisationUnitIds: [] }), env);
     const messages = r.ok ? [] : r.problems.map((p) => `${p.path}: ${p.message}`);
     expect(messages).toEqual([
       "fitconnect: the tenant needs an organisationUnitId, xtaReader, ars or ags to route its FIT-Connect submissions",

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { importJWK, type CryptoKey, type JWK } from "jose";
 import { z } from "zod";
-import { formatPath, type Runtime, type TenantConfig } from "../../gateway/index.ts";
+import { formatPath, type ConfigProblem, type HubConfig, type Prepared, type TenantConfig } from "../../gateway/index.ts";
 
 export { destinationSchema, fitConnectTenantSchema } from "./sections.ts";
 import { destinationSchema, fitConnectTenantSchema } from "./sections.ts";
@@ -25,25 +25,18 @@ export interface Destination {
   verifyKey: CryptoKey;
 }
 
-/** Same shape as the core's config problems: file, path inside it, message. */
-export interface ConfigProblem {
-  file: string;
-  path: string;
-  message: string;
-}
-
-export type Prepared = { ok: true; destinations: Destination[] } | { ok: false; problems: ConfigProblem[] };
-
 /**
- * Reads every tenant's `fitconnect` block, loads the keys and checks them: RSA of at least 4096
- * bit, the key operations FIT-Connect prescribes, secrets present in the environment, each
- * destination configured once. Problems are returned, never thrown.
+ * Reads every tenant's `fitconnect` block, loads the keys and checks them: private RSA JWKs of at
+ * least 4096 bit with a kid, the key operations FIT-Connect prescribes (`unwrapKey` for the
+ * decryption key, `sign` for the signing key, nothing else), `alg` and `use` if given, two
+ * different key pairs; secrets present in the environment, each destination configured once.
+ * Problems are returned, never thrown.
  */
-export async function prepareFitConnect(runtime: Runtime, env: NodeJS.ProcessEnv = process.env): Promise<Prepared> {
+export async function prepareFitConnect(config: HubConfig, env: NodeJS.ProcessEnv = process.env): Promise<Prepared<Destination[]>> {
   const problems: ConfigProblem[] = [];
   const destinations: Destination[] = [];
   const seen = new Map<string, string>();
-  for (const tenant of runtime.config.tenants) {
+  for (const tenant of config.tenants) {
     const raw = (tenant as TenantConfig & { fitconnect?: unknown }).fitconnect;
     if (raw === undefined) continue;
     const file = `tenants/${tenant.id}`;
@@ -69,10 +62,12 @@ export async function prepareFitConnect(runtime: Runtime, env: NodeJS.ProcessEnv
       const callbackSecret = d.callbackSecretEnv ? env[d.callbackSecretEnv] : undefined;
       if (d.callbackSecretEnv && !callbackSecret)
         problems.push({ file, path: at(".callbackSecretEnv"), message: `environment variable ${d.callbackSecretEnv} is not set` });
-      const dec = await loadKey(runtime.config.dir, d.decryptionKeyFile, "unwrapKey", "RSA-OAEP-256");
+      const dec = await loadKey(config.dir, d.decryptionKeyFile, "unwrapKey", "RSA-OAEP-256");
       if (!dec.ok) problems.push({ file, path: at(".decryptionKeyFile"), message: dec.message });
-      const sig = await loadKey(runtime.config.dir, d.signingKeyFile, "sign", "PS512");
+      const sig = await loadKey(config.dir, d.signingKeyFile, "sign", "PS512");
       if (!sig.ok) problems.push({ file, path: at(".signingKeyFile"), message: sig.message });
+      if (dec.ok && sig.ok && dec.modulus === sig.modulus)
+        problems.push({ file, path: at(".signingKeyFile"), message: "the signing key is the decryption key; FIT-Connect needs two key pairs" });
       if (dec.ok && sig.ok && clientSecret && recipient) {
         destinations.push({
           config: d,
@@ -89,7 +84,7 @@ export async function prepareFitConnect(runtime: Runtime, env: NodeJS.ProcessEnv
       }
     }
   }
-  return problems.length > 0 ? { ok: false, problems } : { ok: true, destinations };
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, settings: destinations };
 }
 
 function tenantAddress(t: TenantConfig): Destination["recipient"] | undefined {
@@ -100,7 +95,7 @@ function tenantAddress(t: TenantConfig): Destination["recipient"] | undefined {
   return undefined;
 }
 
-type Loaded = { ok: true; key: CryptoKey; publicKey: CryptoKey; kid: string } | { ok: false; message: string };
+type Loaded = { ok: true; key: CryptoKey; publicKey: CryptoKey; kid: string; modulus: string } | { ok: false; message: string };
 
 /** Loads a private RSA JWK and checks it against what FIT-Connect requires of its use. */
 async function loadKey(dir: string, file: string, op: "unwrapKey" | "sign", alg: "RSA-OAEP-256" | "PS512"): Promise<Loaded> {
@@ -115,13 +110,19 @@ async function loadKey(dir: string, file: string, op: "unwrapKey" | "sign", alg:
   if (bits < 4096) return { ok: false, message: `${file}: RSA key of ${bits} bit, FIT-Connect requires at least 4096` };
   if (!jwk.kid) return { ok: false, message: `${file}: the JWK has no kid` };
   if (!jwk.key_ops?.includes(op)) return { ok: false, message: `${file}: key_ops must contain "${op}"` };
+  // One key, one purpose: a decryption key that also signs (or the reverse) is refused.
+  const allowed = op === "sign" ? ["sign"] : ["unwrapKey", "decrypt"];
+  const extra = jwk.key_ops.filter((o) => !allowed.includes(o));
+  if (extra.length > 0) return { ok: false, message: `${file}: key_ops must not contain ${extra.map((o) => `"${o}"`).join(", ")} (a key for ${op} only)` };
+  const use = op === "sign" ? "sig" : "enc";
+  if (jwk.use !== undefined && jwk.use !== use) return { ok: false, message: `${file}: use is "${jwk.use}", expected "${use}"` };
   if (jwk.alg && jwk.alg !== alg) return { ok: false, message: `${file}: alg is ${jwk.alg}, expected ${alg}` };
   try {
     // WebCrypto checks key_ops against the usage, so the import names the operation it is for.
     const key = (await importJWK({ ...jwk, key_ops: op === "sign" ? ["sign"] : ["unwrapKey", "decrypt"] }, alg)) as CryptoKey;
     const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...pub } = jwk;
     const publicKey = (await importJWK({ ...pub, key_ops: op === "sign" ? ["verify"] : ["wrapKey", "encrypt"] }, alg)) as CryptoKey;
-    return { ok: true, key, publicKey, kid: jwk.kid };
+    return { ok: true, key, publicKey, kid: jwk.kid, modulus: jwk.n };
   } catch (err) {
     return { ok: false, message: `${file}: ${(err as Error).message}` };
   }

@@ -1,5 +1,5 @@
 import { and, asc, eq, isNull } from "drizzle-orm";
-import type { Store } from "../../gateway/index.ts";
+import type { OwnTables } from "../../gateway/index.ts";
 import type { Problem } from "./problems.ts";
 import { fitconnectDecisions } from "./tables.ts";
 
@@ -29,7 +29,7 @@ const columns = {
  * keeps the first decision for a submission: a second, concurrent one is dropped and the row
  * that won is returned, so the caller always sends what is stored.
  */
-export function decisions(db: Store["db"]) {
+export function decisions(db: OwnTables) {
   const find = async (submissionId: string): Promise<DecisionRow | undefined> =>
     (await db.select(columns).from(fitconnectDecisions).where(eq(fitconnectDecisions.submissionId, submissionId)))[0];
   return {

@@ -7,6 +7,11 @@ export const EVENT = {
   submit: `${EVENTS}submit-submission`,
   accept: `${EVENTS}accept-submission`,
   reject: `${EVENTS}reject-submission`,
+  /** The platform's record that a reply was submitted on a case. */
+  submitReply: `${EVENTS}submit-reply`,
+  /** The sender's answer to a reply: taken, or refused with problems. */
+  acceptReply: `${EVENTS}accept-reply`,
+  rejectReply: `${EVENTS}reject-reply`,
 } as const;
 const SET_SCHEMA = "https://schema.fitko.de/fit-connect/set-payload/1.0.0/set-payload.schema.json";
 

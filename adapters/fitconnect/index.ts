@@ -3,12 +3,14 @@ import { callbackRoutes } from "./callback.ts";
 import { prepareFitConnect, type Destination } from "./config.ts";
 import { fitConnectMetrics } from "./metrics.ts";
 import { DestinationPoller } from "./poller.ts";
+import { fitConnectWayBack } from "./way-back.ts";
 
 /**
  * FIT-Connect as a subscriber: one poller per destination configured in a tenant file's
  * `fitconnect:` block, woken early by authenticated callbacks. Destinations and keys are checked
- * at start and on every reload; a reload with problems is logged and the running pollers stay
- * as they are.
+ * by the prepare step at start and on every reload; a reload with problems is refused and the
+ * running pollers stay as they are. Statuses on its applications go back as replies on the case,
+ * through the destination's running poller (its client and keys).
  */
 export const fitconnectAdapter: AdapterFactory = (ctx) => {
   const metrics = fitConnectMetrics(ctx.metrics.registry);
@@ -21,15 +23,14 @@ export const fitconnectAdapter: AdapterFactory = (ctx) => {
     JSON.stringify({ ...d.config, secret: d.clientSecret, cb: d.callbackSecret, dec: d.decryptionKid, sig: d.signingKid, tenant: d.tenantId });
   const keys = new Map<DestinationPoller, string>();
 
+  // Keys are read and checked on every load and reload: a broken one refuses the reload, and the
+  // running destinations stay as they are.
+  const destinations = ctx.prepare((config) => prepareFitConnect(config));
+
   const reconcile = () =>
     serial(async () => {
       if (stopped) return;
-      const prepared = await prepareFitConnect(ctx.runtime());
-      if (!prepared.ok) {
-        ctx.log.error({ problems: prepared.problems }, "FIT-Connect destinations not (re)loaded: config problems");
-        return;
-      }
-      const wanted = new Map(prepared.destinations.map((d) => [d.config.id, d]));
+      const wanted = new Map(destinations().map((d) => [d.config.id, d]));
       const next = new Map<string, DestinationPoller>();
       for (const [id, p] of pollers) {
         const d = wanted.get(id);
@@ -48,6 +49,10 @@ export const fitconnectAdapter: AdapterFactory = (ctx) => {
 
   return {
     routes: callbackRoutes(ctx, metrics, (id) => pollers.get(id)),
+    wayBack: fitConnectWayBack(ctx, (id) => {
+      const p = pollers.get(id);
+      return p && { dest: p.dest, client: p.client };
+    }),
     async start() {
       stopped = false;
       await reconcile();

@@ -6,15 +6,19 @@ import addFormatsModule from "ajv-formats";
 import { problem, type Problem } from "./problems.ts";
 
 const here = path.join(path.dirname(fileURLToPath(import.meta.url)), "schemas");
-const SCHEMA_URI = /^https:\/\/schema\.fitko\.de\/fit-connect\/metadata\/(\d+)\.\d+\.\d+\/metadata\.schema\.json$/;
+const SCHEMA_URI = /^https:\/\/schema\.fitko\.de\/fit-connect\/metadata\/(\d+)\.(\d+)\.\d+\/metadata\.schema\.json$/;
 
 // ajv-formats is CommonJS; its default export arrives wrapped under ESM.
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv2020) => void;
 const ajv = new Ajv2020({ strict: false, allErrors: true });
 addFormats(ajv);
-const byMajor = new Map<number, ValidateFunction>(
-  [1, 2].map((m) => [m, ajv.compile(JSON.parse(readFileSync(path.join(here, `metadata-${m}.x.schema.json`), "utf8")))]),
-);
+const load = (file: string): ValidateFunction => ajv.compile(JSON.parse(readFileSync(path.join(here, file), "utf8")));
+/** 1.0.x: the published schema itself; later 1.x and 2.x: the transcriptions (schemas/README.md). */
+const published10 = load("metadata-1.0.0.schema.json");
+const byMajor = new Map<number, ValidateFunction>([
+  [1, load("metadata-1.x.schema.json")],
+  [2, load("metadata-2.x.schema.json")],
+]);
 
 /** What the adapter reads from a metadata document once it is valid. */
 export interface Metadata {
@@ -34,9 +38,9 @@ export interface Metadata {
 }
 
 /**
- * Validates decrypted metadata against the bundled schema of the version it names. Metadata of
- * 1.x may leave `$schema` out (it became mandatory with 2.0); a version without a bundled schema
- * is `unsupported-schema`.
+ * Validates decrypted metadata against the bundled schema of the version it names. Metadata
+ * without `$schema` is taken for 1.0 (the property came later, and became mandatory with 2.0);
+ * a version without a bundled schema is `unsupported-schema`.
  */
 export function validateMetadata(bytes: Uint8Array): { ok: true; metadata: Metadata } | { ok: false; problem: Problem } {
   let doc: unknown;
@@ -49,12 +53,14 @@ export function validateMetadata(bytes: Uint8Array): { ok: true; metadata: Metad
     return { ok: false, problem: problem("schema-violation", "metadata", "the metadata is not a JSON object") };
   const named = (doc as { $schema?: unknown }).$schema;
   let major = 1;
+  let minor = 0;
   if (named !== undefined) {
     const m = typeof named === "string" ? SCHEMA_URI.exec(named) : null;
     if (!m) return { ok: false, problem: problem("unsupported-schema", "metadata", `unknown metadata schema ${JSON.stringify(named)}`) };
     major = Number(m[1]);
+    minor = Number(m[2]);
   }
-  const validate = byMajor.get(major);
+  const validate = major === 1 && minor === 0 ? published10 : byMajor.get(major);
   if (!validate) return { ok: false, problem: problem("unsupported-schema", "metadata", `metadata schema version ${major}.x is not supported`) };
   if (!validate(doc)) {
     const errors = (validate.errors ?? []).slice(0, 5).map((e) => `${e.instancePath || "/"} ${e.message ?? "invalid"}`);

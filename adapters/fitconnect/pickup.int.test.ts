@@ -1,148 +1,43 @@
-import { randomBytes, randomUUID } from "node:crypto";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { randomUUID } from "node:crypto";
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import jose from "node-jose";
 import postgres from "postgres";
-import { parse, stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../gateway/logger.ts";
-import { adapterContext, createServices } from "../../gateway/services.ts";
+import { adapterPort } from "../../gateway/port/port.ts";
+import { createServices } from "../../gateway/services.ts";
 import { rowCounts } from "../../test/support/database.ts";
-import { REPO, startTestHub, type TestHub } from "../../test/support/hub.ts";
-import { FitConnectServer, rsaJwk } from "./fixtures/fit-connect-server.ts";
-import { send, type Outgoing } from "./fixtures/sender.ts";
+import type { TestHub } from "../../test/support/hub.ts";
+import { rsaJwk, type FitConnectServer } from "./fixtures/fit-connect-server.ts";
+import { fimData, fitConnectTestbed, until, type Testbed } from "./fixtures/testbed.ts";
 import { fitconnectAdapter } from "./index.ts";
 
 const PROBLEMS = "https://schema.fitko.de/fit-connect/events/problems/";
 const ACCEPT = "https://schema.fitko.de/fit-connect/events/accept-submission";
 const REJECT = "https://schema.fitko.de/fit-connect/events/reject-submission";
 
-/** FIM JSON data of a Gewerbeanmeldung (the fitconnect-submission mapping's fixture). */
-const fimData = await readFile(path.join(REPO, "mappings/fitconnect-submission/fixtures/gewerbeanmeldung-kiel.input.json"));
-
-async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 /**
  * ozg-hub as a FIT-Connect subscriber against a local Submission API whose submissions are
  * encrypted, and whose check of ozg-hub's events is done, by node-jose (fixtures/).
  */
 describe("FIT-Connect pickup", () => {
+  let t: Testbed;
   let hub: TestHub;
   let server: FitConnectServer;
-  const destinationId = randomUUID();
-  const subscriber = { id: "kiel-subscriber", secret: randomBytes(16).toString("hex") };
-  const sender = { id: "online-service", secret: randomBytes(16).toString("hex") };
-  const callbackSecret = randomBytes(32).toString("hex");
-  let encryption: ReturnType<typeof rsaJwk>;
-  let signature: ReturnType<typeof rsaJwk>;
-  let stranger: ReturnType<typeof rsaJwk>;
-  const deliver = (url: string, init: RequestInit) => hub.app.request(url, init);
-
-  const senderToken = async () => {
-    const res = await fetch(`${server.url}/token`, {
-      method: "POST",
-      body: new URLSearchParams({ grant_type: "client_credentials", client_id: sender.id, client_secret: sender.secret }),
-    });
-    return ((await res.json()) as { access_token: string }).access_token;
-  };
-  const submit = async (patch: Partial<Outgoing> = {}) =>
-    send(
-      `${server.url}/v1`,
-      await senderToken(),
-      encryption.publicJwk,
-      {
-        destinationId,
-        serviceType: { name: "Gewerbeanmeldung", identifier: "urn:de:fim:leika:leistung:99050012104000" },
-        data: { bytes: fimData, mimeType: "application/json", schemaUri: "https://schema.fitko.de/fim/s00000114_1.3.schema.json" },
-        attachments: [
-          {
-            bytes: Buffer.from("%PDF-1.7 Antrag"),
-            filename: "Gewerbeanmeldung.pdf",
-            mimeType: "application/pdf",
-            purpose: "form",
-            description: "Antrag als PDF",
-          },
-          {
-            bytes: Buffer.from("%PDF-1.7 Meisterbrief"),
-            filename: "Meisterbrief.pdf",
-            mimeType: "application/pdf",
-            purpose: "attachment",
-            description: "Meisterbrief",
-          },
-          { bytes: randomBytes(50_000), filename: "Lichtbild.jpg", mimeType: "image/jpeg", purpose: "attachment" },
-        ],
-        metadata: {
-          publicServiceType: { name: "Gewerbeanmeldung", identifier: "urn:de:fim:leika:leistung:99050012104000" },
-          replyChannel: { eMail: { address: "joern.soerensen@example.org" } },
-          paymentInformation: {
-            transactionId: "pay-1",
-            transactionReference: "GEW-1",
-            transactionUrl: "https://pay.example/1",
-            paymentMethod: "PAYPAL",
-            status: "BOOKED",
-            grossAmount: 26,
-          },
-        },
-        ...patch,
-      },
-      stranger.publicJwk,
-    );
-  const decisionOf = (submissionId: string) =>
-    until(`the decision on ${submissionId}`, () => server.posted.find((e) => e.payload.sub === `submission:${submissionId}`));
+  let destinationId: string;
+  let signature: Testbed["signature"];
+  const deliver = (url: string, init: RequestInit) => t.deliver(url, init);
+  const submit: Testbed["submit"] = (patch) => t.submit(patch);
+  const decisionOf = (submissionId: string) => t.decisionOf(submissionId);
 
   beforeAll(async () => {
-    [encryption, signature, stranger] = [rsaJwk("encryption"), rsaJwk("signature"), rsaJwk("encryption")];
-    server = new FitConnectServer();
-    await server.start();
-    server.addDestination({
-      id: destinationId,
-      encryptionKey: encryption.publicJwk,
-      signatureKey: signature.publicJwk,
-      callbackUrl: `/fitconnect/callbacks/${destinationId}`,
-      callbackSecret,
-    });
-    server.addClient(subscriber.id, subscriber.secret, [destinationId]);
-    server.addClient(sender.id, sender.secret, [destinationId]);
-
-    hub = await startTestHub();
-    await mkdir(path.join(hub.configDir, "fitconnect"));
-    await writeFile(path.join(hub.configDir, "fitconnect/kiel-decryption.jwk.json"), JSON.stringify(encryption.privateJwk));
-    await writeFile(path.join(hub.configDir, "fitconnect/kiel-signing.jwk.json"), JSON.stringify(signature.privateJwk));
-    process.env.FC_TEST_CLIENT_SECRET = subscriber.secret;
-    process.env.FC_TEST_CALLBACK_SECRET = callbackSecret;
-    const tenantFile = path.join(hub.configDir, "tenants/kiel.yaml");
-    const kiel = parse(await readFile(tenantFile, "utf8")) as Record<string, unknown>;
-    kiel.fitconnect = {
-      destinations: [
-        {
-          id: destinationId,
-          apiUrl: `${server.url}/v1`,
-          tokenUrl: `${server.url}/token`,
-          clientId: subscriber.id,
-          clientSecretEnv: "FC_TEST_CLIENT_SECRET",
-          callbackSecretEnv: "FC_TEST_CALLBACK_SECRET",
-          decryptionKeyFile: "fitconnect/kiel-decryption.jwk.json",
-          signingKeyFile: "fitconnect/kiel-signing.jwk.json",
-          // Only callbacks (and the first round after start) make it poll, so each test decides when.
-          pollIntervalMs: 3_600_000,
-        },
-      ],
-    };
-    await writeFile(tenantFile, stringify(kiel));
-    await hub.restart();
+    t = await fitConnectTestbed();
+    ({ hub, server, destinationId, signature } = t);
   }, 120_000);
 
   afterAll(async () => {
-    await hub?.stop();
-    await server?.stop();
+    await t?.stop();
   });
 
   it("delivers a submission with three attachments to the destination's tenant and accepts it with a verifiable event", async () => {
@@ -196,6 +91,7 @@ describe("FIT-Connect pickup", () => {
     ["data-hash", "data", "hash-mismatch"],
     ["invalid-metadata", "metadata", "schema-violation"],
     ["attachment-wrong-key", "attachment:1", "encryption-issue"],
+    ["attachment-exchanged", "attachment:0", "incorrect-authentication-tag"],
   ] as const) {
     it(`rejects a submission with ${tamper} (${type}) and delivers nothing`, async () => {
       const before = await rowCounts(hub.databaseUrl);
@@ -206,12 +102,32 @@ describe("FIT-Connect pickup", () => {
       const problems = event.payload.events[REJECT].problems as { type: string; instance: string; title: string }[];
       expect(problems).toHaveLength(1);
       expect(problems[0]!.type).toBe(PROBLEMS + type);
-      expect(problems[0]!.instance).toBe(instance === "attachment:1" ? `attachment:${s.attachmentIds[1]}` : instance);
+      const at = /^attachment:(\d)$/.exec(instance);
+      expect(problems[0]!.instance).toBe(at ? `attachment:${s.attachmentIds[Number(at[1])]}` : instance);
       expect(await rowCounts(hub.databaseUrl)).toEqual(before);
       expect(await hub.broker.count(hub.queue("kiel", "dms"))).toBe(0);
       expect(server.posted.filter((e) => e.caseId === s.caseId)).toHaveLength(1);
     });
   }
+
+  it("rejects a submission whose case log lacks the platform's submit-submission event, without fetching it", async () => {
+    const before = await rowCounts(hub.databaseUrl);
+    server.recordSubmitEvents = false;
+    let s: Awaited<ReturnType<typeof submit>>;
+    try {
+      s = await submit();
+    } finally {
+      server.recordSubmitEvents = true;
+    }
+    await server.notify(destinationId, deliver);
+    const event = await decisionOf(s.submissionId);
+    expect(event.payload.events[REJECT].problems).toEqual([
+      expect.objectContaining({ type: PROBLEMS + "missing-authentication-tags", instance: "submission", title: "Authentication-Tags fehlen" }),
+    ]);
+    expect(server.fetches.get(s.submissionId)).toBeUndefined();
+    expect(await rowCounts(hub.databaseUrl)).toEqual(before);
+    expect(await hub.broker.count(hub.queue("kiel", "dms"))).toBe(0);
+  });
 
   it("refuses a forged or stale callback without polling, and polls on a genuine one", async () => {
     const s = await submit();
@@ -299,7 +215,8 @@ describe("FIT-Connect pickup", () => {
       log: createLogger({ level: "silent" }),
       dbPoolSize: 3,
     });
-    const second = fitconnectAdapter(adapterContext(services));
+    const second = fitconnectAdapter(adapterPort(services));
+    await services.prepared();
     await second.start!();
     const both = async () => {
       await server.notify(destinationId, deliver);
@@ -329,8 +246,11 @@ describe("FIT-Connect pickup", () => {
     await writeFile(path.join(hub.configDir, "fitconnect/small.jwk.json"), JSON.stringify(rsaJwk("encryption", 2048).privateJwk));
     await writeFile(tenantFile, good.replace("fitconnect/kiel-decryption.jwk.json", "fitconnect/small.jwk.json"));
     try {
-      expect(await hub.services.reload()).toEqual({ ok: true }); // the core config is fine
-      await until("the refused reload", () => hub.logs.some((l) => l.includes("RSA key of 2048 bit") && l.includes("not (re)loaded")) || undefined);
+      const reload = await hub.services.reload();
+      expect(reload.ok).toBe(false); // refused as a whole: the adapter's prepare step found the key
+      expect(reload.ok ? [] : reload.problems.map((p) => `${p.file} ${p.path}: ${p.message}`)).toEqual([
+        expect.stringMatching(/^tenants\/kiel fitconnect\.destinations\[0\]\.decryptionKeyFile: .*RSA key of 2048 bit/),
+      ]);
       const s = await submit();
       expect((await server.notify(destinationId, deliver)).status).toBe(204);
       expect(Object.keys((await decisionOf(s.submissionId)).payload.events)).toEqual([ACCEPT]);

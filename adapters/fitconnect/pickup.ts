@@ -2,8 +2,10 @@ import { messageOf, type AdapterContext, type IntakeResult } from "../../gateway
 import type { FitConnectClient, SubmissionRef } from "./client.ts";
 import type { Destination } from "./config.ts";
 import type { DecisionRow, Decisions } from "./decisions.ts";
-import { EVENT, signDecision, verifyEventLog, type Decision, type LoggedEvent } from "./events.ts";
+import { trustedLog } from "./case-log.ts";
+import { EVENT, signDecision, type Decision, type LoggedEvent } from "./events.ts";
 import { problem, type Problem } from "./problems.ts";
+import { submittedTags } from "./tags.ts";
 import { verifySubmission, type VerifiedSubmission } from "./verify.ts";
 
 /** `busy`: the gateway holds too large a backlog; the submission stays ready for pickup, undecided. */
@@ -23,7 +25,8 @@ export interface PickupDeps {
  * 2. The case's event log is read and its signatures verified; a verified accept or reject of
  *    ours there means the decision was made before (e.g. by a lost database) and is adopted.
  *    Unverifiable entries are ignored, never trusted.
- * 3. Otherwise the submission is fetched, decrypted and checked. A broken one is rejected with
+ * 3. Otherwise the submission is fetched, its JWEs compared with the authentication tags of the
+ *    platform's `submit-submission` event, decrypted and checked. A broken one is rejected with
  *    the problems found and nothing is delivered; a sound one goes through the normal intake,
  *    and only after its commit (or a duplicate: committed before) is the accept decided.
  *
@@ -38,7 +41,8 @@ export async function pickUp(deps: PickupDeps, ref: SubmissionRef): Promise<Pick
     if (!stored.sentAt) await resend(deps, stored);
     return "decided-before";
   }
-  const earlier = ourDecision(await trustedLog(deps, ref.caseId), dest, ref.submissionId);
+  const log = await trustedLog(deps, ref.caseId);
+  const earlier = ourDecision(log, dest, ref.submissionId);
   if (earlier) {
     await decisions.record({
       ...earlier,
@@ -51,8 +55,15 @@ export async function pickUp(deps: PickupDeps, ref: SubmissionRef): Promise<Pick
     return "decided-before";
   }
 
+  // Without the platform's record of what was submitted nothing fetched can be vouched for.
+  const recorded = submittedTags(log, dest.config.id, ref.submissionId);
+  if (!recorded) {
+    const missing = problem("missing-authentication-tags", "submission", "the case log holds no verifiable submit-submission event with authentication tags");
+    await decide(deps, ref, { kind: "reject", problems: [missing] });
+    return "rejected";
+  }
   const submission = await client.getSubmission(ref.submissionId);
-  const checked = await verifySubmission(dest, client, submission);
+  const checked = await verifySubmission(dest, client, submission, recorded);
   if (!checked.ok) {
     await decide(deps, ref, { kind: "reject", problems: checked.problems });
     return "rejected";
@@ -118,21 +129,6 @@ async function decide(deps: PickupDeps, ref: SubmissionRef, decision: Decision, 
 async function send(deps: PickupDeps, row: DecisionRow): Promise<void> {
   await deps.client.postEvent(row.caseId, row.token);
   await deps.decisions.markSent(row.submissionId, deps.ctx.clock());
-}
-
-/** The verified events of a case; the others are logged and left out. */
-async function trustedLog(deps: PickupDeps, caseId: string): Promise<LoggedEvent[]> {
-  const { dest, client, ctx } = deps;
-  const tokens = await client.eventLog(caseId);
-  const { verified, unverified } = await verifyEventLog(tokens, async (iss, kid) =>
-    iss === dest.config.id ? (kid === dest.signingKid ? dest.verifyKey : undefined) : client.platformKey(kid),
-  );
-  if (unverified.length > 0)
-    ctx.log.warn(
-      { destination: dest.config.id, caseId, unverified: unverified.map((u) => u.reason) },
-      "FIT-Connect event log holds events whose signature does not verify; ignored",
-    );
-  return verified;
 }
 
 function ourDecision(log: LoggedEvent[], dest: Destination, submissionId: string): Pick<DecisionRow, "kind" | "jti" | "token"> | undefined {

@@ -1,9 +1,10 @@
-import { AdvisoryLease, messageOf, OutageError, type AdapterContext } from "../../gateway/index.ts";
+import { messageOf, OutageError, type AdapterContext, type Lease } from "../../gateway/index.ts";
 import { createClient, type FitConnectClient } from "./client.ts";
 import type { Destination } from "./config.ts";
 import { decisions } from "./decisions.ts";
 import type { FitConnectMetrics } from "./metrics.ts";
 import { pickUp, sendPending, type PickupOutcome } from "./pickup.ts";
+import { trackReplies } from "./way-back.ts";
 
 export interface PollRound {
   listed: number;
@@ -23,7 +24,7 @@ export class DestinationPoller {
   private wakeUp: (() => void) | undefined;
   private woken = false;
   readonly client: FitConnectClient;
-  private readonly lease: AdvisoryLease;
+  private readonly lease: Lease;
 
   constructor(
     private readonly ctx: AdapterContext,
@@ -32,7 +33,7 @@ export class DestinationPoller {
     client?: FitConnectClient,
   ) {
     const c = dest.config;
-    this.lease = new AdvisoryLease(ctx.store.sql, `ozg-hub:fitconnect-destination:${c.id}`);
+    this.lease = ctx.lease(`ozg-hub:fitconnect-destination:${c.id}`);
     this.client =
       client ??
       createClient({ apiUrl: c.apiUrl, tokenUrl: c.tokenUrl, clientId: c.clientId, clientSecret: dest.clientSecret, destinationId: c.id, clock: ctx.clock });
@@ -66,10 +67,14 @@ export class DestinationPoller {
     return this.lease.release();
   }
 
-  /** One pass: pending decisions, then every page of submissions ready for pickup. Throws on outages. */
+  /**
+   * One pass: pending decisions, the senders' answers to our replies, then every page of
+   * submissions ready for pickup. Throws on outages.
+   */
   async pollOnce(): Promise<PollRound> {
-    const deps = { ctx: this.ctx, dest: this.dest, client: this.client, decisions: decisions(this.ctx.store.db) };
+    const deps = { ctx: this.ctx, dest: this.dest, client: this.client, decisions: decisions(this.ctx.tables) };
     await sendPending(deps);
+    await trackReplies(this.ctx, this.dest, this.client);
     const round: PollRound = { listed: 0, outcomes: {} };
     const { pageSize } = this.dest.config;
     // Plain offset paging. Picked-up submissions leave the list, so a page may slide past

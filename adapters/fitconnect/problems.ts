@@ -1,8 +1,8 @@
 /**
  * The problems a subscriber names when it rejects a submission, as the FIT-Connect
  * documentation ("Einreichung überprüfen") defines them: `type` and `instance` are to be taken
- * over exactly, `title` as documented. `instance` is `metadata`, `data` or
- * `attachment:<attachmentId>`.
+ * over exactly, `title` as documented. `instance` is `submission`, `metadata`,
+ * `data` or `attachment:<attachmentId>`.
  */
 export interface Problem {
   type: string;
@@ -21,6 +21,8 @@ const TITLES = {
   "schema-violation": "Schema-Verletzung",
   "hash-mismatch": "Prüfsumme stimmt nicht",
   "missing-attachment": "Anlage fehlt",
+  "missing-authentication-tags": "Authentication-Tags fehlen",
+  "incorrect-authentication-tag": "Authentication-Tag ungültig",
   "technical-error": "Technischer Fehler",
 } as const;
 

@@ -28,3 +28,35 @@ export const fitconnectDecisions = pgTable(
       .where(sql`${t.sentAt} is null`),
   ],
 );
+
+/**
+ * The FIT-Connect replies sent on a case (migration 0014_fitconnect_replies), one per status
+ * notification (`message_id`, stable across attempts). The reply id is stored as soon as the
+ * Submission API hands it out, so a retried attempt completes the same reply instead of
+ * starting another; `submitted_at` is set when the reply was submitted, `outcome` when the
+ * sender's verified `accept-reply` or `reject-reply` is seen in the case log. The migration
+ * adds the foreign key to `deliveries` (on delete cascade: retention takes the replies along);
+ * it is not declared here so that adapter code stays free of the core's store schema.
+ */
+export const fitconnectReplies = pgTable(
+  "fitconnect_replies",
+  {
+    messageId: text("message_id").primaryKey(),
+    deliveryId: uuid("delivery_id").notNull(),
+    destinationId: text("destination_id").notNull(),
+    caseId: text("case_id").notNull(),
+    replyId: text("reply_id"),
+    attachmentIds: jsonb("attachment_ids").$type<string[]>().notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull(),
+    submittedAt: timestamp("submitted_at", { withTimezone: true }),
+    outcome: text("outcome", { enum: ["accepted", "rejected"] }),
+    outcomeJti: text("outcome_jti"),
+    problems: jsonb("problems"),
+    decidedAt: timestamp("decided_at", { withTimezone: true }),
+  },
+  (t) => [
+    index("fitconnect_replies_open_idx")
+      .on(t.destinationId)
+      .where(sql`${t.submittedAt} is not null and ${t.outcome} is null`),
+  ],
+);

@@ -4,6 +4,7 @@ import { decryptJwe, sameHex, sha512Hex } from "./crypto.ts";
 import type { AuthenticationTags } from "./events.ts";
 import { validateMetadata, type Metadata } from "./metadata.ts";
 import { problem, type Problem } from "./problems.ts";
+import { tagMatches } from "./tags.ts";
 
 /** A submission whose every part was decrypted and matched its declared hash. */
 export interface VerifiedSubmission {
@@ -16,17 +17,23 @@ export interface VerifiedSubmission {
 
 /**
  * The subscriber's checks of the FIT-Connect documentation ("Einreichung überprüfen"):
- * decrypt metadata, data and every attachment for this destination's key, validate the metadata
- * against the schema of its version, and compare the sha512 hashes it declares. Every problem
- * found is returned (they all go into one reject event); outages of the API are thrown.
+ * compare each JWE's authentication tag with the one the platform recorded at submission
+ * (`recorded`, from its `submit-submission` event), decrypt metadata, data and every attachment
+ * for this destination's key, validate the metadata against the schema of its version, and
+ * compare the sha512 hashes it declares. Every problem found is returned (they all go into one
+ * reject event); outages of the API are thrown.
  */
 export async function verifySubmission(
   dest: Destination,
   client: FitConnectClient,
   s: Submission,
+  recorded: AuthenticationTags,
 ): Promise<{ ok: true; submission: VerifiedSubmission } | { ok: false; problems: Problem[] }> {
   const open = (jwe: string) => decryptJwe(jwe, dest.decryptionKey, dest.decryptionKid);
+  const exchanged = (instance: string) =>
+    problem("incorrect-authentication-tag", instance, "the authentication tag differs from the one recorded in the submit-submission event");
   if (!s.encryptedMetadata) return { ok: false, problems: [problem("encryption-issue", "metadata", "the submission carries no encrypted metadata")] };
+  if (!tagMatches(s.encryptedMetadata, recorded.metadata)) return { ok: false, problems: [exchanged("metadata")] };
   const meta = await open(s.encryptedMetadata);
   if (!meta.ok) return { ok: false, problems: [problem("encryption-issue", "metadata", meta.detail)] };
   const valid = validateMetadata(meta.bytes);
@@ -37,7 +44,9 @@ export async function verifySubmission(
 
   let data: VerifiedSubmission["data"];
   const declared = metadata.contentStructure.data;
-  if (s.encryptedData) {
+  if (s.encryptedData && !tagMatches(s.encryptedData, recorded.data)) {
+    problems.push(exchanged("data"));
+  } else if (s.encryptedData) {
     const d = await open(s.encryptedData);
     if (!d.ok) problems.push(problem("encryption-issue", "data", d.detail));
     else if (!declared) problems.push(problem("hash-mismatch", "data", "the metadata declares no hash for the data"));
@@ -61,6 +70,10 @@ export async function verifySubmission(
   for (const id of announced) {
     const a = described.get(id);
     const jwe = await client.getAttachment(s.submissionId, id);
+    if (!tagMatches(jwe, recorded.attachments[id])) {
+      problems.push(exchanged(`attachment:${id}`));
+      continue;
+    }
     const d = await open(jwe);
     if (!d.ok) {
       problems.push(problem("encryption-issue", `attachment:${id}`, d.detail));

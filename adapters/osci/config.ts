@@ -26,6 +26,27 @@ export const osciGatewaySchema = z
   })
   .strict();
 
+/**
+ * The Intermediär of a portal's OSCI client, to which ozg-hub sends status replies as
+ * Originator: GetMessageId, then a StoreDelivery whose content is encrypted for the portal.
+ */
+export const osciReplyIntermediarySchema = z
+  .object({
+    url: z.url().describe("the Intermediär's OSCI endpoint"),
+    cipherCertFile: z.string().describe("PEM cipher certificate of the Intermediär (transport encryption)"),
+    signatureCertFiles: z
+      .array(z.string())
+      .default([])
+      .describe("pinned PEM signature certificates of the Intermediär: its answers must be signed by one of them; empty: the signature is not checked"),
+    addresseeCipherCertFile: z
+      .string()
+      .optional()
+      .describe("PEM cipher certificate of the addressee (the portal's OSCI client) the content is encrypted for; default the portal's osci.cipherCertFile"),
+    subject: z.string().default("Statusmeldung").describe("the StoreDelivery's Subject"),
+    timeoutMs: z.number().int().positive().default(30_000).describe("longest wait for one answer of the Intermediär"),
+  })
+  .strict();
+
 /** A portal's `osci`: the certificates of its OSCI client. */
 export const osciPortalSchema = z
   .object({
@@ -34,6 +55,9 @@ export const osciPortalSchema = z
       .min(1)
       .describe("pinned PEM signature certificates of this portal's OSCI client (ClientSignature, Author signatures)"),
     cipherCertFile: z.string().optional().describe("PEM cipher certificate to encrypt answers for; default the one the signed request names"),
+    replyIntermediary: osciReplyIntermediarySchema
+      .optional()
+      .describe("the Intermediär of this portal's OSCI client: status replies go there as StoreDelivery; without it they are parked for the operator"),
   })
   .strict();
 
@@ -55,4 +79,5 @@ export const osciConfig = {
 } satisfies AdapterConfigSpec;
 
 export type OsciGatewayConfig = z.infer<typeof osciGatewaySchema>;
+export type OsciReplyIntermediaryConfig = z.infer<typeof osciReplyIntermediarySchema>;
 export type { KeystoreConfig } from "../../gateway/config/fields.ts";

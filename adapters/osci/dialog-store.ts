@@ -1,5 +1,5 @@
 import { and, eq, gt, lt } from "drizzle-orm";
-import type { Store } from "../../gateway/index.ts";
+import type { OwnTables } from "../../gateway/index.ts";
 import { osciChallenges, osciDialogs } from "./tables.ts";
 
 /** One open explicit dialog: the Challenge its client must answer next and the SequenceNumber reached. */
@@ -46,7 +46,7 @@ export interface DialogStore {
 }
 
 /** The dialog state in the store's `osci_dialogs` and `osci_challenges` tables. */
-export function postgresDialogStore(db: Store["db"]): DialogStore {
+export function postgresDialogStore(db: OwnTables): DialogStore {
   const matching = (s: DialogStep) =>
     and(
       eq(osciDialogs.conversationId, s.conversationId),

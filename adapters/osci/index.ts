@@ -10,10 +10,10 @@ import { osciWayBack } from "./way-back.ts";
  * gateway.yaml `osci`, portals' `osci` and tenants' `osci` sections; without them /osci
  * answers every request with a 9000 fault.
  */
-export const osciAdapter: AdapterFactory = (ctx) => ({
+export const osciAdapter: AdapterFactory = (ctx) => {
   // Key files and passphrases are read when the config is (at start and on every reload), so a
   // wrong path or passphrase stops the start or refuses the reload with its reason instead of
   // surfacing at the first OSCI request.
-  routes: osciRoutes(ctx, ctx.prepare(prepareOsci), storedOsciState(ctx.store)),
-  wayBack: osciWayBack,
-});
+  const settings = ctx.prepare(prepareOsci);
+  return { routes: osciRoutes(ctx, settings, storedOsciState(ctx)), wayBack: osciWayBack(settings) };
+};

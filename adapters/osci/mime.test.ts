@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { buildMime, parseMime } from "./mime.ts";
+import { headerSafe } from "./store-delivery-out.ts";
 
 describe("OSCI MIME", () => {
   it("reads a body labelled text/xml that starts with its own MIME headers, with 8bit and the non-standard 8-bit parts", () => {
@@ -48,5 +49,12 @@ describe("OSCI MIME", () => {
       ok: false,
       detail: "MIME part without closing boundary",
     });
+  });
+});
+
+describe("file names in MIME headers of requests ozg-hub sends", () => {
+  it("keep printable ASCII only, so a name cannot start a header of its own", () => {
+    expect(headerSafe("Bescheid Müller.pdf")).toBe("Bescheid M_ller.pdf");
+    expect(headerSafe("a.pdf\r\nContent-ID: <osci@message>")).toBe("a.pdf__Content-ID: <osci@message>");
   });
 });

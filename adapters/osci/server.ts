@@ -1,31 +1,21 @@
 import { X509Certificate } from "node:crypto";
 import type { Element } from "@xmldom/xmldom";
 import { Hono } from "hono";
-import type { AdapterContext, IntakeResult } from "../../gateway/index.ts";
-import { findDeliveryMetadata, isOutage, messageOf, readBody, type Store } from "../../gateway/index.ts";
+import type { AdapterContext } from "../../gateway/index.ts";
+import { isOutage, messageOf, readBody } from "../../gateway/index.ts";
 import { postgresDialogStore, type DialogStore } from "./dialog-store.ts";
 import type { OsciSettings } from "./settings.ts";
-import { fingerprint, readContents, recipientOf, tenantOfCertificate } from "./content.ts";
+import { fingerprint } from "./content.ts";
 import { Dialogs, readControlBlock } from "./dialogs.ts";
-import { FEEDBACK, isMessageLevel, type Feedback } from "./feedback.ts";
+import { FEEDBACK, type Feedback } from "./feedback.ts";
 import { openMessage, type OsciMessage } from "./message.ts";
 import { NS } from "./ns.ts";
-import { buildResponse, faultResponse, type ControlOut, type ProcessCardOut, type ResponseOrder } from "./responses.ts";
+import { buildResponse, faultResponse, type ControlOut, type ResponseOrder } from "./responses.ts";
 import { verifySignature } from "./signature.ts";
-// OSCI 1.2 messages may carry XTA's MessageMetaData header; one reader for both channels.
-import { readMessageMetaData } from "../xta/metadata.ts";
-import { child, esc, path, text } from "./xml.ts";
+import { HANDLERS, type Sender } from "./orders.ts";
+import { child, path, text } from "./xml.ts";
 
 const MIME_TYPE = "text/xml; charset=utf-8";
-
-/** Who sent a verified request: a portal's OSCI client or an Intermediär, by its pinned certificate. */
-interface Sender {
-  portalId: string;
-  signer: X509Certificate;
-  /** Certificate to encrypt the answer for. */
-  cipherCert?: string;
-  kind: "originator" | "intermediary";
-}
 
 /** The state the OSCI adapter reads and writes besides the intake, behind interfaces a test can fake. */
 export interface OsciState {
@@ -34,9 +24,9 @@ export interface OsciState {
   deliveryMetadata(portalId: string, messageId: string): Promise<{ receivedAt: Date; metadata: Record<string, unknown> } | undefined>;
 }
 
-/** The OSCI state in the store. */
-export function storedOsciState(store: Store): OsciState {
-  return { dialogs: postgresDialogStore(store.db), deliveryMetadata: (portalId, messageId) => findDeliveryMetadata(store.db, portalId, messageId) };
+/** The OSCI state in the store: the dialog tables the adapter owns, delivery metadata through the port. */
+export function storedOsciState(ctx: AdapterContext): OsciState {
+  return { dialogs: postgresDialogStore(ctx.tables), deliveryMetadata: ctx.gateway.deliveryMetadata };
 }
 
 /**
@@ -67,122 +57,8 @@ export function osciRoutes(ctx: AdapterContext, prepared: () => OsciSettings | u
     const answer = (ctrl: ControlOut, order: ResponseOrder, status = 200) =>
       reply(buildResponse(ctrl, order, { key: settings.signing.key, certPem: settings.signing.pem }, m.encrypted ? cipherCert : undefined), status);
     const ok: Feedback = control.inDialog ? FEEDBACK.okDialogOpen : FEEDBACK.ok;
-    const ids = settings.messageIds;
 
-    switch (m.operation) {
-      case "initDialog":
-        return answer(control.out(), { op: "responseToInitDialog", feedback: FEEDBACK.okDialogOpen });
-      case "exitDialog":
-        return answer(control.out(), { op: "responseToExitDialog", feedback: FEEDBACK.ok });
-      case "getMessageId":
-        return answer(control.out(), { op: "responseToGetMessageId", feedback: ok, messageId: ids.issue(sender.portalId) });
-      case "fetchProcessCard": {
-        const wanted = [...(m.order.getElementsByTagNameNS(NS.osci, "MessageId") as unknown as Element[])].map((e) => messageIdOf(e)!);
-        const found = (await Promise.all(wanted.map((id) => processCard(sender.portalId, id)))).flatMap((card) => (card ? [card] : []));
-        const selection = `<osci:SelectionRule>${wanted.map((id) => `<osci:MessageId>${esc(id)}</osci:MessageId>`).join("")}</osci:SelectionRule>`;
-        if (wanted.length === 0)
-          return answer(control.out(), {
-            op: "responseToFetchProcessCard",
-            feedback: { ...FEEDBACK.noProcessCard, detail: "select process cards by MessageId" },
-            selection: '<osci:Quantity Limit="1"/>',
-            processCards: [],
-          });
-        return answer(control.out(), {
-          op: "responseToFetchProcessCard",
-          feedback: found.length ? ok : FEEDBACK.noProcessCard,
-          selection,
-          processCards: found,
-        });
-      }
-      case "storeDelivery":
-      case "acceptDelivery":
-      case "processDelivery": {
-        const responseOp =
-          m.operation === "storeDelivery"
-            ? "responseToStoreDelivery"
-            : m.operation === "acceptDelivery"
-              ? "responseToAcceptDelivery"
-              : "responseToProcessDelivery";
-        // Accept/ProcessDelivery run outside dialogs: their answers carry no ConversationId.
-        const ctrl = (): ControlOut => (m.operation === "storeDelivery" ? control.out() : { response: control.out().response });
-        const orderFail = (f: Feedback) => answer(ctrl(), { op: responseOp, feedback: f } as ResponseOrder);
-        const messageId =
-          m.operation === "storeDelivery"
-            ? messageIdOf(child(m.order, NS.osci, "MessageId"))
-            : messageIdOf(path(m.order, [NS.osci, "ProcessCardBundle"], [NS.osci, "MessageId"]));
-        if (!messageId) return orderFail(FEEDBACK.noMessageId);
-        if (sender.kind === "originator" && !ids.valid(messageId, sender.portalId))
-          return orderFail({ ...FEEDBACK.illegalMessageId, detail: "ask for one with GetMessageId" });
-        const contents = readContents(child(m.body, NS.osci, "ContentPackage"), settings, m.parts, signedCids, m.text);
-        if (!contents.ok) return isMessageLevel(contents.feedback) ? refuse(contents.feedback) : orderFail(contents.feedback);
-        const cs = contents.contents;
-        const metadata = readMessageMetaData(child(m.header, NS.oscimeta, "MessageMetaData"));
-        const xta = metadata.ok ? metadata.meta : undefined;
-        const addressee = text(
-          path(m.header, [NS.osci, "NonIntermediaryCertificates"], [NS.osci, "CipherCertificateAddressee"], [NS.ds, "X509Data"], [NS.ds, "X509Certificate"]),
-        );
-        const tenant = cs.tenant ?? (signedIds.has("nonintermediarycertificates") ? tenantOfCertificate(settings, addressee) : undefined);
-        const subject = text(child(m.order, NS.osci, "Subject"));
-        const receivedAt = ctx.clock();
-        // The certificates checked for this delivery, kept with it for the process card.
-        const inspected = [sender.signer, ...cs.authors].map((cert) => ({ subject: cert.subject, issuer: cert.issuer, serial: cert.serialNumber }));
-        const result: IntakeResult = await ctx.gateway.intake({
-          channel: "osci",
-          portalId: sender.portalId,
-          sourceMessageId: messageId,
-          attachments: cs.attachments,
-          document: async () => {
-            if (!cs.document) return { kind: "malformed", detail: "the delivery has no XML or JSON content" };
-            return {
-              contentType: cs.document.contentType,
-              bytes: cs.document.bytes,
-              sourceMessageId: messageId,
-              metadata: {
-                osci: {
-                  operation: m.operation,
-                  messageId,
-                  subject,
-                  transportEncrypted: m.encrypted,
-                  signer: sender.signer.subject,
-                  authors: cs.authors.map((a) => a.subject),
-                  tenant: tenant?.id,
-                  inspected,
-                },
-                ...(xta ? { xta } : {}),
-              },
-              recipient: recipientOf(tenant, xta?.reader),
-            };
-          },
-        });
-        if (result.kind === "duplicate") return orderFail({ ...FEEDBACK.illegalMessageId, detail: "MessageId already delivered" });
-        if (result.kind !== "accepted") {
-          const detail =
-            result.kind === "malformed"
-              ? result.detail
-              : result.kind === "invalid"
-                ? result.problems.map((p) => `${p.path}: ${p.message}`).join("; ")
-                : result.kind === "busy"
-                  ? `busy, retry in ${result.retryAfterSeconds} s`
-                  : `${result.what} larger than ${result.limit}`;
-          return orderFail({ ...(m.operation === "storeDelivery" ? FEEDBACK.invalidRequest : FEEDBACK.notAccepted), detail });
-        }
-        const card: ProcessCardOut = {
-          messageId,
-          creation: receivedAt,
-          reception: result.receipt.receivedAt,
-          subject,
-          inspections: inspected.map((i) => ({ at: receivedAt, ...i, ok: true })),
-        };
-        if (m.operation === "storeDelivery") return answer(ctrl(), { op: "responseToStoreDelivery", feedback: ok, processCard: card });
-        if (m.operation === "acceptDelivery") return answer(ctrl(), { op: "responseToAcceptDelivery", feedback: FEEDBACK.ok });
-        // The answer is a message of its own: it carries the id the Intermediär assigned to the response.
-        return answer(ctrl(), { op: "responseToProcessDelivery", feedback: FEEDBACK.ok, messageId: messageIdOf(child(m.order, NS.osci, "MessageIdResponse")) });
-      }
-      default: {
-        const never: never = m.operation;
-        throw new Error(`unhandled operation ${String(never)}`);
-      }
-    }
+    return HANDLERS[m.operation]({ ctx, settings, m, sender, signedIds, signedCids, control, ok, answer, refuse, deliveryMetadata: state.deliveryMetadata });
   });
   // Whatever escapes the pipeline (the store gone during the dialog check or the intake, a bug)
   // is still answered as OSCI: an unsigned 9000 fault, as before the sender is known.
@@ -193,25 +69,6 @@ export function osciRoutes(ctx: AdapterContext, prepared: () => OsciSettings | u
   });
   return routes;
 
-  /**
-   * The process card of a delivery, from the store: any instance answers it, also after a
-   * restart. Reception is when ozg-hub committed the delivery; the inspection report lists the
-   * certificates whose signatures were verified then.
-   */
-  async function processCard(portalId: string, messageId: string): Promise<ProcessCardOut | undefined> {
-    const found = await state.deliveryMetadata(portalId, messageId);
-    if (!found) return undefined;
-    const osci = (found.metadata.osci ?? {}) as { subject?: string; inspected?: { subject: string; issuer: string; serial: string }[] };
-    const at = found.receivedAt;
-    return {
-      messageId,
-      creation: at,
-      reception: at,
-      ...(osci.subject ? { subject: osci.subject } : {}),
-      inspections: (osci.inspected ?? []).map((i) => ({ at, ...i, ok: true })),
-    };
-  }
-
   /** Refusals before the intake: counted like the intake's own outcomes, logged as anomalies. */
   function refuse(f: Feedback): Response {
     const outcome = /^9[67]\d\d$|^9400$/.test(f.code) ? "unauthorized" : "malformed";
@@ -219,11 +76,6 @@ export function osciRoutes(ctx: AdapterContext, prepared: () => OsciSettings | u
     ctx.log.warn({ code: f.code, detail: f.detail }, "OSCI request refused");
     return reply(faultResponse(f, f.code === "9000"), 500);
   }
-}
-
-/** A MessageId is base64 (xs:base64Binary): the library wraps long ones in lines, whitespace is no part of the id. */
-function messageIdOf(el: Element | undefined): string | undefined {
-  return text(el)?.replace(/\s+/g, "") || undefined;
 }
 
 function reply(body: Buffer, status: number): Response {

@@ -2,7 +2,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadKeystore } from "./settings.ts";
+import type { HubConfig } from "../../gateway/index.ts";
+import { osciGatewaySchema, osciPortalSchema } from "./config.ts";
+import { loadKeystore, prepareOsci } from "./settings.ts";
 import { testPki } from "../../test/support/pki.ts";
 
 describe("OSCI keystores", () => {
@@ -30,5 +32,54 @@ describe("OSCI keystores", () => {
   it("names the file when the passphrase is wrong", () => {
     process.env.OSCI_TEST_PASS = "falsch";
     expect(() => loadKeystore({ pkcs12File: "k.p12", passphraseEnv: "OSCI_TEST_PASS" }, file)).toThrow(/^OSCI keystore k\.p12: /);
+  });
+});
+
+describe("a portal's OSCI reply Intermediär in the config", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "osci-reply-"));
+  const pki = testPki();
+  const own = pki.issue("ozg-hub", "signature");
+  const files = {
+    "own.key": own.keyPem,
+    "own.pem": own.certPem,
+    "i-enc.pem": pki.issue("intermediaer", "cipher").certPem,
+    "i-sig.pem": pki.issue("intermediaer", "signature").certPem,
+    "p-enc.pem": pki.issue("portal", "cipher").certPem,
+  };
+  for (const [f, pem] of Object.entries(files)) writeFileSync(path.join(dir, f), pem);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const configWith = (osci: Record<string, unknown>) =>
+    ({
+      dir,
+      gateway: { osci: osciGatewaySchema.parse({ signing: { keyFile: "own.key", certFile: "own.pem" } }) },
+      portals: [{ id: "p", channels: ["osci"], osci: osciPortalSchema.parse({ signatureCertFiles: ["i-sig.pem"], ...osci }) }],
+      tenants: [],
+    }) as unknown as HubConfig;
+  const reply = { url: "https://intermediaer.example/osci", cipherCertFile: "i-enc.pem", signatureCertFiles: ["i-sig.pem"] };
+
+  it("reads the Intermediär's certificates; the addressee is the portal's cipher certificate unless named", () => {
+    const prepared = prepareOsci(configWith({ cipherCertFile: "p-enc.pem", replyIntermediary: reply }));
+    expect(prepared.ok).toBe(true);
+    const r = prepared.ok ? prepared.settings!.portals[0]!.reply : undefined;
+    expect(r).toMatchObject({
+      url: reply.url,
+      cipherCert: files["i-enc.pem"],
+      addresseeCipherCert: files["p-enc.pem"],
+      subject: "Statusmeldung",
+      timeoutMs: 30_000,
+    });
+    expect(r!.certs.map((c) => c.subject)).toEqual([expect.stringContaining("CN=intermediaer")]);
+    const named = prepareOsci(configWith({ cipherCertFile: "p-enc.pem", replyIntermediary: { ...reply, addresseeCipherCertFile: "i-enc.pem" } }));
+    expect(named.ok && named.settings!.portals[0]!.reply!.addresseeCipherCert).toBe(files["i-enc.pem"]);
+  });
+
+  it("without an addressee certificate, or with a missing file, the config is refused with the place named", () => {
+    const none = prepareOsci(configWith({ replyIntermediary: reply }));
+    expect(none.ok).toBe(false);
+    expect(!none.ok && none.problems).toEqual([expect.objectContaining({ file: "portals/p", path: "osci.replyIntermediary.addresseeCipherCertFile" })]);
+    const missing = prepareOsci(configWith({ cipherCertFile: "p-enc.pem", replyIntermediary: { ...reply, cipherCertFile: "nowhere.pem" } }));
+    expect(!missing.ok && missing.problems).toEqual([
+      expect.objectContaining({ path: "osci.replyIntermediary.cipherCertFile", message: expect.stringContaining("nowhere.pem") }),
+    ]);
   });
 });

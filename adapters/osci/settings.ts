@@ -2,7 +2,7 @@ import { createHash, createPrivateKey, type KeyObject, X509Certificate } from "n
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import forge from "node-forge";
-import type { ConfigProblem, PortalConfig, Prepared, Runtime, TenantConfig } from "../../gateway/index.ts";
+import type { CertificateSource, ConfigProblem, HubConfig, PortalConfig, Prepared, TenantConfig } from "../../gateway/index.ts";
 import { messageOf, problemInGateway } from "../../gateway/index.ts";
 import type { KeystoreConfig } from "./config.ts";
 import { MessageIds } from "./dialogs.ts";
@@ -14,10 +14,20 @@ export interface OsciSettings {
   decryption: KeyPair & { pem: string };
   maxMessageBytes: number;
   intermediaries: { id: string; portal: string; certs: X509Certificate[]; cipherCert?: string }[];
-  portals: { portal: PortalConfig; certs: X509Certificate[]; cipherCert?: string }[];
+  portals: { portal: PortalConfig; certs: X509Certificate[]; cipherCert?: string; reply?: ReplyIntermediary }[];
   readers: { tenant: TenantConfig; keys: KeyPair[] }[];
   /** MessageIds of ozg-hub, derived from the signing key so that every instance with this config agrees. */
   messageIds: MessageIds;
+}
+
+/** Where a portal's status replies go as StoreDelivery (its `osci.replyIntermediary`, certificates read). */
+export interface ReplyIntermediary {
+  url: string;
+  cipherCert: string;
+  certs: X509Certificate[];
+  addresseeCipherCert: string;
+  subject: string;
+  timeoutMs: number;
 }
 
 /**
@@ -25,10 +35,9 @@ export interface OsciSettings {
  * wrong path or passphrase is a config problem at start or reload, never a failing request.
  * Settings undefined while gateway.yaml has no `osci` section.
  */
-export function prepareOsci(runtime: Runtime): Prepared<OsciSettings | undefined> {
-  const config = runtime.config;
+export function prepareOsci(config: HubConfig): Prepared<OsciSettings | undefined> {
   const osci = config.gateway.osci;
-  if (!osci) return { ok: true, settings: undefined };
+  if (!osci) return { ok: true, settings: undefined, certificates: certificatesOf(config) };
   const problems: ConfigProblem[] = [];
   const file = (f: string) => readFileSync(path.resolve(config.dir, f));
   /** Runs `read`; a failure becomes a problem at `where` and the value undefined. */
@@ -59,6 +68,7 @@ export function prepareOsci(runtime: Runtime): Prepared<OsciSettings | undefined
       portal: p,
       certs: p.osci!.signatureCertFiles.flatMap((f, k) => attempt(() => cert(f), inFile(`portals/${p.id}`, `osci.signatureCertFiles[${k}]`)) ?? []),
       cipherCert: attempt(() => pem(p.osci!.cipherCertFile), inFile(`portals/${p.id}`, "osci.cipherCertFile")),
+      reply: replyIntermediary(p, pem, cert, attempt, inFile),
     }));
   const readers = config.tenants
     .filter((t) => t.osci)
@@ -75,7 +85,55 @@ export function prepareOsci(runtime: Runtime): Prepared<OsciSettings | undefined
   return {
     ok: true,
     settings: { signing, decryption, maxMessageBytes: osci.maxMessageBytes, intermediaries, portals, readers, messageIds: new MessageIds(secret) },
+    certificates: certificatesOf(config),
   };
+}
+
+/** Every OSCI certificate file the config names: ozg-hub's keys, pinned Intermediäre, portals and reader keys. */
+function certificatesOf(config: HubConfig): CertificateSource[] {
+  const out: CertificateSource[] = [];
+  const keystore = (use: string, k: KeystoreConfig | undefined) => {
+    if (k?.pkcs12File) out.push({ use, file: k.pkcs12File, pkcs12: { passphraseEnv: k.passphraseEnv } });
+    else if (k?.certFile) out.push({ use, file: k.certFile });
+  };
+  const osci = config.gateway.osci;
+  keystore("OSCI signing key", osci?.signing);
+  keystore("OSCI decryption key", osci?.decryption);
+  for (const i of osci?.intermediaries ?? []) {
+    for (const f of i.signatureCertFiles) out.push({ use: `OSCI Intermediär ${i.id} signature`, file: f });
+    if (i.cipherCertFile) out.push({ use: `OSCI Intermediär ${i.id} cipher`, file: i.cipherCertFile });
+  }
+  for (const t of config.tenants) t.osci?.readerKeys.forEach((k, n) => keystore(`OSCI reader key ${n + 1} of tenant ${t.id}`, k));
+  for (const p of config.portals) {
+    for (const f of p.osci?.signatureCertFiles ?? []) out.push({ use: `OSCI signature of portal ${p.id}`, file: f });
+    const r = p.osci?.replyIntermediary;
+    for (const f of r?.signatureCertFiles ?? []) out.push({ use: `OSCI reply Intermediär of portal ${p.id} signature`, file: f });
+    if (r?.cipherCertFile) out.push({ use: `OSCI reply Intermediär of portal ${p.id} cipher`, file: r.cipherCertFile });
+  }
+  return out;
+}
+
+/** A portal's `osci.replyIntermediary` with its certificates read; problems are recorded by `attempt`. */
+function replyIntermediary(
+  p: PortalConfig,
+  pem: (f: string | undefined) => string | undefined,
+  cert: (f: string) => X509Certificate,
+  attempt: <T>(read: () => T, where: (message: string) => ConfigProblem) => T | undefined,
+  inFile: (f: string, at: string) => (message: string) => ConfigProblem,
+): ReplyIntermediary | undefined {
+  const r = p.osci?.replyIntermediary;
+  if (!r) return undefined;
+  const where = (at: string) => inFile(`portals/${p.id}`, `osci.replyIntermediary.${at}`);
+  const cipherCert = attempt(() => pem(r.cipherCertFile), where("cipherCertFile"));
+  const certs = r.signatureCertFiles.flatMap((f, k) => attempt(() => cert(f), where(`signatureCertFiles[${k}]`)) ?? []);
+  const addresseeFile = r.addresseeCipherCertFile ?? p.osci?.cipherCertFile;
+  const addresseeCipherCert = addresseeFile
+    ? attempt(() => pem(addresseeFile), where(r.addresseeCipherCertFile ? "addresseeCipherCertFile" : "(osci.cipherCertFile)"))
+    : attempt(() => {
+        throw new Error("the addressee's cipher certificate is needed: set addresseeCipherCertFile or the portal's osci.cipherCertFile");
+      }, where("addresseeCipherCertFile"));
+  if (!cipherCert || !addresseeCipherCert) return undefined;
+  return { url: r.url, cipherCert, certs, addresseeCipherCert, subject: r.subject, timeoutMs: r.timeoutMs };
 }
 
 /** A PKCS#12 (passphrase from the environment) or a PEM key and certificate. */

@@ -120,6 +120,8 @@ export function canonical(el: Element): string {
 
 export interface SignRefs {
   ids: string[];
+  /** Ids of Base64Content elements, referenced with the xmldsig base64 transform (digest over the decoded bytes), as the library signs content. */
+  base64Ids?: string[];
   /** Id of the element holding the signer's certificate: KeyInfo points there (ds:RetrievalMethod), as the library requires. */
   retrieval?: string;
   cids?: { cid: string; bytes: Buffer }[];
@@ -138,15 +140,20 @@ export function signDocument(xml: string, refs: SignRefs, key: KeyObject, certPe
   if (!parsed.ok) throw new Error(`cannot sign malformed XML: ${parsed.detail}`);
   const byId = elementsById(parsed.doc);
   const digest = (b: string | Buffer) => createHash("sha256").update(b).digest("base64");
-  const reference = (uri: string, value: string, transform: boolean) =>
-    `<ds:Reference URI="${uri}">${transform ? `<ds:Transforms><ds:Transform Algorithm="${ALG.c14n}"/></ds:Transforms>` : ""}<ds:DigestMethod Algorithm="${ALG.sha256}"/><ds:DigestValue>${value}</ds:DigestValue></ds:Reference>`;
+  const reference = (uri: string, value: string, transform: string | undefined) =>
+    `<ds:Reference URI="${uri}">${transform ? `<ds:Transforms><ds:Transform Algorithm="${transform}"/></ds:Transforms>` : ""}<ds:DigestMethod Algorithm="${ALG.sha256}"/><ds:DigestValue>${value}</ds:DigestValue></ds:Reference>`;
   const xmlRefs = refs.ids.map((id) => {
     const el = byId.get(id)?.[0];
     if (!el) throw new Error(`no element with Id ${id} to sign`);
-    return reference(`#${id}`, digest(canonical(el)), true);
+    return reference(`#${id}`, digest(canonical(el)), ALG.c14n);
   });
-  const cidRefs = (refs.cids ?? []).map((c) => reference(`cid:${c.cid}`, digest(c.bytes), false));
-  const signedInfo = `<ds:SignedInfo><ds:CanonicalizationMethod Algorithm="${ALG.c14n}"/><ds:SignatureMethod Algorithm="${ALG.rsaSha256}"/>${xmlRefs.join("")}${cidRefs.join("")}</ds:SignedInfo>`;
+  const base64Refs = (refs.base64Ids ?? []).map((id) => {
+    const el = byId.get(id)?.[0];
+    if (!el) throw new Error(`no element with Id ${id} to sign`);
+    return reference(`#${id}`, digest(Buffer.from(el.textContent ?? "", "base64")), ALG.base64);
+  });
+  const cidRefs = (refs.cids ?? []).map((c) => reference(`cid:${c.cid}`, digest(c.bytes), undefined));
+  const signedInfo = `<ds:SignedInfo><ds:CanonicalizationMethod Algorithm="${ALG.c14n}"/><ds:SignatureMethod Algorithm="${ALG.rsaSha256}"/>${base64Refs.join("")}${xmlRefs.join("")}${cidRefs.join("")}</ds:SignedInfo>`;
   const keyInfo = refs.retrieval
     ? `<ds:KeyInfo><ds:RetrievalMethod URI="#${refs.retrieval}"/></ds:KeyInfo>`
     : `<ds:KeyInfo><ds:X509Data><ds:X509Certificate>${pemBase64(certPem)}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>`;

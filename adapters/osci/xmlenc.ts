@@ -41,14 +41,20 @@ export interface Encrypted {
 
 /**
  * Encrypts for one or more recipient certificates. With `cipherPart` the ciphertext goes to a
- * MIME part referenced by CipherReference (OSCI's transport layer); otherwise inline.
+ * MIME part referenced by CipherReference (OSCI's transport layer); otherwise inline. Each
+ * EncryptedKey names its certificate inline, or as `keyInfo` writes it (e.g. a RetrievalMethod
+ * to a certificate in the message header, which the library requires in content packages).
  */
-export function encryptData(plaintext: Buffer, recipients: string[], o: { mimeType?: string; cipherPart?: string; id?: string; key?: Buffer } = {}): Encrypted {
+export function encryptData(
+  plaintext: Buffer,
+  recipients: string[],
+  o: { mimeType?: string; cipherPart?: string; id?: string; key?: Buffer; keyInfo?: (pem: string) => string } = {},
+): Encrypted {
   const key = o.key ?? randomBytes(32);
   const data = aesGcmEncrypt(key, plaintext);
   const keys = recipients.map((pem) => {
     const wrapped = publicEncrypt({ key: pem, ...oaep }, key).toString("base64");
-    return `<xenc:EncryptedKey><xenc:EncryptionMethod Algorithm="${ALG.rsaOaep}"><ds:DigestMethod Algorithm="${ALG.sha256}"/><xenc11:MGF xmlns:xenc11="${NS.xenc11}" Algorithm="${ALG.mgf1sha256}"/></xenc:EncryptionMethod><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${pemBase64(pem)}</ds:X509Certificate></ds:X509Data></ds:KeyInfo><xenc:CipherData><xenc:CipherValue>${wrapped}</xenc:CipherValue></xenc:CipherData></xenc:EncryptedKey>`;
+    return `<xenc:EncryptedKey><xenc:EncryptionMethod Algorithm="${ALG.rsaOaep}"><ds:DigestMethod Algorithm="${ALG.sha256}"/><xenc11:MGF xmlns:xenc11="${NS.xenc11}" Algorithm="${ALG.mgf1sha256}"/></xenc:EncryptionMethod><ds:KeyInfo>${o.keyInfo ? o.keyInfo(pem) : `<ds:X509Data><ds:X509Certificate>${pemBase64(pem)}</ds:X509Certificate></ds:X509Data>`}</ds:KeyInfo><xenc:CipherData><xenc:CipherValue>${wrapped}</xenc:CipherValue></xenc:CipherData></xenc:EncryptedKey>`;
   });
   const cipherData = o.cipherPart
     ? `<xenc:CipherReference URI="cid:${o.cipherPart}"><xenc:Transforms><ds:Transform Algorithm="${ALG.base64}"/></xenc:Transforms></xenc:CipherReference>`

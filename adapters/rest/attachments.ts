@@ -15,7 +15,7 @@ export function tenantAuth(ctx: AdapterContext) {
   return createMiddleware<TenantEnv>(async (c, next) => {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "");
     const hash = m ? sha256Hex(m[1]!) : undefined;
-    const tenant = hash ? ctx.runtime().config.tenants.find((t) => t.api?.tokenSha256.includes(hash)) : undefined;
+    const tenant = hash ? ctx.lookups.tenants().find((t) => t.api?.tokenSha256.includes(hash)) : undefined;
     if (!tenant) {
       c.header("WWW-Authenticate", 'Bearer realm="ozg-hub tenants"');
       return problem(c, { type: "unauthorized", title: "Unauthorized", status: 401, detail: m ? "unknown token" : "a bearer token of the tenant is required" });
@@ -39,31 +39,24 @@ export function attachmentRoutes(ctx: AdapterContext): Hono<TenantEnv> {
     const id = c.req.param("id");
     const notFound = () => problem(c, { type: "not-found", title: "Not Found", status: 404, detail: "no such attachment for this tenant" });
     if (!UUID.test(id)) return notFound();
-    const sql = ctx.store.sql;
-    const [a] = await sql<{ name: string; content_type: string; size: string; sha256: string | null; chunks: number }[]>`
-      select a.name, a.content_type, a.size, a.sha256,
-             (select count(*)::int from attachment_chunks ch where ch.attachment_id = a.id) as chunks
-        from attachments a join deliveries d on d.id = a.delivery_id
-       where a.id = ${id} and d.tenant_id = ${c.get("tenant").id}`;
+    const a = await ctx.gateway.attachment(id, c.get("tenant").id);
     if (!a) return notFound();
 
-    let seq = 0;
+    const slices = a.slices()[Symbol.asyncIterator]();
     const body = new ReadableStream<Uint8Array>({
       async pull(controller) {
-        if (seq >= a.chunks) return controller.close();
         try {
-          const [row] = await sql<{ data: Buffer }[]>`select data from attachment_chunks where attachment_id = ${id} and seq = ${seq}`;
-          if (!row) throw new Error(`slice ${seq} of attachment ${id} is missing`);
-          seq++;
-          controller.enqueue(new Uint8Array(row.data.buffer, row.data.byteOffset, row.data.byteLength));
+          const next = await slices.next();
+          if (next.done) controller.close();
+          else controller.enqueue(next.value);
         } catch (err) {
-          ctx.log.error({ attachmentId: id, seq, err: messageOf(err) }, "attachment download failed");
+          ctx.log.error({ attachmentId: id, err: messageOf(err) }, "attachment download failed");
           controller.error(err);
         }
       },
     });
     const headers: Record<string, string> = {
-      "content-type": a.content_type,
+      "content-type": a.contentType,
       "content-length": String(a.size),
       "content-disposition": `attachment; filename*=UTF-8''${encodeURIComponent(a.name)}`,
       "x-content-type-options": "nosniff",

@@ -14,13 +14,12 @@ type Credential = { portal: PortalConfig } | { refused: 401 | 403; detail: strin
  * certificate that names another portal than the token is refused: one request, one sender.
  */
 function identify(ctx: AdapterContext, c: Context): Credential {
-  const runtime = ctx.runtime();
   const header = c.req.header("authorization");
-  const fingerprint = clientFingerprint(c, runtime.config.gateway.rest?.trustedProxy);
-  const byCertificate = fingerprint ? runtime.portals.byCertificate(fingerprint) : undefined;
+  const fingerprint = clientFingerprint(c, ctx.lookups.section("rest")?.trustedProxy);
+  const byCertificate = fingerprint ? ctx.lookups.portalByCertificate(fingerprint) : undefined;
   if (header !== undefined) {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    const portal = m ? runtime.portals.byToken(m[1]!) : undefined;
+    const portal = m ? ctx.lookups.portalByToken(m[1]!) : undefined;
     if (!portal) return { refused: 401, detail: m ? "unknown token" : "a bearer token is required", bearer: true };
     if (byCertificate && byCertificate.id !== portal.id)
       return { refused: 403, detail: "the client certificate belongs to another portal than the token", bearer: false };

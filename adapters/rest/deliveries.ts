@@ -22,9 +22,8 @@ export function deliveryRoutes(ctx: AdapterContext): Hono<RestEnv> {
 
   app.post("/api/v1/deliveries", async (c) => {
     const portal = c.get("portal");
-    const runtime = ctx.runtime();
     const format = c.req.query("format");
-    if (format !== undefined && !runtime.mappings.get(format)) {
+    if (format !== undefined && !ctx.lookups.hasMapping(format)) {
       return problem(c, { type: "unknown-format", title: "Unknown format", status: 422, detail: `no mapping with id "${format}"` });
     }
     const key = c.req.header("idempotency-key");

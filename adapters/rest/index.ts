@@ -27,6 +27,10 @@ export const restAdapter: AdapterFactory = (ctx) => {
   routes.route("/", originalRoutes(ctx));
   routes.route("/", openApiRoutes());
   routes.onError((err, c) => failure(c, err, ctx.log));
-  const listener = httpsService(ctx, routes, (runtime) => ({ at: ["rest", "https"], https: runtime.config.gateway.rest?.https }));
+  const listener = httpsService(ctx, routes, (config) => ({
+    at: ["rest", "https"],
+    https: config.gateway.rest?.https,
+    use: "TLS: REST HTTPS listener",
+  }));
   return { routes, start: listener.start, stop: listener.stop, wayBack: restWayBack(ctx) };
 };

@@ -15,7 +15,7 @@ interface BodyIntake {
 
 /** The whole request body is the document (JSON or XML), bounded by `limits.documentBytes`. */
 export async function intakeSingle(ctx: AdapterContext, c: Context, o: BodyIntake): Promise<IntakeResult> {
-  const limit = ctx.runtime().config.gateway.limits.documentBytes;
+  const limit = ctx.lookups.limits().documentBytes;
   const bytes = await readBody(c.req.raw, limit);
   if (bytes === "too_large") return { kind: "too_large", limit, what: "document" };
   const contentType = c.req.header("content-type") ?? "";
@@ -33,7 +33,7 @@ export async function intakeSingle(ctx: AdapterContext, c: Context, o: BodyIntak
  * the store as attachments. The parser is disposed whatever the outcome.
  */
 export async function intakeMultipart(ctx: AdapterContext, c: Context, o: BodyIntake & Omit<MultipartOptions, "documentBytes">): Promise<IntakeResult> {
-  const limit = ctx.runtime().config.gateway.limits.documentBytes;
+  const limit = ctx.lookups.limits().documentBytes;
   const mp = readMultipart(c.req.header("content-type") ?? "", c.req.raw.body, {
     documentPart: o.documentPart,
     attachmentParts: o.attachmentParts,
@@ -65,7 +65,7 @@ export async function intakeMultipart(ctx: AdapterContext, c: Context, o: BodyIn
  * limit or looks like a zip bomb is refused before intake begins.
  */
 export async function intakeZip(ctx: AdapterContext, c: Context, o: Omit<BodyIntake, "toDocument"> & { format?: string }): Promise<IntakeResult> {
-  const { limits } = ctx.runtime().config.gateway;
+  const limits = ctx.lookups.limits();
   const zip = await readBody(c.req.raw, limits.deliveryBytes);
   if (zip === "too_large") return { kind: "too_large", limit: limits.deliveryBytes, what: "delivery" };
   const filename = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(c.req.header("content-disposition") ?? "")?.[1];

@@ -20,17 +20,15 @@ export function originalRoutes(ctx: AdapterContext): Hono<TenantEnv> {
     const id = c.req.param("id");
     const notFound = () => problem(c, { type: "not-found", title: "Not Found", status: 404, detail: "no such delivery for this tenant" });
     if (!UUID.test(id)) return notFound();
-    const [d] = await ctx.store.sql<{ document: Buffer | null; content_type: string | null; sha256: string | null }[]>`
-      select document, content_type, sha256 from deliveries
-       where id = ${id} and tenant_id = ${c.get("tenant").id} and state <> 'parked'`;
-    if (!d?.document) return notFound();
+    const d = await ctx.gateway.originalDocument(id, c.get("tenant").id);
+    if (!d) return notFound();
     const headers: Record<string, string> = {
-      "content-type": d.content_type ?? "application/octet-stream",
+      "content-type": d.contentType ?? "application/octet-stream",
       "x-content-type-options": "nosniff",
       "cache-control": "private, no-store",
     };
     if (d.sha256) headers["repr-digest"] = `sha-256=:${Buffer.from(d.sha256, "hex").toString("base64")}:`;
-    return new Response(new Uint8Array(d.document), { status: 200, headers });
+    return new Response(d.bytes as Uint8Array<ArrayBuffer>, { status: 200, headers });
   });
   return app;
 }

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import type { AdapterContext } from "../../gateway/index.ts";
-import { portalEndpoints, problem } from "../../gateway/index.ts";
+import { problem } from "../../gateway/index.ts";
 import { portalAuth, type RestEnv } from "./auth.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -21,14 +21,11 @@ export function portalStatusRoutes(ctx: AdapterContext): Hono<RestEnv> {
     const { id, statusId } = c.req.param();
     const notFound = () => problem(c, { type: "not-found", title: "Not Found", status: 404, detail: "no such document for this portal" });
     if (!UUID.test(id) || !UUID.test(statusId)) return notFound();
-    const [row] = await ctx.store.sql<{ document: Buffer; data: string }[]>`
-      select r.document, r.data::text as data from status_reports r join deliveries d on d.id = r.delivery_id
-       where r.id = ${statusId} and r.delivery_id = ${id} and d.portal_id = ${c.get("portal").id} and r.document is not null`;
-    if (!row) return notFound();
-    const doc = (JSON.parse(row.data) as { document?: { name: string; contentType: string } }).document;
-    return c.body(new Uint8Array(row.document), 200, {
-      "content-type": doc?.contentType ?? "application/octet-stream",
-      "content-disposition": `attachment; filename*=UTF-8''${encodeURIComponent(doc?.name ?? "document")}`,
+    const doc = await ctx.gateway.statusDocument(id, statusId, c.get("portal").id);
+    if (!doc) return notFound();
+    return c.body(doc.bytes as Uint8Array<ArrayBuffer>, 200, {
+      "content-type": doc.contentType,
+      "content-disposition": `attachment; filename*=UTF-8''${encodeURIComponent(doc.name)}`,
       "x-content-type-options": "nosniff",
       "cache-control": "private, no-store",
     });
@@ -36,14 +33,14 @@ export function portalStatusRoutes(ctx: AdapterContext): Hono<RestEnv> {
 
   app.get("/api/v1/webhook", async (c) => {
     const portal = c.get("portal");
-    return c.json(await portalEndpoints(ctx.store, ctx.clock).status(portal.id, "webhook", portal.webhook?.url));
+    return c.json(await ctx.gateway.notificationEndpoint.status(portal.id, "webhook", portal.webhook?.url));
   });
 
   app.post("/api/v1/webhook/enable", async (c) => {
     const portal = c.get("portal");
     if (!portal.webhook) return problem(c, { type: "not-configured", title: "Conflict", status: 409, detail: "this portal has no webhook configured" });
-    const requeued = await portalEndpoints(ctx.store, ctx.clock).enable(portal.id, "webhook");
-    return c.json({ ...(await portalEndpoints(ctx.store, ctx.clock).status(portal.id, "webhook", portal.webhook.url)), requeued });
+    const requeued = await ctx.gateway.notificationEndpoint.enable(portal.id, "webhook");
+    return c.json({ ...(await ctx.gateway.notificationEndpoint.status(portal.id, "webhook", portal.webhook.url)), requeued });
   });
   return app;
 }

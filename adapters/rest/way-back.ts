@@ -14,7 +14,7 @@ export function restWayBack(ctx: AdapterContext): WayBack {
 }
 
 async function sendWebhook(ctx: AdapterContext, n: PortalNotification): Promise<Record<string, unknown>> {
-  const webhook = ctx.runtime().portals.byId(n.portalId)?.webhook;
+  const webhook = ctx.lookups.portal(n.portalId)?.webhook;
   if (!webhook) throw new Error("the portal has no webhook configured any more");
   const secret = process.env[webhook.secretEnv];
   if (!secret) throw new Error(`the signing secret (${webhook.secretEnv}) is not set`);

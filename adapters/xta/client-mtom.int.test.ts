@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adapterContext } from "../../gateway/services.ts";
+import { adapterPort } from "../../gateway/port/port.ts";
 import { REPO, startTestHub, type TestHub } from "../../test/support/hub.ts";
 import { createXtaClient } from "./client.ts";
 import { serveHttps } from "./fixtures/https.ts";
@@ -72,7 +72,7 @@ describe("XTA client role against a test XTA server that answers in MTOM/XOP", (
         ca: Buffer.from(pki.caPem),
         onXml: (kind, x) => kind === "request" && requests.push(x),
       });
-    const round = await new AccountPoller(adapterContext(hub.services), account, connect).pollOnce();
+    const round = await new AccountPoller(adapterPort(hub.services), account, connect).pollOnce();
     expect(round).toEqual({ fetched: 1, committed: 1, duplicates: 0, refused: 0 });
     expect(remote.closed).toEqual(["urn:de:xta:messageid:land:0001"]);
 

@@ -5,8 +5,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse, stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adapterContext } from "../../gateway/services.ts";
-import { createMailbox, type AdapterContext } from "../../gateway/index.ts";
+import { adapterPort } from "../../gateway/port/port.ts";
+import type { AdapterContext, HubConfig } from "../../gateway/index.ts";
+import { createMailbox } from "../../gateway/mailbox/mailbox.ts";
 import type { XtaAccountConfig } from "./config.ts";
 import { rowCounts } from "../../test/support/database.ts";
 import { REPO, startTestHub, type TestHub } from "../../test/support/hub.ts";
@@ -17,7 +18,9 @@ import { portalClient, type PortalClient } from "./fixtures/portal-client.ts";
 import { startXtaHub, PORTAL_AUTHOR, type XtaHub } from "./fixtures/xta-hub.ts";
 import { xsdErrors } from "./fixtures/xsd.ts";
 import { xtaAdapter } from "./index.ts";
-import { AccountPoller } from "./poller.ts";
+import { readAccounts } from "./accounts.ts";
+import { xtaMetrics } from "./metrics.ts";
+import { AccountPoller, connectAccount } from "./poller.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -98,7 +101,8 @@ describe("XTA client role: reading an external XTA mailbox", () => {
       message: { contentType: "application/xml", bytes: abmeldung },
       attachments: [{ contentType: "image/jpeg", filename: "Foto.jpg", bytes: photo }],
     });
-  const boxOfA = () => createMailbox(a.hub.services.store, () => new Date()).list({ tenantId: "kiel", subscriberId: "fachverfahren" }, { limit: 100 });
+  const boxOfA = () =>
+    createMailbox(a.hub.services.store, () => new Date()).list({ tenantId: "kiel", subscriberId: "fachverfahren", kind: "xta-mailbox" }, { limit: 100 });
 
   it("fetches, commits and closes; a crash between commit and close makes no second application", async () => {
     await send();
@@ -106,7 +110,7 @@ describe("XTA client role: reading an external XTA mailbox", () => {
     expect((await boxOfA()).items).toHaveLength(2);
 
     // The process dies right after the first commit, before it could close the message at A.
-    const ctx = adapterContext(b.services);
+    const ctx = adapterPort(b.services);
     let crash = true;
     const crashing: AdapterContext = {
       ...ctx,
@@ -144,7 +148,7 @@ describe("XTA client role: reading an external XTA mailbox", () => {
   });
 
   it("lets one poller per account hold the lease", async () => {
-    const ctx = adapterContext(b.services);
+    const ctx = adapterPort(b.services);
     const one = new AccountPoller(ctx, account, connect);
     const two = new AccountPoller(ctx, account, connect);
     expect(await one.acquireLease()).toBe(true);
@@ -160,7 +164,7 @@ describe("XTA client role: reading an external XTA mailbox", () => {
     gateway.xta = { accounts: [{ ...account, pkcs12File: "kiel-land.p12", caFile: "land-ca.pem" }] };
     await writeFile(file, stringify(gateway));
     expect(await b.services.reload()).toEqual({ ok: true });
-    const adapter = xtaAdapter(adapterContext(b.services));
+    const adapter = xtaAdapter(adapterPort(b.services));
     await adapter.start?.();
     try {
       await send();
@@ -186,7 +190,7 @@ describe("XTA client role: reading an external XTA mailbox", () => {
       return (await boxOfA()).items.length === 0;
     };
     await withAccounts([]);
-    const adapter = xtaAdapter(adapterContext(b.services));
+    const adapter = xtaAdapter(adapterPort(b.services));
     await adapter.start?.();
     try {
       await send();
@@ -216,12 +220,13 @@ describe("XTA client role: reading an external XTA mailbox", () => {
     const viaProxy = { ...account, managementUrl: `${proxy.url(a.url)}xta/management`, msgBoxUrl: `${proxy.url(a.url)}xta/msgbox` };
     const before = await rowCounts(b.databaseUrl);
     const counted = async () => ({
-      failed: await metricValue(b.services.metrics.xtaPolls, { account: account.id, outcome: "failed" }),
-      committed: await metricValue(b.services.metrics.xtaFetched, { account: account.id, result: "committed" }),
+      failed: await metricValue(xtaMetrics(b.services.metrics.registry).polls, { account: account.id, outcome: "failed" }),
+      committed: await metricValue(xtaMetrics(b.services.metrics.registry).fetched, { account: account.id, result: "committed" }),
     });
     const countedBefore = await counted();
     proxy.cut();
-    const poller = new AccountPoller(adapterContext(b.services), viaProxy);
+    const [ready] = readAccounts({ dir: b.configDir } as HubConfig, [viaProxy]).ready;
+    const poller = new AccountPoller(adapterPort(b.services), viaProxy, () => connectAccount(ready!));
     poller.start();
     try {
       await send();

@@ -11,8 +11,9 @@ import { child, children, esc, parseEnvelope, path as xpath, text } from "./xml.
 export const XTA_WSDL = path.join(path.dirname(fileURLToPath(import.meta.url)), "schema/XTA.wsdl");
 
 export interface XtaClientOptions {
-  managementUrl: string;
-  msgBoxUrl: string;
+  /** The ports this client talks to; each is set up at its first use. */
+  managementUrl?: string;
+  msgBoxUrl?: string;
   sendUrl?: string;
   pfx: Buffer;
   passphrase?: string;
@@ -65,6 +66,9 @@ function faultOf(body: string | undefined): XtaFaultError | undefined {
  */
 export async function createXtaClient(o: XtaClientOptions) {
   const security = new soap.ClientSSLSecurityPFX(o.pfx, o.passphrase ?? "", { ...(o.ca ? { ca: o.ca } : {}), forever: true });
+  // The send port carries the message's MessageMetaData as its header instead of an Author;
+  // the header function finds it by the call's argument object (calls may overlap).
+  const metaFor = new WeakMap<object, string>();
   const make = async (endpoint: string) => {
     // parseReponseAttachments (sic): MTOM replies, in which servers often carry the Message and Attachments.
     const client = (await soap.createClientAsync(XTA_WSDL, {
@@ -78,17 +82,37 @@ export async function createXtaClient(o: XtaClientOptions) {
       client.on("response", (xml: string) => xml && o.onXml!("reply", xml));
     }
     client.addSoapHeader(
-      (_method: unknown, location: string, action: string) =>
+      (_method: unknown, location: string, action: string, args: unknown) =>
         `<wsa:Action xmlns:wsa="${NS.wsa}">${esc(action)}</wsa:Action><wsa:MessageID xmlns:wsa="${NS.wsa}">urn:uuid:${randomUUID()}</wsa:MessageID><wsa:To xmlns:wsa="${NS.wsa}">${esc(location)}</wsa:To>` +
-        `<oscimeta:Author xmlns:oscimeta="${NS.oscimeta}"><oscimeta:Identifier type="xoev">${esc(o.author)}</oscimeta:Identifier></oscimeta:Author>`,
+        ((args && typeof args === "object" && metaFor.get(args)) ||
+          `<oscimeta:Author xmlns:oscimeta="${NS.oscimeta}"><oscimeta:Identifier type="xoev">${esc(o.author)}</oscimeta:Identifier></oscimeta:Author>`),
     );
     return client;
   };
-  const management = await make(o.managementUrl);
-  const msgBox = await make(o.msgBoxUrl);
+  const port = (name: string, url: string | undefined) => {
+    let client: Promise<SoapClient> | undefined;
+    return () => {
+      if (!url) throw new Error(`the XTA client has no ${name} URL`);
+      client ??= make(url).catch((err: unknown) => {
+        client = undefined;
+        throw err;
+      });
+      return client;
+    };
+  };
+  const management = port("management", o.managementUrl);
+  const msgBox = port("msgBox", o.msgBoxUrl);
+  const send = port("send", o.sendUrl);
+  if (o.managementUrl) await management();
+  if (o.msgBoxUrl) await msgBox();
 
   /** Calls an operation; returns the reply envelope's Header and Body, or throws the server's fault. */
-  async function call(client: SoapClient, op: string, args: unknown): Promise<{ header?: Element; body: Element; parts: Map<string, Buffer> }> {
+  async function call(
+    client: SoapClient,
+    op: string,
+    args: unknown,
+    signal?: AbortSignal,
+  ): Promise<{ header?: Element; body: Element; parts: Map<string, Buffer> }> {
     let raw: string;
     let mtom: { parts?: { headers: Record<string, string>; body: Buffer }[] } | undefined;
     try {
@@ -96,6 +120,7 @@ export async function createXtaClient(o: XtaClientOptions) {
       // operations whose input has no part; XTA's body is empty there.
       [, raw, , , mtom] = (await client[`${op}Async`]!(args, {
         timeout: o.timeoutMs ?? 120_000,
+        ...(signal ? { signal } : {}),
         postProcess: (xml: string) => xml.replace("<EmptyBody></EmptyBody>", ""),
       })) as unknown as [unknown, string, unknown, string, typeof mtom];
     } catch (err) {
@@ -137,11 +162,11 @@ export async function createXtaClient(o: XtaClientOptions) {
 
   return {
     async checkAccountActive(): Promise<void> {
-      await call(management, "checkAccountActive", {});
+      await call(await management(), "checkAccountActive", {});
     },
 
     async getStatusList(maxListItems: number): Promise<{ requestId: string; messageIds: string[]; pending: number }> {
-      const r = await call(msgBox, "getStatusList", { attributes: { maxListItems, ListForm: "MessageMetaData" } });
+      const r = await call(await msgBox(), "getStatusList", { attributes: { maxListItems, ListForm: "MessageMetaData" } });
       const list = child(r.body, NS.osci, "MsgStatusList");
       const ids = list
         ? children(list, NS.oscimeta, "MessageMetaData").map((m) => text(xpath(m, [NS.oscimeta, "MsgIdentification"], [NS.wsa, "MessageID"])))
@@ -151,7 +176,7 @@ export async function createXtaClient(o: XtaClientOptions) {
     },
 
     async getMessage(messageId: string): Promise<FetchedMessage> {
-      const r = await call(msgBox, "getMessage", { MsgSelector: { MessageID: messageId } });
+      const r = await call(await msgBox(), "getMessage", { MsgSelector: { MessageID: messageId } });
       const meta = readMessageMetaData(child(r.header, NS.oscimeta, "MessageMetaData"));
       if (!meta.ok) throw new Error(`getMessage ${messageId}: ${meta.missing} missing in the reply`);
       const cc = xpath(r.body, [NS.xta, "GenericContentContainer"], [NS.xta, "ContentContainer"]);
@@ -166,9 +191,35 @@ export async function createXtaClient(o: XtaClientOptions) {
     },
 
     async close(requestId: string, messageIds: string[]): Promise<void> {
-      await call(msgBox, "close", { attributes: { MsgBoxRequestID: requestId }, LastMsgReceived: messageIds });
+      await call(await msgBox(), "close", { attributes: { MsgBoxRequestID: requestId }, LastMsgReceived: messageIds });
+    },
+
+    /**
+     * sendMessage on the send port: the MessageMetaData as SOAP header, the ContentContainer
+     * inline (base64). Resolves when the server accepted the message; throws its fault.
+     */
+    async sendMessage(m: OutgoingMessage, opts: { signal?: AbortSignal } = {}): Promise<void> {
+      const content = (c: { contentType: string; filename?: string; description?: string; bytes: Buffer }) => ({
+        attributes: {
+          contentType: c.contentType,
+          ...(c.filename ? { filename: c.filename } : {}),
+          ...(c.description ? { contentDescription: c.description } : {}),
+          ...(c.bytes.byteLength > 0 ? { size: c.bytes.byteLength } : {}),
+        },
+        $value: c.bytes.toString("base64"),
+      });
+      const args = { ContentContainer: { Message: content(m.message), Attachment: m.attachments.map(content) } };
+      metaFor.set(args, m.metaData);
+      await call(await send(), "sendMessage", args, opts.signal);
     },
   };
+}
+
+/** One message to send: its MessageMetaData element (see metadata.ts) and its ContentContainer. */
+export interface OutgoingMessage {
+  metaData: string;
+  message: { contentType: string; filename?: string; bytes: Buffer };
+  attachments: { contentType: string; filename?: string; description?: string; bytes: Buffer }[];
 }
 
 export type XtaClient = Awaited<ReturnType<typeof createXtaClient>>;

@@ -1,4 +1,5 @@
 import { httpsService, type AdapterFactory } from "../../gateway/index.ts";
+import { prepareXta } from "./auth.ts";
 import { xtaSettings } from "./config.ts";
 import { startPollers, type Pollers } from "./poller.ts";
 import { xtaRoutes } from "./server.ts";
@@ -12,15 +13,20 @@ import { xtaWayBack } from "./way-back.ts";
  * HTTPS listener of their own that reads client certificates itself.
  */
 export const xtaAdapter: AdapterFactory = (ctx) => {
-  const routes = xtaRoutes(ctx);
-  const listener = httpsService(ctx, routes, (runtime) => ({ at: ["xta", "https"], https: xtaSettings(runtime).https }));
+  const settings = ctx.prepare(prepareXta);
+  const routes = xtaRoutes(ctx, settings);
+  const listener = httpsService(ctx, routes, (config) => ({
+    at: ["xta", "https"],
+    https: xtaSettings(config.gateway.xta).https,
+    use: "TLS: XTA HTTPS listener",
+  }));
   let pollers: Pollers | undefined;
   return {
     routes,
-    wayBack: xtaWayBack,
+    wayBack: xtaWayBack(ctx),
     async start() {
       await listener.start();
-      pollers = startPollers(ctx);
+      pollers = startPollers(ctx, settings);
       ctx.onReload(() => pollers?.reconcile());
     },
     async stop() {

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { DeliveryStatus } from "../../gateway/index.ts";
-import { xtaMessageId, xtaSettings } from "./config.ts";
+import { xtaMessageId } from "./config.ts";
 import { faults } from "./faults.ts";
 import { messageMetaData, readAuthor, type XtaMeta } from "./metadata.ts";
 import { NS } from "./ns.ts";
@@ -18,7 +18,7 @@ export const checkAccountActive: OperationHandler = async (o) => authorRefusal(o
 export const createMessageId: OperationHandler = async (o) => {
   const denied = authorRefusal(o);
   if (denied) return denied;
-  const id = xtaMessageId(xtaSettings(o.ctx.runtime()).messageIdPrefix, randomUUID());
+  const id = xtaMessageId(o.settings.gateway.messageIdPrefix, randomUUID());
   return { ok: true, body: `<wsa:MessageID>${esc(id)}</wsa:MessageID>` };
 };
 
@@ -46,7 +46,7 @@ export const getTransportReport: OperationHandler = async (o) => {
   if (denied) return denied;
   const id = text(child(o.req.body, NS.wsa, "MessageID"));
   if (!id) return refuse(faults.missingParameter("wsa:MessageID"));
-  const status = await o.control.status({ sourceMessageId: id }, o.account.portal.id);
+  const status = await o.ctx.gateway.control.status({ sourceMessageId: id }, o.account.portal.id);
   if (!status) return refuse(faults.unknownMessageId(id));
   const meta = (status.metadata as { xta?: XtaMeta }).xta ?? {
     messageId: id,
@@ -66,7 +66,7 @@ export const getTransportReport: OperationHandler = async (o) => {
       `<xta:TransportReport xmlns:xta="${NS.xta}">` +
       messageMetaData({ ...meta, origin: status.receivedAt }) +
       `<xta:ReportTime>${status.stateSince.toISOString()}</xta:ReportTime>` +
-      `<xta:XTAServerIdentity>${esc(xtaSettings(o.ctx.runtime()).identifier)}</xta:XTAServerIdentity>` +
+      `<xta:XTAServerIdentity>${esc(o.settings.gateway.identifier)}</xta:XTAServerIdentity>` +
       `<xta:MessageStatus><xta:Status>${state}</xta:Status>${problem}</xta:MessageStatus>` +
       statusReport(status.statuses) +
       `</xta:TransportReport>`,
@@ -99,8 +99,7 @@ export const lookupService: OperationHandler = async (o) => {
   const request = child(o.req.body, NS.xta, "LookupServiceRequest");
   const lookups = request ? children(request, NS.xta, "LookupServiceRequestList").map((l) => child(l, NS.xta, "LookupService")) : [];
   if (lookups.length === 0) return refuse(faults.missingParameter("LookupServiceRequest/LookupServiceRequestList"));
-  const { router } = o.ctx.runtime();
-  const tenants = o.ctx.runtime().config.tenants;
+  const tenants = o.ctx.lookups.tenants();
   const results: string[] = [];
   for (const l of lookups) {
     const reader = text(path(l, [NS.oscimeta, "Reader"], [NS.oscimeta, "Identifier"]));
@@ -108,8 +107,7 @@ export const lookupService: OperationHandler = async (o) => {
     if (!reader || !service) return refuse(faults.missingParameter("LookupService Reader and ServiceType"));
     const tenant = tenants.find((t) => t.xtaReaders.includes(reader));
     const leika = LEIKA.exec(service)?.[1];
-    const available =
-      !!tenant && !!router.tenant(tenant.id) && tenant.subscribers.some((s) => !leika || !s.filter.leikaKeys || s.filter.leikaKeys.includes(leika));
+    const available = !!tenant && tenant.subscribers.some((s) => !leika || !s.filter.leikaKeys || s.filter.leikaKeys.includes(leika));
     results.push(
       `<xta:LookupServiceResult><oscimeta:Reader><oscimeta:Identifier type="xoev">${esc(reader)}</oscimeta:Identifier></oscimeta:Reader>` +
         `<xta:ServiceType>${esc(service)}</xta:ServiceType><xta:IsServiceAvailableValue><xta:ServiceIsAvailable>${available}</xta:ServiceIsAvailable></xta:IsServiceAvailableValue></xta:LookupServiceResult>`,
@@ -128,7 +126,7 @@ export const cancelMessage: OperationHandler = async (o) => {
   if (denied) return denied;
   const id = text(child(o.req.body, NS.wsa, "MessageID"));
   if (!id) return refuse(faults.missingParameter("wsa:MessageID"));
-  const r = await o.control.cancel({ sourceMessageId: id }, o.account.portal.id);
+  const r = await o.ctx.gateway.control.cancel({ sourceMessageId: id }, o.account.portal.id);
   switch (r.kind) {
     case "cancelled":
       return { ok: true };

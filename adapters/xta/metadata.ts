@@ -55,9 +55,9 @@ const party = (el: string, id: string) => `<oscimeta:${el}><oscimeta:Identifier 
 /**
  * An oscimeta:MessageMetaData element, for mailbox messages and transport reports.
  * `businessScenario` and `messageType` are written as codes of ozg-hub's own lists unless the
- * original metadata is at hand.
+ * original metadata is at hand; `inReplyTo` names the message a reply answers.
  */
-export function messageMetaData(m: XtaMeta & { origin: Date; delivery?: Date; size?: number }): string {
+export function messageMetaData(m: XtaMeta & { origin: Date; delivery?: Date; size?: number; inReplyTo?: string }): string {
   return (
     `<oscimeta:MessageMetaData xmlns:oscimeta="${M}" xmlns:wsa="${NS.wsa}">` +
     `<oscimeta:DeliveryAttributes><oscimeta:Origin>${m.origin.toISOString()}</oscimeta:Origin>` +
@@ -65,7 +65,7 @@ export function messageMetaData(m: XtaMeta & { origin: Date; delivery?: Date; si
     `</oscimeta:DeliveryAttributes>` +
     `<oscimeta:Originators>${party("Author", m.author)}</oscimeta:Originators>` +
     `<oscimeta:Destinations>${party("Reader", m.reader)}</oscimeta:Destinations>` +
-    `<oscimeta:MsgIdentification><wsa:MessageID>${esc(m.messageId)}</wsa:MessageID></oscimeta:MsgIdentification>` +
+    `<oscimeta:MsgIdentification><wsa:MessageID>${esc(m.messageId)}</wsa:MessageID>${m.inReplyTo ? `<oscimeta:In-Reply-To>${esc(m.inReplyTo)}</oscimeta:In-Reply-To>` : ""}</oscimeta:MsgIdentification>` +
     `<oscimeta:Qualifier><oscimeta:Service>${esc(m.service)}</oscimeta:Service>` +
     `<oscimeta:BusinessScenario><oscimeta:Undefined>${esc(m.businessScenario)}</oscimeta:Undefined></oscimeta:BusinessScenario>` +
     `<oscimeta:MessageType listURI="urn:de:ozg-hub:codeliste:messagetype" listVersionID="1" payloadSchema="${esc(m.payloadSchema ?? "urn:de:ozg-hub:unknown")}"><code>${esc(m.messageType)}</code></oscimeta:MessageType>` +

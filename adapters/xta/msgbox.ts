@@ -1,10 +1,12 @@
 import { randomBytes } from "node:crypto";
 import type { MailboxItem, MailboxPage } from "../../gateway/index.ts";
-import { xtaMessageId, xtaSettings } from "./config.ts";
+import { XTA_MAILBOX } from "./way-back.ts";
+import { xtaMessageId } from "./config.ts";
 import { faults } from "./faults.ts";
 import { authorRefusal } from "./management.ts";
 import { messageMetaData } from "./metadata.ts";
 import { NS } from "./ns.ts";
+import { STATUS_REPLY } from "./reply-sender.ts";
 import { refuse, type OperationContext, type OperationHandler, type OperationResult } from "./operation.ts";
 import { child, children, esc, text } from "./xml.ts";
 
@@ -48,17 +50,17 @@ interface Box {
 function boxOf(o: OperationContext): Box | undefined {
   const a = o.account;
   if (a.kind === "mailbox") {
-    const address = { tenantId: a.tenant.id, subscriberId: a.subscriber.id };
+    const address = { tenantId: a.tenant.id, subscriberId: a.subscriber.id, kind: a.subscriber.kind };
     return {
-      list: (opts) => o.mailbox.list(address, opts),
-      fetch: (id) => o.mailbox.fetch(address, id),
-      close: (ids) => o.mailbox.close(address, ids),
+      list: (opts) => o.ctx.gateway.mailbox.list(address, opts),
+      fetch: (id) => o.ctx.gateway.mailbox.fetch(address, id),
+      close: (ids) => o.ctx.gateway.mailbox.close(address, ids),
       async content(item, limit) {
         const json = Buffer.from(JSON.stringify(item.payload));
-        const total = await o.mailbox.attachmentBytes(item.deliveryId);
+        const total = await o.ctx.gateway.mailbox.attachmentBytes(item.deliveryId);
         // base64 grows by 4/3; the envelope around it is small.
         const fits = ((total + json.byteLength) * 4) / 3 + 16_384 <= limit;
-        return { json, files: fits && total > 0 ? await o.mailbox.attachments(item.deliveryId) : [], skipped: fits ? 0 : total };
+        return { json, files: fits && total > 0 ? await o.ctx.gateway.mailbox.attachments(item.deliveryId) : [], skipped: fits ? 0 : total };
       },
       meta(item) {
         const leika = item.headers["x-ozg-leika-key"];
@@ -74,38 +76,32 @@ function boxOf(o: OperationContext): Box | undefined {
   }
   const portalId = a.portal.id;
   return {
-    list: (opts) => o.replies.list(portalId, opts),
-    fetch: (id) => o.replies.fetch(portalId, id),
-    close: (ids) => o.replies.close(portalId, ids),
+    list: (opts) => o.ctx.gateway.replies(XTA_MAILBOX).list(portalId, opts),
+    fetch: (id) => o.ctx.gateway.replies(XTA_MAILBOX).fetch(portalId, id),
+    close: (ids) => o.ctx.gateway.replies(XTA_MAILBOX).close(portalId, ids),
     async content(item, limit) {
       // The Bescheid travels as an Attachment; the Message keeps its name, size and sha256.
       const payload = item.payload as { data: { document?: Record<string, unknown> } };
       const { content: _c, ...described } = payload.data.document ?? {};
       const json = Buffer.from(JSON.stringify(payload.data.document ? { ...payload, data: { ...payload.data, document: described } } : payload));
-      const doc = await o.replies.document(item.messageId);
+      const doc = await o.ctx.gateway.replies(XTA_MAILBOX).document(item.messageId);
       const fits = !doc || ((doc.size + json.byteLength) * 4) / 3 + 16_384 <= limit;
       return { json, files: doc && fits ? [doc] : [], skipped: fits ? 0 : doc.size };
     },
-    meta: () => ({
-      reader: a.authors[0] ?? `ozg-hub:${portalId}`,
-      service: "urn:de:ozg-hub:status",
-      businessScenario: "ozg-hub status",
-      messageType: "status",
-      payloadSchema: "urn:de:ozg-hub:cloudevent:de.ozghub.portal.status.v1",
-    }),
+    meta: () => ({ reader: a.authors[0] ?? `ozg-hub:${portalId}`, ...STATUS_REPLY }),
   };
 }
 
 /** The XTA view of a mailbox item: its MessageID and MessageMetaData. */
 function describe(o: OperationContext, box: Box, item: MailboxItem, size: number) {
-  const x = xtaSettings(o.ctx.runtime());
+  const x = o.settings.gateway;
   const messageId = xtaMessageId(x.messageIdPrefix, item.messageId);
   const meta = messageMetaData({ messageId, author: x.identifier, ...box.meta(item), origin: item.createdAt, delivery: item.createdAt, size });
   return { messageId, meta };
 }
 
 function itemId(o: OperationContext, messageId: string): string | undefined {
-  const prefix = xtaMessageId(xtaSettings(o.ctx.runtime()).messageIdPrefix, "");
+  const prefix = xtaMessageId(o.settings.gateway.messageIdPrefix, "");
   return messageId.startsWith(prefix) ? messageId.slice(prefix.length) : undefined;
 }
 
@@ -115,7 +111,7 @@ function itemId(o: OperationContext, messageId: string): string | undefined {
  * receiver can fetch them over the REST API instead.
  */
 async function messageReply(o: OperationContext, box: Box, item: MailboxItem, pending: number): Promise<OperationResult> {
-  const { json, files, skipped } = await box.content(item, xtaSettings(o.ctx.runtime()).maxMessageBytes);
+  const { json, files, skipped } = await box.content(item, o.settings.gateway.maxMessageBytes);
   const d = describe(o, box, item, json.byteLength);
   if (skipped > 0)
     o.ctx.log.warn(

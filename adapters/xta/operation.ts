@@ -1,15 +1,13 @@
-import type { AdapterContext, DeliveryControl, Mailbox, ReplyBox } from "../../gateway/index.ts";
-import type { XtaAccount } from "./auth.ts";
+import type { AdapterContext } from "../../gateway/index.ts";
+import type { XtaAccount, XtaSettings } from "./auth.ts";
 import type { SoapRequest } from "./envelope.ts";
 import type { XtaFault } from "./faults.ts";
 
 /** What every operation handler gets. */
 export interface OperationContext {
   ctx: AdapterContext;
-  control: DeliveryControl;
-  mailbox: Mailbox;
-  /** Status replies for portals that fetch them over the msgBox port. */
-  replies: ReplyBox;
+  /** The settings of the config in force when the request came in. */
+  settings: XtaSettings;
   req: SoapRequest;
   account: XtaAccount;
 }

@@ -1,9 +1,9 @@
-import { readFileSync } from "node:fs";
-import path from "node:path";
-import { AdvisoryLease, messageOf, type AdapterContext } from "../../gateway/index.ts";
+import { messageOf, type AdapterContext, type Lease } from "../../gateway/index.ts";
+import type { ReadyAccount } from "./accounts.ts";
+import type { XtaSettings } from "./auth.ts";
 import type { XtaAccountConfig } from "./config.ts";
 import { createXtaClient, type XtaClient } from "./client.ts";
-import { xtaSettings } from "./config.ts";
+import { xtaMetrics, type XtaMetrics } from "./metrics.ts";
 
 export interface PollRound {
   fetched: number;
@@ -25,14 +25,16 @@ export class AccountPoller {
   private loop: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
   private client: XtaClient | undefined;
-  private readonly lease: AdvisoryLease;
+  private readonly lease: Lease;
+  private readonly metrics: XtaMetrics;
 
   constructor(
     private readonly ctx: AdapterContext,
     readonly account: XtaAccountConfig,
-    private readonly connect: () => Promise<XtaClient> = () => connectAccount(ctx, account),
+    private readonly connect: () => Promise<XtaClient>,
   ) {
-    this.lease = new AdvisoryLease(ctx.store.sql, `ozg-hub:xta-account:${account.id}`);
+    this.lease = ctx.lease(`ozg-hub:xta-account:${account.id}`);
+    this.metrics = xtaMetrics(ctx.metrics.registry);
   }
 
   get portalId(): string {
@@ -90,7 +92,7 @@ export class AccountPoller {
         }),
       });
       if (result.kind === "accepted" || result.kind === "duplicate") {
-        this.ctx.metrics.xtaFetched.inc({ account: this.account.id, result: result.kind === "accepted" ? "committed" : "duplicate" });
+        this.metrics.fetched.inc({ account: this.account.id, result: result.kind === "accepted" ? "committed" : "duplicate" });
         await client.close(m.requestId || list.requestId, [id]);
         if (result.kind === "accepted") round.committed++;
         else round.duplicates++;
@@ -98,7 +100,7 @@ export class AccountPoller {
         break; // ozg-hub is behind: leave the rest in the remote mailbox for a later round
       } else {
         round.refused++;
-        this.ctx.metrics.xtaFetched.inc({ account: this.account.id, result: "refused" });
+        this.metrics.fetched.inc({ account: this.account.id, result: "refused" });
         this.ctx.log.warn({ account: this.account.id, messageId: id, refusal: result.kind }, "XTA message refused by intake, left in the remote mailbox");
       }
     }
@@ -112,13 +114,13 @@ export class AccountPoller {
       try {
         if (await this.acquireLease()) {
           const round = await this.pollOnce();
-          this.ctx.metrics.xtaPolls.inc({ account: this.account.id, outcome: "ok" });
+          this.metrics.polls.inc({ account: this.account.id, outcome: "ok" });
           failures = 0;
           if (round.fetched > 0 && round.refused < round.fetched) delay = 0; // more may be waiting
         }
       } catch (err) {
         failures++;
-        this.ctx.metrics.xtaPolls.inc({ account: this.account.id, outcome: "failed" });
+        this.metrics.polls.inc({ account: this.account.id, outcome: "failed" });
         delay = Math.min(this.account.backoffMaxMs, this.account.pollIntervalMs * 2 ** Math.min(failures - 1, 16));
         this.client = undefined; // reconnect: the certificate or the server may have changed
         if (failures === 1 || failures % 10 === 0)
@@ -138,17 +140,17 @@ export class AccountPoller {
   }
 }
 
-/** Loads an account's PKCS#12 (and CA) from the config directory and builds its client. */
-export async function connectAccount(ctx: AdapterContext, a: XtaAccountConfig): Promise<XtaClient> {
-  const dir = ctx.runtime().config.dir;
+/** Builds the client of an account whose keys the prepare step read. */
+export async function connectAccount(a: ReadyAccount): Promise<XtaClient> {
+  const c = a.config;
   return createXtaClient({
-    managementUrl: a.managementUrl,
-    msgBoxUrl: a.msgBoxUrl,
-    sendUrl: a.sendUrl,
-    pfx: readFileSync(path.resolve(dir, a.pkcs12File)),
-    passphrase: a.pkcs12PassphraseEnv ? process.env[a.pkcs12PassphraseEnv] : undefined,
-    ca: a.caFile ? readFileSync(path.resolve(dir, a.caFile)) : undefined,
-    author: a.author,
+    managementUrl: c.managementUrl,
+    msgBoxUrl: c.msgBoxUrl,
+    sendUrl: c.sendUrl,
+    pfx: a.pfx,
+    passphrase: a.passphrase,
+    ca: a.ca,
+    author: c.author,
   });
 }
 
@@ -160,26 +162,26 @@ export interface Pollers {
 
 /**
  * One poller per configured account, kept in step with the config: an account added, removed or
- * changed in gateway.yaml is picked up at the next reload (SIGHUP), unchanged ones keep running.
+ * changed in gateway.yaml (or its key files renewed) is picked up at the next reload (SIGHUP),
+ * unchanged ones keep running.
  */
-export function startPollers(ctx: AdapterContext): Pollers {
+export function startPollers(ctx: AdapterContext, settings: () => XtaSettings): Pollers {
   let running = new Map<string, AccountPoller>();
   let stopped = false;
   // Reloads and stop are applied one after the other, never interleaved.
   let queue: Promise<void> = Promise.resolve();
   const serial = (step: () => Promise<void>) => (queue = queue.then(step, step));
-  const key = (a: XtaAccountConfig) => JSON.stringify(a);
 
   const reconcile = () =>
     serial(async () => {
       if (stopped) return;
-      const wanted = new Map(xtaSettings(ctx.runtime()).accounts.map((a) => [key(a), a]));
+      const wanted = new Map(settings().clientAccounts.map((a) => [a.key, a]));
       const leaving = [...running].filter(([k]) => !wanted.has(k));
       await Promise.all(leaving.map(([, p]) => p.stop()));
       const next = new Map([...running].filter(([k]) => wanted.has(k)));
       for (const [k, a] of wanted) {
         if (next.has(k)) continue;
-        const p = new AccountPoller(ctx, a);
+        const p = new AccountPoller(ctx, a.config, () => connectAccount(a));
         p.start();
         next.set(k, p);
       }

@@ -107,7 +107,7 @@ export const sendMessage: OperationHandler = async (o) => {
   // documents and the container itself are stored beside the XTA Attachments.
   let document = { contentType: documentType, bytes, metadata: xta as Record<string, unknown> };
   if (isZip(bytes) || /^application\/(x-)?zip(-compressed)?\b/i.test(contentType.trim())) {
-    const opened = await openXdomeaContainer(bytes, filename, o.ctx.runtime().config.gateway.limits);
+    const opened = await openXdomeaContainer(bytes, filename, o.ctx.lookups.limits());
     if (!opened.ok) return refusal(opened.refusal);
     const c = opened.container;
     document = { contentType: "application/xml", bytes: c.document, metadata: { ...xta, ...c.metadata } };

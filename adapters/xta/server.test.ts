@@ -3,12 +3,14 @@ import { rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { InboundDocument, IntakeResult, Runtime } from "../../gateway/index.ts";
+import type { InboundDocument, IntakeResult } from "../../gateway/index.ts";
+import type { Runtime } from "../../gateway/runtime.ts";
 import { OutageError } from "../../gateway/index.ts";
 import { loadRuntime } from "../../gateway/runtime.ts";
 import { writeTestConfig } from "../../test/support/config.ts";
 import { fakePort } from "../../test/support/fake-port.ts";
 import { metaDataXml } from "./fixtures/portal-client.ts";
+import { prepareXta } from "./auth.ts";
 import { xtaRoutes } from "./server.ts";
 
 const FP = "ab".repeat(32);
@@ -30,7 +32,7 @@ async function runtimeWith(xta: Record<string, unknown>): Promise<{ runtime: Run
 /** The routes with an intake that records what it was given and answers as told. */
 function routes(runtime: Runtime) {
   const port = fakePort(runtime);
-  return { app: xtaRoutes(port.ctx), seen: port.seen, answer: port.answer };
+  return { app: xtaRoutes(port.ctx, port.ctx.prepare(prepareXta)), seen: port.seen, answer: port.answer };
 }
 
 const envelope = (body: string, headers = metaDataXml({ messageId: "urn:de:xta:messageid:fs:1", author: "psw:fs", reader: "ags:01002000" })) =>

@@ -1,14 +1,12 @@
 import { Hono, type Context } from "hono";
-import { clientFingerprint, createMailbox, createReplyBox, deliveryControl, messageOf, type AdapterContext } from "../../gateway/index.ts";
-import { accountFor } from "./auth.ts";
-import { xtaSettings } from "./config.ts";
+import { clientFingerprint, messageOf, type AdapterContext } from "../../gateway/index.ts";
+import { accountFor, type XtaSettings } from "./auth.ts";
 import { envelope, faultReply, readSoap, soapReply } from "./envelope.ts";
 import { faults } from "./faults.ts";
 import { cancelMessage, checkAccountActive, createMessageId, getTransportReport, lookupService } from "./management.ts";
 import { close, getMessage, getNextMessage, getNextStatusList, getStatusList } from "./msgbox.ts";
 import { OPERATIONS, operationOf, type Operation, type Port } from "./ns.ts";
 import type { OperationHandler } from "./operation.ts";
-import { XTA_MAILBOX } from "./way-back.ts";
 import { peekMessageId } from "./peek.ts";
 import { sendMessage, sendMessageSync } from "./send.ts";
 import { wsdlRoutes } from "./wsdl.ts";
@@ -38,22 +36,18 @@ const HANDLERS = {
  * wsa:MessageID header (to relate a refusal to its request), then envelope
  * and WS-Addressing, then the operation. Every refusal is a SOAP fault with a Fehlernummer.
  */
-export function xtaRoutes(ctx: AdapterContext): Hono {
+export function xtaRoutes(ctx: AdapterContext, prepared: () => XtaSettings): Hono {
   const app = new Hono();
-  const control = deliveryControl(ctx.store, ctx.clock);
-  const mailbox = createMailbox(ctx.store, ctx.clock);
-  const replies = createReplyBox(ctx.store, ctx.clock, XTA_MAILBOX);
 
   async function handle(c: Context, port: Port): Promise<Response> {
-    const runtime = ctx.runtime();
-    const settings = xtaSettings(runtime);
-    const account = accountFor(runtime, clientFingerprint(c, settings.trustedProxy));
+    const settings = prepared();
+    const account = accountFor(settings, clientFingerprint(c, settings.gateway.trustedProxy));
     if (!account) {
       if (port === "send") ctx.metrics.deliveries.inc({ channel: "xta", portal: "", outcome: "unauthorized" });
       // WS-Addressing wants the refusal related to the request: only its header is peeked at.
       return faultReply(c, faults.unknownAccount(), { relatesTo: await peekMessageId(c.req.raw) });
     }
-    const read = await readSoap(c, settings.maxMessageBytes, runtime.config.gateway.limits.xmlDepth);
+    const read = await readSoap(c, settings.gateway.maxMessageBytes, ctx.lookups.limits().xmlDepth);
     if (!read.ok) {
       const known = read.action && operationOf(read.action) ? read.action : undefined;
       return faultReply(c, read.fault, { action: known, relatesTo: read.relatesTo, notUnderstood: read.notUnderstood });
@@ -64,7 +58,7 @@ export function xtaRoutes(ctx: AdapterContext): Hono {
     const action = OPERATIONS[op].action;
     let result;
     try {
-      result = await HANDLERS[op]({ ctx, control, mailbox, replies, req, account });
+      result = await HANDLERS[op]({ ctx, settings, req, account });
     } catch (err) {
       ctx.log.error(
         { err: messageOf(err), operation: op, account: account.kind === "portal" ? account.portal.id : `${account.tenant.id}/${account.subscriber.id}` },

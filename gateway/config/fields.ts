@@ -1,5 +1,6 @@
 import { isIP } from "node:net";
 import { z } from "zod";
+import type { TransportRecipient } from "../contract.ts";
 
 export { byteSize } from "./bytes.ts";
 
@@ -60,6 +61,17 @@ export interface AdapterConfigSpec {
   gateway?: z.ZodType;
   portal?: z.ZodType;
   tenant?: z.ZodType;
+  /**
+   * A subscriber kind whose systems pull their applications from a mailbox the adapter serves
+   * (instead of consuming a RabbitMQ queue), with the section such a subscriber carries under
+   * the adapter's name (e.g. how the system authenticates).
+   */
+  pullSubscriber?: { kind: string; describe: string; section: z.ZodType };
+  /**
+   * The transport addressing of a delivery stored before the recipient had a column of its own,
+   * read from the protocol metadata the adapter stored then (replays route with it).
+   */
+  storedRecipient?(metadata: Record<string, unknown>): TransportRecipient | undefined;
 }
 
 export type KeystoreConfig = z.infer<typeof keystoreSchema>;

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { adapterConfigs } from "../../adapters/config.ts";
 import { channels } from "../contract.ts";
-import { byteSize, id, sha256Fingerprint, type AdapterConfigSpec } from "./fields.ts";
+import { byteSize, id, type AdapterConfigSpec } from "./fields.ts";
 
 /**
  * The config spec. Every file under the config directory is parsed by one of these schemas at
@@ -13,7 +13,7 @@ const leikaKey = z.string().regex(/^\d{14}$/, "a 14-digit LeiKa key");
 const tokenHash = z.string().regex(/^[0-9a-f]{64}$/, "hex sha256 of the bearer token");
 
 type Registered = typeof adapterConfigs;
-type Part = keyof AdapterConfigSpec;
+type Part = "gateway" | "portal" | "tenant";
 /** The optional sections that the registered adapters add to one kind of config file, keyed by adapter. */
 type Sections<P extends Part> = {
   [K in keyof Registered as Registered[K] extends Record<P, z.ZodType> ? K : never]: Registered[K] extends Record<P, infer S extends z.ZodType>
@@ -30,6 +30,20 @@ function sectionsOf<P extends Part>(part: P): Sections<P> {
   }
   return shape as Sections<P>;
 }
+
+type PullSections = {
+  [K in keyof Registered as Registered[K] extends { pullSubscriber: { section: z.ZodType } } ? K : never]: Registered[K] extends {
+    pullSubscriber: { section: infer S extends z.ZodType };
+  }
+    ? z.ZodOptional<S>
+    : never;
+};
+
+/** The subscriber kinds the adapters serve as mailboxes, with their sections, keyed by adapter. */
+const pullSpecs = Object.entries(adapterConfigs as Record<string, AdapterConfigSpec>).flatMap(([adapter, spec]) =>
+  spec.pullSubscriber ? [{ adapter, ...spec.pullSubscriber }] : [],
+);
+const pullSections = Object.fromEntries(pullSpecs.map((p) => [p.adapter, p.section.optional()])) as PullSections;
 
 export const limitsSchema = z
   .object({
@@ -93,9 +107,11 @@ export const gatewaySchema = z
           .default(50_000)
           .describe("outbox rows not yet confirmed by the broker above which intake answers 503 with Retry-After"),
         retryAfterSeconds: z.number().int().positive().default(30).describe("Retry-After of that 503"),
+        thread: z.boolean().default(true).describe("run the relay in a worker thread of its own, so that publishing and intake do not share one event loop"),
       })
       .strict()
       .default({
+        thread: true,
         batchSize: 200,
         workers: 4,
         maxInFlight: 2000,
@@ -140,7 +156,10 @@ export const gatewaySchema = z
 export const subscriberSchema = z
   .object({
     id,
-    kind: z.enum(["amqp", "xta-mailbox"]).default("amqp").describe("amqp: a RabbitMQ queue; xta-mailbox: an XTA msgBox in ozg-hub"),
+    kind: z
+      .enum(["amqp", ...pullSpecs.map((p) => p.kind)])
+      .default("amqp")
+      .describe(["amqp: a RabbitMQ queue", ...pullSpecs.map((p) => `${p.kind}: ${p.describe}`)].join("; ")),
     description: z.string().optional(),
     queue: z.string().optional().describe("queue name; default <queuePrefix>.<tenant>.<subscriber>"),
     filter: z
@@ -151,13 +170,7 @@ export const subscriberSchema = z
       .strict()
       .default({})
       .describe("empty: every application of the tenant"),
-    xta: z
-      .object({
-        certificateSha256: z.array(sha256Fingerprint).min(1).describe("client certificates with which the tenant's system opens its XTA msgBox"),
-      })
-      .strict()
-      .optional()
-      .describe("kind xta-mailbox: how the system authenticates at /xta/msgbox"),
+    ...pullSections,
   })
   .strict();
 

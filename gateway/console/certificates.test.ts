@@ -4,7 +4,6 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { gatewaySchema } from "../config/schema.ts";
 import { certificateExpiries } from "./certificates.ts";
 
 const exec = promisify(execFile);
@@ -62,17 +61,15 @@ describe("certificate expiry of the configured keys", () => {
   });
 
   it("reads PEM and PKCS#12 (with the passphrase from the environment), soonest first, and names unreadable files", async () => {
-    const gateway = gatewaySchema.parse({
-      xta: {
-        https: { port: 8443, keyFile: "tls.key", certFile: "tls.pem" },
-        accounts: [
-          { id: "land", managementUrl: "https://x/m", msgBoxUrl: "https://x/b", pkcs12File: "xta.p12", pkcs12PassphraseEnv: "XTA_PASS", author: "ags:1" },
-        ],
-      },
-      osci: { signing: { pkcs12File: "osci.p12" }, decryption: { keyFile: "missing.key", certFile: "missing.pem" } },
-    });
+    // As the adapters' prepare steps report them.
+    const sources = [
+      { use: "TLS: XTA HTTPS listener", file: "tls.pem" },
+      { use: "XTA client account land", file: "xta.p12", pkcs12: { passphraseEnv: "XTA_PASS" } },
+      { use: "OSCI signing key", file: "osci.p12", pkcs12: {} },
+      { use: "OSCI decryption key", file: "missing.pem" },
+    ];
     const now = new Date();
-    const list = await certificateExpiries({ dir, gateway, tenants: [], portals: [] }, now, { XTA_PASS: "geheim" });
+    const list = await certificateExpiries(sources, dir, now, { XTA_PASS: "geheim" });
     expect(list.map((c) => [c.use, c.subject, c.daysLeft])).toEqual([
       ["OSCI decryption key", undefined, undefined],
       ["TLS: XTA HTTPS listener", "CN=tls", 4],
@@ -80,7 +77,7 @@ describe("certificate expiry of the configured keys", () => {
       ["XTA client account land", "CN=xta", 89],
     ]);
     expect(list[0]!.error).toMatch(/ENOENT/);
-    const wrongPass = await certificateExpiries({ dir, gateway, tenants: [], portals: [] }, now, {});
+    const wrongPass = await certificateExpiries(sources, dir, now, {});
     expect(wrongPass.find((c) => c.use.startsWith("XTA client"))!.error).toBeDefined();
   });
 });

@@ -94,11 +94,10 @@ export function consoleRoutes(services: Services): Hono<Env> {
   app.get("/admin", async (c) => {
     const s = c.get("session");
     const now = services.clock();
-    const runtime = services.runtime();
     const [load, parked, certificates, waysBack] = await Promise.all([
       subscriberLoad(services.store, now),
       parkedByTenant(services.store),
-      certificateExpiries(runtime.config, now),
+      certificateExpiries(services.certificates(), services.runtime().config.dir, now),
       wayBackLoad(services.store, now),
     ]);
     return c.html(overviewPage(s, { load, parked, certificates, waysBack, reloadProblems: services.lastReloadError()?.map(formatProblem) }));

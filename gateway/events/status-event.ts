@@ -3,7 +3,7 @@ import { z } from "zod";
 /** The `type` of a status event that a Fachverfahren publishes about one of its applications. */
 export const STATUS_EVENT_TYPE = "de.ozghub.application.status.v1";
 
-/** The `type` of the notification that carries a status back to the portal (webhook, XTA reply). */
+/** The `type` of the notification that carries a status back to the portal (webhook, or a reply the portal fetches). */
 export const PORTAL_STATUS_EVENT_TYPE = "de.ozghub.portal.status.v1";
 
 /** The states a Fachverfahren may report, in the order an application usually passes them. */

@@ -142,7 +142,7 @@ export function adminRoutes(services: Services): Hono {
     services.notifier.wake();
     return c.json({ portal: portal.id, requeued });
   });
-  // Every other push way back (an XTA portal's own server, …) that has been used: disabled ones are enabled the same way.
+  // Every other push way back (a portal's own server, …) that has been used: disabled ones are enabled the same way.
   app.get("/admin/endpoints", async (c) => {
     const ep = portalEndpoints(services.store, services.clock);
     const rows = await services.store.sql<

@@ -1,6 +1,6 @@
 import type { Hono } from "hono";
 import type { AdapterContext } from "../contract.ts";
-import type { Runtime } from "../runtime.ts";
+import type { HubConfig } from "../config/load.ts";
 import { listenHttps, prepareHttps, type HttpsListener, type HttpsSettings, type PreparedHttps } from "./https-listener.ts";
 
 /**
@@ -10,18 +10,20 @@ import { listenHttps, prepareHttps, type HttpsListener, type HttpsSettings, type
  * old. Only the address needs a restart, which is logged.
  *
  * @example
- * const listener = httpsService(ctx, routes, (runtime) => ({ at: ["rest", "https"], https: runtime.config.gateway.rest?.https }));
+ * const listener = httpsService(ctx, routes, (config) => ({ at: ["rest", "https"], https: config.gateway.rest?.https, use: "TLS: REST HTTPS listener" }));
  * // in the adapter's start() and stop():
  * await listener.start(); await listener.stop();
  */
 export function httpsService(
   ctx: AdapterContext,
   routes: Hono,
-  section: (runtime: Runtime) => { at: string[]; https: HttpsSettings | undefined },
+  section: (config: HubConfig) => { at: string[]; https: HttpsSettings | undefined; use: string },
 ): { start(): Promise<void>; stop(): Promise<void>; port(): number | undefined } {
-  const settings = ctx.prepare<PreparedHttps | undefined>((runtime) => {
-    const { at, https } = section(runtime);
-    return https ? prepareHttps(runtime.config, at, https) : { ok: true, settings: undefined };
+  const settings = ctx.prepare<PreparedHttps | undefined>((config) => {
+    const { at, https, use } = section(config);
+    if (!https) return { ok: true, settings: undefined };
+    const prepared = prepareHttps(config, at, https);
+    return prepared.ok ? { ...prepared, certificates: [{ use, file: https.certFile }] } : prepared;
   });
   let listener: HttpsListener | undefined;
   let following = false;

@@ -5,6 +5,9 @@ import { antragBody, ozgCloudForm } from "../../test/support/forms.ts";
 import { startTestHub, TOKENS, type TestHub } from "../../test/support/hub.ts";
 import { GroupCommit } from "./group-commit.ts";
 
+/** The whole group in one statement. */
+const insertIds = (sql: postgres.Sql | postgres.TransactionSql, ids: number[]) => sql`insert into gc (id) select unnest(${ids}::int[])`;
+
 describe("group commit on a plain table", () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let sql: postgres.Sql;
@@ -23,9 +26,10 @@ describe("group commit on a plain table", () => {
 
   it("commits concurrent writes in shared transactions; a failing write fails alone; each caller hears after its commit", async () => {
     const sizes: number[] = [];
-    const group = new GroupCommit(
+    const group = new GroupCommit<number>(
       sql,
       () => ({ maxBatch: 8, windowMs: 20, maxGroups: 1 }),
+      insertIds,
       (n) => sizes.push(n),
     );
     const ids = Array.from({ length: 40 }, (_, i) => i + 1);
@@ -33,7 +37,7 @@ describe("group commit on a plain table", () => {
     const outcomes = await Promise.all(
       ids.map((id) =>
         group
-          .run((tx) => tx`insert into gc (id) values (${id})`)
+          .run(id)
           // visible from another connection at the moment the caller is answered: committed
           .then(async () => ((await other`select count(*)::int as n from gc where id = ${id}`)[0]!.n === 1 ? "committed" : "not visible"))
           .catch((err: { code?: string }) => `failed ${err.code}`),
@@ -49,13 +53,14 @@ describe("group commit on a plain table", () => {
 
   it("runs a lone write at once, as its own statement", async () => {
     const sizes: number[] = [];
-    const group = new GroupCommit(
+    const group = new GroupCommit<number>(
       sql,
       () => ({ maxBatch: 8, windowMs: 1000, maxGroups: 2 }),
+      insertIds,
       (n) => sizes.push(n),
     );
     const started = Date.now();
-    await group.run((tx) => tx`insert into gc (id) values (1000)`);
+    await group.run(1000);
     expect(sizes).toEqual([1]);
     expect(Date.now() - started).toBeLessThan(1000); // did not wait for the window
   });
@@ -92,6 +97,16 @@ describe("group commit at intake", () => {
     const metrics = await hub.services.metrics.registry.getSingleMetricAsString("ozg_hub_group_commit_size");
     const count = Number(/ozg_hub_group_commit_size_count (\d+)/.exec(metrics)![1]);
     expect(count).toBeLessThan(sent.length); // fewer transactions than writes
+    // Every delivery holds its own document, whatever the group it was written with.
+    const check = postgres(hub.databaseUrl, { max: 1 });
+    const stored = await check<{ sourceMessageId: string; document: Buffer; matches: boolean }[]>`
+      select source_message_id as "sourceMessageId", document, encode(sha256(document), 'hex') = sha256 as matches from deliveries`;
+    await check.end();
+    expect(stored).toHaveLength(30);
+    for (const row of stored) {
+      expect(row.matches).toBe(true);
+      expect(row.document.toString("utf8")).toContain(row.sourceMessageId);
+    }
     const counts = await rowCounts(hub.databaseUrl);
     expect(counts.deliveries).toBe(30);
     expect(counts.applications).toBe(30);

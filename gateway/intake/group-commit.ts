@@ -9,22 +9,27 @@ export interface GroupCommitSettings {
   maxGroups: number;
 }
 
-interface Pending {
-  work: (sql: Sql | TransactionSql) => Promise<unknown>;
-  resolve: (value: unknown) => void;
+/** Writes the given items; for more than one, in one statement (so that it is its own transaction). */
+export type WriteMany<T> = (sql: Sql | TransactionSql, items: T[]) => Promise<unknown>;
+
+interface Pending<T> {
+  item: T;
+  resolve: () => void;
   reject: (err: unknown) => void;
 }
 
 /**
- * Lets concurrent writes share one transaction: a write that arrives while the database is idle
+ * Lets concurrent writes share one statement: a write that arrives while the database is idle
  * runs at once on its own (no extra latency when there is no load); writes that arrive while
- * earlier groups are committing gather for at most `windowMs` or `maxBatch` writes, then commit
- * together. Each write runs in a savepoint of the shared transaction, so one that fails (a
- * duplicate, say) is rolled back alone and rejects only its own caller; the others commit.
- * Every caller's promise settles only after the transaction that holds its rows committed.
+ * earlier groups are committing gather for at most `windowMs` or `maxBatch` writes, then are
+ * written together by one `write` call, one round trip and one commit for the group. If that
+ * statement fails (a duplicate among them, say), nothing of it is stored and the group is
+ * written again one by one, each in a savepoint of one transaction, so that the failing write
+ * is rolled back alone and rejects only its own caller; the others commit. Every caller's
+ * promise settles only after the transaction that holds its rows committed.
  */
-export class GroupCommit {
-  private queue: Pending[] = [];
+export class GroupCommit<T> {
+  private queue: Pending<T>[] = [];
   private running = 0;
   private timer: NodeJS.Timeout | undefined;
   private windowOver = false;
@@ -32,13 +37,14 @@ export class GroupCommit {
   constructor(
     private readonly sql: Sql,
     private readonly settings: () => GroupCommitSettings,
+    private readonly write: WriteMany<T>,
     private readonly onGroup: (size: number) => void = () => {},
   ) {}
 
-  /** Runs `work` (which must issue its statements on the given connection) in the next group. */
-  run<T>(work: (sql: Sql | TransactionSql) => Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.queue.push({ work, resolve: resolve as (v: unknown) => void, reject });
+  /** Writes `item` with the next group; resolves once it is committed. */
+  run(item: T): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
       this.pump();
     });
   }
@@ -67,23 +73,34 @@ export class GroupCommit {
     }
   }
 
-  private async commit(group: Pending[]): Promise<void> {
+  private async commit(group: Pending<T>[]): Promise<void> {
     this.onGroup(group.length);
-    if (group.length === 1) {
-      // Alone: the statement is its own transaction, one round trip.
-      const only = group[0]!;
-      await only.work(this.sql).then(only.resolve, only.reject);
+    try {
+      // One statement without a transaction around it: one round trip, committed on success.
+      await this.write(
+        this.sql,
+        group.map((p) => p.item),
+      );
+    } catch (err) {
+      if (group.length === 1) group[0]!.reject(err);
+      else await this.oneByOne(group);
       return;
     }
-    const outcomes: ({ ok: true; value: unknown } | { ok: false; err: unknown })[] = [];
+    for (const p of group) p.resolve();
+  }
+
+  /** The group's statement failed: each write in a savepoint of its own, so only the failing ones fail. */
+  private async oneByOne(group: Pending<T>[]): Promise<void> {
+    const outcomes: unknown[] = [];
     try {
       await this.sql.begin(async (tx) => {
         // One after another: savepoints on one connection must not interleave.
         for (const p of group) {
           try {
-            outcomes.push({ ok: true, value: await tx.savepoint((sp) => p.work(sp)) });
+            await tx.savepoint((sp) => this.write(sp, [p.item]));
+            outcomes.push(undefined);
           } catch (err) {
-            outcomes.push({ ok: false, err });
+            outcomes.push(err ?? new Error("write failed"));
           }
         }
       });
@@ -92,9 +109,9 @@ export class GroupCommit {
       return;
     }
     group.forEach((p, i) => {
-      const o = outcomes[i]!;
-      if (o.ok) p.resolve(o.value);
-      else p.reject(o.err);
+      const err = outcomes[i];
+      if (err === undefined) p.resolve();
+      else p.reject(err);
     });
   }
 }

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
-import type { Sql, TransactionSql } from "postgres";
+import type { TransactionSql } from "postgres";
 import type { Gateway, InboundAttachment, InboundDelivery, IntakeResult, Receipt } from "../contract.ts";
 import type { Logger } from "../logger.ts";
 import { parseDocument, type AttachmentInfo } from "../mapping/engine.ts";
@@ -13,12 +13,12 @@ import { interpret } from "./interpret.ts";
 import { GroupCommit } from "./group-commit.ts";
 import { inSpan } from "../tracing.ts";
 import { findReceipt, isDuplicateSource, newReference } from "./receipts.ts";
-import { insertDelivery } from "./write-delivery.ts";
+import { insertDeliveries, type DeliveryWrite } from "./write-delivery.ts";
 
 type Refusal = Exclude<IntakeResult, { kind: "accepted" | "duplicate" }>;
 
-/** Runs the final write of a delivery on the connection or transaction it is given. */
-type Write = <T>(work: (sql: Sql | TransactionSql) => Promise<T>) => Promise<T>;
+/** Stores a delivery with everything that follows from it, committed when it resolves (or within the caller's transaction). */
+type Write = (w: DeliveryWrite) => Promise<void>;
 
 /** Thrown inside the transaction to roll it back with an expected outcome; caught right outside. */
 class Refused {
@@ -45,14 +45,15 @@ export interface IntakeDeps {
  * attachments a transaction of its own that the attachments stream into. Only a committed
  * delivery is `accepted`; a refusal rolls everything back.
  */
-export function createIntake(deps: IntakeDeps): Gateway {
+export function createIntake(deps: IntakeDeps): Pick<Gateway, "intake" | "status"> {
   const { store, metrics } = deps;
-  const group = new GroupCommit(
+  const group = new GroupCommit<DeliveryWrite>(
     store.sql,
     () => deps.runtime().config.gateway.groupCommit,
+    insertDeliveries,
     (size) => metrics.groupCommitSize.observe(size),
   );
-  const grouped: Write = (work) => group.run(work);
+  const grouped: Write = (w) => group.run(w);
 
   async function intake(d: InboundDelivery): Promise<IntakeResult> {
     const result = await inSpan("ozg-hub.intake", { "ozg.channel": d.channel, "ozg.portal": d.portalId }, async (span) => {
@@ -92,7 +93,7 @@ export function createIntake(deps: IntakeDeps): Gateway {
         written = await store.sql.begin(async (tx) => {
           let next: IteratorResult<InboundAttachment> = first;
           for (; !next.done; next = await attachments.next()) await addAttachment(tx, draft, next.value);
-          return finish((work) => work(tx), d, draft);
+          return finish((w) => insertDeliveries(tx, [w]), d, draft);
         });
       }
     } catch (err) {
@@ -172,27 +173,24 @@ export function createIntake(deps: IntakeDeps): Gateway {
       detail: { channel: d.channel, portal: d.portalId, sourceMessageId: draft.sourceMessageId, attachments: draft.attachments.length, bytes: size },
     };
     await inSpan("ozg-hub.store", { "ozg.delivery": deliveryId, "ozg.outbox_rows": rows.outbox.length }, () =>
-      write((sql) =>
-        insertDelivery(
-          sql,
-          {
-            id: deliveryId,
-            reference,
-            channel: d.channel,
-            portalId: d.portalId,
-            sourceMessageId: draft.sourceMessageId,
-            contentType: doc.contentType,
-            document: bytes,
-            sha256,
-            size,
-            metadata: doc.metadata ?? {},
-            recipient: doc.recipient ?? null,
-            receivedAt,
-          },
-          rows,
-          [received, ...rows.events],
-        ),
-      ),
+      write({
+        delivery: {
+          id: deliveryId,
+          reference,
+          channel: d.channel,
+          portalId: d.portalId,
+          sourceMessageId: draft.sourceMessageId,
+          contentType: doc.contentType,
+          document: bytes,
+          sha256,
+          size,
+          metadata: doc.metadata ?? {},
+          recipient: doc.recipient ?? null,
+          receivedAt,
+        },
+        rows,
+        events: [received, ...rows.events],
+      }),
     );
     if (interpretation.kind === "parked") {
       metrics.parked.inc({ stage: interpretation.stage });

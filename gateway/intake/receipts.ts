@@ -35,7 +35,7 @@ export async function findReceipt(db: Db, portalId: string, sourceMessageId: str
   return { ...row, state: row.state === "parked" ? "parked" : "routed", applications };
 }
 
-/** When a delivery was received and the protocol metadata stored with it (e.g. for an OSCI process card). */
+/** When a delivery was received and the protocol metadata stored with it (e.g. for a protocol's receipt of it). */
 export async function findDeliveryMetadata(
   db: Db,
   portalId: string,

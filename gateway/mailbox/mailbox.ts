@@ -1,9 +1,11 @@
 import type { Store } from "../store/db.ts";
 
-/** The box of one subscriber of kind `xta-mailbox` (or any pull-style subscriber). */
+/** The box of one pull subscriber: a subscriber whose kind an adapter serves as a mailbox (`AdapterConfigSpec.pullSubscriber`). */
 export interface MailboxAddress {
   tenantId: string;
   subscriberId: string;
+  /** The subscriber's kind, as its outbox rows carry it. */
+  kind: string;
 }
 
 /** One application waiting in a mailbox: an outbox row that has not been closed yet. */
@@ -28,13 +30,13 @@ export interface MailboxPage {
 
 /**
  * Pull delivery for subscribers that fetch rather than consume a queue. The box holds the
- * outbox rows of kind `xta-mailbox` that are not yet published; listing and fetching change
+ * subscriber's outbox rows (of its pull kind) that are not yet published; listing and fetching change
  * nothing, so a message fetched but never closed is offered again. `close` marks the rows
  * published (the relay's own meaning of "delivered"), in one transaction with their events.
  *
  * @example
  * const box = createMailbox(store, () => new Date());
- * const page = await box.list({ tenantId: "kiel", subscriberId: "fachverfahren" }, { limit: 10 });
+ * const page = await box.list({ tenantId: t.id, subscriberId: s.id, kind: s.kind }, { limit: 10 });
  * await box.close(address, page.items.map((i) => i.messageId));
  */
 export function createMailbox(store: Store, clock: () => Date) {
@@ -58,12 +60,12 @@ export function createMailbox(store: Store, clock: () => Date) {
       const after = opts.after ?? 0;
       const rows = await sql<Row[]>`
         select id, message_id, delivery_id, application_id, to_json(created_at)#>>'{}' as created_at, payload::text as payload, headers::text as headers from outbox
-        where kind = 'xta-mailbox' and published_at is null and tenant_id = ${box.tenantId} and subscriber_id = ${box.subscriberId} and id > ${after}
+        where kind = ${box.kind} and published_at is null and tenant_id = ${box.tenantId} and subscriber_id = ${box.subscriberId} and id > ${after}
         order by id limit ${opts.limit}`;
       const last = rows.length > 0 ? Number(rows[rows.length - 1]!.id) : after;
       const [rest] = await sql<{ n: string }[]>`
         select count(*) as n from outbox
-        where kind = 'xta-mailbox' and published_at is null and tenant_id = ${box.tenantId} and subscriber_id = ${box.subscriberId} and id > ${last}`;
+        where kind = ${box.kind} and published_at is null and tenant_id = ${box.tenantId} and subscriber_id = ${box.subscriberId} and id > ${last}`;
       return { items: rows.map(toItem), pending: Number(rest?.n ?? 0) };
     },
 
@@ -77,7 +79,7 @@ export function createMailbox(store: Store, clock: () => Date) {
       return sql.begin(async (tx) => {
         const [row] = await tx<Row[]>`
           select id, message_id, delivery_id, application_id, to_json(created_at)#>>'{}' as created_at, payload::text as payload, headers::text as headers from outbox
-          where kind = 'xta-mailbox' and published_at is null and tenant_id = ${box.tenantId} and subscriber_id = ${box.subscriberId} and message_id = ${messageId}
+          where kind = ${box.kind} and published_at is null and tenant_id = ${box.tenantId} and subscriber_id = ${box.subscriberId} and message_id = ${messageId}
           for share`;
         if (!row) return undefined;
         await tx`insert into events (delivery_id, at, type, detail) values (${row.delivery_id}, ${clock().toISOString()}, 'fetched', ${JSON.stringify({ subscriber: box.subscriberId, messageId })}::jsonb)`;
@@ -113,7 +115,7 @@ export function createMailbox(store: Store, clock: () => Date) {
       const closedRows = await sql.begin(async (tx) => {
         const rows = await tx<{ message_id: string; delivery_id: string }[]>`
           update outbox set published_at = ${at}, attempts = attempts + 1, last_error = null
-          where kind = 'xta-mailbox' and published_at is null and tenant_id = ${box.tenantId} and subscriber_id = ${box.subscriberId}
+          where kind = ${box.kind} and published_at is null and tenant_id = ${box.tenantId} and subscriber_id = ${box.subscriberId}
             and message_id in ${tx(messageIds)}
           returning message_id, delivery_id`;
         if (rows.length === 0) return rows;

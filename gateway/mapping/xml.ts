@@ -43,7 +43,7 @@ const UNDEFINED_ENTITY = /&(?!(?:lt|gt|amp|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);)([
 
 export function parseXml(bytes: Uint8Array, maxDepth = 64): XmlParse {
   // Decoding with replacement characters would store something other than what was sent;
-  // ozg-hub's XML inputs are UTF-8 (XTA, xdomea, XFall), anything else is refused by name.
+  // ozg-hub's XML inputs are UTF-8 (xdomea, XFall, the transports' envelopes), anything else is refused by name.
   // isUtf8 (simdutf) and a plain decode are several times faster than a fatal TextDecoder,
   // and refuse the same byte sequences.
   if (!isUtf8(bytes)) return { ok: false, reason: "malformed", detail: "not valid UTF-8" };

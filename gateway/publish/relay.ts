@@ -3,9 +3,10 @@ import type { TransactionSql } from "postgres";
 import type { ConfirmChannel } from "amqplib";
 import { messageOf } from "../errors.ts";
 import type { Logger } from "../logger.ts";
-import type { Metrics } from "../metrics.ts";
+import type { HubConfig } from "../config/load.ts";
 import type { Store } from "../store/db.ts";
 import { endPublishSpan, startPublishSpan } from "../tracing.ts";
+import { BacklogCount } from "./backlog.ts";
 import type { Broker } from "./broker.ts";
 
 export interface RelaySettings {
@@ -17,6 +18,29 @@ export interface RelaySettings {
   confirmTimeoutMs: number;
   backoffInitialMs: number;
   backoffMaxMs: number;
+}
+
+/** The relay's settings from the config: its section and the broker's exchange and confirm timeout. */
+export function relaySettingsOf(config: HubConfig): RelaySettings {
+  return { exchange: config.gateway.amqp.exchange, confirmTimeoutMs: config.gateway.amqp.confirmTimeoutMs, ...config.gateway.relay };
+}
+
+/** The metrics the relay keeps (prom-client's, or stand-ins that forward them from a worker thread). */
+export interface RelayMetrics {
+  published: { inc(labels: { tenant: string; subscriber: string }): void };
+  publishFailures: { inc(n: number): void };
+  publishLatency: { observe(seconds: number): void };
+  relayInFlight: { inc(n: number): void; dec(n: number): void };
+}
+
+/** What the rest of the process needs of a relay, wherever it runs (this thread or a worker). */
+export interface RelayControl {
+  start(): void;
+  stop(): Promise<void>;
+  /** Asks for a round now (after a commit that wrote outbox rows). */
+  wake(): void;
+  /** Outbox rows not yet confirmed, as last counted at most `maxAgeMs` ago. */
+  backlog(maxAgeMs?: number): number;
 }
 
 /** An outbox row as the relay reads it: payload and headers as stored text, ready to send. */
@@ -45,7 +69,7 @@ interface Row {
  * instances' rows are found by polling. A crash before the marking commit leaves the rows due:
  * they are published again (at-least-once; the stable message id lets consumers drop the repeat).
  */
-export class Relay {
+export class Relay implements RelayControl {
   private running = false;
   private loop: Promise<void> = Promise.resolve();
   private readonly open = new Set<Promise<void>>();
@@ -56,9 +80,7 @@ export class Relay {
   private pausedUntil = 0;
   private lastOutageLog = 0;
   private lastSweep = 0;
-  private backlogValue = 0;
-  private backlogAt = 0;
-  private backlogQuery: Promise<void> | undefined;
+  private readonly backlogCount: BacklogCount;
   /** The last claim filled some tenant's share: more rows are probably due. */
   private more = false;
 
@@ -66,10 +88,12 @@ export class Relay {
     private readonly store: Store,
     private readonly broker: Broker,
     private readonly settings: () => RelaySettings,
-    private readonly metrics: Metrics,
+    private readonly metrics: RelayMetrics,
     private readonly log: Logger,
     private readonly clock: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.backlogCount = new BacklogCount(store);
+  }
 
   /** Starts claiming rounds. */
   start(): void {
@@ -96,16 +120,7 @@ export class Relay {
    * older count is refreshed in the background, so callers never wait for it).
    */
   backlog(maxAgeMs = 500): number {
-    if (Date.now() - this.backlogAt > maxAgeMs && !this.backlogQuery) {
-      this.backlogQuery = this.store.sql<{ n: number }[]>`select count(*)::int as n from outbox where published_at is null and kind = 'amqp'`
-        .then(([r]) => {
-          this.backlogValue = r!.n;
-          this.backlogAt = Date.now();
-        })
-        .catch(() => {})
-        .finally(() => (this.backlogQuery = undefined));
-    }
-    return this.backlogValue;
+    return this.backlogCount.value(maxAgeMs);
   }
 
   private async run(): Promise<void> {

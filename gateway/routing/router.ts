@@ -8,7 +8,7 @@ export type RouteOutcome = { ok: true; tenant: TenantConfig; subscribers: Subscr
  * Finds the one tenant responsible for an application and the subscribers that want it.
  *
  * The recipient is matched by its most specific identifier first: organisation unit
- * (zuständige Stelle), then XTA reader, then ARS, then AGS. Anything that finds no tenant, or
+ * (zuständige Stelle), then transport reader (`xtaReader`), then ARS, then AGS. Anything that finds no tenant, or
  * a tenant the portal may not deliver to, or no subscriber, is parked by the caller.
  */
 export class Router {

@@ -14,7 +14,7 @@ import { deliveryStatus } from "./query.ts";
 export type CancelResult =
   { kind: "cancelled"; deliveryId: string } | { kind: "unknown" } | { kind: "denied"; deliveryId: string; state: string; reason: string };
 
-/** Ways to find a delivery: ozg-hub's id or the sender's own id (XTA MessageID, Idempotency-Key). */
+/** Ways to find a delivery: ozg-hub's id or the sender's own id (its protocol's message id, an Idempotency-Key). */
 export type DeliveryRef = { deliveryId: string } | { sourceMessageId: string };
 
 /**
@@ -22,7 +22,7 @@ export type DeliveryRef = { deliveryId: string } | { sourceMessageId: string };
  *
  * @example
  * const control = deliveryControl(store, clock);
- * await control.cancel({ sourceMessageId: "urn:de:xta:messageid:p:1" }, "formsolutions");
+ * await control.cancel({ sourceMessageId: "urn:example:message:1" }, "formsolutions");
  */
 export function deliveryControl(store: Store, clock: () => Date) {
   const { sql } = store;

@@ -2,11 +2,11 @@ import type { ReservedSql, Sql } from "postgres";
 
 /**
  * A Postgres advisory lock held on a reserved connection, so that of several instances only one
- * works on a thing (an XTA account, a FIT-Connect destination). The lock lives as long as that
+ * works on a thing (an account or destination an adapter polls). The lock lives as long as that
  * connection: a crashed holder frees it, and `check()` notices a connection that died.
  *
  * @example
- * const lease = new AdvisoryLease(store.sql, `ozg-hub:xta-account:${id}`);
+ * const lease = new AdvisoryLease(store.sql, `ozg-hub:poller:${id}`);
  * if (await lease.acquire()) await pollOnce();
  */
 export class AdvisoryLease {

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigint, bigserial, customType, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigint, bigserial, customType, index, integer, json, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import type { TransportRecipient } from "../contract.ts";
 
 const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => "bytea" });
@@ -16,7 +16,7 @@ export const deliveries = pgTable(
     reference: text("reference").notNull().unique(),
     channel: text("channel").notNull(),
     portalId: text("portal_id").notNull(),
-    /** The sender's id (transactionId, Idempotency-Key, XTA MessageID); unique per portal. */
+    /** The sender's id (transactionId, Idempotency-Key, a protocol's message id); unique per portal. */
     sourceMessageId: text("source_message_id"),
     contentType: text("content_type"),
     document: bytea("document"),
@@ -24,7 +24,7 @@ export const deliveries = pgTable(
     /** Bytes of the document and all attachments. */
     size: bigint("size", { mode: "number" }).notNull().default(0),
     metadata: jsonb("metadata").$type<Record<string, unknown>>().notNull().default({}),
-    /** The transport's addressing (XTA Reader, OSCI addressee) as intake used it; replay routes with it again. */
+    /** The transport's addressing (a Reader, an addressee) as intake used it; replay routes with it again. */
     recipient: jsonb("recipient").$type<TransportRecipient>(),
     /** parked | routed | published | cancelled (a delivery is written once, in its first state) */
     state: text("state").notNull(),
@@ -113,11 +113,12 @@ export const outbox = pgTable(
     applicationId: uuid("application_id").notNull(),
     tenantId: text("tenant_id").notNull(),
     subscriberId: text("subscriber_id").notNull(),
-    /** amqp | xta-mailbox */
+    /** amqp, or the pull kind of a mailbox subscriber (`AdapterConfigSpec.pullSubscriber`) */
     kind: text("kind").notNull(),
     routingKey: text("routing_key").notNull(),
     headers: jsonb("headers").$type<Record<string, string>>().notNull(),
-    payload: jsonb("payload").notNull(),
+    /** json, not jsonb: stored and read back as the text intake wrote, which is what the relay publishes. */
+    payload: json("payload").notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     attempts: integer("attempts").notNull().default(0),
     nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true }).notNull().defaultNow(),
@@ -135,7 +136,7 @@ export const outbox = pgTable(
     // Settling a delivery asks whether any of its rows is unpublished; without this index that
     // question scans the whole (never pruned) outbox, and the cost grows with history.
     index("outbox_delivery_idx").on(t.deliveryId),
-    // An XTA mailbox lists its open messages in order.
+    // A pull subscriber's mailbox lists its open messages in order (the index predicate names the one pull kind there is).
     index("outbox_mailbox_idx")
       .on(t.tenantId, t.subscriberId, t.id)
       .where(sql`${t.publishedAt} is null and ${t.kind} = 'xta-mailbox'`),
@@ -187,7 +188,7 @@ export const statusReports = pgTable(
  * report, written in the same transaction. Its own table (not the application outbox): the
  * webhook dispatcher claims due rows with FOR UPDATE SKIP LOCKED over the partial index, leases
  * them while it calls the portal, and records every attempt. channel: the way back an adapter chose
- * (webhook, xta-mailbox, …) or parked.
+ * (a push channel such as webhook, a pulled one, …) or parked.
  */
 export const portalNotifications = pgTable(
   "portal_notifications",
@@ -222,7 +223,7 @@ export const portalNotifications = pgTable(
 );
 
 /**
- * A portal's push way back (its webhook, its own XTA server, …): disabled after a notification
+ * A portal's push way back (its webhook, its own server, …): disabled after a notification
  * exhausted its attempts, until the portal or an operator enables it again.
  */
 export const portalEndpoints = pgTable(

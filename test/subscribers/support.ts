@@ -10,6 +10,8 @@ import { parse, stringify } from "yaml";
 import { applyAccess, localRabbitmqctl, tenantAccess } from "../../cli/topology.ts";
 import { statusNames } from "../../gateway/status/consumer.ts";
 import type { TestHub } from "../support/hub.ts";
+import { startConsumer, type RunningConsumer } from "../../examples/fachverfahren/consumer.ts";
+import { TENANT_TOKENS } from "../isolation/credentials.ts";
 
 /** Real broker users per tenant, as `ozg-hub topology --apply` makes them; `drop()` deletes them. */
 export async function tenantUsers(hub: TestHub): Promise<{ urlFor(tenant: string): string; drop(): Promise<void> }> {
@@ -154,4 +156,21 @@ export async function eventually<T>(check: () => Promise<T | undefined>, what: s
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * The example Fachverfahren on Kiel's `dms` queue with Kiel's broker user and API token, as the
+ * way-back tests run it: it publishes `received`, then `decided` with a Bescheid.
+ */
+export async function startKielDms(hub: TestHub, users: { urlFor(tenant: string): string }, apiBase: string, decisionDelayMs = 200): Promise<RunningConsumer> {
+  return startConsumer({
+    amqpUrl: users.urlFor("kiel"),
+    queue: hub.queue("kiel", "dms"),
+    statusExchange: statusNames(hub.services.runtime().config.gateway).exchange,
+    routingKey: "kiel.dms",
+    source: "urn:dms:kiel",
+    apiBase,
+    apiToken: TENANT_TOKENS.kiel,
+    decisionDelayMs,
+  });
 }

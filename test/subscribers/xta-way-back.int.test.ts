@@ -6,11 +6,10 @@ import { testPki } from "../support/pki.ts";
 import { portalClient, type PortalClient } from "../../adapters/xta/fixtures/portal-client.ts";
 import { startXtaHub, PORTAL_AUTHOR, type XtaHub } from "../../adapters/xta/fixtures/xta-hub.ts";
 import { xsdErrors } from "../../adapters/xta/fixtures/xsd.ts";
-import { startConsumer, type RunningConsumer } from "../../examples/fachverfahren/consumer.ts";
-import { statusNames } from "../../gateway/status/consumer.ts";
-import { addCredentials, TENANT_TOKENS } from "../isolation/credentials.ts";
+import type { RunningConsumer } from "../../examples/fachverfahren/consumer.ts";
+import { addCredentials } from "../isolation/credentials.ts";
 import { REPO } from "../support/hub.ts";
-import { eventually, listen, tenantUsers } from "./support.ts";
+import { eventually, listen, startKielDms, tenantUsers } from "./support.ts";
 
 const abmeldung = readFileSync(path.join(REPO, "mappings/xdomea/fixtures/minimal-transport-reader.input.xml"));
 const requestIdOf = (raw: string) => /MsgBoxRequestID="([^"]+)"/.exec(raw)?.[1] ?? "";
@@ -38,16 +37,7 @@ describe("the way back to an XTA portal, through its msgBox", () => {
     portal = await portalClient(xta.url, pki, cert);
     users = await tenantUsers(xta.hub);
     http = await listen(xta.hub);
-    consumer = await startConsumer({
-      amqpUrl: users.urlFor("kiel"),
-      queue: xta.hub.queue("kiel", "dms"),
-      statusExchange: statusNames(xta.hub.services.runtime().config.gateway).exchange,
-      routingKey: "kiel.dms",
-      source: "urn:dms:kiel",
-      apiBase: http.url,
-      apiToken: TENANT_TOKENS.kiel,
-      decisionDelayMs: 200,
-    });
+    consumer = await startKielDms(xta.hub, users, http.url);
     await portal.sendMessage({ messageId: sent, author: PORTAL_AUTHOR, reader: "ags:01002000", message: { contentType: "application/xml", bytes: abmeldung } });
   });
   afterAll(async () => {

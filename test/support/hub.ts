@@ -8,7 +8,8 @@ import { createApp } from "../../gateway/http/app.ts";
 import { createLogger } from "../../gateway/logger.ts";
 import { topologyOf } from "../../gateway/publish/topology.ts";
 import { statusNames } from "../../gateway/status/consumer.ts";
-import { adapterContext, createServices, type Services } from "../../gateway/services.ts";
+import { adapterPort } from "../../gateway/port/port.ts";
+import { createServices, type Services } from "../../gateway/services.ts";
 import { TestBroker } from "./broker.ts";
 import { writeTestConfig } from "./config.ts";
 import { createTestDatabase } from "./database.ts";
@@ -38,6 +39,11 @@ export async function startTestHub(
     gateway?: Record<string, unknown>;
     mappings?: string;
     relay?: boolean;
+    /**
+     * The relay in a worker thread, as `serve` runs it. Off by default here: the relay then
+     * logs into `logs` and its metrics land at once; serve processes (chaos, bench) use the thread.
+     */
+    relayThread?: boolean;
     /** The URL the hub's services use for its database, e.g. through a `TcpProxy` a test can cut. */
     databaseVia?: (url: string) => string;
   } = {},
@@ -58,8 +64,16 @@ export async function startTestHub(
   });
   /** One process's worth of services on the hub's database and config. */
   const boot = async (relay: boolean) => {
-    const services = await createServices({ configDir, databaseUrl: opts.databaseVia?.(db.url) ?? db.url, amqpUrl, log, dbPoolSize: 5 });
-    const adapters = buildAdapters(adapterContext(services));
+    const services = await createServices({
+      configDir,
+      databaseUrl: opts.databaseVia?.(db.url) ?? db.url,
+      amqpUrl,
+      log,
+      dbPoolSize: 5,
+      relayThread: opts.relayThread ?? false,
+    });
+    const adapters = buildAdapters(adapterPort(services));
+    await services.prepared();
     services.useAdapters(adapters);
     for (const a of adapters) await a.start?.();
     if (relay) {

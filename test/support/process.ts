@@ -28,10 +28,10 @@ export interface HubProcess {
 export async function spawnHub(
   env: { DATABASE_URL: string; AMQP_URL: string; OZG_HUB_CONFIG: string },
   port?: number,
-  opts: { ready?: boolean } = {},
+  opts: { ready?: boolean; nodeArgs?: string[] } = {},
 ): Promise<HubProcess> {
   const p = port ?? (await freePort());
-  const child = spawn(process.execPath, [path.join(REPO, "bin/ozg-hub.mjs"), "serve"], {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), path.join(REPO, "bin/ozg-hub.mjs"), "serve"], {
     cwd: REPO,
     env: { ...process.env, ...env, PORT: String(p), HOST: "127.0.0.1", LOG_LEVEL: "info" },
     stdio: ["ignore", "pipe", "pipe"],

@@ -1,0 +1,190 @@
+import type { X509Certificate } from "node:crypto";
+import type { Element } from "@xmldom/xmldom";
+import type { AdapterContext, IntakeResult } from "../../gateway/index.ts";
+import { readContents, recipientOf, tenantOfCertificate } from "./content.ts";
+import type { ControlCheck } from "./dialogs.ts";
+import { FEEDBACK, isMessageLevel, type Feedback } from "./feedback.ts";
+import type { Operation, OsciMessage } from "./message.ts";
+import { NS } from "./ns.ts";
+import type { ControlOut, ProcessCardOut, ResponseOrder } from "./responses.ts";
+import type { OsciSettings } from "./settings.ts";
+// OSCI 1.2 messages may carry XTA's MessageMetaData header; one reader for both channels.
+import { readMessageMetaData } from "../xta/metadata.ts";
+import { child, esc, path, text } from "./xml.ts";
+
+/** Who sent a verified request: a portal's OSCI client or an Intermediär, by its pinned certificate. */
+export interface Sender {
+  portalId: string;
+  signer: X509Certificate;
+  /** Certificate to encrypt the answer for. */
+  cipherCert?: string;
+  kind: "originator" | "intermediary";
+}
+
+/** What every order handler gets: a request that passed MIME, decryption, signature and ControlBlock. */
+export interface OrderContext {
+  ctx: AdapterContext;
+  /** The settings of the config in force when the request came in. */
+  settings: OsciSettings;
+  m: OsciMessage;
+  sender: Sender;
+  /** Ids of the signed elements and parts: only those are read. */
+  signedIds: Set<string>;
+  signedCids: Set<string>;
+  control: Extract<ControlCheck, { ok: true }>;
+  /** Feedback 0800, or 0801 inside an open dialog. */
+  ok: Feedback;
+  /** The signed (and, for an encrypted request, encrypted) response. */
+  answer(ctrl: ControlOut, order: ResponseOrder, status?: number): Response;
+  /** A message-level refusal: an unsigned fault. */
+  refuse(f: Feedback): Response;
+  /** A delivery's metadata by sender and MessageId, for process cards. */
+  deliveryMetadata(portalId: string, messageId: string): Promise<{ receivedAt: Date; metadata: Record<string, unknown> } | undefined>;
+}
+
+export type OrderHandler = (o: OrderContext) => Promise<Response> | Response;
+
+const initDialog: OrderHandler = (o) => o.answer(o.control.out(), { op: "responseToInitDialog", feedback: FEEDBACK.okDialogOpen });
+
+const exitDialog: OrderHandler = (o) => o.answer(o.control.out(), { op: "responseToExitDialog", feedback: FEEDBACK.ok });
+
+const getMessageId: OrderHandler = (o) =>
+  o.answer(o.control.out(), { op: "responseToGetMessageId", feedback: o.ok, messageId: o.settings.messageIds.issue(o.sender.portalId) });
+
+const fetchProcessCard: OrderHandler = async (o) => {
+  const wanted = [...(o.m.order.getElementsByTagNameNS(NS.osci, "MessageId") as unknown as Element[])].map((e) => messageIdOf(e)!);
+  const found = (await Promise.all(wanted.map((id) => processCard(o, o.sender.portalId, id)))).flatMap((card) => (card ? [card] : []));
+  const selection = `<osci:SelectionRule>${wanted.map((id) => `<osci:MessageId>${esc(id)}</osci:MessageId>`).join("")}</osci:SelectionRule>`;
+  if (wanted.length === 0)
+    return o.answer(o.control.out(), {
+      op: "responseToFetchProcessCard",
+      feedback: { ...FEEDBACK.noProcessCard, detail: "select process cards by MessageId" },
+      selection: '<osci:Quantity Limit="1"/>',
+      processCards: [],
+    });
+  return o.answer(o.control.out(), {
+    op: "responseToFetchProcessCard",
+    feedback: found.length ? o.ok : FEEDBACK.noProcessCard,
+    selection,
+    processCards: found,
+  });
+};
+
+/** StoreDelivery (from a portal's client), AcceptDelivery and ProcessDelivery (pushed by an Intermediär): one intake. */
+const delivery: OrderHandler = async (o) => {
+  const responseOp =
+    o.m.operation === "storeDelivery"
+      ? "responseToStoreDelivery"
+      : o.m.operation === "acceptDelivery"
+        ? "responseToAcceptDelivery"
+        : "responseToProcessDelivery";
+  // Accept/ProcessDelivery run outside dialogs: their answers carry no ConversationId.
+  const ctrl = (): ControlOut => (o.m.operation === "storeDelivery" ? o.control.out() : { response: o.control.out().response });
+  const orderFail = (f: Feedback) => o.answer(ctrl(), { op: responseOp, feedback: f } as ResponseOrder);
+  const messageId =
+    o.m.operation === "storeDelivery"
+      ? messageIdOf(child(o.m.order, NS.osci, "MessageId"))
+      : messageIdOf(path(o.m.order, [NS.osci, "ProcessCardBundle"], [NS.osci, "MessageId"]));
+  if (!messageId) return orderFail(FEEDBACK.noMessageId);
+  if (o.sender.kind === "originator" && !o.settings.messageIds.valid(messageId, o.sender.portalId))
+    return orderFail({ ...FEEDBACK.illegalMessageId, detail: "ask for one with GetMessageId" });
+  const contents = readContents(child(o.m.body, NS.osci, "ContentPackage"), o.settings, o.m.parts, o.signedCids, o.m.text);
+  if (!contents.ok) return isMessageLevel(contents.feedback) ? o.refuse(contents.feedback) : orderFail(contents.feedback);
+  const cs = contents.contents;
+  const metadata = readMessageMetaData(child(o.m.header, NS.oscimeta, "MessageMetaData"));
+  const xta = metadata.ok ? metadata.meta : undefined;
+  const addressee = text(
+    path(o.m.header, [NS.osci, "NonIntermediaryCertificates"], [NS.osci, "CipherCertificateAddressee"], [NS.ds, "X509Data"], [NS.ds, "X509Certificate"]),
+  );
+  const tenant = cs.tenant ?? (o.signedIds.has("nonintermediarycertificates") ? tenantOfCertificate(o.settings, addressee) : undefined);
+  const subject = text(child(o.m.order, NS.osci, "Subject"));
+  const receivedAt = o.ctx.clock();
+  // The certificates checked for this delivery, kept with it for the process card.
+  const inspected = [o.sender.signer, ...cs.authors].map((cert) => ({ subject: cert.subject, issuer: cert.issuer, serial: cert.serialNumber }));
+  const result: IntakeResult = await o.ctx.gateway.intake({
+    channel: "osci",
+    portalId: o.sender.portalId,
+    sourceMessageId: messageId,
+    attachments: cs.attachments,
+    document: async () => {
+      if (!cs.document) return { kind: "malformed", detail: "the delivery has no XML or JSON content" };
+      return {
+        contentType: cs.document.contentType,
+        bytes: cs.document.bytes,
+        sourceMessageId: messageId,
+        metadata: {
+          osci: {
+            operation: o.m.operation,
+            messageId,
+            subject,
+            transportEncrypted: o.m.encrypted,
+            signer: o.sender.signer.subject,
+            authors: cs.authors.map((a) => a.subject),
+            tenant: tenant?.id,
+            inspected,
+          },
+          ...(xta ? { xta } : {}),
+        },
+        recipient: recipientOf(tenant, xta?.reader),
+      };
+    },
+  });
+  if (result.kind === "duplicate") return orderFail({ ...FEEDBACK.illegalMessageId, detail: "MessageId already delivered" });
+  if (result.kind !== "accepted") {
+    const detail =
+      result.kind === "malformed"
+        ? result.detail
+        : result.kind === "invalid"
+          ? result.problems.map((p) => `${p.path}: ${p.message}`).join("; ")
+          : result.kind === "busy"
+            ? `busy, retry in ${result.retryAfterSeconds} s`
+            : `${result.what} larger than ${result.limit}`;
+    return orderFail({ ...(o.m.operation === "storeDelivery" ? FEEDBACK.invalidRequest : FEEDBACK.notAccepted), detail });
+  }
+  const card: ProcessCardOut = {
+    messageId,
+    creation: receivedAt,
+    reception: result.receipt.receivedAt,
+    subject,
+    inspections: inspected.map((i) => ({ at: receivedAt, ...i, ok: true })),
+  };
+  if (o.m.operation === "storeDelivery") return o.answer(ctrl(), { op: "responseToStoreDelivery", feedback: o.ok, processCard: card });
+  if (o.m.operation === "acceptDelivery") return o.answer(ctrl(), { op: "responseToAcceptDelivery", feedback: FEEDBACK.ok });
+  // The answer is a message of its own: it carries the id the Intermediär assigned to the response.
+  return o.answer(ctrl(), { op: "responseToProcessDelivery", feedback: FEEDBACK.ok, messageId: messageIdOf(child(o.m.order, NS.osci, "MessageIdResponse")) });
+};
+
+/** One handler per OSCI order; the table must name every operation `openMessage` recognises. */
+export const HANDLERS = {
+  initDialog,
+  exitDialog,
+  getMessageId,
+  fetchProcessCard,
+  storeDelivery: delivery,
+  acceptDelivery: delivery,
+  processDelivery: delivery,
+} satisfies Record<Operation, OrderHandler>;
+
+/**
+ * The process card of a delivery, from the store: any instance answers it, also after a
+ * restart. Reception is when ozg-hub committed the delivery; the inspection report lists the
+ * certificates whose signatures were verified then.
+ */
+async function processCard(o: OrderContext, portalId: string, messageId: string): Promise<ProcessCardOut | undefined> {
+  const found = await o.deliveryMetadata(portalId, messageId);
+  if (!found) return undefined;
+  const osci = (found.metadata.osci ?? {}) as { subject?: string; inspected?: { subject: string; issuer: string; serial: string }[] };
+  const at = found.receivedAt;
+  return {
+    messageId,
+    creation: at,
+    reception: at,
+    ...(osci.subject ? { subject: osci.subject } : {}),
+    inspections: (osci.inspected ?? []).map((i) => ({ at, ...i, ok: true })),
+  };
+}
+
+/** A MessageId is base64 (xs:base64Binary): the library wraps long ones in lines, whitespace is no part of the id. */
+export function messageIdOf(el: Element | undefined): string | undefined {
+  return text(el)?.replace(/\s+/g, "") || undefined;
+}
