@@ -148,7 +148,7 @@ export function adminRoutes(services: Services): Hono {
     const rows = await services.store.sql<
       { portal_id: string; channel: string }[]
     >`select portal_id, channel from portal_endpoints order by portal_id, channel`;
-    return c.json({ endpoints: await Promise.all(rows.map((r) => ep.status(r.portal_id, r.channel, "configured"))) });
+    return c.json({ endpoints: await Promise.all(rows.map((r) => ep.status(r.portal_id, r.channel, undefined, true))) });
   });
   app.post("/admin/endpoints/:portal/:channel/enable", async (c) => {
     const { portal, channel } = c.req.param();

@@ -24,8 +24,11 @@ export interface PortalEndpointStatus {
 export function portalEndpoints(store: Store, clock: () => Date) {
   const { sql } = store;
   return {
-    /** `url` is where the endpoint is configured; none: not configured. */
-    async status(portalId: string, channel: string, url: string | undefined): Promise<PortalEndpointStatus> {
+    /**
+     * `url` is where the endpoint is configured; without one the endpoint counts as not
+     * configured, unless `configured` says otherwise (ways back whose address is not a URL).
+     */
+    async status(portalId: string, channel: string, url: string | undefined, configured = url !== undefined): Promise<PortalEndpointStatus> {
       const [e] = await sql<{ state: string; last_error: string | null; last_success_at: string | null; disabled_at: string | null }[]>`
         select state, last_error, to_json(last_success_at)#>>'{}' as last_success_at, to_json(disabled_at)#>>'{}' as disabled_at
           from portal_endpoints where portal_id = ${portalId} and channel = ${channel}`;
@@ -36,7 +39,7 @@ export function portalEndpoints(store: Store, clock: () => Date) {
         portalId,
         channel,
         url: url ?? null,
-        state: url ? (e?.state ?? "enabled") : "not-configured",
+        state: configured ? (e?.state ?? "enabled") : "not-configured",
         lastError: e?.last_error ?? null,
         lastSuccessAt: e?.last_success_at ?? null,
         disabledAt: e?.disabled_at ?? null,
