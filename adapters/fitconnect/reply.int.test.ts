@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from "node:crypto";
+import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PortalNotification } from "../../gateway/index.ts";
 import { adapterPort } from "../../gateway/port/port.ts";
@@ -8,6 +8,7 @@ import { rsaJwk } from "./fixtures/fit-connect-server.ts";
 import { answerReply, receiveReply, signReplyAnswer } from "./fixtures/sender.ts";
 import { fitConnectTestbed, until, type Testbed } from "./fixtures/testbed.ts";
 import { chooseReply, REPLY_CHANNEL, sendReply, type DestinationLookup } from "./way-back.ts";
+import { portalNotification } from "../../test/support/notifications.ts";
 
 const ACCEPT = "https://schema.fitko.de/fit-connect/events/accept-submission";
 const bescheid = Buffer.from("%PDF-1.7\n% Bescheid über die Gewerbeanmeldung\n%%EOF\n");
@@ -40,27 +41,14 @@ describe("FIT-Connect replies", () => {
     return { s, applicationId: app.id, deliveryId: row!.id, reference: row!.reference, delivery };
   }
 
-  function notification(a: Awaited<ReturnType<typeof accepted>>, data: Record<string, unknown>): PortalNotification {
-    const messageId = randomUUID();
-    return {
-      messageId,
-      deliveryId: a.deliveryId,
+  const notification = (a: Awaited<ReturnType<typeof accepted>>, data: Record<string, unknown>): PortalNotification =>
+    portalNotification({
       portalId: "fitconnect",
       channel: REPLY_CHANNEL,
-      attempt: 1,
-      payload: {
-        specversion: "1.0",
-        id: messageId,
-        source: "urn:ozg-hub:test",
-        type: "de.ozghub.portal.status.v1",
-        subject: a.deliveryId,
-        time: new Date().toISOString(),
-        datacontenttype: "application/json",
-        data: { deliveryId: a.deliveryId, reference: a.reference, sourceId: a.s.submissionId, applicationId: a.applicationId, ...data },
-      },
       delivery: a.delivery,
-    };
-  }
+      deliveryId: a.deliveryId,
+      data: { deliveryId: a.deliveryId, reference: a.reference, sourceId: a.s.submissionId, applicationId: a.applicationId, ...data },
+    });
 
   const decided = (a: Awaited<ReturnType<typeof accepted>>) =>
     notification(a, {

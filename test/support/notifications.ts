@@ -7,14 +7,22 @@ export function testBescheid(size = 60_000): Buffer {
 }
 
 /**
- * A due `decided` notification with `bescheid` inline, as the core hands it to an adapter's
- * sender, for an application that came in as `delivery` (channel, source message id, metadata).
+ * A due notification as the core hands it to an adapter's sender: the portal status event with
+ * `data` (status and its fields), for an application that came in as `delivery` (channel, source
+ * message id, metadata); `deliveryId` where the test has a stored delivery.
  */
-export function decidedNotification(o: { portalId: string; channel: string; bescheid: Buffer; delivery: PortalNotification["delivery"] }): PortalNotification {
+export function portalNotification(o: {
+  portalId: string;
+  channel: string;
+  delivery: PortalNotification["delivery"];
+  deliveryId?: string;
+  data: Record<string, unknown>;
+}): PortalNotification {
   const messageId = randomUUID();
+  const deliveryId = o.deliveryId ?? randomUUID();
   return {
     messageId,
-    deliveryId: randomUUID(),
+    deliveryId,
     portalId: o.portalId,
     channel: o.channel,
     attempt: 1,
@@ -23,17 +31,26 @@ export function decidedNotification(o: { portalId: string; channel: string; besc
       id: messageId,
       source: "urn:ozg-hub:test",
       type: "de.ozghub.portal.status.v1",
+      subject: deliveryId,
       time: new Date().toISOString(),
       datacontenttype: "application/json",
-      data: {
-        status: "decided",
-        applicationId: randomUUID(),
-        reference: "OZG-2026-000123",
-        sourceId: o.delivery.sourceMessageId,
-        message: "Der Antrag ist beschieden.",
-        document: { name: "bescheid.pdf", contentType: "application/pdf", content: o.bescheid.toString("base64") },
-      },
+      data: o.data,
     },
     delivery: o.delivery,
   };
+}
+
+/** A due `decided` notification with `bescheid` inline, for an application that came in as `delivery`. */
+export function decidedNotification(o: { portalId: string; channel: string; bescheid: Buffer; delivery: PortalNotification["delivery"] }): PortalNotification {
+  return portalNotification({
+    ...o,
+    data: {
+      status: "decided",
+      applicationId: randomUUID(),
+      reference: "OZG-2026-000123",
+      sourceId: o.delivery.sourceMessageId,
+      message: "Der Antrag ist beschieden.",
+      document: { name: "bescheid.pdf", contentType: "application/pdf", content: o.bescheid.toString("base64") },
+    },
+  });
 }
