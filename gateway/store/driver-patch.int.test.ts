@@ -69,6 +69,7 @@ console.log(JSON.stringify({ cuts, first, next, unhandled }));
 function runChild(script: string): Promise<{ code: number | null; out: string; err: string }> {
   const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
     cwd: process.cwd(),
+    timeout: 30_000, // a child that hangs is killed, not left running after the test
     env: { ...process.env, DATABASE_URL: inject("databaseUrl") },
   });
   let out = "";
