@@ -35,6 +35,8 @@ const MB = 1024 * 1024;
 /** CPU milliseconds one process group spent per delivery during a load step. */
 const cpuMsEach = (split: CpuSplit, group: string, r: LoadResult) => ((split.cores[group] ?? 0) / r.perSecond) * 1000;
 const servicesMsEach = (split: CpuSplit, r: LoadResult) => (((split.cores.postgres ?? 0) + (split.cores.rabbitmq ?? 0)) / r.perSecond) * 1000;
+/** Busy CPU of the whole machine per delivery (every process: the design, its servers, the load client, the kernel). */
+const machineMsEach = (split: CpuSplit, r: LoadResult) => ((split.machineBusy * os.cpus().length) / r.perSecond) * 1000;
 const load = () => fmt(os.loadavg()[0]!, 2);
 const fmt = (x: number, digits = 0) => x.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
@@ -61,7 +63,15 @@ async function main() {
     console.log("--------- | ---------- | ------ | ------ | ------- | ------ | ------ | -------- | ----------- | ------ | ------------- | -------");
     const results: LoadResult[] = [];
     const splits: { concurrency: number; split: CpuSplit }[] = [];
-    const costs: { concurrency: number; hub: number; peer: number; hubServices: number; peerServices: number }[] = [];
+    const costs: {
+      concurrency: number;
+      hub: number;
+      peer: number;
+      hubServices: number;
+      peerServices: number;
+      hubMachine: number;
+      peerMachine: number;
+    }[] = [];
     for (const c of LEVELS) {
       const n = c === 1 ? Math.min(N, 400) : N;
       const { result: r, split } = await cpuSplit(hub.child.pid!, () =>
@@ -80,6 +90,8 @@ async function main() {
           peer: cpuMsEach(peerSplit, "peer", p),
           hubServices: servicesMsEach(split, r),
           peerServices: servicesMsEach(peerSplit, p),
+          hubMachine: machineMsEach(split, r),
+          peerMachine: machineMsEach(peerSplit, p),
         });
       const pg = await postgresCommitFloor(databaseUrl, { concurrency: c, n, bytes: BYTES, table: `${prefix}_floor_${c}` });
       const mq = await amqpConfirmFloor(amqpUrl, { concurrency: c, n, bytes: BYTES, queue: `${prefix}.floor.${c}` });
@@ -116,6 +128,19 @@ async function main() {
     for (const k of costs) {
       console.log(
         `  c=${String(k.concurrency).padEnd(3)} ozg-hub ${fmt(k.hub, 2)} vs peer ${fmt(k.peer, 2)} (${fmt(k.peer / k.hub, 2)}×); services ${fmt(k.hubServices, 2)} vs ${fmt(k.peerServices, 2)}`,
+      );
+    }
+
+    // The whole machine's busy CPU per delivery bounds what either design can reach once the cores
+    // are full: cores / cost. Where both run near that bound, hub/peer cannot exceed the ratio of
+    // the two bounds, whatever the latency does.
+    if (costs.length > 0)
+      console.log(`
+whole machine's busy CPU per delivery, ms, and the rate it allows on ${os.cpus().length} cores:`);
+    for (const k of costs) {
+      const cores = os.cpus().length * 1000;
+      console.log(
+        `  c=${String(k.concurrency).padEnd(3)} ozg-hub ${fmt(k.hubMachine, 2)} (≤ ${fmt(cores / k.hubMachine)}/s) vs peer ${fmt(k.peerMachine, 2)} (≤ ${fmt(cores / k.peerMachine)}/s): bound of hub/peer ${fmt(k.peerMachine / k.hubMachine, 2)}×`,
       );
     }
 
