@@ -114,6 +114,9 @@ describe("XML reader", () => {
     "<a>x</a>\u00a0",
     "<a\u00a0x='1'/>",
     "<a>Größe</a >",
+    // Names are kept in a table of known names (more than it holds, one past its length limit).
+    `<r>${Array.from({ length: 3000 }, (_, i) => `<n${i}>${i}</n${i}>`).join("")}<n7>again</n7></r>`,
+    `<p:r xmlns:p="urn:x"><p:${"l".repeat(65)}>1</p:${"l".repeat(65)}><p:${"l".repeat(64)}>2</p:${"l".repeat(64)}></p:r>`,
   ])("reads %s on its bytes as on its decoded text", (doc) => {
     const text = doc.startsWith("/") ? readFileSync(doc, "utf8") : doc;
     const viaText = readXml(text.replace(/^\ufeff/, ""), 64);

@@ -65,18 +65,61 @@ function decode(s: string, at: number, text: string): string {
 
 /**
  * The name at `at` as NAME reads it, for a name of ASCII characters only; on bytes, anything
- * else goes to the reading of the decoded text (which also words a missing name).
+ * else goes to the reading of the decoded text (which also words a missing name). The answer is
+ * the name's slot in the table of known names (see `known`).
  */
-function asciiName(text: string, at: number): string {
+function asciiName(text: string, at: number): number {
   let i = at;
+  let hash = 0;
   for (
     let c = text.charCodeAt(i);
     i === at ? isNameStart(c) : isNameStart(c) || (c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x2d || c === 0x3a;
     c = text.charCodeAt(++i)
-  );
+  )
+    hash = (Math.imul(hash, 31) + c) | 0;
   if (i === at || text.charCodeAt(i) >= 0x80) throw new NotAscii();
-  return text.slice(at, i);
+  return known(text, at, i, hash);
 }
+
+/**
+ * Element names seen before, as the same strings each time: the objects of the documented shape
+ * are keyed by them, and V8 stores and looks up a property fastest by a string it already holds
+ * in its string table, rather than one sliced fresh from every document. The table keeps the
+ * last name of each slot; long names are not kept.
+ */
+const NAME_SLOTS = 1024;
+const knownNames: (string | undefined)[] = new Array<string | undefined>(NAME_SLOTS).fill(undefined);
+const knownLocals: string[] = new Array<string>(NAME_SLOTS).fill("");
+const TEMPORARY = NAME_SLOTS;
+let temporaryName = "";
+let temporaryLocal = "";
+
+function known(text: string, from: number, to: number, hash: number): number {
+  const length = to - from;
+  if (length > 64) {
+    temporaryName = text.slice(from, to);
+    temporaryLocal = local(temporaryName);
+    return TEMPORARY;
+  }
+  const slot = (hash ^ length) & (NAME_SLOTS - 1);
+  const name = knownNames[slot];
+  if (name !== undefined && name.length === length && sameAt(text, from, name)) return slot;
+  const fresh = internal(text.slice(from, to));
+  knownNames[slot] = fresh;
+  knownLocals[slot] = internal(local(fresh));
+  return slot;
+}
+
+const nameAt = (slot: number): string => (slot === TEMPORARY ? temporaryName : knownNames[slot]!);
+const localAt = (slot: number): string => (slot === TEMPORARY ? temporaryLocal : knownLocals[slot]!);
+
+function sameAt(text: string, at: number, name: string): boolean {
+  for (let k = 0; k < name.length; k++) if (text.charCodeAt(at + k) !== name.charCodeAt(k)) return false;
+  return true;
+}
+
+/** The string V8 keeps in its string table for `s` (a property key is always one). */
+const internal = (s: string): string => Object.keys({ [s]: 0 })[0]!;
 
 const isNameStart = (c: number) => (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f;
 
@@ -158,15 +201,15 @@ class NotAscii {}
 
 /**
  * Reads UTF-8 bytes (already checked to be UTF-8) without decoding the whole document: the
- * markup is read on the bytes as Latin-1 text, one character per byte, which is much faster
+ * markup is read on the bytes as Latin-1 text (`latin`, the bytes read so), one character per byte, which is much faster
  * to decode and to search than the two-byte string a single "–" turns a document into; only
  * text and attribute values with bytes beyond ASCII are decoded, each on its own. `undefined`
  * for a document it refuses or whose element or attribute names are not ASCII: `readXml` on
  * the decoded text then gives the answer, with its wording.
  */
-export function readXmlBytes(bytes: Buffer, start: number, maxDepth: number): XmlRead | undefined {
+export function readXmlBytes(bytes: Buffer, latin: string, start: number, maxDepth: number): XmlRead | undefined {
   try {
-    return read(bytes.toString("latin1"), maxDepth, bytes, start);
+    return read(latin, maxDepth, bytes, start);
   } catch (err) {
     if (err instanceof Malformed || err instanceof RangeError || err instanceof NotAscii) return undefined;
     throw err;
@@ -213,18 +256,20 @@ function read(text: string, maxDepth: number, bytes?: Buffer, start?: number): X
       const end = text.indexOf("?>", lt + 2);
       if (end < 0) fail("unterminated processing instruction", lt);
       pos = end + 2;
-    } else if (text.startsWith("<!--", lt)) {
-      const end = text.indexOf("-->", lt + 4);
-      if (end < 0) fail("unterminated comment", lt);
-      pos = end + 3;
-    } else if (text.startsWith("<![CDATA[", lt)) {
-      const end = text.indexOf("]]>", lt + 9);
-      if (end < 0) fail("unterminated CDATA section", lt);
-      if (stack.length === 0) fail("CDATA outside the root element", lt);
-      stack[stack.length - 1]!.text += piece(lt + 9, end);
-      pos = end + 3;
     } else if (next === 0x21 /* ! */) {
-      fail("declarations (DOCTYPE, ENTITY) are not accepted", lt);
+      // Asked only after a "<!": start and end tags are most of a document, and looking for a
+      // comment or CDATA at every one of them cost more than the tags.
+      if (text.startsWith("<!--", lt)) {
+        const end = text.indexOf("-->", lt + 4);
+        if (end < 0) fail("unterminated comment", lt);
+        pos = end + 3;
+      } else if (text.startsWith("<![CDATA[", lt)) {
+        const end = text.indexOf("]]>", lt + 9);
+        if (end < 0) fail("unterminated CDATA section", lt);
+        if (stack.length === 0) fail("CDATA outside the root element", lt);
+        stack[stack.length - 1]!.text += piece(lt + 9, end);
+        pos = end + 3;
+      } else fail("declarations (DOCTYPE, ENTITY) are not accepted", lt);
     } else if (next === 0x2f /* / */) {
       const open = stack.pop();
       let end = open ? closes(text, lt + 2, open.qname) : -1;
@@ -241,12 +286,17 @@ function read(text: string, maxDepth: number, bytes?: Buffer, start?: number): X
       pos = end + 1;
     } else {
       let qname: string;
-      if (bytes) qname = asciiName(text, lt + 1);
-      else {
+      let localName: string;
+      if (bytes) {
+        const slot = asciiName(text, lt + 1);
+        qname = nameAt(slot);
+        localName = localAt(slot);
+      } else {
         NAME.lastIndex = lt + 1;
         const name = NAME.exec(text);
         if (!name || name.index !== lt + 1) fail('"<" not starting a tag', lt);
         qname = name![0];
+        localName = local(qname);
       }
       if (stack.length === 0 && root) fail("more than one root element", lt);
       let attrs: string[] | undefined;
@@ -286,7 +336,7 @@ function read(text: string, maxDepth: number, bytes?: Buffer, start?: number): X
         const colon = qname.indexOf(":");
         root = { qname, namespace: xmlns?.[colon < 0 ? "xmlns" : `xmlns:${qname.slice(0, colon)}`] };
       }
-      const open: Open = { qname, local: local(qname), attrs, names: undefined, values: undefined, text: "" };
+      const open: Open = { qname, local: localName, attrs, names: undefined, values: undefined, text: "" };
       if (selfClosing) {
         const parent = stack[stack.length - 1];
         add(parent ?? top, open.local, valueOf(open));
