@@ -65,58 +65,40 @@ function decode(s: string, at: number, text: string): string {
 
 /**
  * The name at `at` as NAME reads it, for a name of ASCII characters only; on bytes, anything
- * else goes to the reading of the decoded text (which also words a missing name). The answer is
- * the name's slot in the table of known names (see `known`).
+ * else goes to the reading of the decoded text (which also words a missing name).
  */
-function asciiName(text: string, at: number): number {
+function asciiName(text: string, at: number): KnownName {
   let i = at;
-  let hash = 0;
   for (
     let c = text.charCodeAt(i);
     i === at ? isNameStart(c) : isNameStart(c) || (c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x2d || c === 0x3a;
     c = text.charCodeAt(++i)
-  )
-    hash = (Math.imul(hash, 31) + c) | 0;
+  );
   if (i === at || text.charCodeAt(i) >= 0x80) throw new NotAscii();
-  return known(text, at, i, hash);
+  const qname = text.slice(at, i);
+  let name = knownNames.get(qname);
+  if (name === undefined) {
+    // Bounds keep documents with ever new or long names from filling memory.
+    if (qname.length > 100) return { qname, local: local(qname) };
+    if (knownNames.size >= 10_000) knownNames.clear();
+    name = { qname: internal(qname), local: internal(local(qname)) };
+    knownNames.set(name.qname, name);
+  }
+  return name;
+}
+
+interface KnownName {
+  qname: string;
+  local: string;
 }
 
 /**
  * Element names seen before, as the same strings each time: the objects of the documented shape
  * are keyed by them, and V8 stores and looks up a property fastest by a string it already holds
- * in its string table, rather than one sliced fresh from every document. The table keeps the
- * last name of each slot; long names are not kept.
+ * in its string table, rather than one sliced fresh from every document. A string sliced from
+ * the document is still made, but looking it up in a map is cheaper than storing by it.
  */
-const NAME_SLOTS = 1024;
-const knownNames: (string | undefined)[] = new Array<string | undefined>(NAME_SLOTS).fill(undefined);
-const knownLocals: string[] = new Array<string>(NAME_SLOTS).fill("");
-const TEMPORARY = NAME_SLOTS;
-let temporaryName = "";
-let temporaryLocal = "";
-
-function known(text: string, from: number, to: number, hash: number): number {
-  const length = to - from;
-  if (length > 64) {
-    temporaryName = text.slice(from, to);
-    temporaryLocal = local(temporaryName);
-    return TEMPORARY;
-  }
-  const slot = (hash ^ length) & (NAME_SLOTS - 1);
-  const name = knownNames[slot];
-  if (name !== undefined && name.length === length && sameAt(text, from, name)) return slot;
-  const fresh = internal(text.slice(from, to));
-  knownNames[slot] = fresh;
-  knownLocals[slot] = internal(local(fresh));
-  return slot;
-}
-
-const nameAt = (slot: number): string => (slot === TEMPORARY ? temporaryName : knownNames[slot]!);
-const localAt = (slot: number): string => (slot === TEMPORARY ? temporaryLocal : knownLocals[slot]!);
-
-function sameAt(text: string, at: number, name: string): boolean {
-  for (let k = 0; k < name.length; k++) if (text.charCodeAt(at + k) !== name.charCodeAt(k)) return false;
-  return true;
-}
+const knownNames = new Map<string, KnownName>();
 
 /** The string V8 keeps in its string table for `s` (a property key is always one). */
 const internal = (s: string): string => Object.keys({ [s]: 0 })[0]!;
@@ -288,9 +270,9 @@ function read(text: string, maxDepth: number, bytes?: Buffer, start?: number): X
       let qname: string;
       let localName: string;
       if (bytes) {
-        const slot = asciiName(text, lt + 1);
-        qname = nameAt(slot);
-        localName = localAt(slot);
+        const name = asciiName(text, lt + 1);
+        qname = name.qname;
+        localName = name.local;
       } else {
         NAME.lastIndex = lt + 1;
         const name = NAME.exec(text);
