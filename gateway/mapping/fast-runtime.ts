@@ -30,6 +30,9 @@ export class Lambda {
   ) {}
 }
 
+/** What a frame stores for a variable bound to nothing (`$x := ()`), which hides an outer `$x`. */
+const UNBOUND = Symbol("unbound");
+
 /**
  * Variables by name; a child frame sees its parents'. Maps rather than objects chained by
  * prototype: V8 makes objects used as prototypes slow to change, and frames change all the time.
@@ -46,15 +49,16 @@ export class Frame {
   get(name: string): unknown {
     const vars = this.vars;
     if (vars) {
+      // One look-up per frame: a name bound to nothing is stored as UNBOUND, not as undefined.
       const v = vars.get(name);
-      if (v !== undefined || vars.has(name)) return v;
+      if (v !== undefined) return v === UNBOUND ? undefined : v;
     }
     if (this.bindings) return Object.hasOwn(this.bindings, name) ? this.bindings[name] : undefined;
     return this.parent?.get(name);
   }
 
   bind(name: string, value: unknown): void {
-    (this.vars ??= new Map()).set(name, value);
+    (this.vars ??= new Map()).set(name, value === undefined ? UNBOUND : value);
   }
 }
 

@@ -124,6 +124,9 @@ describe("the fast path reads JSONata's corner cases as JSONata does", () => {
     "$contains('x@y', /@/)",
     "$type(o) & $type(list) & $type(a.b)",
     "$keys(o)",
+    // A variable bound to nothing hides an outer one of its name, in a block as in a call.
+    "($x := 1; ($x := o.nothing; $exists($x)) ? 'hidden' : $x)",
+    "($x := 1; $f := function($x) { $exists($x) ? $x : 'none' }; $f(o.nothing) & $x)",
   ];
   for (const source of cases) {
     it(source, async () => {
