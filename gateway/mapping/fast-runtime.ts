@@ -87,10 +87,11 @@ export function lookup(input: unknown, key: string): unknown {
     }
     return out;
   }
-  if (input !== null && typeof input === "object" && !(input instanceof Lambda) && Object.prototype.hasOwnProperty.call(input, key)) {
-    return (input as Record<string, unknown>)[key];
-  }
-  return undefined;
+  if (input === null || typeof input !== "object") return undefined;
+  // Read first: most names a mapping asks for are absent, and then one look-up is enough. What
+  // is found must be the object's own (not `constructor` from its prototype).
+  const v = (input as Record<string, unknown>)[key];
+  return v !== undefined && !(input instanceof Lambda) && Object.prototype.hasOwnProperty.call(input, key) ? v : undefined;
 }
 
 /** JSONata's truthiness (`fn.boolean`). */
