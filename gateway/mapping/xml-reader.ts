@@ -151,6 +151,21 @@ function add(e: Open, key: string, value: unknown): void {
   }
 }
 
+/** `@name`, the same string for every element with that attribute (see `knownNames`). */
+function attributeKey(name: string): string {
+  let key = attributeKeys.get(name);
+  if (key === undefined) {
+    key = `@${name}`;
+    if (name.length <= 100) {
+      if (attributeKeys.size >= 10_000) attributeKeys.clear();
+      attributeKeys.set(name, (key = internal(key)));
+    }
+  }
+  return key;
+}
+
+const attributeKeys = new Map<string, string>();
+
 /** The value of a closed element: its text alone, or an object of children, `@attributes` and `#text`. */
 function valueOf(e: Open): unknown {
   const text = e.text.trim();
@@ -158,7 +173,7 @@ function valueOf(e: Open): unknown {
   const v: Record<string, unknown> = {};
   const { names, values, attrs } = e;
   if (names) for (let i = 0; i < names.length; i++) set(v, names[i]!, values![i]);
-  if (attrs) for (let i = 0; i < attrs.length; i += 2) set(v, `@${attrs[i]}`, attrs[i + 1]);
+  if (attrs) for (let i = 0; i < attrs.length; i += 2) set(v, attributeKey(attrs[i]!), attrs[i + 1]);
   if (text !== "") set(v, "#text", text);
   return v;
 }
