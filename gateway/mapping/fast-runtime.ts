@@ -116,8 +116,14 @@ export function truthy(v: unknown): boolean | undefined {
 export function append(a: unknown, b: unknown): unknown {
   if (a === undefined) return b;
   if (b === undefined) return a;
-  const left = Array.isArray(a) ? a : seq(a);
-  return left.concat(Array.isArray(b) ? b : [b]);
+  // Copied by hand: `concat` takes V8's slow path for arrays with properties (sequence flags),
+  // which cost more than the rest of a mapping's arrays. The result is a plain array, as there.
+  const out: unknown[] = [];
+  if (Array.isArray(a)) for (const x of a) out.push(x);
+  else out.push(a);
+  if (Array.isArray(b)) for (const x of b) out.push(x);
+  else out.push(b);
+  return out;
 }
 
 /** JSONata's `=`: false beside an absent value, else deep equality. */
