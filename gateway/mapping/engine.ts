@@ -157,10 +157,11 @@ export class MappingSet {
   async select(input: MappingInput): Promise<CompiledMapping | undefined> {
     if (input.format) return this.byId.get(input.format);
     let best: CompiledMapping | undefined;
+    const type = mediaType(input.contentType);
     for (const m of this.mappings) {
       if (best && best.def.priority >= m.def.priority) continue;
       // The rules first, without waiting: only a `when` may need JSONata's evaluator.
-      if (matchesRules(m, input) && (!m.when || (await holds(m, input)))) best = m;
+      if (matchesRules(m, input, type) && (!m.when || (await holds(m, input)))) best = m;
     }
     return best;
   }
@@ -177,13 +178,13 @@ export class MappingSet {
   }
 }
 
-function matchesRules(m: CompiledMapping, input: MappingInput): boolean {
+function matchesRules(m: CompiledMapping, input: MappingInput, type: string): boolean {
   const rule = m.def.match;
   if (rule.format !== undefined) return false; // pinned-only mapping
   if (m.def.input && m.def.input !== (input.xml ? "xml" : "json")) return false;
   if (rule.channels && !rule.channels.includes(input.channel)) return false;
   if (rule.portals && !rule.portals.includes(input.portalId)) return false;
-  if (rule.contentTypes && !rule.contentTypes.includes(mediaType(input.contentType))) return false;
+  if (rule.contentTypes && !rule.contentTypes.includes(type)) return false;
   return !(rule.xmlRoot && !(glob(rule.xmlRoot.namespace, input.xml?.namespace) && glob(rule.xmlRoot.name, input.xml?.name)));
 }
 

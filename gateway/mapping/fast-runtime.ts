@@ -30,6 +30,9 @@ export class Lambda {
   ) {}
 }
 
+/** What a frame stores for a variable bound to nothing (`$x := ()`), which hides an outer `$x`. */
+const UNBOUND = Symbol("unbound");
+
 /**
  * Variables by name; a child frame sees its parents'. Maps rather than objects chained by
  * prototype: V8 makes objects used as prototypes slow to change, and frames change all the time.
@@ -46,15 +49,16 @@ export class Frame {
   get(name: string): unknown {
     const vars = this.vars;
     if (vars) {
+      // One look-up per frame: a name bound to nothing is stored as UNBOUND, not as undefined.
       const v = vars.get(name);
-      if (v !== undefined || vars.has(name)) return v;
+      if (v !== undefined) return v === UNBOUND ? undefined : v;
     }
     if (this.bindings) return Object.hasOwn(this.bindings, name) ? this.bindings[name] : undefined;
     return this.parent?.get(name);
   }
 
   bind(name: string, value: unknown): void {
-    (this.vars ??= new Map()).set(name, value);
+    (this.vars ??= new Map()).set(name, value === undefined ? UNBOUND : value);
   }
 }
 
@@ -83,10 +87,11 @@ export function lookup(input: unknown, key: string): unknown {
     }
     return out;
   }
-  if (input !== null && typeof input === "object" && !(input instanceof Lambda) && Object.prototype.hasOwnProperty.call(input, key)) {
-    return (input as Record<string, unknown>)[key];
-  }
-  return undefined;
+  if (input === null || typeof input !== "object") return undefined;
+  // Read first: most names a mapping asks for are absent, and then one look-up is enough. What
+  // is found must be the object's own (not `constructor` from its prototype).
+  const v = (input as Record<string, unknown>)[key];
+  return v !== undefined && !(input instanceof Lambda) && Object.prototype.hasOwnProperty.call(input, key) ? v : undefined;
 }
 
 /** JSONata's truthiness (`fn.boolean`). */
@@ -111,8 +116,14 @@ export function truthy(v: unknown): boolean | undefined {
 export function append(a: unknown, b: unknown): unknown {
   if (a === undefined) return b;
   if (b === undefined) return a;
-  const left = Array.isArray(a) ? a : seq(a);
-  return left.concat(Array.isArray(b) ? b : [b]);
+  // Copied by hand: `concat` takes V8's slow path for arrays with properties (sequence flags),
+  // which cost more than the rest of a mapping's arrays. The result is a plain array, as there.
+  const out: unknown[] = [];
+  if (Array.isArray(a)) for (const x of a) out.push(x);
+  else out.push(a);
+  if (Array.isArray(b)) for (const x of b) out.push(x);
+  else out.push(b);
+  return out;
 }
 
 /** JSONata's `=`: false beside an absent value, else deep equality. */

@@ -124,6 +124,11 @@ describe("the fast path reads JSONata's corner cases as JSONata does", () => {
     "$contains('x@y', /@/)",
     "$type(o) & $type(list) & $type(a.b)",
     "$keys(o)",
+    // Only an object's own fields are read, never its prototype's.
+    "[o.constructor, $lookup(o, 'toString'), o.__proto__, $exists(a.hasOwnProperty)]",
+    // A variable bound to nothing hides an outer one of its name, in a block as in a call.
+    "($x := 1; ($x := o.nothing; $exists($x)) ? 'hidden' : $x)",
+    "($x := 1; $f := function($x) { $exists($x) ? $x : 'none' }; $f(o.nothing) & $x)",
   ];
   for (const source of cases) {
     it(source, async () => {

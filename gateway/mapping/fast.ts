@@ -387,12 +387,13 @@ function compileArray(n: Node): Fn {
   const items = (n.expressions as Node[]).map((e) => ({ nested: e.type === "unary" && e.value === "[", f: compile(e) }));
   const cons = n.consarray === true;
   return (input, frame) => {
-    let out: unknown[] = [];
+    const out: unknown[] = [];
     for (const item of items) {
       const v = item.f(input, frame);
       if (v === undefined) continue;
-      if (item.nested) out.push(v);
-      else out = append(out, v) as unknown[];
+      // What `$append` gives, filled in place rather than copied for every item.
+      if (item.nested || !Array.isArray(v)) out.push(v);
+      else for (const x of v) out.push(x);
     }
     if (cons) (out as Seq).cons = true;
     return out;

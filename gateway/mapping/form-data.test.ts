@@ -45,6 +45,18 @@ describe("OZG-Cloud formData", () => {
     expect(formField(form, "aktiv")).toBe(false);
   });
 
+  it("reads names given in lists as before, whatever lists were asked for earlier", () => {
+    expect(formField(form, "telefon")).toBeUndefined();
+    expect(formField(form, "telefon", "aktiv")).toBe(false);
+    // Expressions may pass lists of lists; the typings name only what mappings should write.
+    const nested = (v: unknown) => v as string[];
+    expect(formField(form, ["telefon"], nested([["E-Mail"]]))).toBe("b@example.org");
+    // Names are read two levels into lists, as they always were; deeper ones are not names.
+    expect(formField(form, nested([[["E-Mail"]]]))).toBeUndefined();
+    expect(formField(form, "", ["", "vorname"])).toBe("Jürgen");
+    expect(formGroup(form, ["x", "Betriebsdaten"])?.length).toBe(2);
+  });
+
   it("finds groups by label and keeps repeated groups as arrays", () => {
     expect(formGroup(form, "antragstellende person")?.length).toBe(2);
     expect(formGroup(form, "vorname")).toBeUndefined();

@@ -55,23 +55,75 @@ function valueOf(item: FormItem): unknown {
   return undefined;
 }
 
-function matches(item: FormItem, keys: Set<string>): boolean {
-  return (typeof item.name === "string" && keys.has(normalKey(item.name))) || (typeof item.label === "string" && keys.has(normalKey(item.label)));
+/**
+ * The normal keys of the names a mapping asks for. A mapping asks with the same few lists over
+ * and over (some hundred searches per application), so each list is normalised once; lists are
+ * found again string by string, which needs no key built per search.
+ */
+function keysOf(names: unknown[]): readonly string[] {
+  const list: string[] = [];
+  collect(names, list, 2);
+  let node = keyLists;
+  for (const s of list) {
+    let next = node.next.get(s);
+    if (next === undefined) {
+      // A bound keeps names from documents or configs from filling memory.
+      if (++keyListNodes > 10_000) {
+        keyLists = { next: new Map() };
+        keyListNodes = 0;
+        return distinctKeys(list);
+      }
+      node.next.set(s, (next = { next: new Map() }));
+    }
+    node = next;
+  }
+  return (node.keys ??= distinctKeys(list));
+}
+
+function distinctKeys(names: string[]): string[] {
+  return [...new Set(names.map(normalKey))];
+}
+
+interface KeyList {
+  next: Map<string, KeyList>;
+  keys?: readonly string[];
+}
+
+let keyLists: KeyList = { next: new Map() };
+let keyListNodes = 0;
+
+/** The non-empty strings of `v`, looking `depth` levels into arrays (as `flat()` twice would). */
+function collect(v: unknown[], out: string[], depth: number): void {
+  for (const x of v) {
+    if (typeof x === "string") {
+      if (x !== "") out.push(x);
+    } else if (depth > 0 && Array.isArray(x)) collect(x, out, depth - 1);
+  }
+}
+
+function matches(item: FormItem, keys: readonly string[]): boolean {
+  return (typeof item.name === "string" && keys.includes(normalKey(item.name))) || (typeof item.label === "string" && keys.includes(normalKey(item.label)));
 }
 
 /** Breadth first, so that a field of the group itself wins over one of a nested group. */
-function find(root: unknown, names: string[], want: "group" | "field"): FormItem | undefined {
-  const keys = new Set(
-    names
-      .flat()
-      .filter((n) => typeof n === "string" && n !== "")
-      .map(normalKey),
-  );
-  let level = items(root);
+function find(root: unknown, names: unknown[], want: "group" | "field"): FormItem | undefined {
+  const keys = keysOf(names);
+  if (keys.length === 0) return undefined;
+  let level: readonly unknown[] = Array.isArray(root) ? root : [root];
   while (level.length > 0) {
-    const hit = level.find((i) => matches(i, keys) && (want === "group" ? i.formItems !== undefined : valueOf(i) !== undefined));
-    if (hit) return hit;
-    level = level.flatMap((i) => items(i.formItems));
+    for (const x of level) {
+      if (typeof x !== "object" || x === null) continue;
+      const i = x as FormItem;
+      if (matches(i, keys) && (want === "group" ? i.formItems !== undefined : valueOf(i) !== undefined)) return i;
+    }
+    const next: unknown[] = [];
+    for (const x of level) {
+      if (typeof x !== "object" || x === null) continue;
+      const inner = (x as FormItem).formItems;
+      if (Array.isArray(inner)) for (const y of inner) next.push(y);
+      else if (typeof inner === "object" && inner !== null) next.push(inner);
+    }
+    level = next;
   }
   return undefined;
 }
@@ -83,13 +135,13 @@ function find(root: unknown, names: string[], want: "group" | "field"): FormItem
  * @example formField(formData, "nachname", "Familienname") // "Größe-Möller"
  */
 export function formField(form: unknown, ...names: (string | string[])[]): unknown {
-  const hit = find(form, names.flat(), "field");
+  const hit = find(form, names, "field");
   return hit ? valueOf(hit) : undefined;
 }
 
 /** The items of the first group named or labelled like one of `names`, at any depth. */
 export function formGroup(form: unknown, ...names: (string | string[])[]): FormItem[] | undefined {
-  const hit = find(form, names.flat(), "group");
+  const hit = find(form, names, "group");
   return hit ? items(hit.formItems) : undefined;
 }
 

@@ -122,6 +122,25 @@ describe("XML reader", () => {
     else expect(viaBytes.ok).toBe(false);
   });
 
+  it("reads many and long names on the bytes as on the decoded text", () => {
+    // Names met before are kept, up to a number and a length: documents past both.
+    const many = `<r>${Array.from({ length: 10_050 }, (_, i) => `<n${i}>${i}</n${i}>`).join("")}<n7>again</n7></r>`;
+    const long = `<p:r xmlns:p="urn:x"><p:${"l".repeat(101)}>1</p:${"l".repeat(101)}><p:${"l".repeat(98)}>2</p:${"l".repeat(98)}></p:r>`;
+    for (const text of [many, long, many]) {
+      const viaText = readXml(text, 64);
+      expect(viaText.ok).toBe(true);
+      if (viaText.ok)
+        expect(parseXml(Buffer.from(text))).toEqual({ ok: true, root: { namespace: viaText.namespace, name: viaText.name }, value: viaText.value });
+    }
+  });
+
+  it("reads a name the same whether it was met before or not", () => {
+    const doc = Buffer.from('<x:r xmlns:x="urn:x"><x:a>1</x:a><x:b><x:a>2</x:a></x:b><x:a>3</x:a></x:r>');
+    const expected = { ok: true, root: { namespace: "urn:x", name: "r" }, value: { r: { a: ["1", "3"], b: { a: "2" } } } };
+    expect(parseXml(doc)).toStrictEqual(expected);
+    expect(parseXml(doc)).toStrictEqual(expected);
+  });
+
   it("keeps elements and attributes named __proto__ or constructor as data", () => {
     const r = parseXml(Buffer.from('<a __proto__="x"><__proto__><b>1</b></__proto__><constructor>2</constructor><__proto__>3</__proto__></a>'));
     expect(r.ok).toBe(true);

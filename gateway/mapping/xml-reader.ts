@@ -67,7 +67,7 @@ function decode(s: string, at: number, text: string): string {
  * The name at `at` as NAME reads it, for a name of ASCII characters only; on bytes, anything
  * else goes to the reading of the decoded text (which also words a missing name).
  */
-function asciiName(text: string, at: number): string {
+function asciiName(text: string, at: number): KnownName {
   let i = at;
   for (
     let c = text.charCodeAt(i);
@@ -75,8 +75,33 @@ function asciiName(text: string, at: number): string {
     c = text.charCodeAt(++i)
   );
   if (i === at || text.charCodeAt(i) >= 0x80) throw new NotAscii();
-  return text.slice(at, i);
+  const qname = text.slice(at, i);
+  let name = knownNames.get(qname);
+  if (name === undefined) {
+    // Bounds keep documents with ever new or long names from filling memory.
+    if (qname.length > 100) return { qname, local: local(qname) };
+    if (knownNames.size >= 10_000) knownNames.clear();
+    name = { qname: internal(qname), local: internal(local(qname)) };
+    knownNames.set(name.qname, name);
+  }
+  return name;
 }
+
+interface KnownName {
+  qname: string;
+  local: string;
+}
+
+/**
+ * Element names seen before, as the same strings each time: the objects of the documented shape
+ * are keyed by them, and V8 stores and looks up a property fastest by a string it already holds
+ * in its string table, rather than one sliced fresh from every document. A string sliced from
+ * the document is still made, but looking it up in a map is cheaper than storing by it.
+ */
+const knownNames = new Map<string, KnownName>();
+
+/** The string V8 keeps in its string table for `s` (a property key is always one). */
+const internal = (s: string): string => Object.keys({ [s]: 0 })[0]!;
 
 const isNameStart = (c: number) => (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f;
 
@@ -126,6 +151,21 @@ function add(e: Open, key: string, value: unknown): void {
   }
 }
 
+/** `@name`, the same string for every element with that attribute (see `knownNames`). */
+function attributeKey(name: string): string {
+  let key = attributeKeys.get(name);
+  if (key === undefined) {
+    key = `@${name}`;
+    if (name.length <= 100) {
+      if (attributeKeys.size >= 10_000) attributeKeys.clear();
+      attributeKeys.set(name, (key = internal(key)));
+    }
+  }
+  return key;
+}
+
+const attributeKeys = new Map<string, string>();
+
 /** The value of a closed element: its text alone, or an object of children, `@attributes` and `#text`. */
 function valueOf(e: Open): unknown {
   const text = e.text.trim();
@@ -133,7 +173,7 @@ function valueOf(e: Open): unknown {
   const v: Record<string, unknown> = {};
   const { names, values, attrs } = e;
   if (names) for (let i = 0; i < names.length; i++) set(v, names[i]!, values![i]);
-  if (attrs) for (let i = 0; i < attrs.length; i += 2) set(v, `@${attrs[i]}`, attrs[i + 1]);
+  if (attrs) for (let i = 0; i < attrs.length; i += 2) set(v, attributeKey(attrs[i]!), attrs[i + 1]);
   if (text !== "") set(v, "#text", text);
   return v;
 }
@@ -158,15 +198,15 @@ class NotAscii {}
 
 /**
  * Reads UTF-8 bytes (already checked to be UTF-8) without decoding the whole document: the
- * markup is read on the bytes as Latin-1 text, one character per byte, which is much faster
+ * markup is read on the bytes as Latin-1 text (`latin`, the bytes read so), one character per byte, which is much faster
  * to decode and to search than the two-byte string a single "–" turns a document into; only
  * text and attribute values with bytes beyond ASCII are decoded, each on its own. `undefined`
  * for a document it refuses or whose element or attribute names are not ASCII: `readXml` on
  * the decoded text then gives the answer, with its wording.
  */
-export function readXmlBytes(bytes: Buffer, start: number, maxDepth: number): XmlRead | undefined {
+export function readXmlBytes(bytes: Buffer, latin: string, start: number, maxDepth: number): XmlRead | undefined {
   try {
-    return read(bytes.toString("latin1"), maxDepth, bytes, start);
+    return read(latin, maxDepth, bytes, start);
   } catch (err) {
     if (err instanceof Malformed || err instanceof RangeError || err instanceof NotAscii) return undefined;
     throw err;
@@ -213,18 +253,20 @@ function read(text: string, maxDepth: number, bytes?: Buffer, start?: number): X
       const end = text.indexOf("?>", lt + 2);
       if (end < 0) fail("unterminated processing instruction", lt);
       pos = end + 2;
-    } else if (text.startsWith("<!--", lt)) {
-      const end = text.indexOf("-->", lt + 4);
-      if (end < 0) fail("unterminated comment", lt);
-      pos = end + 3;
-    } else if (text.startsWith("<![CDATA[", lt)) {
-      const end = text.indexOf("]]>", lt + 9);
-      if (end < 0) fail("unterminated CDATA section", lt);
-      if (stack.length === 0) fail("CDATA outside the root element", lt);
-      stack[stack.length - 1]!.text += piece(lt + 9, end);
-      pos = end + 3;
     } else if (next === 0x21 /* ! */) {
-      fail("declarations (DOCTYPE, ENTITY) are not accepted", lt);
+      // Asked only after a "<!": start and end tags are most of a document, and looking for a
+      // comment or CDATA at every one of them cost more than the tags.
+      if (text.startsWith("<!--", lt)) {
+        const end = text.indexOf("-->", lt + 4);
+        if (end < 0) fail("unterminated comment", lt);
+        pos = end + 3;
+      } else if (text.startsWith("<![CDATA[", lt)) {
+        const end = text.indexOf("]]>", lt + 9);
+        if (end < 0) fail("unterminated CDATA section", lt);
+        if (stack.length === 0) fail("CDATA outside the root element", lt);
+        stack[stack.length - 1]!.text += piece(lt + 9, end);
+        pos = end + 3;
+      } else fail("declarations (DOCTYPE, ENTITY) are not accepted", lt);
     } else if (next === 0x2f /* / */) {
       const open = stack.pop();
       let end = open ? closes(text, lt + 2, open.qname) : -1;
@@ -241,12 +283,17 @@ function read(text: string, maxDepth: number, bytes?: Buffer, start?: number): X
       pos = end + 1;
     } else {
       let qname: string;
-      if (bytes) qname = asciiName(text, lt + 1);
-      else {
+      let localName: string;
+      if (bytes) {
+        const name = asciiName(text, lt + 1);
+        qname = name.qname;
+        localName = name.local;
+      } else {
         NAME.lastIndex = lt + 1;
         const name = NAME.exec(text);
         if (!name || name.index !== lt + 1) fail('"<" not starting a tag', lt);
         qname = name![0];
+        localName = local(qname);
       }
       if (stack.length === 0 && root) fail("more than one root element", lt);
       let attrs: string[] | undefined;
@@ -286,7 +333,7 @@ function read(text: string, maxDepth: number, bytes?: Buffer, start?: number): X
         const colon = qname.indexOf(":");
         root = { qname, namespace: xmlns?.[colon < 0 ? "xmlns" : `xmlns:${qname.slice(0, colon)}`] };
       }
-      const open: Open = { qname, local: local(qname), attrs, names: undefined, values: undefined, text: "" };
+      const open: Open = { qname, local: localName, attrs, names: undefined, values: undefined, text: "" };
       if (selfClosing) {
         const parent = stack[stack.length - 1];
         add(parent ?? top, open.local, valueOf(open));

@@ -84,6 +84,6 @@ function readBytes(buffer: Buffer, maxDepth: number): XmlParse | undefined {
   if (declared !== undefined && !/^utf-?8$/i.test(declared)) return undefined;
   if (hasDoctype(latin)) return undefined;
   if (latin.includes("&") && UNDEFINED_ENTITY.test(latin.replace(/<!\[CDATA\[[\s\S]*?\]\]>|<!--[\s\S]*?-->/g, ""))) return undefined;
-  const r = readXmlBytes(buffer, start, maxDepth);
+  const r = readXmlBytes(buffer, latin, start, maxDepth);
   return r && { ok: true, root: { namespace: r.namespace, name: r.name }, value: r.value };
 }
