@@ -47,3 +47,4 @@ export { isOutage, messageOf, OutageError } from "./errors.ts";
 export type { MailboxItem, MailboxPage } from "./mailbox/mailbox.ts";
 export { isZip, openXdomeaContainer } from "./intake/xdomea-container.ts";
 export { webhookHeaders } from "./notify/signature.ts";
+export { adapterCounter } from "./metrics.ts";

@@ -89,3 +89,11 @@ export function createMetrics() {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/**
+ * An adapter's counter on the process's registry, taken from the registry when present, so that
+ * building an adapter (or one of its pollers) twice on one registry does not register it twice.
+ */
+export function adapterCounter<L extends string>(registry: Registry, name: string, help: string, labelNames: readonly L[]): Counter<L> {
+  return (registry.getSingleMetric(name) as Counter<L> | undefined) ?? new Counter({ name, help, labelNames, registers: [registry] });
+}

@@ -1,12 +1,9 @@
-import { Counter, type Registry } from "prom-client";
+import type { Registry } from "prom-client";
+import { adapterCounter } from "../../gateway/index.ts";
 
-/**
- * The adapter's own metrics, on the process's registry. Taken from the registry when present,
- * so that building the adapter twice on one registry does not register them twice.
- */
+/** The adapter's own metrics, on the process's registry (see `adapterCounter`). */
 export function fitConnectMetrics(registry: Registry) {
-  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
-    (registry.getSingleMetric(name) as Counter<L> | undefined) ?? new Counter({ name, help, labelNames, registers: [registry] });
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) => adapterCounter(registry, name, help, labelNames);
   return {
     polls: counter(
       "ozg_hub_fitconnect_polls_total",
