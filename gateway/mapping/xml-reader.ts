@@ -76,15 +76,23 @@ function asciiName(text: string, at: number): KnownName {
   );
   if (i === at || text.charCodeAt(i) >= 0x80) throw new NotAscii();
   const qname = text.slice(at, i);
-  let name = knownNames.get(qname);
-  if (name === undefined) {
+  return kept(knownNames, qname, knownName);
+}
+
+const knownName = (qname: string): KnownName => ({ qname: internal(qname), local: internal(local(qname)) });
+
+/** `cache`'s value for `name`, made and kept on first sight (see `knownNames`); `make` is a plain function, no closure per call. */
+function kept<V>(cache: Map<string, V>, name: string, make: (name: string) => V): V {
+  let value = cache.get(name);
+  if (value === undefined) {
+    value = make(name);
     // Bounds keep documents with ever new or long names from filling memory.
-    if (qname.length > 100) return { qname, local: local(qname) };
-    if (knownNames.size >= 10_000) knownNames.clear();
-    name = { qname: internal(qname), local: internal(local(qname)) };
-    knownNames.set(name.qname, name);
+    if (name.length <= 100) {
+      if (cache.size >= 10_000) cache.clear();
+      cache.set(name, value);
+    }
   }
-  return name;
+  return value;
 }
 
 interface KnownName {
@@ -153,16 +161,10 @@ function add(e: Open, key: string, value: unknown): void {
 
 /** `@name`, the same string for every element with that attribute (see `knownNames`). */
 function attributeKey(name: string): string {
-  let key = attributeKeys.get(name);
-  if (key === undefined) {
-    key = `@${name}`;
-    if (name.length <= 100) {
-      if (attributeKeys.size >= 10_000) attributeKeys.clear();
-      attributeKeys.set(name, (key = internal(key)));
-    }
-  }
-  return key;
+  return kept(attributeKeys, name, attributeKeyOf);
 }
+
+const attributeKeyOf = (name: string): string => internal(`@${name}`);
 
 const attributeKeys = new Map<string, string>();
 
