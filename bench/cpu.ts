@@ -17,17 +17,22 @@ function machineTicks(): { busy: number; total: number } {
   return { busy: total - f[3]! - f[4]!, total };
 }
 
+/** A process's name and its user and system CPU ticks (1/100 s), from /proc (Linux only). */
+export function processStat(pid: number): { comm: string; user: number; system: number } {
+  const raw = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = raw.slice(raw.lastIndexOf(")") + 2).split(" ");
+  return { comm: raw.slice(raw.indexOf("(") + 1, raw.lastIndexOf(")")), user: Number(fields[11]), system: Number(fields[12]) };
+}
+
 function processTicks(groupOf: (pid: number, comm: string) => string | undefined): Ticks {
   const out: Ticks = new Map();
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const raw = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const comm = raw.slice(raw.indexOf("(") + 1, raw.lastIndexOf(")"));
-      const group = groupOf(Number(entry), comm);
+      const stat = processStat(Number(entry));
+      const group = groupOf(Number(entry), stat.comm);
       if (!group) continue;
-      const fields = raw.slice(raw.lastIndexOf(")") + 2).split(" ");
-      out.set(group, (out.get(group) ?? 0) + Number(fields[11]) + Number(fields[12]));
+      out.set(group, (out.get(group) ?? 0) + stat.user + stat.system);
     } catch {
       // the process ended between listing and reading
     }

@@ -7,7 +7,6 @@
  * BENCH_GATEWAY (JSON) overrides gateway settings for the run, e.g.
  * `BENCH_GATEWAY='{"groupCommit":{"windowMs":1,"maxBatch":32,"maxGroups":8}}'`.
  */
-import { readFileSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -17,7 +16,7 @@ import { TOKENS, REPO, writeTestConfig } from "../test/support/config.ts";
 import { createTestDatabase } from "../test/support/database.ts";
 import { spawnHub } from "../test/support/process.ts";
 import { removeBrokerNames } from "./cleanup.ts";
-import { cpuSplit } from "./cpu.ts";
+import { cpuSplit, processStat } from "./cpu.ts";
 import { restLoad } from "./rest.ts";
 
 const databaseUrl = process.env.DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres";
@@ -51,13 +50,6 @@ async function dbCounters(url: string): Promise<DbCounters> {
   }
 }
 
-/** User and system CPU ticks (1/100 s) of one process, from /proc. */
-function userSystemTicks(pid: number): { user: number; system: number } {
-  const raw = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = raw.slice(raw.lastIndexOf(")") + 2).split(" ");
-  return { user: Number(fields[11]), system: Number(fields[12]) };
-}
-
 async function main() {
   const prefix = `prof${randomBytes(3).toString("hex")}`;
   const profDir = await mkdtemp(path.join(tmpdir(), "ozg-hub-prof-"));
@@ -77,11 +69,11 @@ async function main() {
     // pg_stat_database lags by up to the stats flush interval: let the warm-up settle first.
     await new Promise((r) => setTimeout(r, 1500));
     const before = await dbCounters(db.url);
-    const ticksBefore = userSystemTicks(hub.child.pid!);
+    const ticksBefore = processStat(hub.child.pid!);
     const { result: r, split } = await cpuSplit(hub.child.pid!, () =>
       restLoad({ url: hub.url, token, amqpUrl, queue, n: N, concurrency: C, bytes: 5 * 1024, tag: "step" }),
     );
-    const ticksAfter = userSystemTicks(hub.child.pid!);
+    const ticksAfter = processStat(hub.child.pid!);
     await new Promise((r) => setTimeout(r, 1500));
     const after = await dbCounters(db.url);
     const ms = split ? ((split.cores["ozg-hub"] ?? 0) / r.perSecond) * 1000 : NaN;
