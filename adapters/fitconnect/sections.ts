@@ -13,6 +13,10 @@ export const destinationSchema = z
     clientId: z.string().min(1).describe("OAuth2 client id of the subscriber client"),
     clientSecretEnv: z.string().min(1).describe("environment variable that holds the client secret"),
     decryptionKeyFile: z.string().describe("private JWK (RSA >= 4096 bit, key_ops [unwrapKey], alg RSA-OAEP-256), relative to the config directory"),
+    previousDecryptionKeyFiles: z
+      .array(z.string())
+      .default([])
+      .describe("earlier decryption keys (private JWKs as above) still held after a key rotation, for submissions encrypted before it"),
     signingKeyFile: z
       .string()
       .describe("private JWK (RSA >= 4096 bit, key_ops [sign], alg PS512) for the accept/reject events, relative to the config directory"),
