@@ -62,6 +62,13 @@ describe("FIT-Connect destinations are checked at load", () => {
     expect(r.ok).toBe(false);
     const problems = r.ok ? [] : r.problems.map((p) => `${p.file} ${p.path}: ${p.message}`);
     expect(problems).toEqual(["tenants/kiel fitconnect.destinations[2].id: Invalid UUID"]);
+    const v2 = await prepareFitConnect(
+      configWith(dir, { destinations: [destination({ apiUrl: "https://test.fit-connect.fitko.dev/submission-api/v2" })] }),
+      env,
+    );
+    expect(v2.ok ? [] : v2.problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      "fitconnect.destinations[0].apiUrl: the Submission API base URL must end in /v1 (ozg-hub speaks Submission API v1; v2 is not supported)",
+    ]);
     const second = await prepareFitConnect(
       configWith(dir, {
         destinations: [

@@ -8,7 +8,11 @@ import { z } from "zod";
 export const destinationSchema = z
   .object({
     id: z.uuid().describe("the destination id (Zustellpunkt) shown in the FIT-Connect self-service portal"),
-    apiUrl: z.url().describe("base URL of the Submission API, ending in /v1"),
+    apiUrl: z
+      .url()
+      // ozg-hub speaks Submission API v1; a v2 base URL would only fail later with 404s.
+      .refine((u) => /\/v1\/?$/.test(u), "the Submission API base URL must end in /v1 (ozg-hub speaks Submission API v1; v2 is not supported)")
+      .describe("base URL of the Submission API, ending in /v1"),
     tokenUrl: z.url().describe("OAuth2 token endpoint (client credentials grant)"),
     clientId: z.string().min(1).describe("OAuth2 client id of the subscriber client"),
     clientSecretEnv: z.string().min(1).describe("environment variable that holds the client secret"),
