@@ -133,7 +133,10 @@ export function createClient(o: ClientOptions): FitConnectClient {
       if (!platformKeys.has(kid)) {
         const res = await call("get platform keys", () => http(new URL("/.well-known/jwks.json", base).toString()));
         const { keys = [] } = (await res.json()) as { keys?: JWK[] };
-        for (const k of keys) if (k.kid && k.kty === "RSA") platformKeys.set(k.kid, (await importJWK({ ...k, key_ops: ["verify"] }, "PS512")) as CryptoKey);
+        // Each key is imported for what it says it is for: one not published for verifying is not used to verify.
+        for (const k of keys)
+          if (k.kid && k.kty === "RSA" && (k.key_ops === undefined || k.key_ops.includes("verify")) && (k.use === undefined || k.use === "sig"))
+            platformKeys.set(k.kid, (await importJWK(k, "PS512")) as CryptoKey);
       }
       return platformKeys.get(kid);
     },
@@ -151,5 +154,17 @@ async function call(what: string, run: () => Promise<Response>): Promise<Respons
   const text = await res.text().catch(() => "");
   if (res.status >= 500 || res.status === 429)
     throw new OutageError(`FIT-Connect ${what}: HTTP ${res.status}`, { retryable: true, context: { body: text.slice(0, 200) } });
-  throw new Error(`FIT-Connect ${what}: HTTP ${res.status} ${text.slice(0, 200)}`);
+  throw new Error(`FIT-Connect ${what}: HTTP ${res.status} ${problemSummary(text) ?? text.slice(0, 200)}`);
+}
+
+/** An RFC 9457 problem as one line: the last segment of its `type`, then its detail (or title). */
+function problemSummary(text: string): string | undefined {
+  try {
+    const p = JSON.parse(text) as { type?: unknown; title?: unknown; detail?: unknown };
+    if (typeof p.type !== "string") return undefined;
+    const name = p.type === "about:blank" ? "" : `${p.type.split("/").pop()}: `;
+    return `${name}${String(p.detail ?? p.title ?? "")}`.slice(0, 200);
+  } catch {
+    return undefined;
+  }
 }

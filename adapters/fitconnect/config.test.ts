@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -62,6 +62,13 @@ describe("FIT-Connect destinations are checked at load", () => {
     expect(r.ok).toBe(false);
     const problems = r.ok ? [] : r.problems.map((p) => `${p.file} ${p.path}: ${p.message}`);
     expect(problems).toEqual(["tenants/kiel fitconnect.destinations[2].id: Invalid UUID"]);
+    const v2 = await prepareFitConnect(
+      configWith(dir, { destinations: [destination({ apiUrl: "https://test.fit-connect.fitko.dev/submission-api/v2" })] }),
+      env,
+    );
+    expect(v2.ok ? [] : v2.problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      "fitconnect.destinations[0].apiUrl: the Submission API base URL must end in /v1 (ozg-hub speaks Submission API v1; v2 is not supported)",
+    ]);
     const second = await prepareFitConnect(
       configWith(dir, {
         destinations: [
@@ -113,6 +120,22 @@ describe("FIT-Connect destinations are checked at load", () => {
     );
     expect(same.ok ? [] : same.problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
       "fitconnect.destinations[0].signingKeyFile: the signing key is the decryption key; FIT-Connect needs two key pairs",
+    ]);
+  });
+
+  it("loads earlier decryption keys with their thumbprints, and checks them as the current one", async () => {
+    await writeFile(path.join(dir, "dec-old.json"), JSON.stringify(rsaJwk("encryption").privateJwk));
+    const r = await prepareFitConnect(configWith(dir, { destinations: [destination({ previousDecryptionKeyFiles: ["dec-old.json"] })] }), env);
+    expect(r.ok).toBe(true);
+    const keys = r.ok ? r.settings[0]!.decryptionKeys : [];
+    expect(keys.map((k) => k.kid)).toEqual([
+      JSON.parse(await readFile(path.join(dir, "dec.json"), "utf8")).kid,
+      JSON.parse(await readFile(path.join(dir, "dec-old.json"), "utf8")).kid,
+    ]);
+    expect(keys.every((k) => /^[A-Za-z0-9_-]{43}$/.test(k.thumbprint))).toBe(true);
+    const bad = await prepareFitConnect(configWith(dir, { destinations: [destination({ previousDecryptionKeyFiles: ["dec-old.json", "small.json"] })] }), env);
+    expect(bad.ok ? [] : bad.problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      "fitconnect.destinations[0].previousDecryptionKeyFiles[1]: small.json: RSA key of 2048 bit, FIT-Connect requires at least 4096",
     ]);
   });
 

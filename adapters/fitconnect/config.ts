@@ -1,8 +1,9 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { importJWK, type CryptoKey, type JWK } from "jose";
+import { calculateJwkThumbprint, importJWK, type CryptoKey, type JWK } from "jose";
 import { z } from "zod";
 import { formatPath, type ConfigProblem, type HubConfig, type Prepared, type TenantConfig } from "../../gateway/index.ts";
+import type { DecryptionKey } from "./crypto.ts";
 
 export { destinationSchema, fitConnectTenantSchema } from "./sections.ts";
 import { destinationSchema, fitConnectTenantSchema } from "./sections.ts";
@@ -17,7 +18,8 @@ export interface Destination {
   recipient: { organisationUnitId?: string; xtaReader?: string; ars?: string; ags?: string };
   clientSecret: string;
   callbackSecret: string | undefined;
-  decryptionKey: CryptoKey;
+  /** The current decryption key first, then the previous ones the destination still holds. */
+  decryptionKeys: DecryptionKey[];
   decryptionKid: string;
   signingKey: CryptoKey;
   signingKid: string;
@@ -64,18 +66,25 @@ export async function prepareFitConnect(config: HubConfig, env: NodeJS.ProcessEn
         problems.push({ file, path: at(".callbackSecretEnv"), message: `environment variable ${d.callbackSecretEnv} is not set` });
       const dec = await loadKey(config.dir, d.decryptionKeyFile, "unwrapKey", "RSA-OAEP-256");
       if (!dec.ok) problems.push({ file, path: at(".decryptionKeyFile"), message: dec.message });
+      const previous: Loaded[] = [];
+      for (const [j, f] of d.previousDecryptionKeyFiles.entries()) {
+        const p = await loadKey(config.dir, f, "unwrapKey", "RSA-OAEP-256");
+        if (!p.ok) problems.push({ file, path: at(`.previousDecryptionKeyFiles[${j}]`), message: p.message });
+        previous.push(p);
+      }
       const sig = await loadKey(config.dir, d.signingKeyFile, "sign", "PS512");
       if (!sig.ok) problems.push({ file, path: at(".signingKeyFile"), message: sig.message });
       if (dec.ok && sig.ok && dec.modulus === sig.modulus)
         problems.push({ file, path: at(".signingKeyFile"), message: "the signing key is the decryption key; FIT-Connect needs two key pairs" });
-      if (dec.ok && sig.ok && clientSecret && recipient) {
+      const held = [dec, ...previous].flatMap((k) => (k.ok ? [{ kid: k.kid, thumbprint: k.thumbprint, key: k.key }] : []));
+      if (dec.ok && sig.ok && clientSecret && recipient && held.length === previous.length + 1) {
         destinations.push({
           config: d,
           tenantId: tenant.id,
           recipient,
           clientSecret,
           callbackSecret,
-          decryptionKey: dec.key,
+          decryptionKeys: held,
           decryptionKid: dec.kid,
           signingKey: sig.key,
           signingKid: sig.kid,
@@ -95,7 +104,7 @@ function tenantAddress(t: TenantConfig): Destination["recipient"] | undefined {
   return undefined;
 }
 
-type Loaded = { ok: true; key: CryptoKey; publicKey: CryptoKey; kid: string; modulus: string } | { ok: false; message: string };
+type Loaded = { ok: true; key: CryptoKey; publicKey: CryptoKey; kid: string; thumbprint: string; modulus: string } | { ok: false; message: string };
 
 /** Loads a private RSA JWK and checks it against what FIT-Connect requires of its use. */
 async function loadKey(dir: string, file: string, op: "unwrapKey" | "sign", alg: "RSA-OAEP-256" | "PS512"): Promise<Loaded> {
@@ -122,7 +131,7 @@ async function loadKey(dir: string, file: string, op: "unwrapKey" | "sign", alg:
     const key = (await importJWK({ ...jwk, key_ops: op === "sign" ? ["sign"] : ["unwrapKey", "decrypt"] }, alg)) as CryptoKey;
     const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...pub } = jwk;
     const publicKey = (await importJWK({ ...pub, key_ops: op === "sign" ? ["verify"] : ["wrapKey", "encrypt"] }, alg)) as CryptoKey;
-    return { ok: true, key, publicKey, kid: jwk.kid, modulus: jwk.n };
+    return { ok: true, key, publicKey, kid: jwk.kid, thumbprint: await calculateJwkThumbprint(pub, "sha256"), modulus: jwk.n };
   } catch (err) {
     return { ok: false, message: `${file}: ${(err as Error).message}` };
   }

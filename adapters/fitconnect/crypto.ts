@@ -1,14 +1,26 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
-import { compactDecrypt, decodeProtectedHeader, type CryptoKey } from "jose";
+import { compactDecrypt, decodeProtectedHeader, errors, type CryptoKey } from "jose";
 
-export type Decrypted = { ok: true; bytes: Uint8Array; tag: string } | { ok: false; detail: string };
+/** One of a destination's decryption keys: the current one first, then earlier ones still held. */
+export interface DecryptionKey {
+  kid: string;
+  /** RFC 7638 thumbprint (SHA-256, base64url) of the public key: some senders write it as `kid`. */
+  thumbprint: string;
+  key: CryptoKey;
+}
+
+export type Decrypted =
+  | { ok: true; bytes: Uint8Array; tag: string; /** The key's kid when the JWE named it by its thumbprint. */ byThumbprint?: string }
+  | { ok: false; detail: string; /** Set when the plaintext inflates beyond `maxBytes`. */ tooLarge?: number };
 
 /**
  * Decrypts one FIT-Connect JWE (compact serialisation). Only RSA-OAEP-256 with A256GCM is
- * accepted, and only for the destination's own key id: anything else is an encryption issue
- * that the submission is rejected for.
+ * accepted, and only for a key of the destination: named by its kid or, as the public Python SDK
+ * writes it, by its RFC 7638 thumbprint. Anything else is an encryption issue that the submission
+ * is rejected for. A compressed (`zip: DEF`) plaintext is inflated up to `maxBytes` only, so a
+ * small JWE cannot inflate beyond the configured size limit (jose stops reading at the limit).
  */
-export async function decryptJwe(jwe: string, key: CryptoKey, kid: string): Promise<Decrypted> {
+export async function decryptJwe(jwe: string, keys: readonly DecryptionKey[], maxBytes: number): Promise<Decrypted> {
   let header: ReturnType<typeof decodeProtectedHeader>;
   try {
     header = decodeProtectedHeader(jwe.trim());
@@ -17,11 +29,25 @@ export async function decryptJwe(jwe: string, key: CryptoKey, kid: string): Prom
   }
   if (header.alg !== "RSA-OAEP-256" || header.enc !== "A256GCM")
     return { ok: false, detail: `unsupported algorithms alg=${String(header.alg)} enc=${String(header.enc)}` };
-  if (header.kid !== kid) return { ok: false, detail: `encrypted for key ${String(header.kid)}, not for this destination's key ${kid}` };
+  const byKid = keys.find((k) => k.kid === header.kid);
+  const byThumbprint = byKid ? undefined : keys.find((k) => k.thumbprint === header.kid);
+  const chosen = byKid ?? byThumbprint;
+  if (!chosen)
+    return {
+      ok: false,
+      detail: `encrypted for key ${String(header.kid)}, which is neither the kid nor the RFC 7638 thumbprint of a key of this destination (${keys.map((k) => k.kid).join(", ")})`,
+    };
   try {
-    const { plaintext } = await compactDecrypt(jwe.trim(), key, { keyManagementAlgorithms: ["RSA-OAEP-256"], contentEncryptionAlgorithms: ["A256GCM"] });
-    return { ok: true, bytes: plaintext, tag: authenticationTag(jwe) };
+    const { plaintext } = await compactDecrypt(jwe.trim(), chosen.key, {
+      keyManagementAlgorithms: ["RSA-OAEP-256"],
+      contentEncryptionAlgorithms: ["A256GCM"],
+      maxDecompressedLength: maxBytes,
+    });
+    return { ok: true, bytes: plaintext, tag: authenticationTag(jwe), ...(byThumbprint ? { byThumbprint: byThumbprint.kid } : {}) };
   } catch (err) {
+    // jose reports inflating past maxDecompressedLength as a JWEInvalid naming the exceeded limit.
+    if (err instanceof errors.JWEInvalid && header.zip === "DEF" && /exceeded/.test(err.message))
+      return { ok: false, detail: `the compressed plaintext inflates beyond ${maxBytes} bytes`, tooLarge: maxBytes };
     return { ok: false, detail: `decryption failed: ${(err as Error).message}` };
   }
 }

@@ -20,7 +20,14 @@ export const fitconnectAdapter: AdapterFactory = (ctx) => {
   let queue: Promise<void> = Promise.resolve();
   const serial = (step: () => Promise<void>) => (queue = queue.then(step, step));
   const keyOf = (d: Destination) =>
-    JSON.stringify({ ...d.config, secret: d.clientSecret, cb: d.callbackSecret, dec: d.decryptionKid, sig: d.signingKid, tenant: d.tenantId });
+    JSON.stringify({
+      ...d.config,
+      secret: d.clientSecret,
+      cb: d.callbackSecret,
+      dec: d.decryptionKeys.map((k) => k.kid),
+      sig: d.signingKid,
+      tenant: d.tenantId,
+    });
   const keys = new Map<DestinationPoller, string>();
 
   // Keys are read and checked on every load and reload: a broken one refuses the reload, and the

@@ -4,9 +4,9 @@ import type { Destination } from "./config.ts";
 import type { DecisionRow, Decisions } from "./decisions.ts";
 import { trustedLog } from "./case-log.ts";
 import { EVENT, signDecision, type Decision, type LoggedEvent } from "./events.ts";
-import { problem, type Problem } from "./problems.ts";
+import { problem, tooLargeProblem, type Problem } from "./problems.ts";
 import { submittedTags } from "./tags.ts";
-import { verifySubmission, type VerifiedSubmission } from "./verify.ts";
+import { verifySubmission, type PartLimits, type VerifiedSubmission } from "./verify.ts";
 
 /** `busy`: the gateway holds too large a backlog; the submission stays ready for pickup, undecided. */
 export type PickupOutcome = "accepted" | "duplicate" | "rejected" | "decided-before" | "busy";
@@ -63,11 +63,16 @@ export async function pickUp(deps: PickupDeps, ref: SubmissionRef): Promise<Pick
     return "rejected";
   }
   const submission = await client.getSubmission(ref.submissionId);
-  const checked = await verifySubmission(dest, client, submission, recorded);
+  const checked = await verifySubmission(dest, client, submission, recorded, partLimits(ctx));
   if (!checked.ok) {
     await decide(deps, ref, { kind: "reject", problems: checked.problems });
     return "rejected";
   }
+  if (checked.submission.byThumbprint.length > 0)
+    ctx.log.warn(
+      { destination: dest.config.id, submissionId: ref.submissionId, parts: checked.submission.byThumbprint },
+      "FIT-Connect submission names the destination's key by its RFC 7638 thumbprint instead of its kid; decrypted with that key",
+    );
   const result = await deliver(ctx, dest, ref, submission.serviceType, checked.submission);
   // Back-pressure is no verdict on the submission: neither accept nor reject, fetch it again later.
   if (result.kind === "busy") return "busy";
@@ -156,6 +161,12 @@ function deliver(ctx: AdapterContext, dest: Destination, ref: SubmissionRef, ser
   });
 }
 
+/** How far a part may inflate: the gateway's limits for one document, one attachment and a whole delivery. */
+function partLimits(ctx: AdapterContext): PartLimits {
+  const l = ctx.lookups.limits();
+  return { document: Math.min(l.documentBytes, l.deliveryBytes), attachment: Math.min(l.attachmentBytes, l.deliveryBytes) };
+}
+
 function refusalProblem(r: Exclude<IntakeResult, { kind: "accepted" | "duplicate" | "busy" }>): Problem {
   switch (r.kind) {
     case "malformed":
@@ -163,7 +174,7 @@ function refusalProblem(r: Exclude<IntakeResult, { kind: "accepted" | "duplicate
     case "invalid":
       return problem("schema-violation", "data", r.problems.map((p) => `${p.path}: ${p.message}`).join("; "));
     case "too_large":
-      return problem("technical-error", "data", `the receiving system takes at most ${r.limit} (${r.what})`);
+      return tooLargeProblem("data", r.limit, r.what);
     default: {
       const never: never = r;
       return problem("technical-error", "data", messageOf(never));

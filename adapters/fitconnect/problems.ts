@@ -31,3 +31,8 @@ export type ProblemKind = keyof typeof TITLES;
 export function problem(kind: ProblemKind, instance: string, detail: string): Problem {
   return { type: `${BASE}${kind}`, title: TITLES[kind], detail, instance };
 }
+
+/** The receiving system's size limit refuses a part (`what`: document, attachment, delivery, attachments). */
+export function tooLargeProblem(instance: string, limit: number, what: string): Problem {
+  return problem("technical-error", instance, `the receiving system takes at most ${limit} (${what})`);
+}

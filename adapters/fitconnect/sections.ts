@@ -8,11 +8,19 @@ import { z } from "zod";
 export const destinationSchema = z
   .object({
     id: z.uuid().describe("the destination id (Zustellpunkt) shown in the FIT-Connect self-service portal"),
-    apiUrl: z.url().describe("base URL of the Submission API, ending in /v1"),
+    apiUrl: z
+      .url()
+      // ozg-hub speaks Submission API v1; a v2 base URL would only fail later with 404s.
+      .refine((u) => /\/v1\/?$/.test(u), "the Submission API base URL must end in /v1 (ozg-hub speaks Submission API v1; v2 is not supported)")
+      .describe("base URL of the Submission API, ending in /v1"),
     tokenUrl: z.url().describe("OAuth2 token endpoint (client credentials grant)"),
     clientId: z.string().min(1).describe("OAuth2 client id of the subscriber client"),
     clientSecretEnv: z.string().min(1).describe("environment variable that holds the client secret"),
     decryptionKeyFile: z.string().describe("private JWK (RSA >= 4096 bit, key_ops [unwrapKey], alg RSA-OAEP-256), relative to the config directory"),
+    previousDecryptionKeyFiles: z
+      .array(z.string())
+      .default([])
+      .describe("earlier decryption keys (private JWKs as above) still held after a key rotation, for submissions encrypted before it"),
     signingKeyFile: z
       .string()
       .describe("private JWK (RSA >= 4096 bit, key_ops [sign], alg PS512) for the accept/reject events, relative to the config directory"),

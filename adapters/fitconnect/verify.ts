@@ -1,9 +1,9 @@
 import type { FitConnectClient, Submission } from "./client.ts";
 import type { Destination } from "./config.ts";
-import { decryptJwe, sameHex, sha512Hex } from "./crypto.ts";
+import { decryptJwe, sameHex, sha512Hex, type Decrypted } from "./crypto.ts";
 import type { AuthenticationTags } from "./events.ts";
 import { validateMetadata, type Metadata } from "./metadata.ts";
-import { problem, type Problem } from "./problems.ts";
+import { problem, tooLargeProblem, type Problem } from "./problems.ts";
 import { tagMatches } from "./tags.ts";
 
 /** A submission whose every part was decrypted and matched its declared hash. */
@@ -13,6 +13,14 @@ export interface VerifiedSubmission {
   data: { bytes: Uint8Array; mimeType: string; schemaUri: string } | undefined;
   attachments: { attachmentId: string; bytes: Uint8Array; filename: string; mimeType: string; purpose: string; description?: string }[];
   tags: AuthenticationTags;
+  /** Parts whose JWE named the destination's key by its thumbprint, not its kid. */
+  byThumbprint: { instance: string; kid: string }[];
+}
+
+/** The most bytes a part may decrypt (and inflate) to: metadata and data count as a document. */
+export interface PartLimits {
+  document: number;
+  attachment: number;
 }
 
 /**
@@ -28,14 +36,24 @@ export async function verifySubmission(
   client: FitConnectClient,
   s: Submission,
   recorded: AuthenticationTags,
+  limits: PartLimits,
 ): Promise<{ ok: true; submission: VerifiedSubmission } | { ok: false; problems: Problem[] }> {
-  const open = (jwe: string) => decryptJwe(jwe, dest.decryptionKey, dest.decryptionKid);
+  const byThumbprint: VerifiedSubmission["byThumbprint"] = [];
+  const open = async (jwe: string, instance: string) => {
+    const d = await decryptJwe(jwe, dest.decryptionKeys, instance.startsWith("attachment:") ? limits.attachment : limits.document);
+    if (d.ok && d.byThumbprint) byThumbprint.push({ instance, kid: d.byThumbprint });
+    return d;
+  };
+  const unreadable = (instance: string, d: Extract<Decrypted, { ok: false }>) =>
+    d.tooLarge !== undefined
+      ? tooLargeProblem(instance, d.tooLarge, instance.startsWith("attachment:") ? "attachment" : "document")
+      : problem("encryption-issue", instance, d.detail);
   const exchanged = (instance: string) =>
     problem("incorrect-authentication-tag", instance, "the authentication tag differs from the one recorded in the submit-submission event");
   if (!s.encryptedMetadata) return { ok: false, problems: [problem("encryption-issue", "metadata", "the submission carries no encrypted metadata")] };
   if (!tagMatches(s.encryptedMetadata, recorded.metadata)) return { ok: false, problems: [exchanged("metadata")] };
-  const meta = await open(s.encryptedMetadata);
-  if (!meta.ok) return { ok: false, problems: [problem("encryption-issue", "metadata", meta.detail)] };
+  const meta = await open(s.encryptedMetadata, "metadata");
+  if (!meta.ok) return { ok: false, problems: [unreadable("metadata", meta)] };
   const valid = validateMetadata(meta.bytes);
   if (!valid.ok) return { ok: false, problems: [valid.problem] };
   const { metadata } = valid;
@@ -47,8 +65,8 @@ export async function verifySubmission(
   if (s.encryptedData && !tagMatches(s.encryptedData, recorded.data)) {
     problems.push(exchanged("data"));
   } else if (s.encryptedData) {
-    const d = await open(s.encryptedData);
-    if (!d.ok) problems.push(problem("encryption-issue", "data", d.detail));
+    const d = await open(s.encryptedData, "data");
+    if (!d.ok) problems.push(unreadable("data", d));
     else if (!declared) problems.push(problem("hash-mismatch", "data", "the metadata declares no hash for the data"));
     else if (!sameHex(sha512Hex(d.bytes), declared.hash.content))
       problems.push(problem("hash-mismatch", "data", "the sha512 of the data differs from the hash in the metadata"));
@@ -74,9 +92,9 @@ export async function verifySubmission(
       problems.push(exchanged(`attachment:${id}`));
       continue;
     }
-    const d = await open(jwe);
+    const d = await open(jwe, `attachment:${id}`);
     if (!d.ok) {
-      problems.push(problem("encryption-issue", `attachment:${id}`, d.detail));
+      problems.push(unreadable(`attachment:${id}`, d));
       continue;
     }
     if (!a) {
@@ -98,5 +116,5 @@ export async function verifySubmission(
     });
   }
   if (problems.length > 0) return { ok: false, problems };
-  return { ok: true, submission: { metadata, metadataBytes: meta.bytes, data, attachments, tags } };
+  return { ok: true, submission: { metadata, metadataBytes: meta.bytes, data, attachments, tags, byThumbprint } };
 }
