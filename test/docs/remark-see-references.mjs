@@ -30,7 +30,7 @@ export function unresolvedReferences(text, own, elsewhere) {
     // The reference ends at the first punctuation, or runs on into the sentence: either the
     // heading is said in full ("see Connecting a Fachverfahren, the way back") or the words up
     // to the punctuation begin the heading ("see Operations" for "Operations: faults, …").
-    const shown = rest.split(/[,;:)|\n]/)[0].trim();
+    const shown = rest.split(/[,;:)|\n"”]/)[0].trim();
     const names = (heading) => said.startsWith(heading) || heading.startsWith(normalise(shown));
     if (own.some(names)) continue;
     const other = elsewhere.find(({ heading }) => names(heading));
