@@ -7,6 +7,7 @@ import { topologyOf } from "../gateway/publish/topology.ts";
 import { statusNames } from "../gateway/status/consumer.ts";
 import { loadRuntime } from "../gateway/runtime.ts";
 import { envSettings } from "../gateway/services.ts";
+import { badUsage, type BadUsage } from "./usage.ts";
 
 export const TOPOLOGY_USAGE = `  topology [--apply]   per tenant a RabbitMQ user that reaches only its own queues; --apply sets them with rabbitmqctl`;
 
@@ -119,7 +120,9 @@ export async function applyAccess(
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** `ozg-hub topology [--apply]`: prints every tenant's user and permissions; applies them on request. */
-export async function topologyCommand(argv: string[], ctl: Rabbitmqctl = localRabbitmqctl): Promise<number> {
+export async function topologyCommand(argv: string[], ctl: Rabbitmqctl = localRabbitmqctl): Promise<number | BadUsage> {
+  const unexpected = argv.find((a) => a !== "--apply");
+  if (unexpected !== undefined) return badUsage(`unexpected argument "${unexpected}": only --apply`);
   const env = envSettings();
   const loaded = await loadRuntime(env.configDir);
   if (!loaded.ok) {
