@@ -1,7 +1,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import type { Channel, Problem, TransportRecipient } from "../contract.ts";
-import { parseYamlFile, type ConfigProblem } from "../config/load.ts";
+import { parseYamlFile, shownPath, type ConfigProblem } from "../config/load.ts";
 import { messageOf } from "../errors.ts";
 import type { Application } from "./canonical.ts";
 import type jsonata from "jsonata";
@@ -122,7 +122,7 @@ export class MappingSet {
     }
     for (const folder of folders) {
       const file = path.join(dir, folder, `${folder}.yaml`);
-      const shown = path.relative(process.cwd(), file) || file;
+      const shown = shownPath(file);
       const parsed = await parseYamlFile(file, mappingFileSchema, shown);
       if (!parsed.ok) {
         problems.push(...parsed.problems);
