@@ -250,12 +250,15 @@ export async function apply(mapping: CompiledMapping, input: MappingInput, recor
   try {
     raw = await evaluate(mapping.expression, mapping.fast, input.document, bindings(input));
   } catch (err) {
-    const e = err as { message: string; position?: number };
+    const e = err as { message: string; position?: number; code?: string };
     const span = fieldAt(mapping, e.position);
+    // D3137 is JSONata's code for `$error(message)`: the mapping's author wrote that sentence for
+    // people (it becomes the park reason), so it stands alone, without the expression's source.
+    const authored = e.code === "D3137";
     return {
       ok: false,
       format: mapping.id,
-      message: `mapping ${mapping.id}: ${span ? `field ${span.field} (${span.source}): ` : ""}${e.message}`,
+      message: authored ? e.message : `mapping ${mapping.id}: ${span ? `field ${span.field} (${span.source}): ` : ""}${e.message}`,
       problems: [{ path: span?.field ?? "", message: e.message }],
     };
   }
