@@ -3,6 +3,7 @@ import { promisify } from "node:util";
 import type { HubConfig } from "../gateway/config/load.ts";
 import { formatProblem } from "../gateway/config/load.ts";
 import { messageOf } from "../gateway/errors.ts";
+import { brokerAddress } from "../gateway/events/asyncapi.ts";
 import { topologyOf } from "../gateway/publish/topology.ts";
 import { statusNames } from "../gateway/status/consumer.ts";
 import { loadRuntime } from "../gateway/runtime.ts";
@@ -55,8 +56,7 @@ export function tenantAccess(config: HubConfig): TenantAccess[] {
 
 /** The virtual host of an AMQP URL: `/` unless the path names another. */
 export function vhostOf(amqpUrl: string): string {
-  const p = new URL(amqpUrl).pathname;
-  return p === "" || p === "/" ? "/" : decodeURIComponent(p.slice(1));
+  return brokerAddress(amqpUrl).vhost;
 }
 
 export interface Rabbitmqctl {

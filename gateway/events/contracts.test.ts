@@ -166,4 +166,31 @@ describe("the event contract", () => {
     expect(doc.channels.statusDeadLetters.address).toBe("x.status.dlq");
     expect(doc.components.messages.applicationEvent.payload.schema.properties.type.const).toBe("de.ozghub.application.received.v1");
   });
+
+  it("names the broker this deployment uses — host, port and virtual host, never its credentials", async () => {
+    const gw = gatewaySchema.parse({});
+    const app = contractRoutes(
+      () => gw,
+      () => "amqps://hubuser:s3cr%2Fet@mq.kommune.example:5671/ozg%2Fprod",
+    );
+    const text = await (await app.request("/api/v1/asyncapi.json")).text();
+    const doc = JSON.parse(text) as Record<string, any>;
+    expect(doc.servers.broker).toMatchObject({ host: "mq.kommune.example:5671", protocol: "amqps" });
+    expect(doc.servers.broker.description).toContain("virtual host ozg/prod");
+    for (const channel of ["applications", "subscriberQueue", "status", "statusDeadLetters"]) {
+      const binding = doc.channels[channel].bindings.amqp;
+      expect((binding.exchange ?? binding.queue).vhost).toBe("ozg/prod");
+    }
+    expect(text).not.toMatch(/s3cr|hubuser/);
+    const plain = JSON.parse(
+      await (
+        await contractRoutes(
+          () => gw,
+          () => "amqp://guest:guest@10.1.2.3",
+        ).request("/api/v1/asyncapi.json")
+      ).text(),
+    );
+    expect(plain.servers.broker).toMatchObject({ host: "10.1.2.3:5672", protocol: "amqp" });
+    expect(plain.channels.status.bindings.amqp.exchange.vhost).toBe("/");
+  });
 });
