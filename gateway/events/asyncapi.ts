@@ -6,6 +6,8 @@ export interface StatusNames {
   exchange: string;
   queue: string;
   deadLetterQueue: string;
+  /** `<prefix><tenant>`: each tenant's own queue of its rejected status events, with the reason. */
+  rejectionQueuePrefix: string;
 }
 
 const contract = (name: string): EventContract => EVENT_CONTRACTS.find((c) => c.name === name)!;
@@ -117,6 +119,16 @@ export function asyncApiDocument(gateway: Pick<GatewayConfig, "instance" | "amqp
         messages: { statusEvent: { $ref: "#/components/messages/statusEvent" } },
         bindings: amqpQueue(status.deadLetterQueue, vhost),
       },
+      statusRejections: {
+        address: `${status.rejectionQueuePrefix}{tenant}`,
+        title: "a tenant's own status events that ozg-hub rejected, the reason in the header x-ozg-rejection-reason",
+        description:
+          "The tenant's broker user may read (only) its own queue. Each message is the status event as published, with the headers " +
+          "x-ozg-rejection-reason (why, in words) and x-ozg-routing-key; correlate by the event's id. The queue keeps the newest 10,000.",
+        parameters: { tenant: tenantParams.tenant },
+        messages: { statusEvent: { $ref: "#/components/messages/statusEvent" } },
+        bindings: amqpQueue(`${status.rejectionQueuePrefix}{tenant}`, vhost),
+      },
     },
     operations: {
       consumeApplications: {
@@ -132,6 +144,13 @@ export function asyncApiDocument(gateway: Pick<GatewayConfig, "instance" | "amqp
         channel: { $ref: "#/channels/status" },
         messages: [{ $ref: "#/channels/status/messages/statusEvent" }],
         bindings: { amqp: { deliveryMode: 2, bindingVersion: "0.3.0" } },
+      },
+      receiveStatusRejections: {
+        action: "receive",
+        title: "a subscriber learns which of its tenant's status events were rejected, and why",
+        channel: { $ref: "#/channels/statusRejections" },
+        messages: [{ $ref: "#/channels/statusRejections/messages/statusEvent" }],
+        bindings: { amqp: { ack: true, bindingVersion: "0.3.0" } },
       },
     },
     components: {

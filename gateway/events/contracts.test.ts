@@ -134,7 +134,7 @@ describe("the event contract", () => {
           ?.channels()
           .all()
           .map((c) => c.id()),
-      ).toEqual(["applications", "subscriberQueue", "status", "statusDeadLetters"]);
+      ).toEqual(["applications", "subscriberQueue", "status", "statusDeadLetters", "statusRejections"]);
       expect(
         document
           ?.operations()
@@ -143,6 +143,7 @@ describe("the event contract", () => {
       ).toEqual([
         ["consumeApplications", "receive"],
         ["reportStatus", "send"],
+        ["receiveStatusRejections", "receive"],
       ]);
     }
   });
@@ -177,7 +178,7 @@ describe("the event contract", () => {
     const doc = JSON.parse(text) as Record<string, any>;
     expect(doc.servers.broker).toMatchObject({ host: "mq.kommune.example:5671", protocol: "amqps" });
     expect(doc.servers.broker.description).toContain("virtual host ozg/prod");
-    for (const channel of ["applications", "subscriberQueue", "status", "statusDeadLetters"]) {
+    for (const channel of ["applications", "subscriberQueue", "status", "statusDeadLetters", "statusRejections"]) {
       const binding = doc.channels[channel].bindings.amqp;
       expect((binding.exchange ?? binding.queue).vhost).toBe("ozg/prod");
     }
