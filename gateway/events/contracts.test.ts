@@ -16,7 +16,8 @@ import { checkContracts, SCHEMAS_DIR } from "./files.ts";
 
 const REPO = path.resolve(SCHEMAS_DIR, "..");
 const committed = async (file: string) => JSON.parse(await readFile(path.join(SCHEMAS_DIR, file), "utf8")) as Record<string, unknown>;
-const schemaOf = (schema: z.ZodType) => jsonSchemaOf({ name: "application-event", type: "de.ozghub.application.received.v1", schema });
+const schemaOf = (schema: z.ZodType) =>
+  jsonSchemaOf({ name: "application-event", type: "de.ozghub.application.received.v1", schema, dataTitle: "Application" });
 
 /** An independent validator (Ajv, JSON Schema 2020-12), as a consumer would use the published files. */
 function validator(schema: Record<string, unknown>) {
