@@ -194,5 +194,17 @@ describe("the event contract", () => {
     );
     expect(plain.servers.broker).toMatchObject({ host: "10.1.2.3:5672", protocol: "amqp" });
     expect(plain.channels.status.bindings.amqp.exchange.vhost).toBe("/");
+    // Subscribers may reach the broker by another name than ozg-hub does: amqp.publicUrl.
+    const published = gatewaySchema.parse({ amqp: { publicUrl: "amqps://mq.land.example/kommunen" } });
+    const doc2 = JSON.parse(
+      await (
+        await contractRoutes(
+          () => published,
+          () => "amqp://guest:guest@10.1.2.3",
+        ).request("/api/v1/asyncapi.json")
+      ).text(),
+    );
+    expect(doc2.servers.broker).toMatchObject({ host: "mq.land.example:5671", protocol: "amqps" });
+    expect(doc2.channels.statusRejections.bindings.amqp.queue.vhost).toBe("kommunen");
   });
 });

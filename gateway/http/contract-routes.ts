@@ -22,6 +22,11 @@ export function contractRoutes(gateway: () => Pick<GatewayConfig, "instance" | "
     if (!schema) return problem(c, { type: "not-found", title: "Not Found", status: 404, detail: "no such schema; see /api/v1/schemas" });
     return c.json(schema, 200, { "content-type": "application/schema+json" });
   });
-  app.get("/api/v1/asyncapi.json", (c) => c.json(asyncApiDocument(gateway(), statusNames(gateway()), amqpUrl ? brokerAddress(amqpUrl()) : SAMPLE_BROKER)));
+  // The address subscribers use: the configured public one, else the one ozg-hub connects to.
+  const broker = () => {
+    const url = gateway().amqp.publicUrl ?? amqpUrl?.();
+    return url ? brokerAddress(url) : SAMPLE_BROKER;
+  };
+  app.get("/api/v1/asyncapi.json", (c) => c.json(asyncApiDocument(gateway(), statusNames(gateway()), broker())));
   return app;
 }
