@@ -28,6 +28,10 @@ describe("see references", () => {
   it("reports a section that is gone, lower case too, and one in another file", () => {
     expect(unresolvedReferences("login (see Console)", own, []).map((p) => p.message)).toEqual(['"see Console" names no heading of this documentation']);
     expect(unresolvedReferences("a ZIP (see xdomea containers)", own, [])).toHaveLength(1);
+    // A heading is begun by whole words only: "see X" is no reference to "xdomea containers".
+    expect(unresolvedReferences("see X here", own, [{ file: "docs/rest.md", heading: "xdomea containers" }])[0]!.message).toBe(
+      '"see X here" names no heading of this documentation',
+    );
     expect(unresolvedReferences("see XTA", own, [{ file: "docs/xta.md", heading: "xta" }])[0]!.message).toContain("docs/xta.md");
   });
 });
@@ -37,6 +41,7 @@ describe("ozg-hub commands", () => {
   it("knows the commands and options of the help", () => {
     expect(checkCommand("replay --all-parked --format xdomea --actor anna", commands)).toBeUndefined();
     expect(checkCommand("config check /etc/ozg-hub", commands)).toBeUndefined();
+    expect(checkCommand("--help", commands)).toBeUndefined();
     expect(checkCommand("purge --older-than 365 [--dry-run]", commands)).toBeUndefined();
   });
   it("reports an unknown command or option", () => {

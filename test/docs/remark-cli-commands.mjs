@@ -29,6 +29,7 @@ export function parseHelp(help) {
 /** What is wrong with one shown command line (without the leading `ozg-hub`), or undefined. */
 export function checkCommand(shown, commands) {
   const tokens = shown.trim().replace(/[[\]]/g, " ").split(/\s+/).filter(Boolean);
+  if (["--help", "-h", "help"].includes(tokens[0] ?? "")) return undefined;
   const words = [];
   for (const token of tokens) {
     if (!/^[a-z][a-z-]*$/.test(token)) break;

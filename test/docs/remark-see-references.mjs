@@ -31,7 +31,8 @@ export function unresolvedReferences(text, own, elsewhere) {
     // heading is said in full ("see Connecting a Fachverfahren, the way back") or the words up
     // to the punctuation begin the heading ("see Operations" for "Operations: faults, …").
     const shown = rest.split(/[,;:)|\n"”]/)[0].trim();
-    const names = (heading) => said.startsWith(heading) || heading.startsWith(normalise(shown));
+    const begins = (heading, words) => heading.startsWith(words) && /^($|[^\p{L}\p{N}])/u.test(heading.slice(words.length));
+    const names = (heading) => said.startsWith(heading) || begins(heading, normalise(shown));
     if (own.some(names)) continue;
     const other = elsewhere.find(({ heading }) => names(heading));
     problems.push({
