@@ -1,4 +1,4 @@
-import { appendFile, mkdtemp, rm, writeFile, cp } from "node:fs/promises";
+import { appendFile, mkdtemp, readFile, rm, writeFile, cp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -56,10 +56,40 @@ describe("ozg-hub config check", () => {
     expect(lines).toMatch(/gateway\.yaml:3 limits\.documentBytes: expected a byte size like 40MB/);
     expect(lines).toMatch(/tenants\/kiel\.yaml:3 ags: an 8-digit Amtlicher Gemeindeschlüssel/);
     expect(lines).toMatch(/tenants\/kiel\.yaml:7 subscribers\[0\]\.filter\.leikaKeys\[0\]: a 14-digit LeiKa key/);
-    expect(lines).toMatch(/tenants\/kiel\.yaml:5 subscribers\[0\]: Unrecognized key: "colour"/);
+    expect(lines).toMatch(/tenants\/kiel\.yaml:8 subscribers\[0\]\.colour: unknown key "colour"/);
     expect(lines).toMatch(/portals\/second\.yaml id: portal id "formsolutions" is already used in .*portals\/formsolutions\.yaml/);
     expect(lines).toMatch(/portals\/second\.yaml tenants\[0\]: unknown tenant "nowhere"/);
     expect(r.err[r.err.length - 1]).toMatch(/^\d+ problems in /);
+  });
+
+  it("gives an unknown top-level key the line it is written on, also in the first line of a file", async () => {
+    const dir = await copyOfSample();
+    const kiel = path.join(dir, "tenants", "kiel.yaml");
+    await writeFile(kiel, `colour: blue\n${(await readFile(kiel, "utf8")).replace(/^#.*\n/gm, "")}`);
+    await appendFile(path.join(dir, "gateway.yaml"), "instance: x\nshade: grey\n");
+    const r = await check(dir);
+    expect(r.code).toBe(1);
+    expect(r.err).toContainEqual(expect.stringMatching(/tenants\/kiel\.yaml:1 colour: unknown key "colour"$/));
+    expect(r.err).toContainEqual(expect.stringMatching(/gateway\.yaml:3 shade: unknown key "shade"$/));
+  });
+
+  it("names a directory outside the working directory by its absolute path", async () => {
+    const missing = path.join(tmpdir(), "ozg-hub-check-nowhere", "config");
+    const r = await check(missing);
+    expect(r.code).toBe(1);
+    expect(r.err[0]).toMatch(new RegExp(`^${path.join(missing, "gateway.yaml")} \\(root\\): cannot read`));
+    expect(r.err.join("\n")).not.toContain("../");
+  });
+
+  it("says how to point a copied config at the shipped mappings when ../mappings is not there", async () => {
+    const dir = await copyOfSample();
+    await writeFile(path.join(dir, "gateway.yaml"), "instance: copied\nmappings: ../mappings\n");
+    const r = await check(dir);
+    expect(r.code).toBe(1);
+    expect(r.err[0]).toBe(
+      `${path.join(dir, "gateway.yaml")}:2 mappings: mappings: "../mappings" (relative to ${dir}) is ${path.resolve(dir, "../mappings")}, which does not exist: ` +
+        `set mappings: in gateway.yaml to the directory that holds your mapping folders; the mappings that ship with ozg-hub are in ${path.join(REPO, "mappings")}`,
+    );
   });
 
   it("runs every adapter's prepare step: unreadable keys and certificates are problems with file and path", async () => {

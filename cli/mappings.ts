@@ -6,6 +6,7 @@ import { explainFailure } from "../gateway/mapping/explain.ts";
 import { readFixtureInput } from "../gateway/mapping/fixture.ts";
 import { formatReport, runGolden } from "../gateway/mapping/golden.ts";
 import { envSettings } from "../gateway/services.ts";
+import { badUsage, isBad, takeFlag, takeOption, unknownOption, type BadUsage } from "./usage.ts";
 
 export const MAPPINGS_USAGE = `  mappings test [dir] [--update] [--only <id>]
                    run every fixture case under dir (default: the configured mappings)
@@ -19,28 +20,23 @@ async function defaultDir(): Promise<string> {
   return loaded.ok ? path.resolve(loaded.config.dir, loaded.config.gateway.mappings) : path.resolve("mappings");
 }
 
-function option(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  if (i < 0) return undefined;
-  const value = args[i + 1];
-  args.splice(i, 2);
-  return value;
-}
-
 /** `ozg-hub mappings test|try ...`; returns the exit code. */
 export async function mappingsCommand(
   argv: string[],
   out = console.log,
   err = console.error,
   progress: (line: string) => void = () => {},
-): Promise<number | undefined> {
+): Promise<number | BadUsage> {
   const [sub, ...rest] = argv;
   const args = [...rest];
   if (sub === "test") {
-    const update = args.includes("--update");
-    const only = option(args, "--only");
-    const positional = args.filter((a) => !a.startsWith("--"));
-    const dir = path.resolve(positional[0] ?? (await defaultDir()));
+    const update = takeFlag(args, "--update");
+    const only = takeOption(args, "--only", "a mapping id");
+    if (isBad(only)) return only;
+    const unknown = unknownOption(args);
+    if (unknown) return unknown;
+    if (args.length > 1) return badUsage(`one directory at a time (got ${args.join(" ")})`);
+    const dir = path.resolve(args[0] ?? (await defaultDir()));
     // One progress line per case on stderr while the run lasts; the report follows at the end.
     let n = 0;
     const report = await runGolden(dir, { update, only, onCase: (c) => progress(`[${++n}] ${c.ok ? "ok  " : "FAIL"} ${c.format}/${c.name}`) });
@@ -48,10 +44,15 @@ export async function mappingsCommand(
     return report.ok ? 0 : 1;
   }
   if (sub === "try") {
-    const context = option(args, "--context");
-    const mappingsDir = option(args, "--mappings");
-    const [id, file] = args;
-    if (!id || !file) return undefined;
+    const context = takeOption(args, "--context", "a file");
+    const mappingsDir = takeOption(args, "--mappings", "a directory");
+    if (isBad(context)) return context;
+    if (isBad(mappingsDir)) return mappingsDir;
+    const unknown = unknownOption(args);
+    if (unknown) return unknown;
+    const [id, file, ...extra] = args;
+    if (!id || !file) return badUsage("mappings try needs a mapping id and a file");
+    if (extra.length > 0) return badUsage(`unexpected argument "${extra[0]}"`);
     const loaded = await MappingSet.load(path.resolve(mappingsDir ?? (await defaultDir())));
     if (!loaded.ok) {
       err(loaded.problems.map(formatProblem).join("\n"));
@@ -75,5 +76,5 @@ export async function mappingsCommand(
     err(await explainFailure(mapping, read.input, outcome));
     return 1;
   }
-  return undefined;
+  return badUsage(sub === undefined ? "test or try is needed" : `unknown subcommand "${sub}": test or try`);
 }

@@ -3,10 +3,12 @@ import { promisify } from "node:util";
 import type { HubConfig } from "../gateway/config/load.ts";
 import { formatProblem } from "../gateway/config/load.ts";
 import { messageOf } from "../gateway/errors.ts";
+import { brokerAddress } from "../gateway/events/asyncapi.ts";
 import { topologyOf } from "../gateway/publish/topology.ts";
-import { statusNames } from "../gateway/status/consumer.ts";
+import { rejectionQueue, statusNames } from "../gateway/status/consumer.ts";
 import { loadRuntime } from "../gateway/runtime.ts";
 import { envSettings } from "../gateway/services.ts";
+import { badUsage, type BadUsage } from "./usage.ts";
 
 export const TOPOLOGY_USAGE = `  topology [--apply]   per tenant a RabbitMQ user that reaches only its own queues; --apply sets them with rabbitmqctl`;
 
@@ -26,7 +28,8 @@ export interface TenantAccess {
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /**
- * Per tenant: read on its own queues and their dead-letter queues, nothing else. No configure
+ * Per tenant: read on its own queues, their dead-letter queues and its queue of rejected status
+ * events, nothing else. No configure
  * (no declaring, deleting or binding anywhere: the hub owns the topology), no write (no
  * publishing into any exchange, and no binding, which needs write on the queue). Read is not
  * granted on the hub's exchange either, since read on an exchange is what binding from it
@@ -36,9 +39,10 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
  */
 export function tenantAccess(config: HubConfig): TenantAccess[] {
   const t = topologyOf(config);
-  const status = statusNames(config.gateway).exchange;
+  const names = statusNames(config.gateway);
+  const status = names.exchange;
   return config.tenants.map((tenant) => {
-    const queues = t.queues.filter((q) => q.tenantId === tenant.id).flatMap((q) => [q.queue, q.deadLetterQueue]);
+    const queues = [...t.queues.filter((q) => q.tenantId === tenant.id).flatMap((q) => [q.queue, q.deadLetterQueue]), rejectionQueue(names, tenant.id)];
     return {
       tenantId: tenant.id,
       user: tenant.amqp?.user ?? `${config.gateway.amqp.queuePrefix}-${tenant.id}`,
@@ -54,8 +58,7 @@ export function tenantAccess(config: HubConfig): TenantAccess[] {
 
 /** The virtual host of an AMQP URL: `/` unless the path names another. */
 export function vhostOf(amqpUrl: string): string {
-  const p = new URL(amqpUrl).pathname;
-  return p === "" || p === "/" ? "/" : decodeURIComponent(p.slice(1));
+  return brokerAddress(amqpUrl).vhost;
 }
 
 export interface Rabbitmqctl {
@@ -119,7 +122,9 @@ export async function applyAccess(
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** `ozg-hub topology [--apply]`: prints every tenant's user and permissions; applies them on request. */
-export async function topologyCommand(argv: string[], ctl: Rabbitmqctl = localRabbitmqctl): Promise<number> {
+export async function topologyCommand(argv: string[], ctl: Rabbitmqctl = localRabbitmqctl): Promise<number | BadUsage> {
+  const unexpected = argv.find((a) => a !== "--apply");
+  if (unexpected !== undefined) return badUsage(`unexpected argument "${unexpected}": only --apply`);
   const env = envSettings();
   const loaded = await loadRuntime(env.configDir);
   if (!loaded.ok) {

@@ -1,5 +1,5 @@
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { tmpdir, userInfo } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { replayCommand } from "../cli/replay.ts";
@@ -127,7 +127,7 @@ describe("replay of parked deliveries", () => {
     out.length = 0;
     expect(
       await replayCommand(
-        ["--all-parked", "--format", "xgewerbeanzeige"],
+        ["--all-parked", "--format", "xgewerbeanzeige", "--actor", "anna"],
         env,
         (s) => out.push(s),
         (s) => out.push(s),
@@ -151,6 +151,21 @@ describe("replay of parked deliveries", () => {
     // The hub's own relay publishes what the command queued: two per queue, no more.
     const dms = await hub.broker.drain(hub.queue("kiel", "dms"), { atLeast: 2 });
     expect(dms.map((m) => (m.body as any).ozgdelivery).sort()).toEqual([a.id, b.id].sort());
-    expect(await replayCommand(["--all-parked", "x"], env)).toBeUndefined();
+    // The timeline names who replayed: --actor, else the operating-system user.
+    const actors = async (id: string) =>
+      (await hub.services.store.sql`select detail->>'actor' as actor from events where delivery_id = ${id} and type = 'replayed'`).map((r) => r.actor);
+    expect([await actors(a.id), await actors(b.id)]).toEqual([["anna (cli)"], ["anna (cli)"]]);
+    const c = await post((await fixture("abmeldung-minimal.input.xml")).replace("b3f0d9a2", "e6c3a2d5"), "replay-cli-c");
+    expect(c.state).toBe("parked"); // the hub still runs the broken mapping; the command reads the fixed one
+    expect(
+      await replayCommand(
+        [c.id],
+        env,
+        () => {},
+        () => {},
+      ),
+    ).toBe(0);
+    expect(await actors(c.id)).toEqual([`${userInfo().username} (cli)`]);
+    expect(await replayCommand(["--all-parked", "x"], env)).toEqual({ bad: expect.stringContaining("takes no delivery id") });
   });
 });

@@ -51,8 +51,11 @@ function transportRecipient(stored: TransportRecipient | null, metadata: Record<
   return undefined;
 }
 
-/** Replays one parked delivery; see the module comment for why it cannot publish twice. */
-export async function replayDelivery(deps: ReplayDeps, deliveryId: string): Promise<ReplayResult> {
+/**
+ * Replays one parked delivery; see the module comment for why it cannot publish twice.
+ * `actor` names who asked for it on the timeline's `replayed` entry (e.g. `"anna (cli)"`).
+ */
+export async function replayDelivery(deps: ReplayDeps, deliveryId: string, opts: { actor?: string } = {}): Promise<ReplayResult> {
   if (!UUID.test(deliveryId)) return { kind: "not_found", deliveryId };
   const runtime = deps.runtime();
   const now = deps.clock();
@@ -94,7 +97,12 @@ export async function replayDelivery(deps: ReplayDeps, deliveryId: string): Prom
       deliveryId,
       at: now,
       type: "replayed",
-      detail: { previous: d.parkReason ?? null, result: interpretation.kind, ...(interpretation.format ? { format: interpretation.format } : {}) },
+      detail: {
+        previous: d.parkReason ?? null,
+        result: interpretation.kind,
+        ...(interpretation.format ? { format: interpretation.format } : {}),
+        ...(opts.actor ? { actor: opts.actor } : {}),
+      },
     });
     const written = await writeInterpretation(
       tx,
@@ -123,14 +131,14 @@ export async function replayDelivery(deps: ReplayDeps, deliveryId: string): Prom
 /** Replays every parked delivery, oldest first, optionally only those of one format. */
 export async function replayAllParked(
   deps: ReplayDeps,
-  opts: { format?: string; onResult?: (r: ReplayResult, done: number, total: number) => void } = {},
+  opts: { format?: string; actor?: string; onResult?: (r: ReplayResult, done: number, total: number) => void } = {},
 ): Promise<ReplayResult[]> {
   const where = opts.format ? and(eq(deliveries.state, "parked"), eq(deliveries.format, opts.format)) : eq(deliveries.state, "parked");
   const parked = await deps.store.db.select({ id: deliveries.id }).from(deliveries).where(where).orderBy(asc(deliveries.receivedAt));
   const results: ReplayResult[] = [];
   // One at a time: a replay is cheap, and sequential replays keep the pool free for intake.
   for (const p of parked) {
-    const r = await replayDelivery(deps, p.id);
+    const r = await replayDelivery(deps, p.id, { actor: opts.actor });
     results.push(r);
     opts.onResult?.(r, results.length, parked.length);
   }

@@ -1,6 +1,8 @@
+import { existsSync } from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { PortalDirectory } from "./auth/portals.ts";
-import { loadConfig, type ConfigProblem, type HubConfig } from "./config/load.ts";
+import { loadConfig, problemInGateway, type ConfigProblem, type HubConfig } from "./config/load.ts";
 import { MappingSet } from "./mapping/engine.ts";
 import { Router } from "./routing/router.ts";
 
@@ -19,10 +21,27 @@ export function mappingsDir(config: HubConfig): string {
   return path.resolve(config.dir, config.gateway.mappings);
 }
 
+/** The mappings that ship with ozg-hub (`mappings/` beside `gateway/`, also in the image). */
+export const SHIPPED_MAPPINGS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../mappings");
+
+/**
+ * A mappings directory that is not there, said so that the reader can fix it: a copy of the
+ * sample `config/` elsewhere keeps `mappings: ../mappings`, which then points at nothing.
+ */
+function missingMappings(config: HubConfig, dir: string): ConfigProblem {
+  const shipped = existsSync(SHIPPED_MAPPINGS) ? `; the mappings that ship with ozg-hub are in ${SHIPPED_MAPPINGS}` : "";
+  return problemInGateway(
+    config,
+    ["mappings"],
+    `mappings: "${config.gateway.mappings}" (relative to ${config.dir}) is ${dir}, which does not exist: set mappings: in gateway.yaml to the directory that holds your mapping folders${shipped}`,
+  );
+}
+
 export async function loadRuntime(dir: string): Promise<{ ok: true; runtime: Runtime } | { ok: false; problems: ConfigProblem[] }> {
   const loaded = await loadConfig(dir);
   if (!loaded.ok) return loaded;
   const { config } = loaded;
+  if (!existsSync(mappingsDir(config))) return { ok: false, problems: [missingMappings(config, mappingsDir(config))] };
   const mappings = await MappingSet.load(mappingsDir(config));
   if (!mappings.ok) return mappings;
 

@@ -76,6 +76,15 @@ describe("POST /antrag (OZG-Cloud compatible) against Postgres and RabbitMQ", ()
     const body = await status.json();
     expect(body.state).toBe("published");
     expect(body.timeline.map((e: any) => e.type)).toEqual(["received", "mapped", "routed", "published", "published"]);
+
+    // The event's id (the application's) names the same delivery; to another portal it names none.
+    const applicationId = (gewerbe!.body as any).id as string;
+    expect(applicationId).not.toBe(receipt.vorgang.vorgangId);
+    const byApplication = await hub.app.request(`/api/v1/applications/${applicationId}`, { headers: auth });
+    expect(byApplication.status).toBe(200);
+    expect(await byApplication.json()).toEqual(body);
+    const otherPortal = await hub.app.request(`/api/v1/applications/${applicationId}`, { headers: { authorization: `Bearer ${TOKENS.serviceportal}` } });
+    expect(otherPortal.status).toBe(404);
   });
 
   it("routes a form for Augsburg to Augsburg, and a non-trade service only to the DMS", async () => {

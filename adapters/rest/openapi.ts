@@ -80,7 +80,15 @@ export function openApiDocument() {
       "/api/v1/applications/{id}": {
         get: {
           summary: "State and timeline of an application delivered by this portal",
-          parameters: [{ name: "id", in: "path", required: true, schema: { type: "string", format: "uuid" } }],
+          parameters: [
+            {
+              name: "id",
+              in: "path",
+              required: true,
+              description: "the delivery id of the receipt (vorgangId, Location) or the id of one of its applications (event id, data.id, applicationId)",
+              schema: { type: "string", format: "uuid" },
+            },
+          ],
           responses: { "200": { description: "state and timeline" }, ...problems([401, 404]) },
         },
       },
@@ -89,7 +97,13 @@ export function openApiDocument() {
           summary: "The Bescheid of a decided status (see statuses in the application's state)",
           parameters: [
             { name: "id", in: "path", required: true, schema: { type: "string", format: "uuid" } },
-            { name: "statusId", in: "path", required: true, schema: { type: "string", format: "uuid" } },
+            {
+              name: "statusId",
+              in: "path",
+              required: true,
+              description: "statuses[].id of the application's state",
+              schema: { type: "string", format: "uuid" },
+            },
           ],
           responses: { "200": { description: "the document as reported", content: { "application/octet-stream": {} } }, ...problems([401, 404]) },
         },

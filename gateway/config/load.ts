@@ -30,6 +30,16 @@ export function formatProblem(p: ConfigProblem): string {
   return `${where} ${p.path || "(root)"}: ${p.message}`;
 }
 
+/**
+ * A file as problems name it: relative to the working directory when it lies below it (short,
+ * clickable in a terminal), else absolute: `../../../etc/x.yaml` tells a reader less than `/etc/x.yaml`.
+ */
+export function shownPath(file: string): string {
+  const absolute = path.resolve(file);
+  const relative = path.relative(process.cwd(), absolute);
+  return relative === "" || relative.startsWith("..") || path.isAbsolute(relative) ? absolute : relative;
+}
+
 export function formatPath(segments: readonly PropertyKey[]): string {
   return segments.map((s, i) => (typeof s === "number" ? `[${s}]` : i === 0 ? String(s) : `.${String(s)}`)).join("");
 }
@@ -74,14 +84,18 @@ export function parseYamlText<S extends z.ZodType>(
   if (parsed.success) return { ok: true, value: parsed.data };
   return {
     ok: false,
-    problems: parsed.error.issues.map((issue) => {
-      const node = nearestNode(doc, issue.path);
-      return {
-        file,
-        path: formatPath(issue.path),
-        line: node ? lines.linePos(node)?.line : undefined,
-        message: issue.message,
-      };
+    problems: parsed.error.issues.flatMap((issue) => {
+      // An unknown key is reported by zod on the object that holds it; each key gets a line of
+      // its own, where the key is written, so that `file:line` points at the mistake.
+      if (issue.code === "unrecognized_keys") {
+        return issue.keys.map((key) => ({
+          file,
+          path: formatPath([...issue.path, key]),
+          line: lineAt(lines, keyNode(doc, issue.path, key) ?? nearestNode(doc, issue.path)),
+          message: `unknown key "${key}"`,
+        }));
+      }
+      return [{ file, path: formatPath(issue.path), line: lineAt(lines, nearestNode(doc, issue.path)), message: issue.message }];
     }),
   };
 }
@@ -94,17 +108,27 @@ export function parseYamlText<S extends z.ZodType>(
  */
 export function problemInGateway(config: HubConfig, at: readonly (string | number)[], message: string): ConfigProblem {
   const file = path.join(config.dir, "gateway.yaml");
-  const shown = path.relative(process.cwd(), file) || file;
+  const shown = shownPath(file);
   let line: number | undefined;
   try {
     const lines = new LineCounter();
     const doc = parseDocument(readFileSync(file, "utf8"), { lineCounter: lines });
-    const node = nearestNode(doc, at);
-    line = node === undefined ? undefined : lines.linePos(node).line;
+    line = lineAt(lines, nearestNode(doc, at));
   } catch {
     // The file was read and parsed a moment ago; without it the problem is still located by path.
   }
   return { file: shown, path: formatPath(at), line, message };
+}
+
+/** The line of an offset; offset 0 (the first key of a file) is line 1, not "no line". */
+function lineAt(lines: LineCounter, offset: number | undefined): number | undefined {
+  return offset === undefined ? undefined : lines.linePos(offset).line;
+}
+
+/** The offset where `key` is written in the mapping at `at`. */
+function keyNode(doc: ReturnType<typeof parseDocument>, at: readonly PropertyKey[], key: string): number | undefined {
+  const map = (at.length === 0 ? doc.contents : doc.getIn(at as unknown[], true)) as { items?: { key?: { value?: unknown; range?: number[] } }[] } | null;
+  return map?.items?.find((pair) => pair.key?.value === key)?.key?.range?.[0];
 }
 
 function nearestNode(doc: ReturnType<typeof parseDocument>, at: readonly PropertyKey[]): number | undefined {
@@ -133,7 +157,7 @@ async function yamlFiles(dir: string): Promise<string[]> {
  */
 export async function loadConfig(dir: string): Promise<ConfigResult> {
   const problems: ConfigProblem[] = [];
-  const rel = (f: string) => path.relative(process.cwd(), f) || f;
+  const rel = shownPath;
 
   const gatewayFile = path.join(dir, "gateway.yaml");
   const gw = await parseYamlFile(gatewayFile, gatewaySchema, rel(gatewayFile));

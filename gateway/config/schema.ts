@@ -89,6 +89,12 @@ export const gatewaySchema = z
         deadLetterExchange: z.string().default("ozg.dead-letter").describe("exchange for rejected or expired messages"),
         queuePrefix: z.string().default("ozg").describe("prefix of derived queue names: <prefix>.<tenant>.<subscriber>"),
         confirmTimeoutMs: z.number().int().positive().default(10_000).describe("longest wait for broker confirms of one batch"),
+        publicUrl: z
+          .url({ protocol: /^amqps?$/ })
+          .optional()
+          .describe(
+            "the broker as subscribers reach it (amqp[s]://host:port/vhost), named in the served AsyncAPI document when it differs from AMQP_URL; credentials in it are never shown",
+          ),
       })
       .strict()
       .default({ exchange: "ozg.applications", deadLetterExchange: "ozg.dead-letter", queuePrefix: "ozg", confirmTimeoutMs: 10_000 }),

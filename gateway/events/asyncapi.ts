@@ -6,6 +6,8 @@ export interface StatusNames {
   exchange: string;
   queue: string;
   deadLetterQueue: string;
+  /** `<prefix><tenant>`: each tenant's own queue of its rejected status events, with the reason. */
+  rejectionQueuePrefix: string;
 }
 
 const contract = (name: string): EventContract => EVENT_CONTRACTS.find((c) => c.name === name)!;
@@ -16,11 +18,34 @@ function payload(name: string) {
   return { schemaFormat: "application/schema+json;version=draft-2020-12", schema };
 }
 
-const amqpExchange = (name: string) => ({
-  amqp: { is: "routingKey", exchange: { name, type: "topic", durable: true, autoDelete: false, vhost: "/" }, bindingVersion: "0.3.0" },
+/** Where subscribers reach the broker: what the AsyncAPI document names, never credentials. */
+export interface BrokerAddress {
+  protocol: "amqp" | "amqps";
+  host: string;
+  port: number;
+  vhost: string;
+}
+
+/** The committed document (schemas/asyncapi.json) names the broker service of compose.yaml. */
+export const SAMPLE_BROKER: BrokerAddress = { protocol: "amqp", host: "rabbitmq", port: 5672, vhost: "/" };
+
+/**
+ * Host, port and virtual host of an AMQP URL, without user and password.
+ *
+ * @example brokerAddress("amqps://hub:secret@mq.example:5671/ozg") // { protocol: "amqps", host: "mq.example", port: 5671, vhost: "ozg" }
+ */
+export function brokerAddress(amqpUrl: string): BrokerAddress {
+  const url = new URL(amqpUrl);
+  const protocol = url.protocol === "amqps:" ? "amqps" : "amqp";
+  const vhost = url.pathname === "" || url.pathname === "/" ? "/" : decodeURIComponent(url.pathname.slice(1));
+  return { protocol, host: url.hostname, port: url.port ? Number(url.port) : protocol === "amqps" ? 5671 : 5672, vhost };
+}
+
+const amqpExchange = (name: string, vhost: string) => ({
+  amqp: { is: "routingKey", exchange: { name, type: "topic", durable: true, autoDelete: false, vhost }, bindingVersion: "0.3.0" },
 });
-const amqpQueue = (name: string) => ({
-  amqp: { is: "queue", queue: { name, durable: true, exclusive: false, autoDelete: false, vhost: "/" }, bindingVersion: "0.3.0" },
+const amqpQueue = (name: string, vhost: string) => ({
+  amqp: { is: "queue", queue: { name, durable: true, exclusive: false, autoDelete: false, vhost }, bindingVersion: "0.3.0" },
 });
 
 /**
@@ -28,8 +53,9 @@ const amqpQueue = (name: string) => ({
  * Names come from the gateway config (the committed file under schemas/ uses the defaults), the
  * message schemas from the same zod definitions as the JSON Schemas under /api/v1/schemas.
  */
-export function asyncApiDocument(gateway: Pick<GatewayConfig, "instance" | "amqp">, status: StatusNames) {
+export function asyncApiDocument(gateway: Pick<GatewayConfig, "instance" | "amqp">, status: StatusNames, broker: BrokerAddress = SAMPLE_BROKER) {
   const { exchange, deadLetterExchange, queuePrefix } = gateway.amqp;
+  const { vhost } = broker;
   const tenantParams = {
     tenant: { description: "tenant id from config/tenants/<tenant>.yaml" },
     subscriber: { description: "subscriber id within the tenant" },
@@ -57,10 +83,10 @@ export function asyncApiDocument(gateway: Pick<GatewayConfig, "instance" | "amqp
     defaultContentType: "application/cloudevents+json",
     servers: {
       broker: {
-        host: "rabbitmq:5672",
-        protocol: "amqp",
+        host: `${broker.host}:${broker.port}`,
+        protocol: broker.protocol,
         protocolVersion: "0.9.1",
-        description: "each tenant connects with its own user (see `ozg-hub topology`)",
+        description: `virtual host ${vhost}; each tenant connects with its own user (see \`ozg-hub topology\`)`,
       },
     },
     channels: {
@@ -69,7 +95,7 @@ export function asyncApiDocument(gateway: Pick<GatewayConfig, "instance" | "amqp
         title: `routing keys of the topic exchange ${exchange}`,
         parameters: tenantParams,
         messages: { applicationEvent: { $ref: "#/components/messages/applicationEvent" } },
-        bindings: amqpExchange(exchange),
+        bindings: amqpExchange(exchange, vhost),
       },
       subscriberQueue: {
         address: `${queuePrefix}.{tenant}.{subscriber}`,
@@ -77,7 +103,7 @@ export function asyncApiDocument(gateway: Pick<GatewayConfig, "instance" | "amqp
         description: `Bound to ${exchange} with {tenant}.{subscriber}; rejected messages go to ${deadLetterExchange} and on to <queue>.dlq.`,
         parameters: tenantParams,
         messages: { applicationEvent: { $ref: "#/components/messages/applicationEvent" } },
-        bindings: amqpQueue(`${queuePrefix}.{tenant}.{subscriber}`),
+        bindings: amqpQueue(`${queuePrefix}.{tenant}.{subscriber}`, vhost),
       },
       status: {
         address: "{tenant}.{subscriber}",
@@ -85,13 +111,23 @@ export function asyncApiDocument(gateway: Pick<GatewayConfig, "instance" | "amqp
         description: "A tenant's user may publish here only with routing keys that start with its own tenant id (topic permission).",
         parameters: tenantParams,
         messages: { statusEvent: { $ref: "#/components/messages/statusEvent" } },
-        bindings: amqpExchange(status.exchange),
+        bindings: amqpExchange(status.exchange, vhost),
       },
       statusDeadLetters: {
         address: status.deadLetterQueue,
         title: "status events ozg-hub could not accept, with the reason in the header x-ozg-rejection-reason",
         messages: { statusEvent: { $ref: "#/components/messages/statusEvent" } },
-        bindings: amqpQueue(status.deadLetterQueue),
+        bindings: amqpQueue(status.deadLetterQueue, vhost),
+      },
+      statusRejections: {
+        address: `${status.rejectionQueuePrefix}{tenant}`,
+        title: "a tenant's own status events that ozg-hub rejected, the reason in the header x-ozg-rejection-reason",
+        description:
+          "The tenant's broker user may read (only) its own queue. Each message is the status event as published, with the headers " +
+          "x-ozg-rejection-reason (why, in words) and x-ozg-routing-key; correlate by the event's id. The queue keeps the newest 10,000.",
+        parameters: { tenant: tenantParams.tenant },
+        messages: { statusEvent: { $ref: "#/components/messages/statusEvent" } },
+        bindings: amqpQueue(`${status.rejectionQueuePrefix}{tenant}`, vhost),
       },
     },
     operations: {
@@ -108,6 +144,13 @@ export function asyncApiDocument(gateway: Pick<GatewayConfig, "instance" | "amqp
         channel: { $ref: "#/channels/status" },
         messages: [{ $ref: "#/channels/status/messages/statusEvent" }],
         bindings: { amqp: { deliveryMode: 2, bindingVersion: "0.3.0" } },
+      },
+      receiveStatusRejections: {
+        action: "receive",
+        title: "a subscriber learns which of its tenant's status events were rejected, and why",
+        channel: { $ref: "#/channels/statusRejections" },
+        messages: [{ $ref: "#/channels/statusRejections/messages/statusEvent" }],
+        bindings: { amqp: { ack: true, bindingVersion: "0.3.0" } },
       },
     },
     components: {

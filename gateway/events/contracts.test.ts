@@ -16,7 +16,8 @@ import { checkContracts, SCHEMAS_DIR } from "./files.ts";
 
 const REPO = path.resolve(SCHEMAS_DIR, "..");
 const committed = async (file: string) => JSON.parse(await readFile(path.join(SCHEMAS_DIR, file), "utf8")) as Record<string, unknown>;
-const schemaOf = (schema: z.ZodType) => jsonSchemaOf({ name: "application-event", type: "de.ozghub.application.received.v1", schema });
+const schemaOf = (schema: z.ZodType) =>
+  jsonSchemaOf({ name: "application-event", type: "de.ozghub.application.received.v1", schema, dataTitle: "Application" });
 
 /** An independent validator (Ajv, JSON Schema 2020-12), as a consumer would use the published files. */
 function validator(schema: Record<string, unknown>) {
@@ -134,7 +135,7 @@ describe("the event contract", () => {
           ?.channels()
           .all()
           .map((c) => c.id()),
-      ).toEqual(["applications", "subscriberQueue", "status", "statusDeadLetters"]);
+      ).toEqual(["applications", "subscriberQueue", "status", "statusDeadLetters", "statusRejections"]);
       expect(
         document
           ?.operations()
@@ -143,6 +144,7 @@ describe("the event contract", () => {
       ).toEqual([
         ["consumeApplications", "receive"],
         ["reportStatus", "send"],
+        ["receiveStatusRejections", "receive"],
       ]);
     }
   });
@@ -165,5 +167,44 @@ describe("the event contract", () => {
     expect(doc.channels.status.bindings.amqp.exchange.name).toBe("x.status");
     expect(doc.channels.statusDeadLetters.address).toBe("x.status.dlq");
     expect(doc.components.messages.applicationEvent.payload.schema.properties.type.const).toBe("de.ozghub.application.received.v1");
+  });
+
+  it("names the broker this deployment uses — host, port and virtual host, never its credentials", async () => {
+    const gw = gatewaySchema.parse({});
+    const app = contractRoutes(
+      () => gw,
+      () => "amqps://hubuser:s3cr%2Fet@mq.kommune.example:5671/ozg%2Fprod",
+    );
+    const text = await (await app.request("/api/v1/asyncapi.json")).text();
+    const doc = JSON.parse(text) as Record<string, any>;
+    expect(doc.servers.broker).toMatchObject({ host: "mq.kommune.example:5671", protocol: "amqps" });
+    expect(doc.servers.broker.description).toContain("virtual host ozg/prod");
+    for (const channel of ["applications", "subscriberQueue", "status", "statusDeadLetters", "statusRejections"]) {
+      const binding = doc.channels[channel].bindings.amqp;
+      expect((binding.exchange ?? binding.queue).vhost).toBe("ozg/prod");
+    }
+    expect(text).not.toMatch(/s3cr|hubuser/);
+    const plain = JSON.parse(
+      await (
+        await contractRoutes(
+          () => gw,
+          () => "amqp://guest:guest@10.1.2.3",
+        ).request("/api/v1/asyncapi.json")
+      ).text(),
+    );
+    expect(plain.servers.broker).toMatchObject({ host: "10.1.2.3:5672", protocol: "amqp" });
+    expect(plain.channels.status.bindings.amqp.exchange.vhost).toBe("/");
+    // Subscribers may reach the broker by another name than ozg-hub does: amqp.publicUrl.
+    const published = gatewaySchema.parse({ amqp: { publicUrl: "amqps://mq.land.example/kommunen" } });
+    const doc2 = JSON.parse(
+      await (
+        await contractRoutes(
+          () => published,
+          () => "amqp://guest:guest@10.1.2.3",
+        ).request("/api/v1/asyncapi.json")
+      ).text(),
+    );
+    expect(doc2.servers.broker).toMatchObject({ host: "mq.land.example:5671", protocol: "amqps" });
+    expect(doc2.channels.statusRejections.bindings.amqp.queue.vhost).toBe("kommunen");
   });
 });

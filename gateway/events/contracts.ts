@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { APPLICATION_EVENT_TYPE } from "../outbox/cloudevent.ts";
 import { applicationEventSchema } from "./application-event.ts";
+import { withTitles } from "./titles.ts";
 import { PORTAL_STATUS_EVENT_TYPE, STATUS_EVENT_TYPE, portalStatusEventSchema, statusEventSchema } from "./status-event.ts";
 
 /** One message type of the event contract: its CloudEvents `type` and the zod schema it is generated from. */
@@ -9,13 +10,15 @@ export interface EventContract {
   name: string;
   type: string;
   schema: z.ZodType;
+  /** The title of the event's `data` object, the name generated code gives it. */
+  dataTitle: string;
 }
 
 /** Every message type ozg-hub publishes or accepts. The version is the `.vN` suffix of `type`. */
 export const EVENT_CONTRACTS: readonly EventContract[] = [
-  { name: "application-event", type: APPLICATION_EVENT_TYPE, schema: applicationEventSchema },
-  { name: "status-event", type: STATUS_EVENT_TYPE, schema: statusEventSchema },
-  { name: "portal-status-event", type: PORTAL_STATUS_EVENT_TYPE, schema: portalStatusEventSchema },
+  { name: "application-event", type: APPLICATION_EVENT_TYPE, schema: applicationEventSchema, dataTitle: "Application" },
+  { name: "status-event", type: STATUS_EVENT_TYPE, schema: statusEventSchema, dataTitle: "StatusReport" },
+  { name: "portal-status-event", type: PORTAL_STATUS_EVENT_TYPE, schema: portalStatusEventSchema, dataTitle: "PortalStatus" },
 ];
 
 export function versionOf(type: string): number {
@@ -43,7 +46,7 @@ export function jsonSchemaOf(c: EventContract): Record<string, unknown> {
       if (s.additionalProperties === false) delete s.additionalProperties;
     },
   }) as Record<string, unknown>;
-  return { $id: `urn:ozg-hub:schema:${schemaFileName(c)}`, title: c.type, ...schema };
+  return { $id: `urn:ozg-hub:schema:${schemaFileName(c)}`, title: c.type, ...withTitles(schema, c.dataTitle) };
 }
 
 /** Stable text of a schema file (2-space JSON, trailing newline), so that regeneration is byte-stable. */

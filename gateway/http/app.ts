@@ -45,7 +45,10 @@ export function createApp(services: Services, adapters: readonly Adapter[]): Hon
   app.route("/", adminRoutes(services));
   app.route(
     "/",
-    contractRoutes(() => services.runtime().config.gateway),
+    contractRoutes(
+      () => services.runtime().config.gateway,
+      () => services.broker.url,
+    ),
   );
   app.route("/", consoleRoutes(services));
   for (const a of adapters) app.route("/", a.routes);

@@ -1,7 +1,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import type { Channel, Problem, TransportRecipient } from "../contract.ts";
-import { parseYamlFile, type ConfigProblem } from "../config/load.ts";
+import { parseYamlFile, shownPath, type ConfigProblem } from "../config/load.ts";
 import { messageOf } from "../errors.ts";
 import type { Application } from "./canonical.ts";
 import type jsonata from "jsonata";
@@ -122,7 +122,7 @@ export class MappingSet {
     }
     for (const folder of folders) {
       const file = path.join(dir, folder, `${folder}.yaml`);
-      const shown = path.relative(process.cwd(), file) || file;
+      const shown = shownPath(file);
       const parsed = await parseYamlFile(file, mappingFileSchema, shown);
       if (!parsed.ok) {
         problems.push(...parsed.problems);
@@ -250,12 +250,15 @@ export async function apply(mapping: CompiledMapping, input: MappingInput, recor
   try {
     raw = await evaluate(mapping.expression, mapping.fast, input.document, bindings(input));
   } catch (err) {
-    const e = err as { message: string; position?: number };
+    const e = err as { message: string; position?: number; code?: string };
     const span = fieldAt(mapping, e.position);
+    // D3137 is JSONata's code for `$error(message)`: the mapping's author wrote that sentence for
+    // people (it becomes the park reason), so it stands alone, without the expression's source.
+    const authored = e.code === "D3137";
     return {
       ok: false,
       format: mapping.id,
-      message: `mapping ${mapping.id}: ${span ? `field ${span.field} (${span.source}): ` : ""}${e.message}`,
+      message: authored ? e.message : `mapping ${mapping.id}: ${span ? `field ${span.field} (${span.source}): ` : ""}${e.message}`,
       problems: [{ path: span?.field ?? "", message: e.message }],
     };
   }

@@ -39,7 +39,7 @@ describe("mapping files are validated with file and line", () => {
     expect(await problemsOf(dir)).toEqual([
       "bad/bad.yaml:1 id: lower-case letters, digits, dots and dashes",
       "bad/bad.yaml:2 priority: Invalid input: expected number, received string",
-      'bad/bad.yaml:4 match: Unrecognized key: "xmlroot"',
+      'bad/bad.yaml:4 match.xmlroot: unknown key "xmlroot"',
     ]);
   });
 

@@ -13,7 +13,8 @@ export class Broker {
   private closing = false;
 
   constructor(
-    private readonly url: string,
+    /** With credentials: never show it as is (the AsyncAPI document takes host, port and vhost). */
+    readonly url: string,
     private readonly topology: () => Topology,
     private readonly log: Logger,
   ) {}

@@ -11,8 +11,20 @@ import { acceptStatus, type WayBacks } from "./accept.ts";
 /** The status exchange, ozg-hub's queue on it and that queue's dead letters, from config. */
 export function statusNames(gateway: Pick<GatewayConfig, "amqp" | "status">): StatusNames {
   const queue = gateway.status.queue ?? `${gateway.amqp.queuePrefix}.status`;
-  return { exchange: gateway.status.exchange, queue, deadLetterQueue: `${queue}.dlq` };
+  return { exchange: gateway.status.exchange, queue, deadLetterQueue: `${queue}.dlq`, rejectionQueuePrefix: `${queue}.rejected.` };
 }
+
+/**
+ * A tenant's queue of its own rejected status events (`ozg.status.rejected.kiel`): the vendor's
+ * way to learn that a status it published was refused, and why, without access to ozg-hub's log
+ * or to the operator's dead-letter queue (which holds every tenant's). Its broker user may read
+ * it (`ozg-hub topology`). Bounded: the oldest go first when a tenant never reads it.
+ */
+export function rejectionQueue(names: StatusNames, tenantId: string): string {
+  return `${names.rejectionQueuePrefix}${tenantId}`;
+}
+
+const REJECTION_QUEUE = { durable: true, arguments: { "x-queue-type": "quorum", "x-max-length": 10_000, "x-overflow": "drop-head" } };
 
 /** Header that names why ozg-hub dead-lettered a status event. */
 export const REJECTION_HEADER = "x-ozg-rejection-reason";
@@ -85,6 +97,7 @@ export class StatusConsumer {
         arguments: { "x-queue-type": "quorum", "x-dead-letter-exchange": "", "x-dead-letter-routing-key": names.deadLetterQueue, "x-delivery-limit": 1000 },
       });
       await ch.bindQueue(names.queue, names.exchange, "#");
+      for (const t of this.deps.runtime().config.tenants) await ch.assertQueue(rejectionQueue(names, t.id), REJECTION_QUEUE);
       await ch.prefetch(16);
       const { consumerTag } = await ch.consume(names.queue, (msg) => {
         if (!msg) return;
@@ -108,20 +121,28 @@ export class StatusConsumer {
       this.deps.metrics.statusEvents.inc({ tenant: known ? tenant : "", outcome: outcome.kind });
       if (outcome.kind === "rejected") {
         this.deps.log.warn({ routingKey, messageId: msg.properties.messageId, reason: outcome.reason }, "status event rejected, dead-lettered");
-        await new Promise<void>((resolve, reject) =>
-          ch.publish(
-            "",
-            names.deadLetterQueue,
-            msg.content,
-            {
-              persistent: true,
-              contentType: msg.properties.contentType,
-              messageId: msg.properties.messageId,
-              headers: { ...msg.properties.headers, [REJECTION_HEADER]: outcome.reason, "x-ozg-routing-key": routingKey },
-            },
-            (err: unknown) => (err ? reject(err) : resolve()),
-          ),
-        );
+        const rejected = (queue: string) =>
+          new Promise<void>((resolve, reject) =>
+            ch.publish(
+              "",
+              queue,
+              msg.content,
+              {
+                persistent: true,
+                contentType: msg.properties.contentType,
+                messageId: msg.properties.messageId,
+                headers: { ...msg.properties.headers, [REJECTION_HEADER]: outcome.reason, "x-ozg-routing-key": routingKey },
+              },
+              (err: unknown) => (err ? reject(err) : resolve()),
+            ),
+          );
+        await rejected(names.deadLetterQueue);
+        // The routing key's tenant is the publisher's own (its topic permission allows no other),
+        // so the rejection goes back to the one who sent it. Declared here too for tenants added by a reload.
+        if (known) {
+          await ch.assertQueue(rejectionQueue(names, tenant), REJECTION_QUEUE);
+          await rejected(rejectionQueue(names, tenant));
+        }
       } else if (outcome.kind === "accepted") {
         this.deps.onAccepted();
       }

@@ -1,16 +1,33 @@
-import { and, asc, eq, sql } from "drizzle-orm";
+import { and, asc, eq, sql, type SQL } from "drizzle-orm";
 import type { Channel, DeliveryStatus } from "../contract.ts";
 import type { Db } from "../store/db.ts";
 import { applications, deliveries, events, statusReports } from "../store/schema.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** A delivery with its timeline; `portalId` scopes it to the sender (others get undefined, not an error). */
-export async function deliveryStatus(db: Db, deliveryId: string, portalId?: string): Promise<DeliveryStatus | undefined> {
-  if (!UUID.test(deliveryId)) return undefined;
-  const where = portalId ? and(eq(deliveries.id, deliveryId), eq(deliveries.portalId, portalId)) : eq(deliveries.id, deliveryId);
-  const [d] = await db.select().from(deliveries).where(where);
+/**
+ * A delivery with its timeline; `portalId` scopes it to the sender (others get undefined, not an
+ * error). `id` is the delivery's id (the receipt's `vorgangId`/`id`) or the id of one of its
+ * applications (an event's `id` and `data.id`, a status's `applicationId`): both name the same
+ * delivery, and a reader holding either should not get a 404.
+ */
+export async function deliveryStatus(db: Db, id: string, portalId?: string): Promise<DeliveryStatus | undefined> {
+  if (!UUID.test(id)) return undefined;
+  const ofPortal = (where: SQL) => (portalId ? and(where, eq(deliveries.portalId, portalId)) : where);
+  let [d] = await db
+    .select()
+    .from(deliveries)
+    .where(ofPortal(eq(deliveries.id, id)));
+  if (!d) {
+    [d] = await db
+      .select({ delivery: deliveries })
+      .from(applications)
+      .innerJoin(deliveries, eq(deliveries.id, applications.deliveryId))
+      .where(ofPortal(eq(applications.id, id)))
+      .then((rows) => rows.map((r) => r.delivery));
+  }
   if (!d) return undefined;
+  const deliveryId = d.id;
   const timeline = await db
     .select({ at: events.at, type: events.type, detail: events.detail })
     .from(events)

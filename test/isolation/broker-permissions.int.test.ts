@@ -1,10 +1,12 @@
 import { execFile } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import path from "node:path";
 import { promisify } from "node:util";
 import amqp, { type ChannelModel } from "amqplib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyAccess, localRabbitmqctl, tenantAccess, type TenantAccess } from "../../cli/topology.ts";
+import { peekRejections } from "../../gateway/status/rejections.ts";
+import { REJECTION_HEADER, rejectionQueue, statusNames } from "../../gateway/status/consumer.ts";
 import { REPO, startTestHub, type TestHub } from "../support/hub.ts";
 
 /**
@@ -111,6 +113,58 @@ describe("tenant isolation on the broker (real users via rabbitmqctl)", () => {
     expect(await attempt(augsburg, publish("", hub.queue("augsburg", "dms")))).toBe("refused 403");
     await new Promise((r) => setTimeout(r, 200));
     for (const q of hub.allQueues()) expect(await hub.broker.count(q), q).toBe(0);
+  });
+
+  it("gives a tenant its own rejected status events with the reason, readable by its user only", async () => {
+    const names = statusNames(hub.services.runtime().config.gateway);
+    const event = {
+      specversion: "1.0",
+      id: randomUUID(),
+      source: "urn:fachverfahren:kiel:gewerbe",
+      type: "de.ozghub.application.status.v1",
+      data: { status: "received", applicationId: randomUUID() }, // no such application
+    };
+    const body = Buffer.from(JSON.stringify(event));
+    const kiel = await as("kiel");
+    const publish = (ch: amqp.ConfirmChannel) =>
+      new Promise<void>((resolve, reject) => ch.publish(names.exchange, "kiel.gewerbe", body, { persistent: true }, (err) => (err ? reject(err) : resolve())));
+    expect(await attempt(kiel, publish)).toBe("ok");
+
+    // kiel's own user reads the rejection, with the reason, from its own queue.
+    const ch = await kiel.createChannel();
+    let got: amqp.GetMessage | false = false;
+    for (let i = 0; i < 100 && !got; i++) {
+      got = await ch.get(rejectionQueue(names, "kiel"), { noAck: true });
+      if (!got) await new Promise((r) => setTimeout(r, 100));
+    }
+    await ch.close();
+    expect(got).not.toBe(false);
+    const message = got as amqp.GetMessage;
+    expect(message.content.equals(body)).toBe(true);
+    expect(String(message.properties.headers?.[REJECTION_HEADER])).toMatch(/application/i);
+    expect(message.properties.headers?.["x-ozg-routing-key"]).toBe("kiel.gewerbe");
+
+    // Augsburg may not read kiel's rejections and has none of its own; the operator's
+    // dead-letter queue keeps the rejection too, and peeking at it leaves it there.
+    const augsburg = await as("augsburg");
+    expect(await attempt(augsburg, (c) => c.get(rejectionQueue(names, "kiel")))).toBe("refused 403");
+    expect(await attempt(augsburg, async (c) => expect(await c.get(rejectionQueue(names, "augsburg"))).toBe(false))).toBe("ok");
+    const peeked = await peekRejections(hub.amqpUrl, names.deadLetterQueue, 100);
+    expect(peeked.filter((r) => r.eventId === event.id)).toEqual([
+      expect.objectContaining({
+        tenantId: "kiel",
+        routingKey: "kiel.gewerbe",
+        applicationId: event.data.applicationId,
+        reason: expect.stringMatching(/application/i),
+      }),
+    ]);
+    expect((await peekRejections(hub.amqpUrl, names.deadLetterQueue, 100)).filter((r) => r.eventId === event.id)).toHaveLength(1);
+
+    // The AsyncAPI document this hub serves names the channel and the broker it runs on.
+    const doc = (await (await hub.app.request("/api/v1/asyncapi.json")).json()) as Record<string, any>;
+    expect(doc.channels.statusRejections.address).toBe(`${names.rejectionQueuePrefix}{tenant}`);
+    const broker = new URL(hub.amqpUrl);
+    expect(doc.servers.broker.host).toBe(`${broker.hostname}:${broker.port || 5672}`);
   });
 
   it("`ozg-hub topology` prints each tenant's user and regexes; --apply skips a new user without a password", async () => {

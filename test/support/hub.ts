@@ -7,7 +7,7 @@ import { buildAdapters } from "../../adapters/index.ts";
 import { createApp } from "../../gateway/http/app.ts";
 import { createLogger } from "../../gateway/logger.ts";
 import { topologyOf } from "../../gateway/publish/topology.ts";
-import { statusNames } from "../../gateway/status/consumer.ts";
+import { rejectionQueue, statusNames } from "../../gateway/status/consumer.ts";
 import { adapterPort } from "../../gateway/port/port.ts";
 import { createServices, type Services } from "../../gateway/services.ts";
 import { TestBroker } from "./broker.ts";
@@ -112,7 +112,12 @@ export async function startTestHub(
       await broker.deleteAll(
         prefix,
         [t.exchange, t.deadLetterExchange, s.exchange],
-        [...t.queues.flatMap((q) => [q.queue, q.deadLetterQueue]), s.queue, s.deadLetterQueue],
+        [
+          ...t.queues.flatMap((q) => [q.queue, q.deadLetterQueue]),
+          s.queue,
+          s.deadLetterQueue,
+          ...current.services.runtime().config.tenants.map((tenant) => rejectionQueue(s, tenant.id)),
+        ],
       );
       await broker.close();
       await db.drop();
