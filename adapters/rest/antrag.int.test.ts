@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rowCounts } from "../../test/support/database.ts";
-import { antragBody, ozgCloudForm } from "../../test/support/forms.ts";
+import { antragBody, ozgCloudForm, withJacksonNulls } from "../../test/support/forms.ts";
 import { startTestHub, TOKENS, type TestHub } from "../../test/support/hub.ts";
 
 const sha = (b: Uint8Array | string) => createHash("sha256").update(b).digest("hex");
@@ -76,6 +76,21 @@ describe("POST /antrag (OZG-Cloud compatible) against Postgres and RabbitMQ", ()
     const body = await status.json();
     expect(body.state).toBe("published");
     expect(body.timeline.map((e: any) => e.type)).toEqual(["received", "mapped", "routed", "published", "published"]);
+  });
+
+  it("accepts a form with nulls for every absent member (Jackson's default) and delivers the same data", async () => {
+    const form = withJacksonNulls(ozgCloudForm({ transactionId: "tx-jackson-nulls", zustaendigeStelle: "276519", leikaIds: ["99123456760000"] }));
+    expect(form.formData[0].formItems[0].formItems).toBeNull();
+    const res = await hub.app.request("/antrag", { method: "POST", headers: auth, body: antragBody(form, []) });
+    expect(res.status).toBe(202);
+    const [msg] = await hub.broker.drain(hub.queue("augsburg", "dms"), { atLeast: 1 });
+    const ev = msg!.body as any;
+    expect(ev.data.sourceId).toBe("tx-jackson-nulls");
+    expect(ev.data.applicant).toMatchObject({ givenName: "Jürgen", familyName: "Größe-Möller", birthDate: "1979-03-14" });
+    // The form read as an object is the same as without the nulls: fields keep their values.
+    const plain = ozgCloudForm().formData;
+    expect(ev.data.data.antragsteller).toEqual(Object.fromEntries(plain[0].formItems.map((i: any) => [i.name, i.stringValue ?? i.dateValue])));
+    expect(ev.data.data.betrieb.beschaeftigte).toBe(3);
   });
 
   it("routes a form for Augsburg to Augsburg, and a non-trade service only to the DMS", async () => {

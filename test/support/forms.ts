@@ -19,3 +19,25 @@ export function antragBody(
   for (const f of files) fd.append(f.part, new Blob([f.content], { type: f.type }), f.name);
   return fd;
 }
+
+/**
+ * The form as a portal whose JSON library writes nulls (Jackson's default) sends it: every
+ * member a form item may have is present, null where the item has no value of its own.
+ */
+export function withJacksonNulls(form: Record<string, any>): Record<string, any> {
+  const item = (i: Record<string, any>): Record<string, any> => ({
+    label: null,
+    stringValue: null,
+    numberValue: null,
+    dateValue: null,
+    booleanValue: null,
+    ...i,
+    formItems: Array.isArray(i.formItems) ? i.formItems.map(item) : null,
+  });
+  const account = form.control.serviceKonto;
+  return {
+    ...form,
+    control: { ...form.control, serviceKonto: account ? { trustLevel: null, postfachAddress: null, ...account } : null },
+    formData: form.formData.map(item),
+  };
+}
