@@ -37,6 +37,7 @@ export { applicationSchema } from "./mapping/canonical.ts";
 export { formatPath } from "./config/load.ts";
 export { problem } from "./http/problem.ts";
 export { readBody } from "./http/body.ts";
+export { parseJson } from "./mapping/json.ts";
 export { clientFingerprint } from "./http/client-certificate.ts";
 export { httpsService } from "./http/https-service.ts";
 export { problemInGateway, type ConfigProblem } from "./config/load.ts";

@@ -27,7 +27,7 @@ export function antragRoutes(ctx: AdapterContext): Hono<RestEnv> {
       documentPart: "formData",
       attachmentParts: ["representation", "attachment"],
       toDocument: (bytes) =>
-        jsonDocument(bytes, ozgCloudFormSchema, (form) => ({
+        jsonDocument(bytes, ctx.lookups.limits().jsonDepth, ozgCloudFormSchema, (form) => ({
           format: "ozg-cloud",
           sourceMessageId: form.control.transactionId,
           metadata: { formId: form.control.formId, formName: form.control.name },

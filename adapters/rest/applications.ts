@@ -34,7 +34,8 @@ export function applicationRoutes(ctx: AdapterContext): Hono<RestEnv> {
       });
     const contentType = c.req.header("content-type") ?? "";
     const type = contentType.split(";")[0]!.trim().toLowerCase();
-    const asDocument = (bytes: Buffer) => jsonDocument(bytes, submissionSchema, (s) => ({ format: "canonical", sourceMessageId: key ?? s.sourceId }));
+    const asDocument = (bytes: Buffer) =>
+      jsonDocument(bytes, ctx.lookups.limits().jsonDepth, submissionSchema, (s) => ({ format: "canonical", sourceMessageId: key ?? s.sourceId }));
 
     let result;
     if (type === "application/json") {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { rowCounts } from "../../test/support/database.ts";
 import { antragBody, ozgCloudForm } from "../../test/support/forms.ts";
 import { startTestHub, TOKENS, type TestHub } from "../../test/support/hub.ts";
+import { expectRefused } from "../../test/support/refusals.ts";
 
 const auth = { authorization: `Bearer ${TOKENS.formsolutions}` };
 
@@ -23,18 +23,7 @@ describe("REST intake refusals: status, problem type, and nothing stored", () =>
     await hub?.stop();
   });
 
-  /** Sends a request and checks status, problem type and unchanged row counts. */
-  async function refused(path: string, init: RequestInit, status: number, type: string) {
-    const before = await rowCounts(hub.databaseUrl);
-    const res = await hub.app.request(path, init);
-    expect(res.status).toBe(status);
-    expect(res.headers.get("content-type")).toBe("application/problem+json");
-    const body = await res.json();
-    expect(body.type).toBe(`urn:ozg-hub:problem:${type}`);
-    expect(body.status).toBe(status);
-    expect(await rowCounts(hub.databaseUrl)).toEqual(before);
-    return body;
-  }
+  const refused = (path: string, init: RequestInit, status: number, type: string) => expectRefused(hub, path, init, status, type);
 
   it("401 without or with an unknown token, 403 for a portal not allowed on REST", async () => {
     await refused(

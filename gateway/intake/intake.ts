@@ -137,7 +137,7 @@ export function createIntake(deps: IntakeDeps): Pick<Gateway, "intake" | "status
     if (doc.bytes.byteLength > limits.documentBytes) throw new Refused({ kind: "too_large", limit: limits.documentBytes, what: "document" });
     const size = draft.total + doc.bytes.byteLength;
     if (size > limits.deliveryBytes) throw new Refused({ kind: "too_large", limit: limits.deliveryBytes, what: "delivery" });
-    const parsed = parseDocument(doc.bytes, doc.contentType, limits.xmlDepth);
+    const parsed = parseDocument(doc.bytes, doc.contentType, limits);
     if (!parsed.ok) throw new Refused({ kind: "malformed", detail: parsed.detail });
 
     draft.sourceMessageId = doc.sourceMessageId ?? draft.sourceMessageId;

@@ -9,13 +9,13 @@ export function ozgCloudForm(patch: { transactionId?: string; zustaendigeStelle?
   return form;
 }
 
-/** A multipart body as a portal sends it to /antrag: formData, one representation, attachments. */
+/** A multipart body as a portal sends it to /antrag: formData (a value, or JSON text as it is), attachments. */
 export function antragBody(
   form: unknown,
   files: { part: "representation" | "attachment"; name: string; type: string; content: Uint8Array<ArrayBuffer> | string }[],
 ): FormData {
   const fd = new FormData();
-  fd.append("formData", new Blob([JSON.stringify(form)], { type: "application/json" }));
+  fd.append("formData", new Blob([typeof form === "string" ? form : JSON.stringify(form)], { type: "application/json" }));
   for (const f of files) fd.append(f.part, new Blob([f.content], { type: f.type }), f.name);
   return fd;
 }
