@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { REPO } from "./hub.ts";
+import { REPO } from "./config.ts";
 
 /** The OZG-Cloud sample form, with the changes a test needs. */
 export function ozgCloudForm(patch: { transactionId?: string; zustaendigeStelle?: string; leikaIds?: string[] } = {}): Record<string, any> {
