@@ -36,7 +36,7 @@ export type { Logger } from "./logger.ts";
 export { applicationSchema } from "./mapping/canonical.ts";
 export { formatPath } from "./config/load.ts";
 export { problem } from "./http/problem.ts";
-export { readBody } from "./http/body.ts";
+export { declaresMore, readBody } from "./http/body.ts";
 export { parseJson } from "./mapping/json.ts";
 export { clientFingerprint } from "./http/client-certificate.ts";
 export { httpsService } from "./http/https-service.ts";
