@@ -125,6 +125,33 @@ describe("POST /antrag (OZG-Cloud compatible) against Postgres and RabbitMQ", ()
     expect(await hub.broker.count(hub.queue("kiel", "dms"))).toBe(0);
   });
 
+  it("answers 409, storing nothing, when a repeated transactionId comes with another form or other attachments", async () => {
+    const form = ozgCloudForm({ transactionId: "tx-changed" });
+    const files = [{ part: "attachment" as const, name: "a.txt", type: "text/plain", content: "x" }];
+    const send = (f: unknown, a: typeof files) => hub.app.request("/antrag", { method: "POST", headers: auth, body: antragBody(f, a) });
+    expect((await send(form, files)).status).toBe(202);
+    expect(await publishedFor(hub.queue("kiel", "dms"), "tx-changed")).toBe(1);
+
+    const changedForm = structuredClone(form);
+    changedForm.formData[0].formItems[1].stringValue = "Größe-Möller-Schmidt";
+    for (const [f, a] of [
+      [changedForm, files],
+      [form, [{ ...files[0]!, content: "y" }]],
+      [form, []],
+    ] as const) {
+      const before = await rowCounts(hub.databaseUrl);
+      const res = await send(f, [...a]);
+      expect(res.status).toBe(409);
+      expect(res.headers.get("content-type")).toBe("application/problem+json");
+      expect(await res.json()).toMatchObject({ type: "urn:ozg-hub:problem:conflict", status: 409 });
+      expect(await rowCounts(hub.databaseUrl)).toEqual(before);
+    }
+    // the same content again is still a replay
+    const same = await send(form, files);
+    expect(same.status).toBe(202);
+    expect(same.headers.get("idempotent-replayed")).toBe("true");
+  });
+
   it("answers concurrent repeats of one transactionId with one receipt", async () => {
     const form = ozgCloudForm({ transactionId: "tx-race" });
     const results = await Promise.all(
@@ -152,6 +179,16 @@ describe("POST /antrag (OZG-Cloud compatible) against Postgres and RabbitMQ", ()
     const second = await send();
     expect(second.headers.get("idempotent-replayed")).toBe("true");
     expect(await second.json()).toEqual(receipt);
+    // the same key with another body is a conflict, not a replay
+    const before = await rowCounts(hub.databaseUrl);
+    const changed = await hub.app.request("/api/v1/applications", {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/json", "idempotency-key": "key-42" },
+      body: body.replace("Sondernutzung", "Sondernutzung (geändert)"),
+    });
+    expect(changed.status).toBe(409);
+    expect(await changed.json()).toMatchObject({ type: "urn:ozg-hub:problem:conflict", reference: receipt.reference });
+    expect(await rowCounts(hub.databaseUrl)).toEqual(before);
     const got = await hub.broker.drain(hub.queue("augsburg", "dms"), { atLeast: 1 });
     await new Promise((r) => setTimeout(r, 500));
     expect([...got, ...(await hub.broker.drain(hub.queue("augsburg", "dms"), { waitMs: 0 }))]).toHaveLength(1);

@@ -9,7 +9,8 @@ export const CHUNK_BYTES = 256 * 1024;
 
 export type WriteResult = { ok: true; info: AttachmentInfo } | { ok: false; limit: number; what: "attachment" | "delivery" };
 
-async function* slices(content: InboundAttachment["content"]): AsyncIterable<Uint8Array> {
+/** An attachment's content piece by piece, whether it came whole or as a stream. */
+export async function* slices(content: InboundAttachment["content"]): AsyncIterable<Uint8Array> {
   if (content instanceof Uint8Array) yield content;
   else yield* content;
 }
