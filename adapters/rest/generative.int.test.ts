@@ -17,6 +17,8 @@ import { formArb, jsonLevels, partsArb, type Part } from "./fixtures/generated-f
  * stored. Deeper than limits.jsonDepth must be refused; everything else must be delivered.
  */
 const RUNS = scenarioRuns(25);
+/** A scenario takes up to a few seconds (100 parts, a loaded machine); long runs get the time they need. */
+const TIMEOUT = 60_000 + RUNS * 3_000;
 const JSON_DEPTH = 64;
 const auth = { authorization: `Bearer ${TOKENS.formsolutions}` };
 const sha = (b: Uint8Array | string) => createHash("sha256").update(b).digest("hex");
@@ -96,46 +98,54 @@ describe("REST intake, generative: delivered whole to the right tenant, or refus
     return "accepted 202";
   }
 
-  it(`/antrag: ${RUNS} generated OZG-Cloud forms with 0–100 parts`, async () => {
-    await fc.assert(
-      fc.asyncProperty(formArb, partsArb, fc.constantFrom(...TENANTS), fc.constantFrom(...LEIKA), async (formData, parts, tenant, leika) => {
-        const transactionId = `gen-antrag-${++n}`;
-        const form = { ...ozgCloudForm({ transactionId, zustaendigeStelle: tenant.organisationUnitId, leikaIds: [leika] }), formData };
-        const text = JSON.stringify(form);
-        const before = await rowCounts(hub.databaseUrl);
-        const res = await hub.app.request("/antrag", { method: "POST", headers: auth, body: antragBody(text, parts) });
-        const mustRefuse = jsonLevels(form) > JSON_DEPTH;
-        tally.record(await outcome(res, { tenant, sourceId: transactionId, document: JSON.parse(text), parts, mustRefuse }, before));
-      }),
-      { numRuns: RUNS },
-    );
-  });
+  it(
+    `/antrag: ${RUNS} generated OZG-Cloud forms with 0–100 parts`,
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(formArb, partsArb, fc.constantFrom(...TENANTS), fc.constantFrom(...LEIKA), async (formData, parts, tenant, leika) => {
+          const transactionId = `gen-antrag-${++n}`;
+          const form = { ...ozgCloudForm({ transactionId, zustaendigeStelle: tenant.organisationUnitId, leikaIds: [leika] }), formData };
+          const text = JSON.stringify(form);
+          const before = await rowCounts(hub.databaseUrl);
+          const res = await hub.app.request("/antrag", { method: "POST", headers: auth, body: antragBody(text, parts) });
+          const mustRefuse = jsonLevels(form) > JSON_DEPTH;
+          tally.record(await outcome(res, { tenant, sourceId: transactionId, document: JSON.parse(text), parts, mustRefuse }, before));
+        }),
+        { numRuns: RUNS },
+      );
+    },
+    TIMEOUT,
+  );
 
-  it(`/api/v1/applications: ${RUNS} generated canonical submissions`, async () => {
-    const data = fc.record({ value: fc.jsonValue({ maxDepth: 4 }), wrap: fc.nat({ max: 40 }) });
-    const name = fc.string({ unit: "grapheme", minLength: 1, maxLength: 40 }).filter((s) => s.trim().length > 0);
-    await fc.assert(
-      fc.asyncProperty(data, name, fc.constantFrom(...TENANTS), async ({ value, wrap }, applicant, tenant) => {
-        const key = `gen-canonical-${++n}`;
-        let wrapped: unknown = value;
-        for (let i = 0; i < wrap; i++) wrapped = { "ebene ü": [wrapped] };
-        const submission = {
-          service: { leikaKeys: [LEIKA[1]] },
-          recipient: { ags: tenant.ags },
-          applicant: { kind: "person", name: applicant },
-          data: { antrag: wrapped },
-        };
-        const text = JSON.stringify(submission);
-        const before = await rowCounts(hub.databaseUrl);
-        const res = await hub.app.request("/api/v1/applications", {
-          method: "POST",
-          headers: { ...auth, "content-type": "application/json", "idempotency-key": key },
-          body: text,
-        });
-        const mustRefuse = jsonLevels(submission) > JSON_DEPTH;
-        tally.record(await outcome(res, { tenant, sourceId: key, document: JSON.parse(text), parts: [], mustRefuse }, before));
-      }),
-      { numRuns: RUNS },
-    );
-  });
+  it(
+    `/api/v1/applications: ${RUNS} generated canonical submissions`,
+    async () => {
+      const data = fc.record({ value: fc.jsonValue({ maxDepth: 4 }), wrap: fc.nat({ max: 40 }) });
+      const name = fc.string({ unit: "grapheme", minLength: 1, maxLength: 40 }).filter((s) => s.trim().length > 0);
+      await fc.assert(
+        fc.asyncProperty(data, name, fc.constantFrom(...TENANTS), async ({ value, wrap }, applicant, tenant) => {
+          const key = `gen-canonical-${++n}`;
+          let wrapped: unknown = value;
+          for (let i = 0; i < wrap; i++) wrapped = { "ebene ü": [wrapped] };
+          const submission = {
+            service: { leikaKeys: [LEIKA[1]] },
+            recipient: { ags: tenant.ags },
+            applicant: { kind: "person", name: applicant },
+            data: { antrag: wrapped },
+          };
+          const text = JSON.stringify(submission);
+          const before = await rowCounts(hub.databaseUrl);
+          const res = await hub.app.request("/api/v1/applications", {
+            method: "POST",
+            headers: { ...auth, "content-type": "application/json", "idempotency-key": key },
+            body: text,
+          });
+          const mustRefuse = jsonLevels(submission) > JSON_DEPTH;
+          tally.record(await outcome(res, { tenant, sourceId: key, document: JSON.parse(text), parts: [], mustRefuse }, before));
+        }),
+        { numRuns: RUNS },
+      );
+    },
+    TIMEOUT,
+  );
 });
