@@ -93,6 +93,16 @@ describe("POST /antrag (OZG-Cloud compatible) against Postgres and RabbitMQ", ()
     expect(ev.data.data.betrieb.beschaeftigte).toBe(3);
   });
 
+  it("keeps attachment file names as sent, slashes and backslashes included", async () => {
+    const names = ["Anlage 1/2.pdf", "/ ", "C:\\Scans\\Ausweis.jpg", "Straße 5%22.zip"];
+    const form = ozgCloudForm({ transactionId: "tx-names", zustaendigeStelle: "276519", leikaIds: ["99123456760000"] });
+    const files = names.map((name) => ({ part: "attachment" as const, name, type: "application/octet-stream", content: "x" }));
+    const res = await hub.app.request("/antrag", { method: "POST", headers: auth, body: antragBody(form, files) });
+    expect(res.status).toBe(202);
+    const [msg] = await hub.broker.drain(hub.queue("augsburg", "dms"), { atLeast: 1 });
+    expect((msg!.body as any).data.attachments.map((a: any) => a.name)).toEqual(names);
+  });
+
   it("routes a form for Augsburg to Augsburg, and a non-trade service only to the DMS", async () => {
     const form = ozgCloudForm({ transactionId: "tx-augsburg-1", zustaendigeStelle: "276519", leikaIds: ["99123456760000"] });
     const res = await hub.app.request("/antrag", { method: "POST", headers: auth, body: antragBody(form, []) });
