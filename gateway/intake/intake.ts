@@ -6,6 +6,7 @@ import { parseDocument, type AttachmentInfo } from "../mapping/engine.ts";
 import type { Metrics } from "../metrics.ts";
 import { interpretationRows } from "../outbox/write.ts";
 import type { Runtime } from "../runtime.ts";
+import type { Limits } from "../config/schema.ts";
 import { deliveryStatus } from "../status/query.ts";
 import type { Store } from "../store/db.ts";
 import { slices, writeAttachment } from "./attachment-writer.ts";
@@ -73,7 +74,7 @@ export function createIntake(deps: IntakeDeps): Pick<Gateway, "intake" | "status
     if (deps.backlog && deps.backlog() >= maxBacklog) return { kind: "busy", retryAfterSeconds };
     if (d.sourceMessageId) {
       const earlier = await findReceipt(store.db, d.portalId, d.sourceMessageId);
-      if (earlier) return repeated(earlier, await hashesOf(d));
+      if (earlier) return repeated(earlier, await hashesOf(d, deps.runtime().config.gateway.limits));
     }
     const draft: Draft = {
       deliveryId: randomUUID(),
@@ -229,13 +230,19 @@ interface Draft {
 
 /**
  * The content hashes of a delivery that repeats a known id, read without storing anything (the
- * attachments streamed through a hash); undefined when its document cannot be read.
+ * attachments streamed through a hash, within the same limits as a first delivery); undefined
+ * when its document cannot be read or it breaks a limit, which no earlier delivery could have.
  */
-async function hashesOf(d: InboundDelivery): Promise<ContentHashes | undefined> {
+async function hashesOf(d: InboundDelivery, limits: Pick<Limits, "attachments" | "deliveryBytes">): Promise<ContentHashes | undefined> {
   const attachments: string[] = [];
+  let total = 0;
   for await (const a of d.attachments) {
+    if (attachments.length >= limits.attachments) return undefined;
     const hash = createHash("sha256");
-    for await (const piece of slices(a.content)) hash.update(piece);
+    for await (const piece of slices(a.content)) {
+      if ((total += piece.byteLength) > limits.deliveryBytes) return undefined;
+      hash.update(piece);
+    }
     attachments.push(hash.digest("hex"));
   }
   const doc = await d.document();
