@@ -37,6 +37,10 @@ interface VitestJson {
 }
 
 function main(): number {
+  // The commit under test, taken before the run; a dirty work tree is said, since the report then describes no commit exactly.
+  const git = (...args: string[]) => spawnSync("git", args, { cwd: REPO, encoding: "utf8" }).stdout.trim();
+  const commit =
+    git("rev-parse", "HEAD") + (git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!docs/conformance.md") ? " (with uncommitted changes)" : "");
   const dir = mkdtempSync(path.join(tmpdir(), "ozg-conformance-"));
   try {
     const interop = Object.keys(INTEROP).filter((f) => existsSync(path.join(REPO, f)));
@@ -65,7 +69,6 @@ function main(): number {
       const count = (s: string) => tests.filter((t) => t.status === s).length;
       return { file, peer: INTEROP[file]!, passed: count("passed"), failed: count("failed"), skipped: tests.length - count("passed") - count("failed") };
     });
-    const commit = spawnSync("git", ["rev-parse", "HEAD"], { cwd: REPO, encoding: "utf8" }).stdout.trim();
     const failed = run.status !== 0;
     const target = path.join(REPO, "docs/conformance.md");
     writeFileSync(target, renderConformance(tallies, interopResults, { commit, date: new Date(), failed }) + "\n");
