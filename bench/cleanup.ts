@@ -1,4 +1,6 @@
+import { rm } from "node:fs/promises";
 import amqp from "amqplib";
+import type { HubProcess } from "../test/support/process.ts";
 
 /** Removes the queues and exchanges a benchmark hub with the sample tenants declared under `prefix`. */
 export async function removeBrokerNames(amqpUrl: string, prefix: string): Promise<void> {
@@ -23,4 +25,13 @@ export async function removeQueue(amqpUrl: string, queue: string): Promise<void>
   } finally {
     await conn.close();
   }
+}
+
+/** Stops a benchmark's `serve` process and removes what it created: broker names, database, config directory. */
+export async function stopBenchHub(hub: HubProcess, o: { amqpUrl: string; prefix: string; db: { drop(): Promise<void> }; configDir: string }): Promise<void> {
+  hub.child.kill("SIGTERM");
+  await hub.exited;
+  await removeBrokerNames(o.amqpUrl, o.prefix);
+  await o.db.drop();
+  await rm(o.configDir, { recursive: true, force: true });
 }

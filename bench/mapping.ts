@@ -8,6 +8,7 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { MappingSet, parseDocument } from "../gateway/mapping/engine.ts";
 import { readFixtureInput } from "../gateway/mapping/fixture.ts";
+import { limitsSchema } from "../gateway/config/schema.ts";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -36,7 +37,7 @@ export async function benchMappings(opts: { seconds?: number } = {}): Promise<{ 
     if (!read.ok) throw new Error(read.message);
     const base = { ...read.input, format: c.pin ? c.format : read.input.format };
     const once = async () => {
-      const parsed = parseDocument(bytes, base.contentType, 64);
+      const parsed = parseDocument(bytes, base.contentType, limitsSchema.parse({}));
       if (!parsed.ok) throw new Error(parsed.detail);
       const outcome = await set.map({ ...base, document: parsed.document, xml: parsed.xml });
       if (!outcome.ok || outcome.format !== c.format) throw new Error(`${c.format}: ${outcome.ok ? outcome.format : outcome.message}`);

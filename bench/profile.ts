@@ -7,7 +7,7 @@
  * BENCH_GATEWAY (JSON) overrides gateway settings for the run, e.g.
  * `BENCH_GATEWAY='{"groupCommit":{"windowMs":1,"maxBatch":32,"maxGroups":8}}'`.
  */
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
@@ -15,7 +15,7 @@ import postgres from "postgres";
 import { TOKENS, REPO, writeTestConfig } from "../test/support/config.ts";
 import { createTestDatabase } from "../test/support/database.ts";
 import { spawnHub } from "../test/support/process.ts";
-import { removeBrokerNames } from "./cleanup.ts";
+import { stopBenchHub } from "./cleanup.ts";
 import { cpuSplit, processStat } from "./cpu.ts";
 import { restLoad } from "./rest.ts";
 
@@ -93,11 +93,7 @@ async function main() {
       `per delivery: ${(Object.keys(after) as (keyof DbCounters)[]).map((k) => `${k} ${((after[k] - before[k]) / N).toFixed(2)}`).join(", ")} (incl. the load client's and stats' own)`,
     );
   } finally {
-    hub.child.kill("SIGTERM");
-    await hub.exited;
-    await removeBrokerNames(amqpUrl, prefix);
-    await db.drop();
-    await rm(configDir, { recursive: true, force: true });
+    await stopBenchHub(hub, { amqpUrl, prefix, db, configDir });
   }
   // One profile per thread (main, relay, the TypeScript loader's), named CPU.<date>.<time>.<pid>.<thread>.<n>.
   const files = (await readdir(profDir)).filter((f) => f.endsWith(".cpuprofile"));

@@ -92,14 +92,18 @@ export interface Problem {
  * | kind         | REST              | XTA 2                              | OSCI 1.2        |
  * |--------------|-------------------|------------------------------------|-----------------|
  * | accepted     | 202 + receipt     | sendMessage response               | 0800 / 0801     |
- * | duplicate    | 202 + same receipt, Idempotent-Replayed | 9024 MessageID already used | 9xxx duplicate |
+ * | duplicate    | 202 + same receipt, Idempotent-Replayed (409 if changed) | 9024 MessageID already used | 9xxx duplicate |
  * | malformed    | 400 problem       | 9030 / MessageSchemaViolation      | 9200            |
  * | invalid      | 422 problem       | MessageSchemaViolation             | 9200            |
  * | too_large    | 413 problem       | 9023 size limit                    | 9xxx            |
  */
 export type IntakeResult =
   | { kind: "accepted"; receipt: Receipt }
-  | { kind: "duplicate"; receipt: Receipt }
+  /**
+   * The portal delivered under this id before. `changed`: the repeat's document or attachments
+   * differ from the first delivery's (REST answers 409; XTA and OSCI answer any repeat alike).
+   */
+  | { kind: "duplicate"; receipt: Receipt; changed?: boolean }
   | { kind: "malformed"; detail: string }
   | { kind: "invalid"; problems: Problem[] }
   | { kind: "too_large"; limit: number; what: "document" | "attachment" | "delivery" | "attachments" }

@@ -72,7 +72,7 @@ export async function replayDelivery(deps: ReplayDeps, deliveryId: string, opts:
     );
 
     const contentType = d.contentType ?? "application/octet-stream";
-    const parsed = parseDocument(d.document ?? new Uint8Array(), contentType, runtime.config.gateway.limits.xmlDepth);
+    const parsed = parseDocument(d.document ?? new Uint8Array(), contentType, runtime.config.gateway.limits);
     // The previous mapping is pinned again when it still exists (it was either pinned by the
     // adapter or portal, or chosen by match rules); otherwise the rules choose afresh.
     const format = d.format && runtime.mappings.get(d.format) ? d.format : runtime.portals.byId(d.portalId)?.mapping;

@@ -42,6 +42,25 @@ export function refusal(c: Context, r: Refusal): Response {
   }
 }
 
+/**
+ * The answer to a repeat of an earlier delivery's id: undefined for the same content (the caller
+ * replays the first receipt, marked `Idempotent-Replayed`), 409 when the content differs, since
+ * the change would otherwise be dropped while the portal believes it delivered.
+ */
+export function repeatAnswer(c: Context, r: Extract<IntakeResult, { kind: "duplicate" }>): Response | undefined {
+  if (!r.changed) {
+    c.header("Idempotent-Replayed", "true");
+    return undefined;
+  }
+  return problem(c, {
+    type: "conflict",
+    title: "Conflict",
+    status: 409,
+    detail: `"${r.receipt.sourceMessageId}" was delivered before (reference ${r.receipt.reference}) with other content; nothing was stored. Send a change under a new id.`,
+    reference: r.receipt.reference,
+  });
+}
+
 export function unsupportedType(c: Context, got: string | undefined, allowed: string[]): Response {
   return problem(c, {
     type: "unsupported-media-type",

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rowCounts } from "../../test/support/database.ts";
-import { antragBody, ozgCloudForm } from "../../test/support/forms.ts";
+import { antragBody, ozgCloudForm, withJacksonNulls } from "../../test/support/forms.ts";
 import { startTestHub, TOKENS, type TestHub } from "../../test/support/hub.ts";
 
 const sha = (b: Uint8Array | string) => createHash("sha256").update(b).digest("hex");
@@ -87,6 +87,31 @@ describe("POST /antrag (OZG-Cloud compatible) against Postgres and RabbitMQ", ()
     expect(otherPortal.status).toBe(404);
   });
 
+  it("accepts a form with nulls for every absent member (Jackson's default) and delivers the same data", async () => {
+    const form = withJacksonNulls(ozgCloudForm({ transactionId: "tx-jackson-nulls", zustaendigeStelle: "276519", leikaIds: ["99123456760000"] }));
+    expect(form.formData[0].formItems[0].formItems).toBeNull();
+    const res = await hub.app.request("/antrag", { method: "POST", headers: auth, body: antragBody(form, []) });
+    expect(res.status).toBe(202);
+    const [msg] = await hub.broker.drain(hub.queue("augsburg", "dms"), { atLeast: 1 });
+    const ev = msg!.body as any;
+    expect(ev.data.sourceId).toBe("tx-jackson-nulls");
+    expect(ev.data.applicant).toMatchObject({ givenName: "Jürgen", familyName: "Größe-Möller", birthDate: "1979-03-14" });
+    // The form read as an object is the same as without the nulls: fields keep their values.
+    const plain = ozgCloudForm().formData;
+    expect(ev.data.data.antragsteller).toEqual(Object.fromEntries(plain[0].formItems.map((i: any) => [i.name, i.stringValue ?? i.dateValue])));
+    expect(ev.data.data.betrieb.beschaeftigte).toBe(3);
+  });
+
+  it("keeps attachment file names as sent, slashes and backslashes included", async () => {
+    const names = ["Anlage 1/2.pdf", "/ ", "C:\\Scans\\Ausweis.jpg", "Straße 5%22.zip"];
+    const form = ozgCloudForm({ transactionId: "tx-names", zustaendigeStelle: "276519", leikaIds: ["99123456760000"] });
+    const files = names.map((name) => ({ part: "attachment" as const, name, type: "application/octet-stream", content: "x" }));
+    const res = await hub.app.request("/antrag", { method: "POST", headers: auth, body: antragBody(form, files) });
+    expect(res.status).toBe(202);
+    const [msg] = await hub.broker.drain(hub.queue("augsburg", "dms"), { atLeast: 1 });
+    expect((msg!.body as any).data.attachments.map((a: any) => a.name)).toEqual(names);
+  });
+
   it("routes a form for Augsburg to Augsburg, and a non-trade service only to the DMS", async () => {
     const form = ozgCloudForm({ transactionId: "tx-augsburg-1", zustaendigeStelle: "276519", leikaIds: ["99123456760000"] });
     const res = await hub.app.request("/antrag", { method: "POST", headers: auth, body: antragBody(form, []) });
@@ -119,6 +144,33 @@ describe("POST /antrag (OZG-Cloud compatible) against Postgres and RabbitMQ", ()
     expect(await hub.broker.count(hub.queue("kiel", "dms"))).toBe(0);
   });
 
+  it("answers 409, storing nothing, when a repeated transactionId comes with another form or other attachments", async () => {
+    const form = ozgCloudForm({ transactionId: "tx-changed" });
+    const files = [{ part: "attachment" as const, name: "a.txt", type: "text/plain", content: "x" }];
+    const send = (f: unknown, a: typeof files) => hub.app.request("/antrag", { method: "POST", headers: auth, body: antragBody(f, a) });
+    expect((await send(form, files)).status).toBe(202);
+    expect(await publishedFor(hub.queue("kiel", "dms"), "tx-changed")).toBe(1);
+
+    const changedForm = structuredClone(form);
+    changedForm.formData[0].formItems[1].stringValue = "Größe-Möller-Schmidt";
+    for (const [f, a] of [
+      [changedForm, files],
+      [form, [{ ...files[0]!, content: "y" }]],
+      [form, []],
+    ] as const) {
+      const before = await rowCounts(hub.databaseUrl);
+      const res = await send(f, [...a]);
+      expect(res.status).toBe(409);
+      expect(res.headers.get("content-type")).toBe("application/problem+json");
+      expect(await res.json()).toMatchObject({ type: "urn:ozg-hub:problem:conflict", status: 409 });
+      expect(await rowCounts(hub.databaseUrl)).toEqual(before);
+    }
+    // the same content again is still a replay
+    const same = await send(form, files);
+    expect(same.status).toBe(202);
+    expect(same.headers.get("idempotent-replayed")).toBe("true");
+  });
+
   it("answers concurrent repeats of one transactionId with one receipt", async () => {
     const form = ozgCloudForm({ transactionId: "tx-race" });
     const results = await Promise.all(
@@ -146,6 +198,16 @@ describe("POST /antrag (OZG-Cloud compatible) against Postgres and RabbitMQ", ()
     const second = await send();
     expect(second.headers.get("idempotent-replayed")).toBe("true");
     expect(await second.json()).toEqual(receipt);
+    // the same key with another body is a conflict, not a replay
+    const before = await rowCounts(hub.databaseUrl);
+    const changed = await hub.app.request("/api/v1/applications", {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/json", "idempotency-key": "key-42" },
+      body: body.replace("Sondernutzung", "Sondernutzung (geändert)"),
+    });
+    expect(changed.status).toBe(409);
+    expect(await changed.json()).toMatchObject({ type: "urn:ozg-hub:problem:conflict", reference: receipt.reference });
+    expect(await rowCounts(hub.databaseUrl)).toEqual(before);
     const got = await hub.broker.drain(hub.queue("augsburg", "dms"), { atLeast: 1 });
     await new Promise((r) => setTimeout(r, 500));
     expect([...got, ...(await hub.broker.drain(hub.queue("augsburg", "dms"), { waitMs: 0 }))]).toHaveLength(1);

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import type { AdapterContext } from "../../gateway/index.ts";
 import { portalAuth, type RestEnv } from "./auth.ts";
-import { refusal, unsupportedType } from "./answers.ts";
+import { refusal, repeatAnswer, unsupportedType } from "./answers.ts";
 import { intakeMultipart } from "./intake-body.ts";
 import { ozgCloudFormSchema } from "./ozg-cloud-schema.ts";
 import { jsonDocument } from "./submission.ts";
@@ -27,7 +27,7 @@ export function antragRoutes(ctx: AdapterContext): Hono<RestEnv> {
       documentPart: "formData",
       attachmentParts: ["representation", "attachment"],
       toDocument: (bytes) =>
-        jsonDocument(bytes, ozgCloudFormSchema, (form) => ({
+        jsonDocument(bytes, ctx.lookups.limits().jsonDepth, ozgCloudFormSchema, (form) => ({
           format: "ozg-cloud",
           sourceMessageId: form.control.transactionId,
           metadata: { formId: form.control.formId, formName: form.control.name },
@@ -35,7 +35,8 @@ export function antragRoutes(ctx: AdapterContext): Hono<RestEnv> {
     });
     if (result.kind !== "accepted" && result.kind !== "duplicate") return refusal(c, result);
     const r = result.receipt;
-    if (result.kind === "duplicate") c.header("Idempotent-Replayed", "true");
+    const repeat = result.kind === "duplicate" && repeatAnswer(c, result);
+    if (repeat) return repeat;
     return c.json(
       {
         transactionId: r.sourceMessageId,

@@ -2,7 +2,7 @@ import { Hono, type Context } from "hono";
 import type { AdapterContext } from "../../gateway/index.ts";
 import { applicationSchema, problem } from "../../gateway/index.ts";
 import { portalAuth, type RestEnv } from "./auth.ts";
-import { refusal, unsupportedType } from "./answers.ts";
+import { refusal, repeatAnswer, unsupportedType } from "./answers.ts";
 import { intakeMultipart, intakeSingle } from "./intake-body.ts";
 import { receiptBody } from "./receipt.ts";
 import { jsonDocument } from "./submission.ts";
@@ -34,7 +34,8 @@ export function applicationRoutes(ctx: AdapterContext): Hono<RestEnv> {
       });
     const contentType = c.req.header("content-type") ?? "";
     const type = contentType.split(";")[0]!.trim().toLowerCase();
-    const asDocument = (bytes: Buffer) => jsonDocument(bytes, submissionSchema, (s) => ({ format: "canonical", sourceMessageId: key ?? s.sourceId }));
+    const asDocument = (bytes: Buffer) =>
+      jsonDocument(bytes, ctx.lookups.limits().jsonDepth, submissionSchema, (s) => ({ format: "canonical", sourceMessageId: key ?? s.sourceId }));
 
     let result;
     if (type === "application/json") {
@@ -52,11 +53,13 @@ export function applicationRoutes(ctx: AdapterContext): Hono<RestEnv> {
     }
 
     switch (result.kind) {
-      case "accepted":
       case "duplicate":
-        if (result.kind === "duplicate") c.header("Idempotent-Replayed", "true");
+      case "accepted": {
+        const repeat = result.kind === "duplicate" && repeatAnswer(c, result);
+        if (repeat) return repeat;
         c.header("Location", `/api/v1/applications/${result.receipt.deliveryId}`);
         return c.json(receiptBody(result.receipt), 202);
+      }
       default:
         return refusal(c, result);
     }

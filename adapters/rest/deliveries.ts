@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import type { AdapterContext, InboundDocument } from "../../gateway/index.ts";
 import { problem } from "../../gateway/index.ts";
 import { portalAuth, type RestEnv } from "./auth.ts";
-import { refusal, unsupportedType } from "./answers.ts";
+import { refusal, repeatAnswer, unsupportedType } from "./answers.ts";
 import { intakeMultipart, intakeSingle, intakeZip } from "./intake-body.ts";
 import { receiptBody } from "./receipt.ts";
 
@@ -59,7 +59,8 @@ export function deliveryRoutes(ctx: AdapterContext): Hono<RestEnv> {
       return unsupportedType(c, contentType, ["application/xml", "application/json", "multipart/form-data", "application/zip (xdomea container)"]);
     }
     if (result.kind !== "accepted" && result.kind !== "duplicate") return refusal(c, result);
-    if (result.kind === "duplicate") c.header("Idempotent-Replayed", "true");
+    const repeat = result.kind === "duplicate" && repeatAnswer(c, result);
+    if (repeat) return repeat;
     c.header("Location", `/api/v1/applications/${result.receipt.deliveryId}`);
     return c.json(receiptBody(result.receipt), 202);
   });

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import type { AdapterContext, InboundDocument, IntakeResult } from "../../gateway/index.ts";
-import { openXdomeaContainer, readBody } from "../../gateway/index.ts";
+import { declaresMore, openXdomeaContainer, readBody } from "../../gateway/index.ts";
 import { readMultipart, type MultipartOptions } from "./multipart.ts";
 
 type DocumentOrRefusal = InboundDocument | Extract<IntakeResult, { kind: "malformed" | "invalid" | "too_large" }>;
@@ -30,10 +30,12 @@ export async function intakeSingle(ctx: AdapterContext, c: Context, o: BodyIntak
 
 /**
  * A multipart/form-data body: the part `documentPart` is the document, file parts stream into
- * the store as attachments. The parser is disposed whatever the outcome.
+ * the store as attachments. The parser is disposed whatever the outcome. A body that announces
+ * more than `limits.deliveryBytes` is refused before it is read.
  */
 export async function intakeMultipart(ctx: AdapterContext, c: Context, o: BodyIntake & Omit<MultipartOptions, "documentBytes">): Promise<IntakeResult> {
-  const limit = ctx.lookups.limits().documentBytes;
+  const { documentBytes: limit, deliveryBytes } = ctx.lookups.limits();
+  if (declaresMore(c.req.raw, deliveryBytes)) return { kind: "too_large", limit: deliveryBytes, what: "delivery" };
   const mp = readMultipart(c.req.header("content-type") ?? "", c.req.raw.body, {
     documentPart: o.documentPart,
     attachmentParts: o.attachmentParts,

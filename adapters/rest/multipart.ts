@@ -51,6 +51,9 @@ export function readMultipart(contentType: string, body: ReadableStream<Uint8Arr
     parser = busboy({
       headers: { "content-type": contentType },
       defParamCharset: "utf8",
+      // File names as sent: busboy would otherwise cut everything up to the last / or \ ("Anlage 1/2.pdf" → "2.pdf").
+      // A name is data here, never a path: downloads encode it, consumers must not trust it as one.
+      preservePath: true,
       limits: { fieldSize: o.documentBytes, fields: 50, parts: 1000, headerPairs: 100 },
     });
   } catch (err) {

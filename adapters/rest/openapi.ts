@@ -73,7 +73,7 @@ export function openApiDocument() {
           },
           responses: {
             "202": { description: "stored; on its way", content: { "application/json": { schema: { $ref: "#/components/schemas/Receipt" } } } },
-            ...problems([400, 401, 403, 413, 415, 422]),
+            ...problems([400, 401, 403, 409, 413, 415, 422]),
           },
         },
       },
@@ -140,7 +140,7 @@ export function openApiDocument() {
           },
           responses: {
             "202": { description: "{transactionId, vorgang:{vorgangId, vorgangNummer, status, statusSince}}" },
-            ...problems([400, 401, 403, 413, 415, 422]),
+            ...problems([400, 401, 403, 409, 413, 415, 422]),
           },
         },
       },

@@ -2,27 +2,29 @@ import { z } from "zod";
 
 /**
  * The `formData` part of the OZG-Cloud intake (`POST /antrag`), as portals send it today.
- * Unknown keys are kept (portals add their own); what ozg-hub relies on is required.
+ * Unknown keys are kept (portals add their own); what ozg-hub relies on is required. Every
+ * member that may be absent may also be null: portals whose JSON library writes nulls (Jackson's
+ * default) send `"formItems": null` for a field and `"stringValue": null` for a group.
  */
 type FormItem = {
   name: string;
-  label?: string;
+  label?: string | null;
   stringValue?: string | null;
   numberValue?: number | null;
   dateValue?: string | null;
   booleanValue?: boolean | null;
-  formItems?: FormItem[];
+  formItems?: FormItem[] | null;
 };
 
 export const formItemSchema: z.ZodType<FormItem> = z.lazy(() =>
   z.looseObject({
     name: z.string().min(1),
-    label: z.string().optional(),
+    label: z.string().nullish(),
     stringValue: z.string().nullish(),
     numberValue: z.number().nullish(),
     dateValue: z.string().nullish(),
     booleanValue: z.boolean().nullish(),
-    formItems: z.array(formItemSchema).optional(),
+    formItems: z.array(formItemSchema).nullish(),
   }),
 );
 
@@ -36,10 +38,10 @@ export const ozgCloudFormSchema = z.looseObject({
     serviceKonto: z
       .looseObject({
         type: z.string(),
-        trustLevel: z.string().optional(),
-        postfachAddress: z.looseObject({ identifier: z.string(), type: z.string().optional() }).optional(),
+        trustLevel: z.string().nullish(),
+        postfachAddress: z.looseObject({ identifier: z.string(), type: z.string().nullish() }).nullish(),
       })
-      .optional(),
+      .nullish(),
   }),
   formData: z.array(formItemSchema),
 });

@@ -1,7 +1,10 @@
+import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { rowCounts } from "../../test/support/database.ts";
 import { antragBody, ozgCloudForm } from "../../test/support/forms.ts";
 import { startTestHub, TOKENS, type TestHub } from "../../test/support/hub.ts";
+import { expectRefused } from "../../test/support/refusals.ts";
+import { listen } from "../../test/subscribers/support.ts";
+import { rowCounts } from "../../test/support/database.ts";
 
 const auth = { authorization: `Bearer ${TOKENS.formsolutions}` };
 
@@ -23,18 +26,7 @@ describe("REST intake refusals: status, problem type, and nothing stored", () =>
     await hub?.stop();
   });
 
-  /** Sends a request and checks status, problem type and unchanged row counts. */
-  async function refused(path: string, init: RequestInit, status: number, type: string) {
-    const before = await rowCounts(hub.databaseUrl);
-    const res = await hub.app.request(path, init);
-    expect(res.status).toBe(status);
-    expect(res.headers.get("content-type")).toBe("application/problem+json");
-    const body = await res.json();
-    expect(body.type).toBe(`urn:ozg-hub:problem:${type}`);
-    expect(body.status).toBe(status);
-    expect(await rowCounts(hub.databaseUrl)).toEqual(before);
-    return body;
-  }
+  const refused = (path: string, init: RequestInit, status: number, type: string) => expectRefused(hub, path, init, status, type);
 
   it("401 without or with an unknown token, 403 for a portal not allowed on REST", async () => {
     await refused(
@@ -133,6 +125,33 @@ describe("REST intake refusals: status, problem type, and nothing stored", () =>
     await refused("/antrag", { method: "POST", headers: auth, body: many }, 413, "too-large");
   });
 
+  it("413 at once, over a real socket, for a multipart body that announces more than limits.deliveryBytes", async () => {
+    const http = await listen(hub);
+    try {
+      for (const path of ["/antrag", "/api/v1/applications", "/api/v1/deliveries"]) {
+        const before = await rowCounts(hub.databaseUrl);
+        const answer = await rawRequest(
+          http.url,
+          [
+            `POST ${path} HTTP/1.1`,
+            "Host: 127.0.0.1",
+            `Authorization: ${auth.authorization}`,
+            "Content-Type: multipart/form-data; boundary=b",
+            "Content-Length: 99999999999",
+            "",
+            '--b\r\nContent-Disposition: form-data; name="attachment"; filename="a.bin"\r\n\r\nxxxx',
+          ].join("\r\n"),
+        );
+        expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+        expect(answer).toContain("application/problem+json");
+        expect(answer).toContain("delivery exceeds the limit of 409600 bytes");
+        expect(await rowCounts(hub.databaseUrl)).toEqual(before);
+      }
+    } finally {
+      await http.close();
+    }
+  });
+
   it("422 with the field path for schema violations", async () => {
     const body = await refused(
       "/api/v1/applications",
@@ -209,3 +228,20 @@ describe("REST intake refusals: status, problem type, and nothing stored", () =>
     expect(await hub.broker.count(hub.queue("augsburg", "dms"))).toBe(0);
   });
 });
+
+/**
+ * Writes `head` to a raw socket and returns what the server answers within 5 s, without ever
+ * sending the rest of the body it announced (fetch cannot send a false Content-Length).
+ */
+async function rawRequest(url: string, head: string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  const socket = connect(Number(port), hostname);
+  let answer = "";
+  socket.on("data", (d) => (answer += String(d)));
+  socket.on("error", () => {});
+  socket.write(head);
+  const deadline = Date.now() + 5_000;
+  while (!/\r\n\r\n[\s\S]*\}/.test(answer) && Date.now() < deadline && !socket.closed) await new Promise((r) => setTimeout(r, 20));
+  socket.destroy();
+  return answer;
+}

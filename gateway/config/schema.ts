@@ -52,6 +52,12 @@ export const limitsSchema = z
     deliveryBytes: byteSize.default(300 * 1024 ** 2).describe("largest delivery, document and attachments together"),
     attachments: z.number().int().positive().default(100).describe("most attachments per delivery"),
     xmlDepth: z.number().int().positive().default(64).describe("deepest element nesting accepted in XML documents"),
+    jsonDepth: z
+      .number()
+      .int()
+      .positive()
+      .default(64)
+      .describe("deepest nesting of arrays and objects accepted in JSON documents (an OZG-Cloud form group takes two levels)"),
   })
   .strict();
 

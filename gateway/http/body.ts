@@ -9,8 +9,8 @@
  * CPU per request); it is held once. Without one, it is read piece by piece up to the limit.
  */
 export async function readBody(request: Request, limit: number): Promise<Buffer | "too_large"> {
+  if (declaresMore(request, limit)) return "too_large";
   const declared = Number(request.headers.get("content-length") ?? NaN);
-  if (declared > limit) return "too_large";
   if (Number.isSafeInteger(declared) && declared >= 0) {
     const whole = Buffer.from(await request.arrayBuffer());
     return whole.byteLength > limit ? "too_large" : whole;
@@ -30,4 +30,12 @@ export async function readBody(request: Request, limit: number): Promise<Buffer 
     size += value.byteLength;
   }
   return Buffer.concat(pieces, size);
+}
+
+/**
+ * True when the request's Content-Length announces more than `limit` bytes: refuse it before
+ * reading a byte, whatever the body's type (a streamed multipart upload included).
+ */
+export function declaresMore(request: Request, limit: number): boolean {
+  return Number(request.headers.get("content-length") ?? NaN) > limit;
 }

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rowCounts } from "../../test/support/database.ts";
 import { antragBody, ozgCloudForm } from "../../test/support/forms.ts";
 import { startTestHub, TOKENS, type TestHub } from "../../test/support/hub.ts";
+import { CHUNK_BYTES } from "./attachment-writer.ts";
 
 const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 const auth = { authorization: `Bearer ${TOKENS.formsolutions}` };
@@ -21,7 +22,8 @@ describe("attachments in the store", () => {
   });
 
   it("keeps every byte, in order, across slices", async () => {
-    const files = [randomBytes(1_300_001), randomBytes(0), randomBytes(700)];
+    // Across the boundary between attachments written in one statement and those streamed by COPY.
+    const files = [randomBytes(1_300_001), randomBytes(0), randomBytes(700), randomBytes(CHUNK_BYTES), randomBytes(CHUNK_BYTES + 1), randomBytes(1)];
     const res = await hub.app.request("/antrag", {
       method: "POST",
       headers: auth,
@@ -39,6 +41,28 @@ describe("attachments in the store", () => {
       const chunks = await sql<{ data: Buffer }[]>`select data from attachment_chunks where attachment_id = ${a.id} order by seq`;
       expect(sha(Buffer.concat(chunks.map((c) => c.data)))).toBe(sha(files[i]!));
     }
+  });
+
+  it("stores 100 one-byte attachments whole and in order, and refuses a 101st part with nothing stored", async () => {
+    const parts = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({ part: "attachment" as const, name: `p${i}.txt`, type: "text/plain", content: String(i % 10) }));
+    const res = await hub.app.request("/antrag", { method: "POST", headers: auth, body: antragBody(ozgCloudForm({ transactionId: "hundred" }), parts(100)) });
+    expect(res.status).toBe(202);
+    const { vorgang } = await res.json();
+    const stored = await sql<{ name: string; data: Buffer }[]>`
+      select a.name, c.data from attachments a join attachment_chunks c on c.attachment_id = a.id
+      where a.delivery_id = ${vorgang.vorgangId} order by a.position, c.seq`;
+    expect(stored.map((a) => [a.name, a.data.toString()])).toEqual(parts(100).map((p) => [p.name, p.content]));
+
+    const before = await rowCounts(hub.databaseUrl);
+    const over = await hub.app.request("/antrag", {
+      method: "POST",
+      headers: auth,
+      body: antragBody(ozgCloudForm({ transactionId: "hundred-one" }), parts(101)),
+    });
+    expect(over.status).toBe(413);
+    expect(await over.json()).toMatchObject({ detail: "attachments exceeds the limit of 100 parts", limit: 100 });
+    expect(await rowCounts(hub.databaseUrl)).toEqual(before);
   });
 
   it("stops reading an oversize attachment, keeps nothing of it, and the store serves on", async () => {

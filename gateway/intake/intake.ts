@@ -6,13 +6,14 @@ import { parseDocument, type AttachmentInfo } from "../mapping/engine.ts";
 import type { Metrics } from "../metrics.ts";
 import { interpretationRows } from "../outbox/write.ts";
 import type { Runtime } from "../runtime.ts";
+import type { Limits } from "../config/schema.ts";
 import { deliveryStatus } from "../status/query.ts";
 import type { Store } from "../store/db.ts";
-import { writeAttachment } from "./attachment-writer.ts";
+import { slices, writeAttachment } from "./attachment-writer.ts";
 import { interpret } from "./interpret.ts";
 import { GroupCommit } from "./group-commit.ts";
 import { inSpan } from "../tracing.ts";
-import { findReceipt, isDuplicateSource, newReference } from "./receipts.ts";
+import { findReceipt, isDuplicateSource, newReference, sameHashes, storedHashes, type ContentHashes } from "./receipts.ts";
 import { insertDeliveries, type DeliveryWrite } from "./write-delivery.ts";
 
 type Refusal = Exclude<IntakeResult, { kind: "accepted" | "duplicate" }>;
@@ -73,7 +74,7 @@ export function createIntake(deps: IntakeDeps): Pick<Gateway, "intake" | "status
     if (deps.backlog && deps.backlog() >= maxBacklog) return { kind: "busy", retryAfterSeconds };
     if (d.sourceMessageId) {
       const earlier = await findReceipt(store.db, d.portalId, d.sourceMessageId);
-      if (earlier) return { kind: "duplicate", receipt: earlier };
+      if (earlier) return repeated(earlier, await hashesOf(d, deps.runtime().config.gateway.limits));
     }
     const draft: Draft = {
       deliveryId: randomUUID(),
@@ -100,7 +101,7 @@ export function createIntake(deps: IntakeDeps): Pick<Gateway, "intake" | "status
       if (err instanceof Refused) return err.result;
       if (draft.sourceMessageId && isDuplicateSource(err)) {
         const earlier = await findReceipt(store.db, d.portalId, draft.sourceMessageId);
-        if (earlier) return { kind: "duplicate", receipt: earlier };
+        if (earlier) return repeated(earlier, { document: draft.sha256 ?? "", attachments: draft.attachments.map((a) => a.sha256 ?? "") });
       }
       throw err;
     }
@@ -114,6 +115,12 @@ export function createIntake(deps: IntakeDeps): Pick<Gateway, "intake" | "status
       applications: written.applications,
     };
     return { kind: "accepted", receipt };
+  }
+
+  /** A repeat of an earlier delivery: `changed` when its content (hashes; undefined: unreadable) is not the first one's. */
+  async function repeated(earlier: Receipt, hashes: ContentHashes | undefined): Promise<IntakeResult> {
+    const changed = !hashes || !sameHashes(await storedHashes(store.db, earlier.deliveryId), hashes);
+    return { kind: "duplicate", receipt: earlier, changed };
   }
 
   async function addAttachment(tx: TransactionSql, draft: Draft, a: InboundAttachment): Promise<void> {
@@ -137,7 +144,7 @@ export function createIntake(deps: IntakeDeps): Pick<Gateway, "intake" | "status
     if (doc.bytes.byteLength > limits.documentBytes) throw new Refused({ kind: "too_large", limit: limits.documentBytes, what: "document" });
     const size = draft.total + doc.bytes.byteLength;
     if (size > limits.deliveryBytes) throw new Refused({ kind: "too_large", limit: limits.deliveryBytes, what: "delivery" });
-    const parsed = parseDocument(doc.bytes, doc.contentType, limits.xmlDepth);
+    const parsed = parseDocument(doc.bytes, doc.contentType, limits);
     if (!parsed.ok) throw new Refused({ kind: "malformed", detail: parsed.detail });
 
     draft.sourceMessageId = doc.sourceMessageId ?? draft.sourceMessageId;
@@ -160,6 +167,7 @@ export function createIntake(deps: IntakeDeps): Pick<Gateway, "intake" | "status
     );
     const bytes = Buffer.from(doc.bytes.buffer, doc.bytes.byteOffset, doc.bytes.byteLength);
     const sha256 = createHash("sha256").update(bytes).digest("hex");
+    draft.sha256 = sha256;
     const rows = interpretationRows(
       runtime.config,
       { id: deliveryId, reference, receivedAt, contentType: doc.contentType, sha256 },
@@ -216,6 +224,30 @@ interface Draft {
   sourceMessageId: string | null;
   attachments: AttachmentInfo[];
   total: number;
+  /** The document's, once read. */
+  sha256?: string;
+}
+
+/**
+ * The content hashes of a delivery that repeats a known id, read without storing anything (the
+ * attachments streamed through a hash, within the same limits as a first delivery); undefined
+ * when its document cannot be read or it breaks a limit, which no earlier delivery could have.
+ */
+async function hashesOf(d: InboundDelivery, limits: Pick<Limits, "attachments" | "deliveryBytes">): Promise<ContentHashes | undefined> {
+  const attachments: string[] = [];
+  let total = 0;
+  for await (const a of d.attachments) {
+    if (attachments.length >= limits.attachments) return undefined;
+    const hash = createHash("sha256");
+    for await (const piece of slices(a.content)) {
+      if ((total += piece.byteLength) > limits.deliveryBytes) return undefined;
+      hash.update(piece);
+    }
+    attachments.push(hash.digest("hex"));
+  }
+  const doc = await d.document();
+  if ("kind" in doc) return undefined;
+  return { document: createHash("sha256").update(doc.bytes).digest("hex"), attachments };
 }
 
 function iterate<T>(source: AsyncIterable<T> | Iterable<T>): AsyncIterator<T> | Iterator<T> {

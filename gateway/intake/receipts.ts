@@ -3,7 +3,7 @@ import { and, eq } from "drizzle-orm";
 import type { Receipt } from "../contract.ts";
 import type { Db } from "../store/db.ts";
 import { applicationsOf } from "../status/query.ts";
-import { deliveries } from "../store/schema.ts";
+import { attachments, deliveries } from "../store/schema.ts";
 
 const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"; // Crockford base32: no I, L, O, U
 
@@ -47,6 +47,21 @@ export async function findDeliveryMetadata(
     .where(bySource(portalId, sourceMessageId));
   return row ? { receivedAt: row.receivedAt, metadata: (row.metadata ?? {}) as Record<string, unknown> } : undefined;
 }
+
+/** What a delivery's content is, to tell a repeat from a change: the document's and each attachment's sha256, in order. */
+export interface ContentHashes {
+  document: string;
+  attachments: string[];
+}
+
+export async function storedHashes(db: Db, deliveryId: string): Promise<ContentHashes> {
+  const [d] = await db.select({ sha256: deliveries.sha256 }).from(deliveries).where(eq(deliveries.id, deliveryId));
+  const rows = await db.select({ sha256: attachments.sha256 }).from(attachments).where(eq(attachments.deliveryId, deliveryId)).orderBy(attachments.position);
+  return { document: d?.sha256 ?? "", attachments: rows.map((r) => r.sha256 ?? "") };
+}
+
+export const sameHashes = (a: ContentHashes, b: ContentHashes): boolean =>
+  a.document === b.document && a.attachments.length === b.attachments.length && a.attachments.every((h, i) => h === b.attachments[i]);
 
 /** True for Postgres' unique violation on the (portal, source message id) index. */
 export function isDuplicateSource(err: unknown): boolean {

@@ -12,6 +12,8 @@ import { plainJson } from "./plain.ts";
 import { splitRecords, type RecordSlice } from "./records.ts";
 import { validateApplication } from "./validate.ts";
 import { parseXml, type XmlRoot } from "./xml.ts";
+import { parseJson } from "./json.ts";
+import type { Limits } from "../config/schema.ts";
 
 /** A stored attachment, as mappings see it in `$attachments` and the canonical result lists it. */
 export interface AttachmentInfo {
@@ -61,18 +63,15 @@ function isXml(contentType: string): boolean {
  * Parses a primary document by its content type: JSON, or XML in the documented shape
  * (see xml.ts). A document that cannot be parsed is refused at intake, never stored.
  */
-export function parseDocument(bytes: Uint8Array, contentType: string, xmlDepth: number): ParsedDocument {
+export function parseDocument(bytes: Uint8Array, contentType: string, depth: Pick<Limits, "xmlDepth" | "jsonDepth">): ParsedDocument {
   if (isXml(contentType)) {
-    const r = parseXml(bytes, xmlDepth);
+    const r = parseXml(bytes, depth.xmlDepth);
     return r.ok ? { ok: true, kind: "xml", document: r.value, xml: r.root } : { ok: false, detail: r.detail };
   }
   const t = mediaType(contentType);
   if (t === "application/json" || t.endsWith("+json")) {
-    try {
-      return { ok: true, kind: "json", document: JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes)) };
-    } catch (err) {
-      return { ok: false, detail: `not valid JSON: ${messageOf(err)}` };
-    }
+    const r = parseJson(bytes, depth.jsonDepth);
+    return r.ok ? { ok: true, kind: "json", document: r.value } : { ok: false, detail: r.detail };
   }
   return { ok: false, detail: `unsupported content type ${t}` };
 }

@@ -5,6 +5,7 @@ import { formatPath } from "../config/load.ts";
 import { channels } from "../contract.ts";
 import { messageOf } from "../errors.ts";
 import { parseDocument, type AttachmentInfo, type MappingInput } from "./engine.ts";
+import { limitsSchema } from "../config/schema.ts";
 
 /**
  * A fixture case is `<case>.input.json|xml`, optionally `<case>.context.json`, and
@@ -72,7 +73,7 @@ export async function readFixtureInput(inputFile: string, contextFile = contextF
   const c = ctx.data;
   const bytes = await readFile(inputFile);
   const contentType = c.contentType ?? (inputFile.endsWith(".xml") ? "application/xml" : "application/json");
-  const parsed = parseDocument(bytes, contentType, 64);
+  const parsed = parseDocument(bytes, contentType, limitsSchema.parse({}));
   if (!parsed.ok) return { ok: false, message: `${inputFile}: ${parsed.detail}` };
   const attachments: AttachmentInfo[] = c.attachments.map((a, i) => {
     const content = Buffer.from(a.content, "utf8");

@@ -57,6 +57,18 @@ describe("OZG-Cloud formData", () => {
     expect(formGroup(form, ["x", "Betriebsdaten"])?.length).toBe(2);
   });
 
+  it("reads nulls as absent members (Jackson's default): a field keeps its value, a group stays a group", () => {
+    const nulls = { stringValue: null, numberValue: null, dateValue: null, booleanValue: null };
+    const jackson = [
+      { name: "g", label: null, ...nulls, formItems: [{ name: "anzahl", label: null, ...nulls, numberValue: 3, formItems: null }] },
+      { name: "leer", label: null, ...nulls, formItems: null },
+    ];
+    expect(formField(jackson, "anzahl")).toBe(3);
+    expect(formGroup(jackson, "g")).toHaveLength(1);
+    expect(formGroup(jackson, "anzahl")).toBeUndefined();
+    expect(formTree(jackson)).toEqual({ g: { anzahl: 3 }, leer: null });
+  });
+
   it("finds groups by label and keeps repeated groups as arrays", () => {
     expect(formGroup(form, "antragstellende person")?.length).toBe(2);
     expect(formGroup(form, "vorname")).toBeUndefined();

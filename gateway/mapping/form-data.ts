@@ -50,10 +50,22 @@ function items(v: unknown): FormItem[] {
   return typeof v === "object" && v !== null ? [v as FormItem] : [];
 }
 
+/**
+ * A field's value: the first value member that is set. Portals that write nulls (Jackson's
+ * default) send all four with three of them null, so null counts as absent unless all are null.
+ */
 function valueOf(item: FormItem): unknown {
-  for (const k of ["stringValue", "numberValue", "dateValue", "booleanValue"] as const) if (item[k] !== undefined) return item[k];
-  return undefined;
+  let empty: null | undefined;
+  for (const k of ["stringValue", "numberValue", "dateValue", "booleanValue"] as const) {
+    const v = item[k];
+    if (v !== undefined && v !== null) return v;
+    if (v === null) empty = null;
+  }
+  return empty;
 }
+
+/** A group is an item with form items; `"formItems": null` marks a field, as an absent member does. */
+const isGroup = (item: FormItem): boolean => item.formItems !== undefined && item.formItems !== null;
 
 /**
  * The normal keys of the names a mapping asks for. A mapping asks with the same few lists over
@@ -114,7 +126,7 @@ function find(root: unknown, names: unknown[], want: "group" | "field"): FormIte
     for (const x of level) {
       if (typeof x !== "object" || x === null) continue;
       const i = x as FormItem;
-      if (matches(i, keys) && (want === "group" ? i.formItems !== undefined : valueOf(i) !== undefined)) return i;
+      if (matches(i, keys) && (want === "group" ? isGroup(i) : valueOf(i) !== undefined)) return i;
     }
     const next: unknown[] = [];
     for (const x of level) {
@@ -159,7 +171,7 @@ export function formTree(form: unknown): Record<string, unknown> {
   for (const i of list) if (typeof i.name === "string") counts.set(i.name, (counts.get(i.name) ?? 0) + 1);
   for (const i of list) {
     if (typeof i.name !== "string") continue;
-    const value = i.formItems !== undefined ? formTree(i.formItems) : valueOf(i);
+    const value = isGroup(i) ? formTree(i.formItems) : valueOf(i);
     if (value === undefined) continue;
     if ((counts.get(i.name) ?? 0) > 1) ((out[i.name] ??= []) as unknown[]).push(value);
     else Object.defineProperty(out, i.name, { value, enumerable: true, writable: true, configurable: true });

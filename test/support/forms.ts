@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { REPO } from "./hub.ts";
+import { REPO } from "./config.ts";
 
 /** The OZG-Cloud sample form, with the changes a test needs. */
 export function ozgCloudForm(patch: { transactionId?: string; zustaendigeStelle?: string; leikaIds?: string[] } = {}): Record<string, any> {
@@ -9,13 +9,35 @@ export function ozgCloudForm(patch: { transactionId?: string; zustaendigeStelle?
   return form;
 }
 
-/** A multipart body as a portal sends it to /antrag: formData, one representation, attachments. */
+/** A multipart body as a portal sends it to /antrag: formData (a value, or JSON text as it is), attachments. */
 export function antragBody(
   form: unknown,
   files: { part: "representation" | "attachment"; name: string; type: string; content: Uint8Array<ArrayBuffer> | string }[],
 ): FormData {
   const fd = new FormData();
-  fd.append("formData", new Blob([JSON.stringify(form)], { type: "application/json" }));
+  fd.append("formData", new Blob([typeof form === "string" ? form : JSON.stringify(form)], { type: "application/json" }));
   for (const f of files) fd.append(f.part, new Blob([f.content], { type: f.type }), f.name);
   return fd;
+}
+
+/**
+ * The form as a portal whose JSON library writes nulls (Jackson's default) sends it: every
+ * member a form item may have is present, null where the item has no value of its own.
+ */
+export function withJacksonNulls(form: Record<string, any>): Record<string, any> {
+  const item = (i: Record<string, any>): Record<string, any> => ({
+    label: null,
+    stringValue: null,
+    numberValue: null,
+    dateValue: null,
+    booleanValue: null,
+    ...i,
+    formItems: Array.isArray(i.formItems) ? i.formItems.map(item) : null,
+  });
+  const account = form.control.serviceKonto;
+  return {
+    ...form,
+    control: { ...form.control, serviceKonto: account ? { trustLevel: null, postfachAddress: null, ...account } : null },
+    formData: form.formData.map(item),
+  };
 }
