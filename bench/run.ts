@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: applications of ~5 KB through the REST intake of a real `ozg-hub serve`
  * process until a consumer has them from the subscriber queue, at 1, 8, 32 and 128 in flight,
- * side by side with the naive peer (bench/peer.ts) doing the same job the plain way; in the
+ * side by side with the naive peer (bench/peer.ts) doing the same job the plain way (publishing
+ * to as many queues as ozg-hub's router fans the submission out to, shown in the header); in the
  * same run the floors of this machine (Postgres single-row commits, amqplib confirmed publishes
  * to a quorum queue) and the ratios; with BENCH_PROCESSES=1,2,3 the same load on several
  * `serve` processes; then the peak RSS growth of the process for one 200 MB attachment. Other
