@@ -16,12 +16,12 @@ export async function removeBrokerNames(amqpUrl: string, prefix: string): Promis
   }
 }
 
-/** Removes one queue (the naive peer's). */
-export async function removeQueue(amqpUrl: string, queue: string): Promise<void> {
+/** Removes queues (the naive peer's). */
+export async function removeQueues(amqpUrl: string, queues: string[]): Promise<void> {
   const conn = await amqp.connect(amqpUrl);
   try {
     const ch = await conn.createChannel();
-    await ch.deleteQueue(queue).catch(() => {});
+    for (const queue of queues) await ch.deleteQueue(queue).catch(() => {});
   } finally {
     await conn.close();
   }

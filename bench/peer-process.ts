@@ -7,7 +7,8 @@ import { freePort } from "../test/support/process.ts";
 export async function spawnPeer(env: {
   DATABASE_URL: string;
   AMQP_URL: string;
-  PEER_QUEUE: string;
+  /** Comma-separated: the peer publishes each delivery to every one. */
+  PEER_QUEUES: string;
 }): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const port = await freePort();
   const child = spawn(process.execPath, ["--import", "tsx", path.join(REPO, "bench/peer.ts")], {

@@ -1,9 +1,10 @@
 /**
  * The naive peer: the same job written the plain way with the same libraries, as a yardstick
- * for ozg-hub. One INSERT in its own transaction, a confirmed publish inline to a quorum
- * queue, then 202. No outbox, no mapping, no validation, no auth. Started by bench/run.ts as
- * a process of its own: `node --import tsx bench/peer.ts` with PORT, DATABASE_URL, AMQP_URL
- * and PEER_QUEUE; prints "listening" when ready.
+ * for ozg-hub. One INSERT in its own transaction, a confirmed publish inline to each quorum
+ * queue of PEER_QUEUES (comma-separated: as many as ozg-hub's fan-out for the same submission,
+ * so both designs do the same job), then 202. No outbox, no mapping, no validation, no auth.
+ * Started by bench/run.ts as a process of its own: `node --import tsx bench/peer.ts` with PORT,
+ * DATABASE_URL, AMQP_URL and PEER_QUEUES; prints "listening" when ready.
  */
 import { randomUUID } from "node:crypto";
 import { serve } from "@hono/node-server";
@@ -12,11 +13,11 @@ import { Hono } from "hono";
 import postgres from "postgres";
 
 const sql = postgres(process.env.DATABASE_URL!, { max: 32, onnotice: () => {} });
-const queue = process.env.PEER_QUEUE!;
+const queues = process.env.PEER_QUEUES!.split(",");
 await sql`create table if not exists peer_applications (id uuid primary key, body jsonb not null, received_at timestamptz not null default now())`;
 const conn = await amqp.connect(process.env.AMQP_URL!);
 const ch = await conn.createConfirmChannel();
-await ch.assertQueue(queue, { durable: true, arguments: { "x-queue-type": "quorum" } });
+for (const queue of queues) await ch.assertQueue(queue, { durable: true, arguments: { "x-queue-type": "quorum" } });
 
 const app = new Hono();
 app.post("/api/v1/applications", async (c) => {
@@ -24,7 +25,12 @@ app.post("/api/v1/applications", async (c) => {
   const id = randomUUID();
   await sql`insert into peer_applications (id, body) values (${id}, ${body}::jsonb)`;
   const event = Buffer.from(`{"specversion":"1.0","id":"${id}","type":"application.received","data":${body}}`);
-  await new Promise<void>((resolve, reject) => ch.sendToQueue(queue, event, { persistent: true, messageId: id }, (err) => (err ? reject(err) : resolve())));
+  await Promise.all(
+    queues.map(
+      (queue) =>
+        new Promise<void>((resolve, reject) => ch.sendToQueue(queue, event, { persistent: true, messageId: id }, (err) => (err ? reject(err) : resolve()))),
+    ),
+  );
   return c.json({ id }, 202);
 });
 

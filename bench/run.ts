@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: applications of ~5 KB through the REST intake of a real `ozg-hub serve`
  * process until a consumer has them from the subscriber queue, at 1, 8, 32 and 128 in flight,
- * side by side with the naive peer (bench/peer.ts) doing the same job the plain way; in the
+ * side by side with the naive peer (bench/peer.ts) doing the same job the plain way (publishing
+ * to as many queues as ozg-hub's router fans the submission out to, shown in the header); in the
  * same run the floors of this machine (Postgres single-row commits, amqplib confirmed publishes
  * to a quorum queue) and the ratios; with BENCH_PROCESSES=1,2,3 the same load on several
  * `serve` processes; then the peak RSS growth of the process for one 200 MB attachment. Other
@@ -16,11 +17,12 @@ import { TOKENS, REPO, writeTestConfig } from "../test/support/config.ts";
 import { createTestDatabase } from "../test/support/database.ts";
 import { spawnHub, type HubProcess } from "../test/support/process.ts";
 import { spawnPeer } from "./peer-process.ts";
-import { removeBrokerNames, removeQueue } from "./cleanup.ts";
+import { removeBrokerNames, removeQueues } from "./cleanup.ts";
+import { benchFanOut } from "./fanout.ts";
 import { cpuSplit, type CpuSplit } from "./cpu.ts";
 import { amqpConfirmFloor, postgresCommitFloor } from "./floors.ts";
 import { memoryOf, resetPeak, uploadLarge } from "./memory.ts";
-import { restLoad, type LoadResult } from "./rest.ts";
+import { restLoad, submission, type LoadResult } from "./rest.ts";
 
 const databaseUrl = process.env.DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres";
 const amqpUrl = process.env.AMQP_URL || "amqp://guest:guest@127.0.0.1:5672";
@@ -48,14 +50,22 @@ async function main() {
   const env = { DATABASE_URL: db.url, AMQP_URL: amqpUrl, OZG_HUB_CONFIG: configDir };
   const hub = await spawnHub(env, undefined, { ready: true });
   const extra: HubProcess[] = [];
-  const queue = `${prefix}.kiel.dms`;
-  const peerQueue = `${prefix}.peer`;
-  const peer = await spawnPeer({ DATABASE_URL: db.url, AMQP_URL: amqpUrl, PEER_QUEUE: peerQueue });
+  // The peer publishes to as many queues as ozg-hub's router fans the same submission out to;
+  // the load client consumes one of them on each side (the others fill alike on both).
+  const fanOut = await benchFanOut(configDir, "formsolutions", submission("fan-out", BYTES));
+  const consumed = fanOut.subscribers.includes("dms") ? "dms" : fanOut.subscribers[0]!;
+  const queue = `${prefix}.${fanOut.tenant}.${consumed}`;
+  const peerQueues = fanOut.subscribers.map((s) => `${prefix}.peer.${s}`);
+  const peerQueue = `${prefix}.peer.${consumed}`;
+  const peer = await spawnPeer({ DATABASE_URL: db.url, AMQP_URL: amqpUrl, PEER_QUEUES: peerQueues.join(",") });
   const token = TOKENS.formsolutions;
   try {
     console.log(`ozg-hub benchmark — ${new Date().toISOString()} — node ${process.version}, ${os.cpus().length} cores, load ${load()}`);
     console.log(`payload ~${BYTES / 1024} KB canonical JSON via POST /api/v1/applications → consumer of ${queue}`);
-    console.log(`naive peer (bench/peer.ts): one INSERT per transaction, confirmed publish inline to a quorum queue, 202\n`);
+    console.log(
+      `fan-out ${fanOut.subscribers.length} (tenant ${fanOut.tenant}: ${fanOut.subscribers.join(", ")}): ozg-hub publishes each delivery to ${fanOut.subscribers.length} subscriber queue(s), the peer to as many`,
+    );
+    console.log(`naive peer (bench/peer.ts): one INSERT per transaction, confirmed publishes inline to ${peerQueues.length} quorum queue(s), 202\n`);
     await restLoad({ url: hub.url, token, amqpUrl, queue, n: 200, concurrency: 8, bytes: BYTES, tag: "warmup" });
     await restLoad({ url: peer.url, token, amqpUrl, queue: peerQueue, n: 200, concurrency: 8, bytes: BYTES, tag: "warmup" });
 
@@ -198,7 +208,7 @@ whole machine's busy CPU per delivery, ms, and the rate it allows on ${os.cpus()
       await h.exited;
     }
     await removeBrokerNames(amqpUrl, prefix);
-    await removeQueue(amqpUrl, peerQueue);
+    await removeQueues(amqpUrl, peerQueues);
     await db.drop();
     await rm(configDir, { recursive: true, force: true });
   }
