@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { serve, type ServerType } from "@hono/node-server";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
@@ -10,8 +10,10 @@ import { antragBody, ozgCloudForm } from "../../test/support/forms.ts";
 import { REPO, startTestHub, TOKENS, type TestHub } from "../../test/support/hub.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
-/** Where the run leaves a screenshot of every page (README shows three of them). */
+/** Where `UPDATE_SCREENSHOTS=1` leaves a screenshot of every page (README shows three of them). */
 const SCREENSHOTS = path.join(REPO, "docs/screenshots");
+/** Screenshots are written only when asked: a test run leaves the work tree as it found it. */
+const UPDATE_SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === "1";
 
 if (!existsSync(CHROMIUM)) {
   console.warn(`\n!!! ${CHROMIUM} is missing: the console's browser tests are SKIPPED (apt-get install chromium) !!!\n`);
@@ -36,7 +38,11 @@ describe.skipIf(!existsSync(CHROMIUM))("console in headless Chromium", () => {
     const r = await res.json();
     sent.set(transactionId, { id: r.vorgang.vorgangId, reference: r.vorgang.vorgangNummer, body: JSON.stringify(form) });
   };
-  const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  const shot = async (page: Page, name: string) => {
+    // Taken either way, so that a page that cannot be rendered fails the run, not only the update.
+    const png = await page.screenshot({ fullPage: true });
+    if (UPDATE_SCREENSHOTS) await writeFile(path.join(SCREENSHOTS, `${name}.png`), png);
+  };
   const loginAs = async (token: string) => {
     const context = await browser.newContext({ baseURL: base, acceptDownloads: true, viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
@@ -47,14 +53,21 @@ describe.skipIf(!existsSync(CHROMIUM))("console in headless Chromium", () => {
     return { context, page };
   };
 
+  const screenshotTimes = async () =>
+    existsSync(SCREENSHOTS)
+      ? Object.fromEntries(await Promise.all((await readdir(SCREENSHOTS)).map(async (f) => [f, (await stat(path.join(SCREENSHOTS, f))).mtimeMs])))
+      : {};
+  let screenshotsBefore: Record<string, number> = {};
+
   beforeAll(async () => {
+    screenshotsBefore = await screenshotTimes();
     hub = await startTestHub();
     await prepareConsoleConfig(hub.configDir, 10);
     expect(await hub.services.reload()).toEqual({ ok: true });
     await deliver("browser-routed");
     await deliver("browser-parked", "4711");
     await deliver("browser-cancel", "4712");
-    await mkdir(SCREENSHOTS, { recursive: true });
+    if (UPDATE_SCREENSHOTS) await mkdir(SCREENSHOTS, { recursive: true });
     await new Promise<void>((resolve) => {
       server = serve({ fetch: hub.app.fetch, hostname: "127.0.0.1", port: 0 }, (info) => {
         base = `http://127.0.0.1:${info.port}`;
@@ -162,6 +175,9 @@ describe.skipIf(!existsSync(CHROMIUM))("console in headless Chromium", () => {
     const page = await operator.newPage();
     await page.goto(`/admin/lineage/${doomed.id}`);
     await page.click("#cancel");
+    await page.waitForURL(`**/admin/lineage/${doomed.id}/cancel`);
+    expect((await hub.services.store.sql`select state from deliveries where id = ${doomed.id}`)[0]!.state).toBe("parked");
+    await page.click("#confirm-cancel");
     await page.waitForURL(`**/admin/lineage/${doomed.id}`);
     expect(await page.locator("#state").textContent()).toContain("cancelled");
     const [d] = await hub.services.store.sql`select state from deliveries where id = ${doomed.id}`;
@@ -190,5 +206,9 @@ describe.skipIf(!existsSync(CHROMIUM))("console in headless Chromium", () => {
     const res = await operator.request.post(`/admin/lineage/${sent.get("browser-routed")!.id}/cancel`, { form: {} });
     expect(res.status()).toBe(403);
     expect(await rowCounts(hub.databaseUrl)).toEqual(before);
+  });
+
+  it.skipIf(UPDATE_SCREENSHOTS)("leaves docs/screenshots as it found them unless UPDATE_SCREENSHOTS=1", async () => {
+    expect(await screenshotTimes()).toEqual(screenshotsBefore);
   });
 });

@@ -14,7 +14,7 @@ th,td{border:1px solid #d6dbe1;padding:.3rem .5rem;text-align:left;vertical-alig
 th{background:#eef1f4}pre{background:#fff;border:1px solid #d6dbe1;padding:.6rem;overflow:auto;max-height:28rem}
 .red{color:#b3261e;font-weight:600}.ok{color:#1e7b34}.muted{color:#687685}
 .state-parked{color:#9a6700;font-weight:600}.state-cancelled{color:#687685}.state-published{color:#1e7b34}
-form.inline{display:inline}button{cursor:pointer}input,select{padding:.2rem}
+form.inline{display:inline}a.button{border:1px solid #687685;border-radius:3px;padding:.1rem .5rem;background:#eef1f4;color:#1d2733;text-decoration:none}button{cursor:pointer}input,select{padding:.2rem}
 .bar{background:#d6dbe1;height:.8rem;width:20rem}.bar div{background:#1e7b34;height:100%}
 `;
 
@@ -52,21 +52,33 @@ export function page(title: string, session: Session | undefined, body: Html, op
     </html>`;
 }
 
-export function loginPage(error?: string): Html {
+/** The login form; `configured` false: no admin token is configured, which the page says. */
+export function loginPage(o: { configured: boolean; error?: string }): Html {
   return page(
     "Log in",
     undefined,
-    html`${error ? html`<p class="red" id="error">${error}</p>` : ""}
+    html`${o.error ? html`<p class="red" id="error">${o.error}</p>` : ""}
       <form method="post" action="/admin/login">
         <label>Admin token <input type="password" name="token" autocomplete="current-password" autofocus required /></label>
         <button type="submit">Log in</button>
       </form>
-      <p class="muted">The token is exchanged once for a session cookie; it is not stored in the browser.</p>`,
+      <p class="muted">The token is exchanged once for a session cookie; it is not stored in the browser.</p>
+      <p id="access-hint" class="${o.configured ? "muted" : "red"}">
+        ${o.configured ? "" : "No console access is configured. "}Access is configured in gateway.yaml, section <code>admin</code>: the sha256 of each operator
+        token in <code>tokenSha256</code>, of each read-only token in <code>viewerTokenSha256</code> (<code>printf %s "$TOKEN" | sha256sum</code>). The sample
+        config accepts <code>admin-dev-token</code> and <code>viewer-dev-token</code>.
+      </p>`,
   );
 }
 
-/** `2026-12-01 21:44:57` in UTC, the operators' common clock. */
-export const when = (d: Date | null | undefined) => (d ? d.toISOString().replace("T", " ").slice(0, 19) : "");
+/** `2026-12-01 21:44:57` in UTC, the operators' common clock; `exact` adds milliseconds (states and timelines). */
+export const when = (d: Date | null | undefined, exact = false) =>
+  d
+    ? d
+        .toISOString()
+        .replace("T", " ")
+        .slice(0, exact ? 23 : 19)
+    : "";
 
 export const bytes = (n: number) => (n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 ** 2).toFixed(1)} MiB`);
 

@@ -198,7 +198,11 @@ export function lineagePage(s: Session, l: Lineage): Html {
     html`<table id="delivery">
         <tr>
           <th>state</th>
-          <td id="state">${state(d.state)} since ${when(d.stateSince)}${d.parkReason ? html`<pre>${json(d.parkReason)}</pre>` : ""}</td>
+          <td id="state">
+            ${state(l.state.name)}
+            ${l.state.firstParkedAt ? html`since ${when(l.state.firstParkedAt, true)}, <span id="park-attempts">${l.state.parkAttempts} attempts</span>` : html`since ${when(l.state.since, true)}`}
+            ${d.parkReason ? html`<pre>${json(d.parkReason)}</pre>` : ""}
+          </td>
         </tr>
         <tr>
           <th>delivery id</th>
@@ -222,9 +226,11 @@ export function lineagePage(s: Session, l: Lineage): Html {
         </tr>
       </table>
       ${
-        operator && (d.state === "parked" || d.state === "routed")
-          ? html`<p id="actions">${d.state === "parked" ? html`<form class="inline" method="post" action="/admin/lineage/${d.id}/replay">${csrfField(s)}<button id="replay">Replay</button></form> ` : ""}
-<form class="inline" method="post" action="/admin/lineage/${d.id}/cancel">${csrfField(s)}<button id="cancel">Cancel</button></form></p>`
+        operator && l.state.cancellable
+          ? html`<p id="actions">
+              ${d.state === "parked" ? html`<form class="inline" method="post" action="/admin/lineage/${d.id}/replay">${csrfField(s)}<button id="replay">Replay</button></form> ` : ""}
+              <a id="cancel" class="button" href="/admin/lineage/${d.id}/cancel">Cancel …</a>
+            </p>`
           : ""
       }
       <h2>Timeline</h2>
@@ -237,7 +243,7 @@ export function lineagePage(s: Session, l: Lineage): Html {
         ${l.timeline.map(
           (e) =>
             html`<tr class="${e.source}">
-              <td>${when(e.at)}</td>
+              <td>${when(e.at, true)}</td>
               <td>${e.type}</td>
               <td>${e.detail ? html`<code>${JSON.stringify(e.detail)}</code>` : ""}</td>
             </tr>`,
@@ -348,5 +354,22 @@ export function jobPage(s: Session, job: ReplayJob): Html {
       </table>
       <p><a href="/admin/parked">Back to the parked list</a></p>`,
     job.finished ? {} : { refreshSeconds: 1 },
+  );
+}
+
+/** The second step of a cancel: what will be cancelled, and the button that does it. */
+export function cancelPage(s: Session, items: { id: string; reference: string }[], action: string): Html {
+  return page(
+    "Cancel?",
+    s,
+    html`<p>These deliveries will be cancelled: they will never reach a subscriber. This cannot be undone.</p>
+      <ul id="to-cancel">
+        ${items.map((i) => html`<li><a href="/admin/lineage/${i.id}">${i.reference}</a></li>`)}
+      </ul>
+      <form method="post" action="${action}">
+        ${csrfField(s)} ${items.map((i) => html`<input type="hidden" name="id" value="${i.id}" />`)}
+        <button name="do" value="cancel-confirmed" id="confirm-cancel">Yes, cancel</button>
+        <a href="${items.length === 1 ? `/admin/lineage/${items[0]!.id}` : "/admin/parked"}">No, back</a>
+      </form>`,
   );
 }

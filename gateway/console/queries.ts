@@ -13,6 +13,8 @@ export interface SearchQuery {
   state?: string;
   from?: Date;
   to?: Date;
+  /** Only these deliveries (a selection to confirm). */
+  ids?: string[];
   /** Only parked deliveries whose park stage and message are these (the parked list's groups). */
   reason?: string;
 }
@@ -77,6 +79,7 @@ export async function searchDeliveries(store: Store, s: SearchQuery, limit = 200
       ${s.tenant ? sql`and d.tenant_id = ${s.tenant}` : sql``}
       ${s.channel ? sql`and d.channel = ${s.channel}` : sql``}
       ${s.state ? sql`and d.state = ${s.state}` : sql``}
+      ${s.ids ? sql`and d.id = any(${s.ids.filter(isUuid)}::uuid[])` : sql``}
       ${s.from ? sql`and d.received_at >= ${s.from.toISOString()}` : sql``}
       ${s.to ? sql`and d.received_at < ${s.to.toISOString()}` : sql``}
       ${s.reason ? sql`and d.state = 'parked' and ${sql.unsafe(REASON)} = ${s.reason}` : sql``}
@@ -131,6 +134,11 @@ export interface Lineage {
     parkReason: unknown;
     metadata: unknown;
   };
+  /**
+   * The state as the operator should read it: `published` once every outbox row is confirmed,
+   * although the delivery row follows a moment later (the relay settles it after its commit).
+   */
+  state: { name: string; since: Date; firstParkedAt?: Date; parkAttempts?: number; cancellable: boolean };
   timeline: { at: Date; type: string; detail: unknown; source: "pipeline" | "operator" }[];
   attachments: { id: string; name: string; contentType: string; group: string | null; size: number; sha256: string | null }[];
   applications: { id: string; tenant: string; format: string; applicant: string | null }[];
@@ -172,6 +180,19 @@ export async function lineage(store: Store, id: string): Promise<Lineage | undef
     ...events.map((e) => ({ at: time(e.at), type: e.type as string, detail: json(e.detail), source: "pipeline" as const })),
     ...audit.map((a) => ({ at: time(a.at), type: `${a.action} by ${a.actor}`, detail: json(a.detail), source: "operator" as const })),
   ].sort((a, b) => a.at.getTime() - b.at.getTime());
+  const published = rows.map((r) => ({
+    messageId: r.message_id as string,
+    tenant: r.tenant_id as string,
+    subscriber: r.subscriber_id as string,
+    kind: r.kind as string,
+    routingKey: r.routing_key as string,
+    headers: json(r.headers),
+    payload: json(r.payload),
+    createdAt: time(r.created_at),
+    publishedAt: r.published_at ? time(r.published_at) : null,
+    attempts: r.attempts as number,
+    lastError: r.last_error as string | null,
+  }));
   return {
     delivery: {
       id: d.id,
@@ -193,20 +214,23 @@ export async function lineage(store: Store, id: string): Promise<Lineage | undef
     timeline,
     attachments: files.map((f) => ({ id: f.id, name: f.name, contentType: f.content_type, group: f.group, size: Number(f.size), sha256: f.sha256 })),
     applications: apps.map((a) => ({ id: a.id, tenant: a.tenant_id, format: a.format, applicant: a.applicant })),
-    published: rows.map((r) => ({
-      messageId: r.message_id,
-      tenant: r.tenant_id,
-      subscriber: r.subscriber_id,
-      kind: r.kind,
-      routingKey: r.routing_key,
-      headers: json(r.headers),
-      payload: json(r.payload),
-      createdAt: time(r.created_at),
-      publishedAt: r.published_at ? time(r.published_at) : null,
-      attempts: r.attempts,
-      lastError: r.last_error,
-    })),
+    published,
+    state: stateOf(d.state, time(d.state_since), published, timeline),
   };
+}
+
+/** See `Lineage.state`: the effective state, the first parking and how often parking was tried. */
+function stateOf(state: string, since: Date, published: Lineage["published"], timeline: Lineage["timeline"]): Lineage["state"] {
+  const confirmed = published.map((p) => p.publishedAt);
+  if (state === "routed" && confirmed.length > 0 && confirmed.every((t) => t !== null)) {
+    return { name: "published", since: new Date(Math.max(...confirmed.map((t) => t!.getTime()))), cancellable: false };
+  }
+  if (state === "parked") {
+    const parkings = timeline.filter((e) => e.source === "pipeline" && e.type === "parked");
+    return { name: state, since, firstParkedAt: parkings[0]?.at ?? since, parkAttempts: Math.max(1, parkings.length), cancellable: true };
+  }
+  // Cancel takes back what no subscriber has got yet (gateway/status/control.ts refuses the rest).
+  return { name: state, since, cancellable: state === "routed" && confirmed.every((t) => t === null) };
 }
 
 export interface SubscriberLoad {

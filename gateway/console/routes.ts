@@ -1,3 +1,4 @@
+import type { IncomingMessage } from "node:http";
 import { Hono, type Context, type Next } from "hono";
 import { formatProblem } from "../config/load.ts";
 import { portalEndpoints } from "../notify/endpoints.ts";
@@ -9,7 +10,7 @@ import { certificateExpiries } from "./certificates.ts";
 import { attachmentDownload, documentDownload } from "./downloads.ts";
 import { replayJobs } from "./jobs.ts";
 import { errorPage, loginPage } from "./layout.ts";
-import { jobPage, lineagePage, overviewPage, parkedPage, searchPage } from "./pages.ts";
+import { cancelPage, jobPage, lineagePage, overviewPage, parkedPage, searchPage } from "./pages.ts";
 import { isUuid, lineage, parkedByTenant, parkedGroups, searchDeliveries, subscriberLoad, wayBackLoad, type SearchQuery } from "./queries.ts";
 import { CSRF_FIELD, CSRF_HEADER, csrfMatches, roleOfToken, sameOrigin, sessionStore, type Session } from "./session.ts";
 
@@ -17,6 +18,12 @@ type Env = { Variables: { session: Session; form: Record<string, string | string
 
 /** The JSON admin API (gateway/http/admin.ts) keeps its bearer tokens; the console leaves it alone. */
 const isApi = (path: string) => path === "/admin/deliveries" || path.startsWith("/admin/deliveries/");
+
+/** Ten failed logins at once from one address, then one every 30 s. */
+const LOGIN_FAILURES = { perSecond: 1 / 30, burst: 10 };
+
+/** The peer address (a proxy's, behind one): in-process requests have none and share one bucket. */
+const clientAddress = (c: Context) => (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket?.remoteAddress ?? "local";
 
 const date = (v: string | undefined) => {
   if (!v) return undefined;
@@ -53,14 +60,26 @@ export function consoleRoutes(services: Services): Hono<Env> {
   app.use("/admin", headers);
   app.use("/admin/*", headers);
 
-  app.get("/admin/login", (c) => c.html(loginPage()));
+  const configured = () =>
+    (services.runtime().config.gateway.admin?.tokenSha256.length ?? 0) + (services.runtime().config.gateway.admin?.viewerTokenSha256.length ?? 0) > 0;
+  app.get("/admin/login", (c) => c.html(loginPage({ configured: configured() })));
   app.post("/admin/login", async (c) => {
     if (!sameOrigin(c)) return c.html(errorPage(undefined, "Refused", "cross-origin login refused"), 403);
+    // Failed logins per client address: once they exceed the limit every login waits, the right one too (else its 303 would tell a guesser).
+    const client = { id: `console-login:${clientAddress(c)}`, rateLimit: LOGIN_FAILURES };
+    const allowed = services.rateLimiter.check(client);
+    if (!allowed.ok) {
+      c.header("retry-after", String(allowed.retryAfterSeconds));
+      return c.html(loginPage({ configured: configured(), error: `Too many failed logins; try again in ${allowed.retryAfterSeconds} s.` }), 429);
+    }
     const form = await c.req.parseBody();
     const token = typeof form.token === "string" ? form.token : "";
     const admin = services.runtime().config.gateway.admin;
     const role = token ? roleOfToken(admin, token) : undefined;
-    if (!role) return c.html(loginPage("Unknown token."), 401);
+    if (!role) {
+      services.rateLimiter.take(client);
+      return c.html(loginPage({ configured: configured(), error: "Unknown token." }), 401);
+    }
     const s = await sessions.open(c, role, token, admin?.sessionMinutes ?? 480);
     await audit(s, "login", null);
     return c.redirect("/admin", 303);
@@ -176,6 +195,17 @@ export function consoleRoutes(services: Services): Hono<Env> {
     return c.redirect(`/admin/lineage/${r.deliveryId}`, 303);
   });
 
+  // Cancel asks first: a page with the delivery and a second button, no script needed.
+  app.get("/admin/lineage/:id/cancel", async (c) => {
+    const refused = operatorOnly(c);
+    if (refused) return refused;
+    const l = await lineage(services.store, c.req.param("id"));
+    if (!l) return c.html(errorPage(c.get("session"), "Not found", "no such delivery"), 404);
+    if (!l.state.cancellable)
+      return c.html(errorPage(c.get("session"), "Not cancellable", `the delivery is ${l.state.name}: it can no longer be cancelled`), 409);
+    return c.html(cancelPage(c.get("session"), [{ id: l.delivery.id, reference: l.delivery.reference }], `/admin/lineage/${l.delivery.id}/cancel`));
+  });
+
   app.post("/admin/lineage/:id/cancel", async (c) => {
     const refused = operatorOnly(c);
     if (refused) return refused;
@@ -208,6 +238,10 @@ export function consoleRoutes(services: Services): Hono<Env> {
     }
     if (ids.length === 0) return c.html(errorPage(s, "Nothing selected", "select at least one delivery"), 400);
     if (form.do === "cancel-selected") {
+      const hits = await searchDeliveries(services.store, { state: "parked", ids }, ids.length);
+      return c.html(cancelPage(s, hits, "/admin/parked/act"));
+    }
+    if (form.do === "cancel-confirmed") {
       for (const id of ids) await cancel(s, id);
       return c.redirect("/admin/parked", 303);
     }

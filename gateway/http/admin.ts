@@ -1,7 +1,7 @@
 import { and, desc, eq, lt, type SQL } from "drizzle-orm";
 import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
-import { sha256Hex } from "../auth/portals.ts";
+import { roleOfToken } from "../console/session.ts";
 import { replayDelivery } from "../replay.ts";
 import type { Services } from "../services.ts";
 import { portalEndpoints } from "../notify/endpoints.ts";
@@ -12,16 +12,26 @@ import { problem } from "./problem.ts";
 const STATES = ["parked", "routed", "published", "cancelled"] as const;
 
 /**
- * Operator credentials: a bearer token whose sha256 is in `admin.tokenSha256` of gateway.yaml.
- * Portal and tenant tokens are not admin tokens; without configured hashes every call is 401.
+ * Admin credentials: a bearer token whose sha256 is in `admin.tokenSha256` (operator: reads and
+ * acts) or `admin.viewerTokenSha256` (viewer: reads only) of gateway.yaml. Portal and tenant
+ * tokens are not admin tokens. No or an unknown token is 401; a viewer token on an action is 403
+ * with the reason, so that a script knows it has the wrong kind of token rather than a wrong one.
  */
 function adminAuth(services: Services) {
   return createMiddleware(async (c, next) => {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "");
-    const allowed = services.runtime().config.gateway.admin?.tokenSha256 ?? [];
-    if (!m || !allowed.includes(sha256Hex(m[1]!))) {
+    const role = m ? roleOfToken(services.runtime().config.gateway.admin, m[1]!) : undefined;
+    if (!role) {
       c.header("WWW-Authenticate", 'Bearer realm="ozg-hub admin"');
       return problem(c, { type: "unauthorized", title: "Unauthorized", status: 401, detail: m ? "not an admin token" : "an admin bearer token is required" });
+    }
+    if (role === "viewer" && c.req.method !== "GET" && c.req.method !== "HEAD") {
+      return problem(c, {
+        type: "forbidden",
+        title: "Forbidden",
+        status: 403,
+        detail: "a viewer token may only read (GET); replaying and enabling need an operator token (admin.tokenSha256)",
+      });
     }
     await next();
   });
