@@ -44,7 +44,7 @@ describe.skipIf(!existsSync(CHROMIUM))("console in headless Chromium", () => {
     if (UPDATE_SCREENSHOTS) await writeFile(path.join(SCREENSHOTS, `${name}.png`), png);
   };
   const loginAs = async (token: string) => {
-    const context = await browser.newContext({ baseURL: base, acceptDownloads: true, viewport: { width: 1280, height: 800 } });
+    const context = await browser.newContext({ baseURL: base, locale: "de-DE", acceptDownloads: true, viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
     await page.goto("/admin");
     expect(new URL(page.url()).pathname).toBe("/admin/login");
@@ -96,7 +96,7 @@ describe.skipIf(!existsSync(CHROMIUM))("console in headless Chromium", () => {
   });
 
   it("logs in and shows the overview with the expiring certificate in red", async () => {
-    const ctx = await browser.newContext({ baseURL: base, viewport: { width: 1280, height: 600 } });
+    const ctx = await browser.newContext({ baseURL: base, locale: "de-DE", viewport: { width: 1280, height: 600 } });
     const login = await ctx.newPage();
     await login.goto("/admin/login");
     await shot(login, "login");
@@ -112,7 +112,7 @@ describe.skipIf(!existsSync(CHROMIUM))("console in headless Chromium", () => {
     expect(Number(await expiring.getAttribute("data-days"))).toBeLessThan(30);
     expect(await fresh.getAttribute("class")).toBe("");
     expect(await expiring.evaluate((el) => getComputedStyle(el).color)).toBe("rgb(179, 38, 30)");
-    expect(await page.locator("#config-state").textContent()).toContain("without problems");
+    expect(await page.locator("#config-state").textContent()).toContain("ohne Probleme");
     expect(await page.locator("#parked-by-tenant").textContent()).toContain("2");
     await shot(page, "overview");
   });
@@ -132,15 +132,19 @@ describe.skipIf(!existsSync(CHROMIUM))("console in headless Chromium", () => {
 
     await page.click(`text=${routed.reference}`);
     await page.waitForURL(`**/admin/lineage/${routed.id}`);
-    await expect.poll(async () => (await page.reload(), await page.locator("#state").textContent()), { timeout: 10_000 }).toContain("published");
+    await expect.poll(async () => (await page.reload(), await page.locator("#state").textContent()), { timeout: 10_000 }).toContain("veröffentlicht");
     const timeline = (await page.locator("#timeline").textContent()) ?? "";
-    for (const step of ["received", "mapped", "routed", "published"]) expect(timeline).toContain(step);
+    for (const step of ["empfangen", "abgebildet", "einem Mandanten zugeordnet", "an Abonnent veröffentlicht"]) expect(timeline).toContain(step);
+    // The event once, folded: opened by a click, not shown as a wall of JSON.
+    expect(await page.locator("pre.payload").first().isVisible()).toBe(false);
+    await page.click("details.event summary");
+    expect(await page.locator("pre.payload").first().isVisible()).toBe(true);
     const payload = JSON.parse((await page.locator("pre.payload").first().textContent()) ?? "{}");
     const [row] = await hub.services.store.sql`select payload::text as p from outbox where delivery_id = ${routed.id} order by id limit 1`;
     expect(payload).toEqual(JSON.parse(row!.p));
     await shot(page, "lineage");
 
-    const [download] = await Promise.all([page.waitForEvent("download"), page.click("text=original document")]);
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("text=Originaldokument")]);
     expect(await readFile((await download.path())!, "utf8")).toBe(routed.body);
     const [pdf] = await Promise.all([page.waitForEvent("download"), page.click("text=antrag.pdf")]);
     expect(await readFile((await pdf.path())!, "utf8")).toBe("%PDF-1.7 console");
@@ -160,7 +164,7 @@ describe.skipIf(!existsSync(CHROMIUM))("console in headless Chromium", () => {
     await page.waitForURL("**/admin/jobs/*");
     await expect
       .poll(async () => (await page.reload(), await page.locator("#progress").textContent()), { timeout: 10_000 })
-      .toContain("1 of 1 replayed: 1 routed");
+      .toContain("1 von 1 erneut verarbeitet: 1 zugeordnet");
     await shot(page, "replay");
     const messages = await hub.broker.drain(hub.queue("kiel", "dms"), { atLeast: 2, waitMs: 10_000 });
     expect(messages.map((m) => (m.body as any).ozgdelivery)).toContain(parked.id);
@@ -179,7 +183,7 @@ describe.skipIf(!existsSync(CHROMIUM))("console in headless Chromium", () => {
     expect((await hub.services.store.sql`select state from deliveries where id = ${doomed.id}`)[0]!.state).toBe("parked");
     await page.click("#confirm-cancel");
     await page.waitForURL(`**/admin/lineage/${doomed.id}`);
-    expect(await page.locator("#state").textContent()).toContain("cancelled");
+    expect(await page.locator("#state").textContent()).toContain("storniert");
     const [d] = await hub.services.store.sql`select state from deliveries where id = ${doomed.id}`;
     expect(d!.state).toBe("cancelled");
     await page.close();

@@ -6,6 +6,7 @@ import { rowCounts } from "../../test/support/database.ts";
 import { antragBody, ozgCloudForm } from "../../test/support/forms.ts";
 import { REPO, startTestHub, TOKENS, type TestHub } from "../../test/support/hub.ts";
 import { parse, stringify } from "yaml";
+import { view } from "./i18n.ts";
 
 /** Logs in with a token through the form and returns the session cookie and the page's CSRF token. */
 async function login(hub: TestHub, token: string): Promise<{ cookie: string; csrf: string; setCookie: string }> {
@@ -66,14 +67,14 @@ describe("console: sessions, roles, CSRF and audit (in process)", () => {
       await writeFile(file, stringify({ ...parse(ours), admin: undefined }));
       expect(await hub.services.reload()).toEqual({ ok: true });
       const none = await (await hub.app.request("/admin/login")).text();
-      expect(none).toContain("No console access is configured");
-      expect(none).toMatch(/section <code>admin<\/code>/);
+      expect(none).toContain("Es ist kein Zugang zur Konsole eingerichtet.");
+      expect(none).toMatch(/Abschnitt <code>admin<\/code>/);
       await writeFile(file, stringify({ ...parse(ours), admin: sample.admin }));
       expect(await hub.services.reload()).toEqual({ ok: true });
-      expect(await (await hub.app.request("/admin/login")).text()).not.toContain("No console access is configured");
+      expect(await (await hub.app.request("/admin/login")).text()).not.toContain("kein Zugang");
       for (const [token, role] of [
-        ["admin-dev-token", "operator"],
-        ["viewer-dev-token", "viewer"],
+        ["admin-dev-token", "Betrieb"],
+        ["viewer-dev-token", "Lesezugriff"],
       ] as const) {
         const { cookie } = await login(hub, token);
         expect(await (await hub.app.request("/admin", { headers: { cookie } })).text()).toContain(`(${role})`);
@@ -160,7 +161,7 @@ describe("console: sessions, roles, CSRF and audit (in process)", () => {
     expect(rows.map((r) => r.action)).toEqual(["download-document", "cancel"]);
     expect(rows.every((r) => r.role === "operator" && /^token:[0-9a-f]{12}$/.test(r.actor))).toBe(true);
     const page = await (await hub.app.request(`/admin/lineage/${parkedId}`, { headers: { cookie } })).text();
-    expect(page).toContain("cancel by token:");
+    expect(page).toContain("Stornierung durch token:");
     expect(page).toContain('class="state-cancelled"');
   });
 
@@ -239,8 +240,8 @@ describe("console: sessions, roles, CSRF and audit (in process)", () => {
     expect(new Date(now!.state_since).getTime()).toBeGreaterThan(new Date(first!.state_since).getTime());
     const page = await (await hub.app.request(`/admin/lineage/${id}`, { headers: { cookie } })).text();
     const state = /<td id="state">([\s\S]*?)<\/td>/.exec(page)![1]!;
-    expect(state).toContain(new Date(first!.state_since).toISOString().replace("T", " ").slice(0, 23));
-    expect(state).toMatch(/id="park-attempts">3 attempts/);
+    expect(state).toContain(`seit ${view("de", undefined, "/").when(new Date(first!.state_since), true)}`);
+    expect(state).toMatch(/id="park-attempts">3 Versuche/);
   });
 
   it("replays all parked deliveries matching a filter as a job with progress, and only those", async () => {
@@ -269,7 +270,9 @@ describe("console: sessions, roles, CSRF and audit (in process)", () => {
     expect(started.status).toBe(303);
     const job = started.headers.get("location")!;
     expect(job).toMatch(/^\/admin\/jobs\//);
-    await expect.poll(async () => (await hub.app.request(job, { headers: { cookie } })).text(), { timeout: 10_000 }).toContain("1 of 1 replayed: 1 routed");
+    await expect
+      .poll(async () => (await hub.app.request(job, { headers: { cookie } })).text(), { timeout: 10_000 })
+      .toContain("1 von 1 erneut verarbeitet: 1 zugeordnet");
     const rows = await hub.services.store.sql`select id, state from deliveries where id in ${hub.services.store.sql([ids["5001"]!, ids["5002"]!])}`;
     expect(Object.fromEntries(rows.map((r) => [r.id, r.state === "parked"]))).toEqual({ [ids["5001"]!]: false, [ids["5002"]!]: true });
     const audit = await hub.services.store.sql`select action, target from audit_log
@@ -278,12 +281,36 @@ describe("console: sessions, roles, CSRF and audit (in process)", () => {
     expect(audit[1]!.target).toBe(ids["5001"]);
   });
 
+  it("speaks German by default, English by Accept-Language or by the switch, which a cookie keeps", async () => {
+    const { cookie } = await login(hub, CONSOLE_TOKENS.viewer);
+    const german = await hub.app.request("/admin", { headers: { cookie } });
+    expect(german.headers.get("content-language")).toBe("de");
+    const de = await german.text();
+    expect(de).toContain('<html lang="de">');
+    expect(de).toContain("<h1>Übersicht</h1>");
+    expect(de).toContain("Zertifikate und Schlüssel");
+    const english = await (await hub.app.request("/admin", { headers: { cookie, "accept-language": "en-US,en;q=0.9,de;q=0.5" } })).text();
+    expect(english).toContain("<h1>Overview</h1>");
+    expect(await (await hub.app.request("/admin", { headers: { cookie, "accept-language": "fr-FR" } })).text()).toContain("<h1>Übersicht</h1>");
+    const switched = await hub.app.request("/admin/search?lang=en", { headers: { cookie } });
+    const kept = /ozg_console_lang=en[^,]*/.exec(switched.headers.get("set-cookie") ?? "")?.[0] ?? "";
+    expect(kept).toMatch(/HttpOnly/i);
+    expect(await switched.text()).toContain("Most recent deliveries");
+    const lang = kept.split(";")[0]!;
+    expect(await (await hub.app.request("/admin/parked", { headers: { cookie: `${cookie}; ${lang}`, "accept-language": "de" } })).text()).toContain(
+      "<h1>Parked</h1>",
+    );
+    // Problem pages too.
+    const missing = await (await hub.app.request("/admin/lineage/00000000-0000-4000-8000-000000000000", { headers: { cookie } })).text();
+    expect(missing).toContain("Diese Lieferung gibt es nicht.");
+  });
+
   it("shows a rejected config reload on the overview", async () => {
     const { cookie } = await login(hub, CONSOLE_TOKENS.operator);
     await writeFile(path.join(hub.configDir, "tenants", "broken.yaml"), "id: Not Valid\n");
     expect((await hub.services.reload()).ok).toBe(false);
     const page = await (await hub.app.request("/admin", { headers: { cookie } })).text();
-    expect(page).toContain("The last reload was rejected");
+    expect(page).toContain("Das letzte Neuladen wurde abgelehnt");
     expect(page).toContain("tenants/broken");
     await rm(path.join(hub.configDir, "tenants", "broken.yaml"));
     expect(await hub.services.reload()).toEqual({ ok: true });

@@ -72,7 +72,7 @@ export async function searchDeliveries(store: Store, s: SearchQuery, limit = 200
     }[]
   >`
     select d.id, d.reference, d.channel, d.portal_id, d.source_message_id, d.state, d.tenant_id, d.format, d.received_at,
-           (select string_agg(a.body->'applicant'->>'name', ', ') from applications a where a.delivery_id = d.id) as applicants,
+           coalesce((select string_agg(a.body->'applicant'->>'name', ', ') from applications a where a.delivery_id = d.id), d.park_reason->>'applicant') as applicants,
            case when d.state = 'parked' then ${sql.unsafe(REASON)} end as reason
     from deliveries d
     where true ${text}
@@ -139,7 +139,8 @@ export interface Lineage {
    * although the delivery row follows a moment later (the relay settles it after its commit).
    */
   state: { name: string; since: Date; firstParkedAt?: Date; parkAttempts?: number; cancellable: boolean };
-  timeline: { at: Date; type: string; detail: unknown; source: "pipeline" | "operator" }[];
+  /** Pipeline events and operator actions (`actor`: who, as the audit log names them). */
+  timeline: { at: Date; type: string; detail: unknown; source: "pipeline" | "operator"; actor?: string }[];
   attachments: { id: string; name: string; contentType: string; group: string | null; size: number; sha256: string | null }[];
   applications: { id: string; tenant: string; format: string; applicant: string | null }[];
   published: {
@@ -178,7 +179,7 @@ export async function lineage(store: Store, id: string): Promise<Lineage | undef
   const json = (t: unknown) => (typeof t === "string" ? (JSON.parse(t) as unknown) : null);
   const timeline = [
     ...events.map((e) => ({ at: time(e.at), type: e.type as string, detail: json(e.detail), source: "pipeline" as const })),
-    ...audit.map((a) => ({ at: time(a.at), type: `${a.action} by ${a.actor}`, detail: json(a.detail), source: "operator" as const })),
+    ...audit.map((a) => ({ at: time(a.at), type: a.action as string, actor: a.actor as string, detail: json(a.detail), source: "operator" as const })),
   ].sort((a, b) => a.at.getTime() - b.at.getTime());
   const published = rows.map((r) => ({
     messageId: r.message_id as string,
