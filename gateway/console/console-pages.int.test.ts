@@ -1,0 +1,73 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CONSOLE_TOKENS, prepareConsoleConfig } from "../../test/support/console.ts";
+import { antragBody, ozgCloudForm } from "../../test/support/forms.ts";
+import { startTestHub, TOKENS, type TestHub } from "../../test/support/hub.ts";
+
+/** The console's pages as an operator reads them: sentences and tables, a start page, a state filter, select all. */
+describe("console pages (in process)", () => {
+  let hub: TestHub;
+  let cookie: string;
+  const ids: Record<string, string> = {};
+  const get = async (p: string) => {
+    const res = await hub.app.request(p, { headers: { cookie } });
+    expect(res.status, p).toBe(200);
+    return res.text();
+  };
+
+  beforeAll(async () => {
+    hub = await startTestHub();
+    await prepareConsoleConfig(hub.configDir);
+    expect(await hub.services.reload()).toEqual({ ok: true });
+    for (const [name, unit] of [
+      ["pages-routed", undefined],
+      ["pages-parked-1", "8801"],
+      ["pages-parked-2", "8802"],
+    ] as const) {
+      const res = await hub.app.request("/antrag", {
+        method: "POST",
+        headers: { authorization: `Bearer ${TOKENS.formsolutions}` },
+        body: antragBody(ozgCloudForm({ transactionId: name, zustaendigeStelle: unit }), []),
+      });
+      expect(res.status).toBe(202);
+      ids[name] = (await res.json()).vorgang.vorgangId;
+    }
+    const login = await hub.app.request("/admin/login", { method: "POST", body: new URLSearchParams({ token: CONSOLE_TOKENS.operator }) });
+    cookie = (login.headers.get("set-cookie") ?? "").split(";")[0]!;
+  });
+  afterAll(async () => {
+    await hub?.stop();
+  });
+
+  it("says why a delivery is parked in a sentence with a table, never as JSON in a pre block", async () => {
+    const page = await get(`/admin/lineage/${ids["pages-parked-1"]}`);
+    expect(page).toMatch(/<p id="park-reason">Geparkt beim Schritt „Zuordnung zum Mandanten“: no tenant for recipient/);
+    expect(page).not.toMatch(/<pre>\s*\{/);
+    expect(page).not.toContain("{&quot;stage&quot;");
+    // The timeline's details are tables of field and value.
+    expect(page).toMatch(/<td>geparkt<\/td>|<td>\s*geparkt\s*<\/td>/);
+    expect(page).toMatch(/<th>Schritt<\/th>\s*<td>routing<\/td>/);
+  });
+
+  it("starts the search with the most recent deliveries, and filters by state", async () => {
+    const start = await get("/admin/search");
+    expect(start).toContain('id="recent"');
+    for (const id of Object.values(ids)) expect(start).toContain(`/admin/lineage/${id}`);
+    const parked = await get("/admin/search?state=parked");
+    expect(parked).not.toContain('id="recent"');
+    expect(parked).toContain(`/admin/lineage/${ids["pages-parked-1"]}`);
+    expect(parked).not.toContain(`/admin/lineage/${ids["pages-routed"]}`);
+    expect(parked).toContain('<option value="parked" selected>geparkt</option>');
+  });
+
+  it("lists parked deliveries with the applicant's name, and selects all of them by a link", async () => {
+    const list = await get("/admin/parked");
+    const row = (id: string) => new RegExp(`value="${id}"[^>]*>[\\s\\S]*?<td class="applicant">([^<]*)</td>`).exec(list)?.[1];
+    expect(row(ids["pages-parked-1"]!)).toBe("Jürgen Größe-Möller");
+    expect(list).not.toMatch(/name="id" value="[^"]+" checked/);
+    expect(list).toContain('id="select-all"');
+    const all = await get("/admin/parked?select=all");
+    expect([...all.matchAll(/<input type="checkbox" name="id" value="([^"]+)" checked/g)].map((m) => m[1]).sort()).toEqual(
+      [ids["pages-parked-1"], ids["pages-parked-2"]].sort(),
+    );
+  });
+});
