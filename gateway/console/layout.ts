@@ -85,6 +85,21 @@ export function loginPage(v: View, o: { configured: boolean; error?: string; sso
   );
 }
 
+/** A page that moves on to `to` at once (meta refresh, no script), with a link for the rest. */
+export function redirectPage(v: View, to: string): Html {
+  return html`<!doctype html>
+    <html lang="${v.lang}">
+      <head>
+        <meta charset="utf-8" />
+        <meta http-equiv="refresh" content="0;url=${to}" />
+        <title>${v.t("layout.product")}</title>
+      </head>
+      <body>
+        <p><a href="${to}">${v.t("login.continue")}</a></p>
+      </body>
+    </html>`;
+}
+
 export function errorPage(v: View, title: string, message: string): Html {
   return page(v, title, html`<p class="red" id="problem">${message}</p>`);
 }

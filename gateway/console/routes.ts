@@ -15,6 +15,7 @@ import { loginRoutes } from "./login-routes.ts";
 import { overviewPage } from "./overview-page.ts";
 import { jobPage, parkedPage, searchPage, STATES } from "./pages.ts";
 import { isUuid, lineage, parkedByTenant, parkedGroups, searchDeliveries, subscriberLoad, wayBackLoad, type SearchQuery } from "./queries.ts";
+import { singleSignOn } from "./sso.ts";
 import { CSRF_FIELD, CSRF_HEADER, csrfMatches, sameOrigin, sessionStore, type Session } from "./session.ts";
 
 export type ConsoleEnv = { Variables: { session: Session; form: Record<string, string | string[]>; language: string } };
@@ -62,7 +63,13 @@ export function consoleRoutes(services: Services): Hono<ConsoleEnv> {
     app.use(p, async (c, next) => (isApi(c.req.path) ? next() : detectLanguage(c, next)));
   }
 
-  loginRoutes(app, services, sessions, audit, () => undefined);
+  loginRoutes(
+    app,
+    services,
+    sessions,
+    audit,
+    singleSignOn(() => services.runtime().config.gateway.admin?.oidc),
+  );
 
   // Every other console path: a session, and on POST the same origin and the CSRF token.
   const guard = async (c: C, next: Next) => {

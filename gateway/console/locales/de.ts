@@ -89,6 +89,8 @@ export const de = {
     tooMany: "Zu viele fehlgeschlagene Anmeldungen; bitte in {{seconds}} s erneut versuchen.",
     ssoFailed: "Die Anmeldung beim Identitätsanbieter ist fehlgeschlagen: {{reason}}",
     noRole: "Ihr Konto hat keine Rolle für die Konsole ({{claim}} enthält weder {{operator}} noch {{viewer}}).",
+    continue: "Weiter zur Konsole",
+    ssoHint: "Single Sign-On richtet der Abschnitt admin.oidc ein (OpenID Connect, z. B. Keycloak).",
   },
   problem: {
     refused: "Abgelehnt",

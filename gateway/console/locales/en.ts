@@ -91,6 +91,8 @@ export const en: typeof de = {
     tooMany: "Too many failed logins; try again in {{seconds}} s.",
     ssoFailed: "The login at the identity provider failed: {{reason}}",
     noRole: "Your account has no role for the console ({{claim}} contains neither {{operator}} nor {{viewer}}).",
+    continue: "On to the console",
+    ssoHint: "Single sign-on is set up in the section admin.oidc (OpenID Connect, e.g. Keycloak).",
   },
   problem: {
     refused: "Refused",
