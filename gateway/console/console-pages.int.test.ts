@@ -70,4 +70,39 @@ describe("console pages (in process)", () => {
       [ids["pages-parked-1"], ids["pages-parked-2"]].sort(),
     );
   });
+
+  it("lists the audit log by person and action, and exports it as CSV", async () => {
+    const viewer = await hub.app.request("/admin/login", { method: "POST", body: new URLSearchParams({ token: CONSOLE_TOKENS.viewer }) });
+    const viewerCookie = (viewer.headers.get("set-cookie") ?? "").split(";")[0]!;
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(await get("/admin"))![1]!;
+    const replay = await hub.app.request(`/admin/lineage/${ids["pages-parked-2"]}/replay`, {
+      method: "POST",
+      headers: { cookie },
+      body: new URLSearchParams({ _csrf: csrf }),
+    });
+    expect(replay.status).toBe(303);
+    // A name that a spreadsheet would run as a formula, as an identity provider might send it.
+    await hub.services.store.sql`insert into audit_log (at, actor, role, action, target) values (now(), '=HYPERLINK("x") <evil>', 'viewer', 'login', null)`;
+
+    const all = await get("/admin/audit");
+    expect(all).toMatch(/<td class="action">erneute Verarbeitung<\/td>\s*<td><a href="\/admin\/lineage\/[^"]+">/);
+    const operator = /<td class="actor">(token:[0-9a-f]{12}) <span class="muted">\(Betrieb\)/.exec(all)![1]!;
+    const replays = await get(`/admin/audit?action=replay&actor=${encodeURIComponent(operator)}`);
+    expect([...replays.matchAll(/<td class="action">([^<]+)</g)].map((m) => m[1])).toEqual(["erneute Verarbeitung"]);
+    expect(replays).toContain(`/admin/lineage/${ids["pages-parked-2"]}`);
+    const logins = await get("/admin/audit?action=login");
+    expect([...logins.matchAll(/<td class="action">([^<]+)</g)].every((m) => m[1] === "Anmeldung")).toBe(true);
+    // Viewers read it too.
+    expect((await hub.app.request("/admin/audit", { headers: { cookie: viewerCookie } })).status).toBe(200);
+
+    const csv = await hub.app.request(`/admin/audit.csv?action=replay`, { headers: { cookie } });
+    expect(csv.headers.get("content-type")).toBe("text/csv; charset=utf-8");
+    expect(csv.headers.get("content-disposition")).toMatch(/^attachment; filename="ozg-hub-audit-\d{4}-\d\d-\d\d\.csv"$/);
+    const lines = (await csv.text()).trimEnd().split("\r\n");
+    expect(lines[0]).toBe("at,actor,role,action,delivery,detail");
+    expect(lines.slice(1)).toHaveLength(1);
+    expect(lines[1]).toMatch(new RegExp(`^\\d{4}-\\d\\d-\\d\\dT[^,]+Z,${operator},operator,replay,${ids["pages-parked-2"]},"\\{.*""result"":""parked""`));
+    const logins2 = await (await hub.app.request(`/admin/audit.csv?action=login`, { headers: { cookie } })).text();
+    expect(logins2).toContain(`"'=HYPERLINK(""x"") <evil>",viewer,login`);
+  });
 });

@@ -8,10 +8,11 @@ import { parse, stringify } from "yaml";
 import { prepareConsoleConfig, routeOfficeToKiel } from "../../test/support/console.ts";
 import { rowCounts } from "../../test/support/database.ts";
 import { antragBody, ozgCloudForm } from "../../test/support/forms.ts";
-import { startTestHub, TOKENS, type TestHub } from "../../test/support/hub.ts";
+import { REPO, startTestHub, TOKENS, type TestHub } from "../../test/support/hub.ts";
 import { startOidcProvider } from "../../test/support/oidc.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
+const SCREENSHOTS = path.join(REPO, "docs/screenshots");
 const SECRET_ENV = "OZG_HUB_TEST_CONSOLE_OIDC_SECRET";
 
 /**
@@ -26,6 +27,12 @@ describe.skipIf(!existsSync(CHROMIUM))("console single sign-on in headless Chrom
   let browser: Browser;
   let provider: Awaited<ReturnType<typeof startOidcProvider>>;
   let parkedId: string;
+
+  /** Screenshots for docs/screenshots, written only with UPDATE_SCREENSHOTS=1 (see console.browser.int.test.ts). */
+  const shot = async (page: Page, name: string) => {
+    const png = await page.screenshot({ fullPage: true });
+    if (process.env.UPDATE_SCREENSHOTS === "1") await writeFile(path.join(SCREENSHOTS, `${name}.png`), png);
+  };
 
   /** Logs in at the provider as `login`; returns the page where the console left the browser. */
   const signOn = async (login: string, admitted = true): Promise<Page> => {
@@ -117,6 +124,14 @@ describe.skipIf(!existsSync(CHROMIUM))("console single sign-on in headless Chrom
       ["replay", "Erika Mustermann <erika>", "operator"],
     ]);
     expect(JSON.parse(audit[0]!.d)).toEqual({ via: "oidc", issuer: provider.issuer, subject: "erika" });
+    await page.click('header a[href="/admin/audit"]');
+    await page.selectOption('select[name="actor"]', "Erika Mustermann <erika>");
+    await page.selectOption('select[name="action"]', "replay");
+    await Promise.all([page.waitForURL("**/admin/audit?**"), page.click('#audit-filter button[type="submit"]')]);
+    expect(await page.locator("#audit td.actor").count()).toBe(1);
+    expect(await page.locator("#audit td.actor").textContent()).toContain("Erika Mustermann <erika>");
+    expect(await page.locator("#audit").textContent()).toContain(parkedId);
+    await shot(page, "audit");
     await page.context().close();
   });
 

@@ -10,7 +10,8 @@ import { attachmentDownload, documentDownload } from "./downloads.ts";
 import { detectLanguage, fromBerlin, viewOf } from "./i18n.ts";
 import { replayJobs } from "./jobs.ts";
 import { errorPage } from "./layout.ts";
-import { cancelPage, lineagePage } from "./lineage-page.ts";
+import { ACTIONS, cancelPage, lineagePage } from "./lineage-page.ts";
+import { auditActors, auditCsv, auditEntries, auditPage } from "./audit-page.ts";
 import { loginRoutes } from "./login-routes.ts";
 import { overviewPage } from "./overview-page.ts";
 import { jobPage, parkedPage, searchPage, STATES } from "./pages.ts";
@@ -234,6 +235,26 @@ export function consoleRoutes(services: Services): Hono<ConsoleEnv> {
     });
     const job = await jobs.start(s.actor, ids, (r) => replayed(s, r));
     return c.redirect(`/admin/jobs/${job}`, 303);
+  });
+
+  // Who did what when to which delivery; viewers see it too (it holds no content).
+  const auditFilter = (c: C) => {
+    const action = c.req.query("action");
+    return { actor: c.req.query("actor") || undefined, action: (ACTIONS as readonly string[]).includes(action ?? "") ? action : undefined };
+  };
+  app.get("/admin/audit", async (c) => {
+    const f = auditFilter(c);
+    const [entries, actors] = await Promise.all([auditEntries(services.store, f), auditActors(services.store)]);
+    return c.html(auditPage(v(c), entries, actors, f));
+  });
+  app.get("/admin/audit.csv", async (c) => {
+    const entries = await auditEntries(services.store, auditFilter(c), 100_000);
+    return c.body(auditCsv(entries), 200, {
+      "content-type": "text/csv; charset=utf-8",
+      "content-disposition": `attachment; filename="ozg-hub-audit-${services.clock().toISOString().slice(0, 10)}.csv"`,
+      "x-content-type-options": "nosniff",
+      "cache-control": "no-store",
+    });
   });
 
   app.get("/admin/jobs/:id", async (c) => {

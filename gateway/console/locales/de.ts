@@ -223,4 +223,15 @@ export const de = {
     confirm: "Ja, stornieren",
     back: "Nein, zurück",
   },
+  audit: {
+    title: "Protokoll",
+    allPeople: "alle Personen",
+    allActions: "alle Aktionen",
+    filter: "Filtern",
+    csv: "Als CSV herunterladen",
+    when: "Wann",
+    who: "Wer",
+    what: "Was",
+    delivery: "Lieferung",
+  },
 };

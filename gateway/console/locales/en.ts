@@ -225,4 +225,15 @@ export const en: typeof de = {
     confirm: "Yes, cancel",
     back: "No, back",
   },
+  audit: {
+    title: "Audit log",
+    allPeople: "all people",
+    allActions: "all actions",
+    filter: "Filter",
+    csv: "Download as CSV",
+    when: "when",
+    who: "who",
+    what: "what",
+    delivery: "delivery",
+  },
 };
