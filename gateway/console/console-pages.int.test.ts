@@ -105,4 +105,44 @@ describe("console pages (in process)", () => {
     const logins2 = await (await hub.app.request(`/admin/audit.csv?action=login`, { headers: { cookie } })).text();
     expect(logins2).toContain(`"'=HYPERLINK(""x"") <evil>",viewer,login`);
   });
+
+  it("draws messages per hour and backlog per subscriber as SVG, and lists every configured subscriber with totals", async () => {
+    const id = ids["pages-routed"]!;
+    await expect
+      .poll(async () => (await hub.services.store.sql`select count(*)::int as n from outbox where delivery_id = ${id} and published_at is null`)[0]!.n, {
+        timeout: 10_000,
+      })
+      .toBe(0);
+    const rows = await hub.services.store.sql`select id, subscriber_id from outbox where delivery_id = ${id} and tenant_id = 'kiel' order by id`;
+    expect(rows.length).toBeGreaterThan(0);
+    // One message of kiel/dms created three hours ago and confirmed one hour ago: backlog at the end of hours -3 and -2.
+    const dms = rows.find((r) => r.subscriber_id === "dms")!;
+    const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000;
+    await hub.services.store.sql`update outbox set created_at = ${new Date(hour - 3 * 3_600_000 + 60_000).toISOString()},
+      published_at = ${new Date(hour - 1 * 3_600_000 + 60_000).toISOString()} where id = ${dms.id}`;
+    const page = await get("/admin/traffic");
+    const bars = (chart: string) => {
+      const svg = new RegExp(`<figure class="chart" id="${chart}">([\\s\\S]*?)</figure>`).exec(page)?.[1] ?? "";
+      return [...svg.matchAll(/<rect class="bar" data-value="([\d.]+)"/g)].map((m) => Number(m[1]));
+    };
+    const created = bars("created-kiel-dms");
+    expect(created).toHaveLength(24);
+    expect(created.slice(-4)).toEqual([1, 0, 0, 0]);
+    expect(bars("backlog-kiel-dms").slice(-4)).toEqual([1, 1, 0, 0]);
+    // Configured, without traffic: listed, all zeros.
+    expect(page).toMatch(/<tr data-subscriber="augsburg\/dms">\s*<td>augsburg \/ dms<\/td>\s*<td class="n total">0<\/td>/);
+    expect(bars("backlog-augsburg-dms").every((n) => n === 0)).toBe(true);
+    // Parked per hour: the two parked deliveries of this file (and a failed replay) in the current hour.
+    expect(bars("parked-chart").at(-1)).toBeGreaterThanOrEqual(2);
+    expect(page).toContain('<svg xmlns="http://www.w3.org/2000/svg"');
+    const week = await get("/admin/traffic?range=7d");
+    expect(new RegExp(`<figure class="chart" id="created-kiel-dms">([\\s\\S]*?)</figure>`).exec(week)![1]!.match(/<rect class="bar"/g)).toHaveLength(168);
+
+    const overview = await get("/admin");
+    for (const sub of ["augsburg/dms", "augsburg/gewerbe", "kiel/dms", "kiel/gewerbe"]) {
+      const [tenant, subscriber] = sub.split("/");
+      expect(overview).toMatch(new RegExp(`<td>${tenant}</td>\\s*<td>${subscriber}</td>`));
+    }
+    expect(overview).toContain("Summe über 4 Abonnenten");
+  });
 });

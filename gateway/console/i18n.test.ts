@@ -48,6 +48,7 @@ describe("console message catalogues", () => {
     for (const a of ACTIONS) used.add(`action.${a}`);
     for (const r of REPLAY_KINDS) used.add(`replay.${r}`);
     for (const r of ["operator", "viewer"]) used.add(`role.${r}`);
+    for (const r of ["24h", "7d"]) used.add(`traffic.range.${r}`);
     for (const [lang, catalogue] of [
       ["de", keys(de)],
       ["en", keys(en)],

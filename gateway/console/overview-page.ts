@@ -45,6 +45,18 @@ export function overviewPage(v: View, o: OverviewData): Html {
               <td>${l.lastError ?? ""}</td>
             </tr>`,
         )}
+        <tr id="subscriber-totals">
+          <th colspan="2">${t("overview.total", { count: o.load.length })}</th>
+          <th class="n">${v.num(o.load.reduce((a, l) => a + l.lastHour, 0))}</th>
+          <th class="n">
+            ${v.num(
+              o.load.reduce((a, l) => a + l.perHourToday, 0),
+              1,
+            )}
+          </th>
+          <th class="n">${v.num(o.load.reduce((a, l) => a + l.backlog, 0))}</th>
+          <th colspan="3"><a href="/admin/traffic">${t("overview.charts")}</a></th>
+        </tr>
       </table>
       <h2>${t("overview.parked")}</h2>
       <table id="parked-by-tenant">

@@ -247,8 +247,11 @@ export interface SubscriberLoad {
   lastError: string | null;
 }
 
-/** Per tenant and subscriber: traffic, backlog, relay lag and last error, from the outbox timestamps. */
-export async function subscriberLoad(store: Store, now: Date): Promise<SubscriberLoad[]> {
+/**
+ * Per tenant and subscriber: traffic, backlog, relay lag and last error, from the outbox
+ * timestamps; the `configured` ones without traffic are listed with zeros.
+ */
+export async function subscriberLoad(store: Store, now: Date, configured: { tenant: string; subscriber: string }[] = []): Promise<SubscriberLoad[]> {
   const at = now.toISOString();
   const rows = await store.sql`
     select tenant_id, subscriber_id,
@@ -261,16 +264,20 @@ export async function subscriberLoad(store: Store, now: Date): Promise<Subscribe
     from outbox
     where created_at > ${at}::timestamptz - interval '24 hours' or published_at is null
     group by 1, 2 order by 1, 2`;
-  return rows.map((r) => ({
-    tenant: r.tenant_id,
-    subscriber: r.subscriber_id,
+  const quiet = configured
+    .filter((c) => !rows.some((r) => r.tenant_id === c.tenant && r.subscriber_id === c.subscriber))
+    .map((c) => ({ ...c, lastHour: 0, perHourToday: 0, backlog: 0, oldestWaitingSeconds: 0, meanLagSeconds: null, lastError: null }));
+  const busy = rows.map((r) => ({
+    tenant: r.tenant_id as string,
+    subscriber: r.subscriber_id as string,
     lastHour: r.last_hour,
     perHourToday: Math.round((r.last_day / 24) * 10) / 10,
     backlog: r.backlog,
     oldestWaitingSeconds: Math.max(0, Math.round(r.oldest_waiting)),
     meanLagSeconds: r.mean_lag === null ? null : Math.round(r.mean_lag * 1000) / 1000,
-    lastError: r.last_error,
+    lastError: r.last_error as string | null,
   }));
+  return [...busy, ...quiet].sort((a, b) => a.tenant.localeCompare(b.tenant) || a.subscriber.localeCompare(b.subscriber));
 }
 
 /** One way back to a portal in the overview: its notifications by state and its endpoint. */

@@ -17,6 +17,7 @@ import { overviewPage } from "./overview-page.ts";
 import { jobPage, parkedPage, searchPage, STATES } from "./pages.ts";
 import { isUuid, lineage, parkedByTenant, parkedGroups, searchDeliveries, subscriberLoad, wayBackLoad, type SearchQuery } from "./queries.ts";
 import { singleSignOn } from "./sso.ts";
+import { traffic, trafficPage } from "./traffic.ts";
 import { CSRF_FIELD, CSRF_HEADER, csrfMatches, sameOrigin, sessionStore, type Session } from "./session.ts";
 
 export type ConsoleEnv = { Variables: { session: Session; form: Record<string, string | string[]>; language: string } };
@@ -94,12 +95,20 @@ export function consoleRoutes(services: Services): Hono<ConsoleEnv> {
   app.get("/admin", async (c) => {
     const now = services.clock();
     const [load, parked, certificates, waysBack] = await Promise.all([
-      subscriberLoad(services.store, now),
+      subscriberLoad(services.store, now, configured()),
       parkedByTenant(services.store),
       certificateExpiries(services.certificates(), services.runtime().config.dir, now),
       wayBackLoad(services.store, now),
     ]);
     return c.html(overviewPage(v(c), { load, parked, certificates, waysBack, reloadProblems: services.lastReloadError()?.map(formatProblem) }));
+  });
+
+  /** Every configured tenant and subscriber, in config order: the pages list them also without traffic. */
+  const configured = () => services.runtime().config.tenants.flatMap((t) => t.subscribers.map((sub) => ({ tenant: t.id, subscriber: sub.id })));
+
+  app.get("/admin/traffic", async (c) => {
+    const range = c.req.query("range") === "7d" ? "7d" : "24h";
+    return c.html(trafficPage(v(c), await traffic(services.store, services.clock(), range, configured())));
   });
 
   // A way back disabled after exhausted attempts: enabling it queues its failed notifications again.

@@ -1,7 +1,7 @@
 /** The console's texts in German, the default language (i18next catalogue, keys as in en.ts). */
 export const de = {
   layout: { product: "ozg-hub Konsole" },
-  nav: { overview: "Übersicht", search: "Suche", parked: "Geparkt", audit: "Protokoll", broker: "Broker", logout: "Abmelden" },
+  nav: { traffic: "Verkehr", overview: "Übersicht", search: "Suche", parked: "Geparkt", audit: "Protokoll", broker: "Broker", logout: "Abmelden" },
   role: { operator: "Betrieb", viewer: "Lesezugriff" },
   common: { noTenant: "(kein Mandant)" },
   col: {
@@ -142,6 +142,9 @@ export const de = {
     certDaysLeft: "Tage übrig",
     certUnreadable: "nicht lesbar: {{error}}",
     noCertificates: "Keine Zertifikate eingerichtet.",
+    total_one: "Summe über {{count}} Abonnenten",
+    total_other: "Summe über {{count}} Abonnenten",
+    charts: "Verlauf als Diagramm: 24 Stunden, 7 Tage",
   },
   search: {
     title: "Suche",
@@ -233,5 +236,15 @@ export const de = {
     who: "Wer",
     what: "Was",
     delivery: "Lieferung",
+  },
+  traffic: {
+    title: "Verkehr",
+    zone: "Stunden in Berliner Zeit",
+    parked: "Neu geparkt je Stunde",
+    lag: "Verzögerung bis zur Bestätigung des Brokers (Mittel je Stunde)",
+    total: "Nachrichten im Zeitraum",
+    perHour: "Nachrichten je Stunde",
+    backlog: "Rückstau am Ende jeder Stunde",
+    range: { "24h": "Letzte 24 Stunden", "7d": "Letzte 7 Tage" },
   },
 };

@@ -3,7 +3,7 @@ import type { de } from "./de.ts";
 /** The console's texts in English, by the switch or Accept-Language (same keys as de.ts). */
 export const en: typeof de = {
   layout: { product: "ozg-hub console" },
-  nav: { overview: "Overview", search: "Search", parked: "Parked", audit: "Audit log", broker: "Broker", logout: "Log out" },
+  nav: { traffic: "Traffic", overview: "Overview", search: "Search", parked: "Parked", audit: "Audit log", broker: "Broker", logout: "Log out" },
   role: { operator: "operator", viewer: "viewer" },
   common: { noTenant: "(no tenant)" },
   col: {
@@ -144,6 +144,9 @@ export const en: typeof de = {
     certDaysLeft: "days left",
     certUnreadable: "unreadable: {{error}}",
     noCertificates: "No certificates configured.",
+    total_one: "Total of {{count}} subscriber",
+    total_other: "Total of {{count}} subscribers",
+    charts: "As charts: 24 hours, 7 days",
   },
   search: {
     title: "Search",
@@ -235,5 +238,15 @@ export const en: typeof de = {
     who: "who",
     what: "what",
     delivery: "delivery",
+  },
+  traffic: {
+    title: "Traffic",
+    zone: "hours in Berlin time",
+    parked: "Newly parked per hour",
+    lag: "Delay until the broker confirmed (mean per hour)",
+    total: "messages in the period",
+    perHour: "messages per hour",
+    backlog: "backlog at the end of each hour",
+    range: { "24h": "Last 24 hours", "7d": "Last 7 days" },
   },
 };
