@@ -169,6 +169,18 @@ export const gatewaySchema = z
           .strict()
           .optional()
           .describe("single sign-on by OpenID Connect (authorization code with PKCE); tokens keep working beside it"),
+        rabbitmqManagement: z
+          .object({
+            url: z.string().url().describe("base URL of the RabbitMQ management HTTP API, e.g. http://rabbitmq:15672"),
+            vhost: z.string().default("/"),
+            credentialsEnv: z
+              .string()
+              .regex(/^[A-Z_][A-Z0-9_]*$/)
+              .describe("environment variable holding user:password of a management user (monitoring tag is enough)"),
+          })
+          .strict()
+          .optional()
+          .describe("the console's broker view reads queue depth, unacknowledged and consumers here; without it: depth and consumers over AMQP"),
       })
       .strict()
       .optional()

@@ -1,4 +1,9 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse, stringify } from "yaml";
 import { CONSOLE_TOKENS, prepareConsoleConfig } from "../../test/support/console.ts";
 import { antragBody, ozgCloudForm } from "../../test/support/forms.ts";
 import { startTestHub, TOKENS, type TestHub } from "../../test/support/hub.ts";
@@ -123,7 +128,7 @@ describe("console pages (in process)", () => {
     const page = await get("/admin/traffic");
     const bars = (chart: string) => {
       const svg = new RegExp(`<figure class="chart" id="${chart}">([\\s\\S]*?)</figure>`).exec(page)?.[1] ?? "";
-      return [...svg.matchAll(/<rect class="bar" data-value="([\d.]+)"/g)].map((m) => Number(m[1]));
+      return [...svg.matchAll(/<rect\s+class="bar"\s+data-value="([\d.]+)"/g)].map((m) => Number(m[1]));
     };
     const created = bars("created-kiel-dms");
     expect(created).toHaveLength(24);
@@ -136,7 +141,7 @@ describe("console pages (in process)", () => {
     expect(bars("parked-chart").at(-1)).toBeGreaterThanOrEqual(2);
     expect(page).toContain('<svg xmlns="http://www.w3.org/2000/svg"');
     const week = await get("/admin/traffic?range=7d");
-    expect(new RegExp(`<figure class="chart" id="created-kiel-dms">([\\s\\S]*?)</figure>`).exec(week)![1]!.match(/<rect class="bar"/g)).toHaveLength(168);
+    expect(new RegExp(`<figure class="chart" id="created-kiel-dms">([\\s\\S]*?)</figure>`).exec(week)![1]!.match(/<rect\s+class="bar"/g)).toHaveLength(168);
 
     const overview = await get("/admin");
     for (const sub of ["augsburg/dms", "augsburg/gewerbe", "kiel/dms", "kiel/gewerbe"]) {
@@ -144,5 +149,45 @@ describe("console pages (in process)", () => {
       expect(overview).toMatch(new RegExp(`<td>${tenant}</td>\\s*<td>${subscriber}</td>`));
     }
     expect(overview).toContain("Summe über 4 Abonnenten");
+  });
+
+  it("reads ready, unacknowledged and consumers from the management API where it is configured", async () => {
+    // A stand-in for RabbitMQ's management HTTP API: the plugin does not run on the test broker.
+    const asked: string[] = [];
+    const api = createServer((req, res) => {
+      asked.push(`${req.headers.authorization} ${req.url}`);
+      if (req.url === `/api/queues/%2F/${encodeURIComponent(hub.queue("kiel", "dms"))}`) {
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ messages_ready: 7, messages_unacknowledged: 3, consumers: 2 }));
+      } else res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => api.listen(0, "127.0.0.1", r));
+    const file = path.join(hub.configDir, "gateway.yaml");
+    const ours = await readFile(file, "utf8");
+    process.env.OZG_HUB_TEST_MANAGEMENT = "monitor:secret";
+    try {
+      const doc = parse(ours);
+      doc.admin.rabbitmqManagement = { url: `http://127.0.0.1:${(api.address() as AddressInfo).port}`, credentialsEnv: "OZG_HUB_TEST_MANAGEMENT" };
+      await writeFile(file, stringify(doc));
+      expect(await hub.services.reload()).toEqual({ ok: true });
+      const page = await get("/admin/broker");
+      expect(page).toContain("Zahlen der Management-API von RabbitMQ");
+      const row = new RegExp(`<tr data-queue="${hub.queue("kiel", "dms")}">([\\s\\S]*?)</tr>`).exec(page)![1]!;
+      expect([...row.matchAll(/<td class="n (?:ready|unacked|consumers)[^"]*">([^<]*)</g)].map((m) => m[1])).toEqual(["7", "3", "2"]);
+      expect(page).toMatch(new RegExp(`data-queue="${hub.queue("augsburg", "dms")}">[\\s\\S]*?fehlt beim Broker`));
+      expect(asked[0]).toMatch(new RegExp(`^Basic ${Buffer.from("monitor:secret").toString("base64")} /api/queues/%2F/`));
+    } finally {
+      await writeFile(file, ours);
+      expect(await hub.services.reload()).toEqual({ ok: true });
+      delete process.env.OZG_HUB_TEST_MANAGEMENT;
+      await new Promise((r) => api.close(r));
+    }
+  });
+
+  it("reads depth and consumers over AMQP without the management API", async () => {
+    const page = await get("/admin/broker");
+    expect(page).toContain("Zahlen über AMQP");
+    const row = new RegExp(`<tr data-queue="${hub.queue("kiel", "gewerbe")}">([\\s\\S]*?)</tr>`).exec(page)![1]!;
+    expect(row).toMatch(/<td class="n unacked">–</);
+    expect(row).toMatch(/<td class="n consumers red">0</);
   });
 });

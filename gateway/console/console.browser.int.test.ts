@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { serve, type ServerType } from "@hono/node-server";
+import amqp from "amqplib";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CONSOLE_TOKENS, prepareConsoleConfig, routeOfficeToKiel } from "../../test/support/console.ts";
@@ -210,6 +211,57 @@ describe.skipIf(!existsSync(CHROMIUM))("console in headless Chromium", () => {
     const res = await operator.request.post(`/admin/lineage/${sent.get("browser-routed")!.id}/cancel`, { form: {} });
     expect(res.status()).toBe(403);
     expect(await rowCounts(hub.databaseUrl)).toEqual(before);
+  });
+
+  it("draws the traffic charts with data, in German and in English by the switch", async () => {
+    const page = await operator.newPage();
+    await page.goto("/admin/traffic");
+    expect(await page.locator("h1").textContent()).toBe("Verkehr");
+    const bars = page.locator("#created-kiel-dms rect.bar");
+    expect(await bars.count()).toBe(24);
+    const values = await bars.evaluateAll((els) => els.map((e) => Number(e.getAttribute("data-value"))));
+    expect(values.at(-1)).toBeGreaterThan(0);
+    expect(await page.locator("#created-kiel-dms svg").boundingBox()).toMatchObject({ width: 520, height: 110 });
+    await shot(page, "traffic");
+    await page.click('header .lang a[hreflang="en"]');
+    expect(await page.locator("h1").textContent()).toBe("Traffic");
+    expect(await page.locator("#created-kiel-dms figcaption").textContent()).toBe("messages per hour");
+    await page.click('header .lang a[hreflang="de"]');
+    await page.close();
+  });
+
+  it("shows a subscriber queue's depth and no consumer after its Fachverfahren stops consuming", async () => {
+    const queue = hub.queue("kiel", "dms");
+    await hub.broker.drain(queue, { atLeast: 0, waitMs: 500 });
+    const connection = await amqp.connect(hub.amqpUrl);
+    const ch = await connection.createChannel();
+    await ch.prefetch(5);
+    await ch.consume(queue, () => {}, { noAck: false }); // takes messages, never acknowledges
+    const page = await operator.newPage();
+    const row = page.locator(`#queues tr[data-queue="${queue}"]`);
+    await page.goto("/admin/broker");
+    expect(await row.locator("td.consumers").textContent()).toBe("1");
+    expect(await page.locator("#broker-source").textContent()).toContain("über AMQP");
+
+    await connection.close(); // the Fachverfahren stops
+    await deliver("browser-while-stopped");
+    // The broker counts the consumer out a moment after its connection closed.
+    await expect
+      .poll(
+        async () => (
+          await page.reload(),
+          [
+            await row.locator("td.consumers").textContent(),
+            Number(await row.locator("td.ready").textContent()) >= 1,
+            await row.locator("td.relay-backlog").textContent(),
+          ]
+        ),
+        { timeout: 10_000 },
+      )
+      .toEqual(["0", true, "0"]); // and ozg-hub did its part: nothing waits in the relay
+    expect(await row.locator("td.consumers").getAttribute("class")).toContain("red");
+    await shot(page, "broker");
+    await page.close();
   });
 
   it.skipIf(UPDATE_SCREENSHOTS)("leaves docs/screenshots as it found them unless UPDATE_SCREENSHOTS=1", async () => {

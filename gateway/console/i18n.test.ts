@@ -49,6 +49,7 @@ describe("console message catalogues", () => {
     for (const r of REPLAY_KINDS) used.add(`replay.${r}`);
     for (const r of ["operator", "viewer"]) used.add(`role.${r}`);
     for (const r of ["24h", "7d"]) used.add(`traffic.range.${r}`);
+    for (const r of ["management", "amqp"]) used.add(`broker.source.${r}`);
     for (const [lang, catalogue] of [
       ["de", keys(de)],
       ["en", keys(en)],

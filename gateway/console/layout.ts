@@ -49,8 +49,8 @@ export function page(v: View, title: string, body: Html, opts: { refreshSeconds?
         <header>
           <strong>ozg-hub</strong>${
             session
-              ? html`<a href="/admin">${t("nav.overview")}</a><a href="/admin/traffic">${t("nav.traffic")}</a><a href="/admin/search">${t("nav.search")}</a
-                  ><a href="/admin/parked">${t("nav.parked")}</a><a href="/admin/audit">${t("nav.audit")}</a>
+              ? html`<a href="/admin">${t("nav.overview")}</a><a href="/admin/traffic">${t("nav.traffic")}</a><a href="/admin/broker">${t("nav.broker")}</a
+                  ><a href="/admin/search">${t("nav.search")}</a><a href="/admin/parked">${t("nav.parked")}</a><a href="/admin/audit">${t("nav.audit")}</a>
                   <span class="who">${session.actor} (${t(`role.${session.role}`)})</span>
                   ${switcher(v)}
                   <form class="inline" method="post" action="/admin/logout">${csrfField(session)}<button>${t("nav.logout")}</button></form>`

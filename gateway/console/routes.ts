@@ -18,6 +18,8 @@ import { jobPage, parkedPage, searchPage, STATES } from "./pages.ts";
 import { isUuid, lineage, parkedByTenant, parkedGroups, searchDeliveries, subscriberLoad, wayBackLoad, type SearchQuery } from "./queries.ts";
 import { singleSignOn } from "./sso.ts";
 import { traffic, trafficPage } from "./traffic.ts";
+import { brokerPage, brokerView } from "./broker-view.ts";
+import { topologyOf } from "../publish/topology.ts";
 import { CSRF_FIELD, CSRF_HEADER, csrfMatches, sameOrigin, sessionStore, type Session } from "./session.ts";
 
 export type ConsoleEnv = { Variables: { session: Session; form: Record<string, string | string[]>; language: string } };
@@ -109,6 +111,18 @@ export function consoleRoutes(services: Services): Hono<ConsoleEnv> {
   app.get("/admin/traffic", async (c) => {
     const range = c.req.query("range") === "7d" ? "7d" : "24h";
     return c.html(trafficPage(v(c), await traffic(services.store, services.clock(), range, configured())));
+  });
+
+  app.get("/admin/broker", async (c) => {
+    const runtime = services.runtime();
+    const load = await subscriberLoad(services.store, services.clock(), configured());
+    const b = await brokerView({
+      broker: services.broker,
+      topology: topologyOf(runtime.config),
+      management: runtime.config.gateway.admin?.rabbitmqManagement,
+      load,
+    });
+    return c.html(brokerPage(v(c), b));
   });
 
   // A way back disabled after exhausted attempts: enabling it queues its failed notifications again.

@@ -247,4 +247,20 @@ export const de = {
     backlog: "Rückstau am Ende jeder Stunde",
     range: { "24h": "Letzte 24 Stunden", "7d": "Letzte 7 Tage" },
   },
+  broker: {
+    title: "Broker",
+    queue: "Warteschlange",
+    ready: "bereit",
+    unacked: "unbestätigt",
+    consumers: "Verbraucher",
+    deadLettered: "in der Dead-Letter-Queue",
+    relayBacklog: "Rückstau im Relay",
+    missing: "fehlt beim Broker",
+    unreachable: "Der Broker antwortet nicht: {{error}}",
+    explain: "Keine Verbraucher und eine wachsende Warteschlange: das Fachverfahren holt nicht ab. Rückstau im Relay: ozg-hub kann nicht veröffentlichen.",
+    source: {
+      management: "Zahlen der Management-API von RabbitMQ",
+      amqp: "Zahlen über AMQP (Management-API nicht eingerichtet: unbestätigte Nachrichten werden nicht gezählt)",
+    },
+  },
 };

@@ -249,4 +249,20 @@ export const en: typeof de = {
     backlog: "backlog at the end of each hour",
     range: { "24h": "Last 24 hours", "7d": "Last 7 days" },
   },
+  broker: {
+    title: "Broker",
+    queue: "queue",
+    ready: "ready",
+    unacked: "unacknowledged",
+    consumers: "consumers",
+    deadLettered: "dead-lettered",
+    relayBacklog: "relay backlog",
+    missing: "missing at the broker",
+    unreachable: "The broker does not answer: {{error}}",
+    explain: "No consumers and a growing queue: the specialist system is not fetching. A relay backlog: ozg-hub cannot publish.",
+    source: {
+      management: "Figures from the RabbitMQ management API",
+      amqp: "Figures over AMQP (management API not configured: unacknowledged messages are not counted)",
+    },
+  },
 };
