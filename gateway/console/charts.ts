@@ -34,7 +34,7 @@ export function barChart(
       ${s.values.map((n, i) => {
         const h = (n / max) * plotH;
         return html`<rect
-          class="bar"
+          class="chart-bar"
           data-value="${n}"
           x="${(left + i * bw + 0.5).toFixed(1)}"
           y="${(6 + plotH - h).toFixed(1)}"

@@ -128,7 +128,7 @@ describe("console pages (in process)", () => {
     const page = await get("/admin/traffic");
     const bars = (chart: string) => {
       const svg = new RegExp(`<figure class="chart" id="${chart}">([\\s\\S]*?)</figure>`).exec(page)?.[1] ?? "";
-      return [...svg.matchAll(/<rect\s+class="bar"\s+data-value="([\d.]+)"/g)].map((m) => Number(m[1]));
+      return [...svg.matchAll(/<rect\s+class="chart-bar"\s+data-value="([\d.]+)"/g)].map((m) => Number(m[1]));
     };
     const created = bars("created-kiel-dms");
     expect(created).toHaveLength(24);
@@ -141,7 +141,9 @@ describe("console pages (in process)", () => {
     expect(bars("parked-chart").at(-1)).toBeGreaterThanOrEqual(2);
     expect(page).toContain('<svg xmlns="http://www.w3.org/2000/svg"');
     const week = await get("/admin/traffic?range=7d");
-    expect(new RegExp(`<figure class="chart" id="created-kiel-dms">([\\s\\S]*?)</figure>`).exec(week)![1]!.match(/<rect\s+class="bar"/g)).toHaveLength(168);
+    expect(new RegExp(`<figure class="chart" id="created-kiel-dms">([\\s\\S]*?)</figure>`).exec(week)![1]!.match(/<rect\s+class="chart-bar"/g)).toHaveLength(
+      168,
+    );
 
     const overview = await get("/admin");
     for (const sub of ["augsburg/dms", "augsburg/gewerbe", "kiel/dms", "kiel/gewerbe"]) {

@@ -217,10 +217,14 @@ describe.skipIf(!existsSync(CHROMIUM))("console in headless Chromium", () => {
     const page = await operator.newPage();
     await page.goto("/admin/traffic");
     expect(await page.locator("h1").textContent()).toBe("Verkehr");
-    const bars = page.locator("#created-kiel-dms rect.bar");
+    const bars = page.locator("#created-kiel-dms rect.chart-bar");
     expect(await bars.count()).toBe(24);
     const values = await bars.evaluateAll((els) => els.map((e) => Number(e.getAttribute("data-value"))));
     expect(values.at(-1)).toBeGreaterThan(0);
+    // As drawn, not only as written: the tallest bar fills the plot, an empty hour has none.
+    const heights = await bars.evaluateAll((els) => els.map((e) => e.getBoundingClientRect().height));
+    expect(heights.at(-1)).toBeCloseTo(86, 0);
+    expect(heights[0]).toBe(0);
     expect(await page.locator("#created-kiel-dms svg").boundingBox()).toMatchObject({ width: 520, height: 110 });
     await shot(page, "traffic");
     await page.click('header .lang a[hreflang="en"]');

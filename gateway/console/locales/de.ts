@@ -73,6 +73,12 @@ export const de = {
     requeued: "erneut eingereiht",
     status: "Status",
     size: "Größe",
+    bytes: "Größe (Bytes)",
+    attachments: "Anlagen",
+    sourceMessageId: "Kennung des Absenders",
+    warnings: "Hinweise",
+    applicationId: "Antrags-ID",
+    subscribers: "Abonnenten",
   },
   login: {
     title: "Anmelden",

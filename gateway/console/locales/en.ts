@@ -75,6 +75,12 @@ export const en: typeof de = {
     requeued: "queued again",
     status: "status",
     size: "size",
+    bytes: "size (bytes)",
+    attachments: "attachments",
+    sourceMessageId: "sender's id",
+    warnings: "warnings",
+    applicationId: "application id",
+    subscribers: "subscribers",
   },
   login: {
     title: "Log in",
