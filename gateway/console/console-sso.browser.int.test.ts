@@ -39,6 +39,7 @@ describe.skipIf(!existsSync(CHROMIUM))("console single sign-on in headless Chrom
     const context = await browser.newContext({ baseURL: base, locale: "de-DE", viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
     await page.goto("/admin/login");
+    if (login === "erika") await shot(page, "login-sso");
     await page.click("#sso");
     await page.waitForURL(`${provider.issuer}/**`);
     await page.fill('input[name="login"]', login);

@@ -61,6 +61,17 @@ describe("console message catalogues", () => {
     }
   });
 
+  it("uses every key of the catalogue somewhere (a key nobody shows is a text that went missing)", async () => {
+    const src = (
+      await Promise.all((await readdir(DIR)).filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts")).map((f) => readFile(path.join(DIR, f), "utf8")))
+    ).join("\n");
+    const used = await keysInCode();
+    // Keys reached through a computed name: their prefix appears in the code as `prefix.${…}`.
+    const dynamic = [...src.matchAll(/`([a-z]+(?:\.[a-z]+)*)\.\$\{/g)].map((m) => `${m[1]}.`);
+    const unused = [...keys(de)].filter((k) => !used.has(k) && !dynamic.some((p) => k.startsWith(p)));
+    expect(unused).toEqual([]);
+  });
+
   it("translates, with plurals, and does not fall back to English in German", () => {
     const v = view("de", undefined, "/admin");
     expect(v.t("lineage.attempts", { count: 1 })).toBe("1 Versuch");

@@ -81,7 +81,7 @@ export function loginPage(v: View, o: { configured: boolean; error?: string; sso
       <p id="access-hint" class="${o.configured ? "muted" : "red"}">
         ${o.configured ? "" : `${t("login.none")} `}${t("login.where")} <code>admin</code>: <code>tokenSha256</code> ${t("login.operators")},
         <code>viewerTokenSha256</code> ${t("login.viewers")} (<code>printf %s "$TOKEN" | sha256sum</code>). ${t("login.sample")} <code>admin-dev-token</code>,
-        <code>viewer-dev-token</code>.
+        <code>viewer-dev-token</code>. ${t("login.ssoHint")}
       </p>`,
   );
 }
