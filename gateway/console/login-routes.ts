@@ -3,8 +3,7 @@ import type { Context, Hono } from "hono";
 import type { Services } from "../services.ts";
 import { viewOf } from "./i18n.ts";
 import { errorPage, loginPage, redirectPage } from "./layout.ts";
-import { roleOfToken, sameOrigin, type Session, type SessionStore } from "./session.ts";
-import type { ConsoleEnv } from "./routes.ts";
+import { roleOfToken, sameOrigin, type ConsoleEnv, type Session, type SessionStore } from "./session.ts";
 import type { SingleSignOn } from "./sso.ts";
 
 /** Ten failed logins at once from one address, then one every 30 s. */

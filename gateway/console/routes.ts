@@ -20,9 +20,8 @@ import { singleSignOn } from "./sso.ts";
 import { traffic, trafficPage } from "./traffic.ts";
 import { brokerPage, brokerView } from "./broker-view.ts";
 import { topologyOf } from "../publish/topology.ts";
-import { CSRF_FIELD, CSRF_HEADER, csrfMatches, sameOrigin, sessionStore, type Session } from "./session.ts";
+import { CSRF_FIELD, CSRF_HEADER, csrfMatches, sameOrigin, sessionStore, type ConsoleEnv, type Session } from "./session.ts";
 
-export type ConsoleEnv = { Variables: { session: Session; form: Record<string, string | string[]>; language: string } };
 type C = Context<ConsoleEnv>;
 
 /** The JSON admin API (gateway/http/admin.ts) keeps its bearer tokens; the console leaves it alone. */

@@ -16,6 +16,9 @@ export interface Session {
   csrf: string;
 }
 
+/** The console's request variables: its session, a POST's parsed form, the page's language. */
+export type ConsoleEnv = { Variables: { session: Session; form: Record<string, string | string[]>; language: string } };
+
 export const SESSION_COOKIE = "ozg_console";
 /** Field (forms) or header (scripts) that carries the session's CSRF token on every POST. */
 export const CSRF_FIELD = "_csrf";
