@@ -6,6 +6,7 @@ import { rowCounts } from "../../test/support/database.ts";
 import { antragBody, ozgCloudForm } from "../../test/support/forms.ts";
 import { REPO, startTestHub, TOKENS, type TestHub } from "../../test/support/hub.ts";
 import { parse, stringify } from "yaml";
+import { sha256Hex } from "../auth/portals.ts";
 import { view } from "./i18n.ts";
 
 /** Logs in with a token through the form and returns the session cookie and the page's CSRF token. */
@@ -183,6 +184,14 @@ describe("console: sessions, roles, CSRF and audit (in process)", () => {
     expect(replay.headers.get("content-type")).toMatch(/problem\+json/);
     expect((await replay.json()).detail).toMatch(/viewer token may only read/);
     expect(await rowCounts(hub.databaseUrl)).toEqual(before);
+    // An operator's replay through the API is in the audit log and on the timeline, named by its token.
+    const replayed = await hub.app.request(`/admin/deliveries/${parked}/replay`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${CONSOLE_TOKENS.operator}` },
+    });
+    expect(replayed.status).toBe(200);
+    const [entry] = await hub.services.store.sql`select actor, role, detail->>'via' as via from audit_log where target = ${parked} and action = 'replay'`;
+    expect(entry).toEqual({ actor: `token:${sha256Hex(CONSOLE_TOKENS.operator).slice(0, 12)}`, role: "operator", via: "api" });
     // A portal token is still no admin token at all.
     expect((await hub.app.request("/admin/deliveries", { headers: { authorization: `Bearer ${TOKENS.formsolutions}` } })).status).toBe(401);
   });

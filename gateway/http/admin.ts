@@ -1,12 +1,13 @@
 import { and, desc, eq, lt, type SQL } from "drizzle-orm";
 import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
+import { sha256Hex } from "../auth/portals.ts";
 import { roleOfToken } from "../console/session.ts";
 import { replayDelivery } from "../replay.ts";
 import type { Services } from "../services.ts";
 import { portalEndpoints } from "../notify/endpoints.ts";
 import { deliveryStatus } from "../status/query.ts";
-import { attachments, deliveries, outbox } from "../store/schema.ts";
+import { attachments, auditLog, deliveries, outbox } from "../store/schema.ts";
 import { problem } from "./problem.ts";
 
 const STATES = ["parked", "routed", "published", "cancelled"] as const;
@@ -132,6 +133,16 @@ export function adminRoutes(services: Services): Hono {
     if (result.kind === "not_parked")
       return problem(c, { type: "not-parked", title: "Conflict", status: 409, detail: `the delivery is ${result.state}, only parked deliveries are replayed` });
     services.log.info({ deliveryId: result.deliveryId, outcome: result.kind }, "delivery replayed by an operator");
+    // The same audit entry as a console replay: the lineage and the audit page name the token.
+    const token = /^Bearer\s+(\S+)/i.exec(c.req.header("authorization") ?? "")![1]!;
+    await services.store.db.insert(auditLog).values({
+      at: services.clock(),
+      actor: `token:${sha256Hex(token).slice(0, 12)}`,
+      role: "operator",
+      action: "replay",
+      target: result.deliveryId,
+      detail: { result: result.kind, via: "api", ...(result.kind === "parked" ? { stage: result.stage, message: result.message } : {}) },
+    });
     return c.json(result);
   });
 
