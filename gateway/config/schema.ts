@@ -156,6 +156,43 @@ export const gatewaySchema = z
           .default([])
           .describe("hashes of tokens that log in to the console read-only (role viewer: no content downloads, no actions)"),
         sessionMinutes: z.number().int().positive().default(480).describe("lifetime of a console session"),
+        oidc: z
+          .object({
+            issuer: z
+              .string()
+              .url()
+              .describe("the identity provider's issuer URL, e.g. https://keycloak.example/realms/kommune (https; http only on loopback)"),
+            clientId: z.string().min(1),
+            clientSecretEnv: z
+              .string()
+              .regex(/^[A-Z_][A-Z0-9_]*$/)
+              .optional()
+              .describe("environment variable with the client secret (confidential client); none: a public client, protected by PKCE alone"),
+            redirectUri: z.string().url().optional().describe("the callback as registered at the provider; default <this origin>/admin/login/sso/callback"),
+            scopes: z.array(z.string()).default(["openid", "profile", "email"]),
+            roleClaim: z
+              .string()
+              .default("realm_access.roles")
+              .describe("dotted path of the claim that lists the person's roles or groups (Keycloak: realm_access.roles; groups)"),
+            operatorRoles: z.array(z.string()).min(1).describe("any of these in the role claim: role operator"),
+            viewerRoles: z.array(z.string()).default([]).describe("any of these (and none of operatorRoles): role viewer; nobody else gets in"),
+            label: z.string().default("Single Sign-On").describe("the provider's name on the login button"),
+          })
+          .strict()
+          .optional()
+          .describe("single sign-on by OpenID Connect (authorization code with PKCE); tokens keep working beside it"),
+        rabbitmqManagement: z
+          .object({
+            url: z.string().url().describe("base URL of the RabbitMQ management HTTP API, e.g. http://rabbitmq:15672"),
+            vhost: z.string().default("/"),
+            credentialsEnv: z
+              .string()
+              .regex(/^[A-Z_][A-Z0-9_]*$/)
+              .describe("environment variable holding user:password of a management user (monitoring tag is enough)"),
+          })
+          .strict()
+          .optional()
+          .describe("the console's broker view reads queue depth, unacknowledged and consumers here; without it: depth and consumers over AMQP"),
       })
       .strict()
       .optional()

@@ -1,7 +1,8 @@
 import { existsSync } from "node:fs";
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { serve, type ServerType } from "@hono/node-server";
+import amqp from "amqplib";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CONSOLE_TOKENS, prepareConsoleConfig, routeOfficeToKiel } from "../../test/support/console.ts";
@@ -10,8 +11,10 @@ import { antragBody, ozgCloudForm } from "../../test/support/forms.ts";
 import { REPO, startTestHub, TOKENS, type TestHub } from "../../test/support/hub.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
-/** Where the run leaves a screenshot of every page (README shows three of them). */
+/** Where `UPDATE_SCREENSHOTS=1` leaves a screenshot of every page (README shows three of them). */
 const SCREENSHOTS = path.join(REPO, "docs/screenshots");
+/** Screenshots are written only when asked: a test run leaves the work tree as it found it. */
+const UPDATE_SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === "1";
 
 if (!existsSync(CHROMIUM)) {
   console.warn(`\n!!! ${CHROMIUM} is missing: the console's browser tests are SKIPPED (apt-get install chromium) !!!\n`);
@@ -36,9 +39,13 @@ describe.skipIf(!existsSync(CHROMIUM))("console in headless Chromium", () => {
     const r = await res.json();
     sent.set(transactionId, { id: r.vorgang.vorgangId, reference: r.vorgang.vorgangNummer, body: JSON.stringify(form) });
   };
-  const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  const shot = async (page: Page, name: string) => {
+    // Taken either way, so that a page that cannot be rendered fails the run, not only the update.
+    const png = await page.screenshot({ fullPage: true });
+    if (UPDATE_SCREENSHOTS) await writeFile(path.join(SCREENSHOTS, `${name}.png`), png);
+  };
   const loginAs = async (token: string) => {
-    const context = await browser.newContext({ baseURL: base, acceptDownloads: true, viewport: { width: 1280, height: 800 } });
+    const context = await browser.newContext({ baseURL: base, locale: "de-DE", acceptDownloads: true, viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
     await page.goto("/admin");
     expect(new URL(page.url()).pathname).toBe("/admin/login");
@@ -47,14 +54,21 @@ describe.skipIf(!existsSync(CHROMIUM))("console in headless Chromium", () => {
     return { context, page };
   };
 
+  const screenshotTimes = async () =>
+    existsSync(SCREENSHOTS)
+      ? Object.fromEntries(await Promise.all((await readdir(SCREENSHOTS)).map(async (f) => [f, (await stat(path.join(SCREENSHOTS, f))).mtimeMs])))
+      : {};
+  let screenshotsBefore: Record<string, number> = {};
+
   beforeAll(async () => {
+    screenshotsBefore = await screenshotTimes();
     hub = await startTestHub();
     await prepareConsoleConfig(hub.configDir, 10);
     expect(await hub.services.reload()).toEqual({ ok: true });
     await deliver("browser-routed");
     await deliver("browser-parked", "4711");
     await deliver("browser-cancel", "4712");
-    await mkdir(SCREENSHOTS, { recursive: true });
+    if (UPDATE_SCREENSHOTS) await mkdir(SCREENSHOTS, { recursive: true });
     await new Promise<void>((resolve) => {
       server = serve({ fetch: hub.app.fetch, hostname: "127.0.0.1", port: 0 }, (info) => {
         base = `http://127.0.0.1:${info.port}`;
@@ -83,7 +97,7 @@ describe.skipIf(!existsSync(CHROMIUM))("console in headless Chromium", () => {
   });
 
   it("logs in and shows the overview with the expiring certificate in red", async () => {
-    const ctx = await browser.newContext({ baseURL: base, viewport: { width: 1280, height: 600 } });
+    const ctx = await browser.newContext({ baseURL: base, locale: "de-DE", viewport: { width: 1280, height: 600 } });
     const login = await ctx.newPage();
     await login.goto("/admin/login");
     await shot(login, "login");
@@ -99,7 +113,7 @@ describe.skipIf(!existsSync(CHROMIUM))("console in headless Chromium", () => {
     expect(Number(await expiring.getAttribute("data-days"))).toBeLessThan(30);
     expect(await fresh.getAttribute("class")).toBe("");
     expect(await expiring.evaluate((el) => getComputedStyle(el).color)).toBe("rgb(179, 38, 30)");
-    expect(await page.locator("#config-state").textContent()).toContain("without problems");
+    expect(await page.locator("#config-state").textContent()).toContain("ohne Probleme");
     expect(await page.locator("#parked-by-tenant").textContent()).toContain("2");
     await shot(page, "overview");
   });
@@ -119,15 +133,19 @@ describe.skipIf(!existsSync(CHROMIUM))("console in headless Chromium", () => {
 
     await page.click(`text=${routed.reference}`);
     await page.waitForURL(`**/admin/lineage/${routed.id}`);
-    await expect.poll(async () => (await page.reload(), await page.locator("#state").textContent()), { timeout: 10_000 }).toContain("published");
+    await expect.poll(async () => (await page.reload(), await page.locator("#state").textContent()), { timeout: 10_000 }).toContain("veröffentlicht");
     const timeline = (await page.locator("#timeline").textContent()) ?? "";
-    for (const step of ["received", "mapped", "routed", "published"]) expect(timeline).toContain(step);
+    for (const step of ["empfangen", "abgebildet", "einem Mandanten zugeordnet", "an Abonnent veröffentlicht"]) expect(timeline).toContain(step);
+    // The event once, folded: opened by a click, not shown as a wall of JSON.
+    expect(await page.locator("pre.payload").first().isVisible()).toBe(false);
+    await page.click("details.event summary");
+    expect(await page.locator("pre.payload").first().isVisible()).toBe(true);
     const payload = JSON.parse((await page.locator("pre.payload").first().textContent()) ?? "{}");
     const [row] = await hub.services.store.sql`select payload::text as p from outbox where delivery_id = ${routed.id} order by id limit 1`;
     expect(payload).toEqual(JSON.parse(row!.p));
     await shot(page, "lineage");
 
-    const [download] = await Promise.all([page.waitForEvent("download"), page.click("text=original document")]);
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("text=Originaldokument")]);
     expect(await readFile((await download.path())!, "utf8")).toBe(routed.body);
     const [pdf] = await Promise.all([page.waitForEvent("download"), page.click("text=antrag.pdf")]);
     expect(await readFile((await pdf.path())!, "utf8")).toBe("%PDF-1.7 console");
@@ -147,7 +165,7 @@ describe.skipIf(!existsSync(CHROMIUM))("console in headless Chromium", () => {
     await page.waitForURL("**/admin/jobs/*");
     await expect
       .poll(async () => (await page.reload(), await page.locator("#progress").textContent()), { timeout: 10_000 })
-      .toContain("1 of 1 replayed: 1 routed");
+      .toContain("1 von 1 erneut verarbeitet: 1 zugeordnet");
     await shot(page, "replay");
     const messages = await hub.broker.drain(hub.queue("kiel", "dms"), { atLeast: 2, waitMs: 10_000 });
     expect(messages.map((m) => (m.body as any).ozgdelivery)).toContain(parked.id);
@@ -162,8 +180,11 @@ describe.skipIf(!existsSync(CHROMIUM))("console in headless Chromium", () => {
     const page = await operator.newPage();
     await page.goto(`/admin/lineage/${doomed.id}`);
     await page.click("#cancel");
+    await page.waitForURL(`**/admin/lineage/${doomed.id}/cancel`);
+    expect((await hub.services.store.sql`select state from deliveries where id = ${doomed.id}`)[0]!.state).toBe("parked");
+    await page.click("#confirm-cancel");
     await page.waitForURL(`**/admin/lineage/${doomed.id}`);
-    expect(await page.locator("#state").textContent()).toContain("cancelled");
+    expect(await page.locator("#state").textContent()).toContain("storniert");
     const [d] = await hub.services.store.sql`select state from deliveries where id = ${doomed.id}`;
     expect(d!.state).toBe("cancelled");
     await page.close();
@@ -190,5 +211,64 @@ describe.skipIf(!existsSync(CHROMIUM))("console in headless Chromium", () => {
     const res = await operator.request.post(`/admin/lineage/${sent.get("browser-routed")!.id}/cancel`, { form: {} });
     expect(res.status()).toBe(403);
     expect(await rowCounts(hub.databaseUrl)).toEqual(before);
+  });
+
+  it("draws the traffic charts with data, in German and in English by the switch", async () => {
+    const page = await operator.newPage();
+    await page.goto("/admin/traffic");
+    expect(await page.locator("h1").textContent()).toBe("Verkehr");
+    const bars = page.locator("#created-kiel-dms rect.chart-bar");
+    expect(await bars.count()).toBe(24);
+    const values = await bars.evaluateAll((els) => els.map((e) => Number(e.getAttribute("data-value"))));
+    expect(values.at(-1)).toBeGreaterThan(0);
+    // As drawn, not only as written: the tallest bar fills the plot, an empty hour has none.
+    const heights = await bars.evaluateAll((els) => els.map((e) => e.getBoundingClientRect().height));
+    expect(heights.at(-1)).toBeCloseTo(86, 0);
+    expect(heights[0]).toBe(0);
+    expect(await page.locator("#created-kiel-dms svg").boundingBox()).toMatchObject({ width: 520, height: 110 });
+    await shot(page, "traffic");
+    await page.click('header .lang a[hreflang="en"]');
+    expect(await page.locator("h1").textContent()).toBe("Traffic");
+    expect(await page.locator("#created-kiel-dms figcaption").textContent()).toBe("messages per hour");
+    await page.click('header .lang a[hreflang="de"]');
+    await page.close();
+  });
+
+  it("shows a subscriber queue's depth and no consumer after its Fachverfahren stops consuming", async () => {
+    const queue = hub.queue("kiel", "dms");
+    await hub.broker.drain(queue, { atLeast: 0, waitMs: 500 });
+    const connection = await amqp.connect(hub.amqpUrl);
+    const ch = await connection.createChannel();
+    await ch.prefetch(5);
+    await ch.consume(queue, () => {}, { noAck: false }); // takes messages, never acknowledges
+    const page = await operator.newPage();
+    const row = page.locator(`#queues tr[data-queue="${queue}"]`);
+    await page.goto("/admin/broker");
+    expect(await row.locator("td.consumers").textContent()).toBe("1");
+    expect(await page.locator("#broker-source").textContent()).toContain("über AMQP");
+
+    await connection.close(); // the Fachverfahren stops
+    await deliver("browser-while-stopped");
+    // The broker counts the consumer out a moment after its connection closed.
+    await expect
+      .poll(
+        async () => (
+          await page.reload(),
+          [
+            await row.locator("td.consumers").textContent(),
+            Number(await row.locator("td.ready").textContent()) >= 1,
+            await row.locator("td.relay-backlog").textContent(),
+          ]
+        ),
+        { timeout: 10_000 },
+      )
+      .toEqual(["0", true, "0"]); // and ozg-hub did its part: nothing waits in the relay
+    expect(await row.locator("td.consumers").getAttribute("class")).toContain("red");
+    await shot(page, "broker");
+    await page.close();
+  });
+
+  it.skipIf(UPDATE_SCREENSHOTS)("leaves docs/screenshots as it found them unless UPDATE_SCREENSHOTS=1", async () => {
+    expect(await screenshotTimes()).toEqual(screenshotsBefore);
   });
 });

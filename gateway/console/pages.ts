@@ -1,297 +1,115 @@
 import { html } from "hono/html";
 import { channels } from "../contract.ts";
-import type { CertificateExpiry } from "./certificates.ts";
+import type { View } from "./i18n.ts";
+import type { ReplayResult } from "../replay.ts";
 import type { ReplayJob } from "./jobs.ts";
-import { bytes, csrfField, page, when, type Html } from "./layout.ts";
-import type { Hit, Lineage, ParkedGroup, SearchQuery, SubscriberLoad, WayBackLoad } from "./queries.ts";
-import type { Session } from "./session.ts";
+import { csrfField, page, type Html } from "./layout.ts";
+import { stateLabel } from "./lineage-page.ts";
+import type { Hit, ParkedGroup, SearchQuery } from "./queries.ts";
 
-/** Certificates with fewer days left than this are shown red. */
-export const EXPIRY_WARN_DAYS = 30;
+/** Delivery states to filter by; the order is the pipeline's. */
+export const STATES = ["parked", "routed", "published", "cancelled"] as const;
 
-const state = (s: string) => html`<span class="state-${s}">${s}</span>`;
-const json = (v: unknown) => JSON.stringify(v, null, 2);
+/** Outcomes of a replay, as the job page names them. */
+export const REPLAY_KINDS = ["routed", "parked", "not_parked", "not_found"] as const satisfies readonly ReplayResult["kind"][];
 
-export interface OverviewData {
-  load: SubscriberLoad[];
-  parked: { tenant: string | null; count: number }[];
-  reloadProblems: string[] | undefined;
-  certificates: CertificateExpiry[];
-  waysBack: WayBackLoad[];
-}
-
-export function overviewPage(s: Session, o: OverviewData): Html {
-  return page(
-    "Overview",
-    s,
-    html`<h2>Subscribers</h2>
-      <table id="subscribers">
-        <tr>
-          <th>tenant</th>
-          <th>subscriber</th>
-          <th>last hour</th>
-          <th>per hour (24 h)</th>
-          <th>backlog</th>
-          <th>oldest waiting</th>
-          <th>relay lag (mean, 1 h)</th>
-          <th>last error</th>
-        </tr>
-        ${o.load.map(
-          (l) =>
-            html`<tr>
-              <td>${l.tenant}</td>
-              <td>${l.subscriber}</td>
-              <td>${l.lastHour}</td>
-              <td>${l.perHourToday}</td>
-              <td class="${l.backlog > 0 ? "red" : ""}">${l.backlog}</td>
-              <td>${l.oldestWaitingSeconds} s</td>
-              <td>${l.meanLagSeconds === null ? "–" : `${l.meanLagSeconds} s`}</td>
-              <td>${l.lastError ?? ""}</td>
-            </tr>`,
-        )}
-      </table>
-      <h2>Parked</h2>
-      <table id="parked-by-tenant">
-        <tr>
-          <th>tenant</th>
-          <th>parked</th>
-        </tr>
-        ${o.parked.map(
-          (p) =>
-            html`<tr>
-              <td>${p.tenant ?? "(no tenant)"}</td>
-              <td><a href="/admin/parked">${p.count}</a></td>
-            </tr>`,
-        )}
-      </table>
-      <h2>Ways back to portals</h2>
-      <table id="ways-back">
-        <tr>
-          <th>portal</th>
-          <th>way back</th>
-          <th>waiting</th>
-          <th>failed</th>
-          <th>parked</th>
-          <th>delivered (24 h)</th>
-          <th>endpoint</th>
-          <th>last error</th>
-        </tr>
-        ${o.waysBack.map(
-          (w) =>
-            html`<tr class="${w.endpoint === "disabled" ? "red" : ""}">
-              <td>${w.portal}</td>
-              <td>${w.channel}</td>
-              <td>${w.pending}</td>
-              <td class="${w.failed > 0 ? "red" : ""}">${w.failed}</td>
-              <td>${w.parked}</td>
-              <td>${w.deliveredLastDay}</td>
-              <td>
-                ${w.endpoint ?? ""}
-                ${
-                  w.endpoint === "disabled" && s.role === "operator"
-                    ? html`<form class="inline" method="post" action="/admin/ways-back/${w.portal}/${w.channel}/enable">
-                        ${csrfField(s)}<button>Enable</button>
-                      </form>`
-                    : ""
-                }
-              </td>
-              <td>${w.lastError ?? ""}</td>
-            </tr>`,
-        )}
-      </table>
-      ${o.waysBack.length === 0 ? html`<p class="muted">No statuses for portals yet.</p>` : ""}
-      <h2>Configuration</h2>
-      <p id="config-state">
-        ${
-          o.reloadProblems
-            ? html`<span class="red">The last reload was rejected; the previous config is running.</span>
-                <pre>${o.reloadProblems.join("\n")}</pre>`
-            : html`<span class="ok">Running config loaded without problems.</span>`
-        }
-      </p>
-      <h2>Certificates and keys</h2>
-      <table id="certificates">
-        <tr>
-          <th>use</th>
-          <th>file</th>
-          <th>subject</th>
-          <th>valid until</th>
-          <th>days left</th>
-        </tr>
-        ${o.certificates.map(
-          (c) =>
-            html`<tr class="${c.error || (c.daysLeft ?? 0) < EXPIRY_WARN_DAYS ? "red" : ""}" data-days="${c.daysLeft ?? ""}">
-              <td>${c.use}</td>
-              <td>${c.file}</td>
-              <td>${c.subject ?? ""}</td>
-              <td>${when(c.notAfter)}</td>
-              <td>${c.error ? `unreadable: ${c.error}` : c.daysLeft}</td>
-            </tr>`,
-        )}
-      </table>
-      ${o.certificates.length === 0 ? html`<p class="muted">No certificates configured.</p>` : ""}`,
+/** `datetime-local` values are Berlin wall-clock time, as every time on these pages. */
+const local = (v: View, d: Date | undefined) => {
+  if (!d) return "";
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat("en-CA", {
+      timeZone: "Europe/Berlin",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+    })
+      .formatToParts(d)
+      .map((p) => [p.type, p.value]),
   );
-}
+  return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}`;
+};
 
-const iso = (d: Date | undefined) => (d ? d.toISOString().slice(0, 16) : "");
-
-export function searchPage(s: Session, q: SearchQuery, hits: Hit[] | undefined, tenants: string[]): Html {
+/** The search form; without a query it lists the most recent deliveries (`recent`). */
+export function searchPage(v: View, q: SearchQuery, hits: Hit[], tenants: string[], recent: boolean): Html {
+  const { t } = v;
   return page(
-    "Search",
-    s,
+    v,
+    t("search.title"),
     html`<form method="get" action="/admin/search" id="search">
-        <input name="q" value="${q.q ?? ""}" placeholder="reference, transactionId, delivery id, applicant" size="40" />
+        <input name="q" value="${q.q ?? ""}" placeholder="${t("search.placeholder")}" size="40" />
         <select name="tenant">
-          <option value="">all tenants</option>
-          ${tenants.map((t) => html`<option ${t === q.tenant ? "selected" : ""}>${t}</option>`)}
+          <option value="">${t("search.allTenants")}</option>
+          ${tenants.map((x) => html`<option ${x === q.tenant ? "selected" : ""}>${x}</option>`)}
         </select>
         <select name="channel">
-          <option value="">all channels</option>
+          <option value="">${t("search.allChannels")}</option>
           ${channels.map((c) => html`<option ${c === q.channel ? "selected" : ""}>${c}</option>`)}
         </select>
-        from <input type="datetime-local" name="from" value="${iso(q.from)}" /> to <input type="datetime-local" name="to" value="${iso(q.to)}" /> (UTC)
-        <button type="submit">Search</button>
+        <select name="state">
+          <option value="">${t("search.allStates")}</option>
+          ${STATES.map((s) => html`<option value="${s}" ${s === q.state ? "selected" : ""}>${t(`state.${s}`)}</option>`)}
+        </select>
+        ${t("search.from")} <input type="datetime-local" name="from" value="${local(v, q.from)}" /> ${t("search.to")}
+        <input type="datetime-local" name="to" value="${local(v, q.to)}" /> (${t("search.zone")})
+        <button type="submit">${t("search.submit")}</button>
       </form>
-      ${hits === undefined ? "" : hitTable(hits, false)}`,
+      ${recent ? html`<h2 id="recent">${t("search.recent")}</h2>` : ""} ${hitTable(v, hits, false)}`,
   );
 }
 
-function hitTable(hits: Hit[], selectable: boolean): Html {
-  if (hits.length === 0) return html`<p id="no-hits">Nothing found.</p>`;
+function hitTable(v: View, hits: Hit[], selectable: boolean, selectAll = false): Html {
+  const { t } = v;
+  if (hits.length === 0) return html`<p id="no-hits">${t("search.nothing")}</p>`;
   return html`<table id="hits">
     <tr>
       ${selectable ? html`<th></th>` : ""}
-      <th>reference</th>
-      <th>received</th>
-      <th>channel</th>
-      <th>portal</th>
-      <th>source id</th>
-      <th>tenant</th>
-      <th>applicant</th>
-      <th>state</th>
+      <th>${t("col.reference")}</th>
+      <th>${t("col.received")}</th>
+      <th>${t("col.channel")}</th>
+      <th>${t("col.portal")}</th>
+      <th>${t("col.sourceId")}</th>
+      <th>${t("col.tenant")}</th>
+      <th>${t("col.applicant")}</th>
+      <th>${t("col.state")}</th>
     </tr>
     ${hits.map(
       (h) =>
         html`<tr>
-          ${selectable ? html`<td><input type="checkbox" name="id" value="${h.id}" /></td>` : ""}
+          ${selectable ? html`<td><input type="checkbox" name="id" value="${h.id}" ${selectAll ? "checked" : ""} /></td>` : ""}
           <td><a href="/admin/lineage/${h.id}">${h.reference}</a></td>
-          <td>${when(h.receivedAt)}</td>
+          <td title="${v.when(h.receivedAt)}">${v.when(h.receivedAt)} <span class="muted">(${v.ago(h.receivedAt)})</span></td>
           <td>${h.channel}</td>
           <td>${h.portal}</td>
           <td>${h.sourceId ?? ""}</td>
           <td>${h.tenant ?? ""}</td>
-          <td>${h.applicants ?? ""}</td>
-          <td>${state(h.state)}${h.parkReason ? html`<br /><span class="muted">${h.parkReason}</span>` : ""}</td>
+          <td class="applicant">${h.applicants ?? ""}</td>
+          <td>${stateLabel(v, h.state)}${h.parkReason ? html`<br /><span class="muted">${h.parkReason}</span>` : ""}</td>
         </tr>`,
     )}
   </table>`;
 }
 
-export function lineagePage(s: Session, l: Lineage): Html {
-  const d = l.delivery;
-  const operator = s.role === "operator";
-  const download = (href: string, label: string) =>
-    operator ? html`<a href="${href}" download>${label}</a>` : html`<span class="muted" title="operators only">${label}</span>`;
+export function parkedPage(v: View, groups: ParkedGroup[], hits: Hit[], filter: { reason?: string; tenant?: string }, selectAll: boolean): Html {
+  const { t, session: s } = v;
+  const operator = s?.role === "operator";
+  const query = (all: boolean) =>
+    new URLSearchParams({
+      ...(filter.reason ? { reason: filter.reason } : {}),
+      ...(filter.tenant ? { tenant: filter.tenant } : {}),
+      ...(all ? { select: "all" } : {}),
+    }).toString();
   return page(
-    `Delivery ${d.reference}`,
-    s,
-    html`<table id="delivery">
-        <tr>
-          <th>state</th>
-          <td id="state">${state(d.state)} since ${when(d.stateSince)}${d.parkReason ? html`<pre>${json(d.parkReason)}</pre>` : ""}</td>
-        </tr>
-        <tr>
-          <th>delivery id</th>
-          <td>${d.id}</td>
-        </tr>
-        <tr>
-          <th>received</th>
-          <td>${when(d.receivedAt)} via ${d.channel} from ${d.portal}</td>
-        </tr>
-        <tr>
-          <th>source id</th>
-          <td>${d.sourceId ?? ""}</td>
-        </tr>
-        <tr>
-          <th>tenant / format</th>
-          <td>${d.tenant ?? "–"} / ${d.format ?? "–"}</td>
-        </tr>
-        <tr>
-          <th>applications</th>
-          <td>${l.applications.map((a) => html`<div>${a.id}: ${a.applicant ?? "(no applicant)"} → ${a.tenant}</div>`)}</td>
-        </tr>
-      </table>
-      ${
-        operator && (d.state === "parked" || d.state === "routed")
-          ? html`<p id="actions">${d.state === "parked" ? html`<form class="inline" method="post" action="/admin/lineage/${d.id}/replay">${csrfField(s)}<button id="replay">Replay</button></form> ` : ""}
-<form class="inline" method="post" action="/admin/lineage/${d.id}/cancel">${csrfField(s)}<button id="cancel">Cancel</button></form></p>`
-          : ""
-      }
-      <h2>Timeline</h2>
-      <table id="timeline">
-        <tr>
-          <th>at</th>
-          <th>event</th>
-          <th>detail</th>
-        </tr>
-        ${l.timeline.map(
-          (e) =>
-            html`<tr class="${e.source}">
-              <td>${when(e.at)}</td>
-              <td>${e.type}</td>
-              <td>${e.detail ? html`<code>${JSON.stringify(e.detail)}</code>` : ""}</td>
-            </tr>`,
-        )}
-      </table>
-      <h2>Content</h2>
-      <table id="files">
-        <tr>
-          <th>file</th>
-          <th>type</th>
-          <th>size</th>
-          <th>sha256</th>
-        </tr>
-        <tr>
-          <td>${download(`/admin/lineage/${d.id}/document`, "original document")}</td>
-          <td>${d.contentType ?? ""}</td>
-          <td>${bytes(d.size)}</td>
-          <td><code>${d.sha256 ?? ""}</code></td>
-        </tr>
-        ${l.attachments.map(
-          (a) =>
-            html`<tr>
-              <td>${download(`/admin/attachments/${a.id}`, a.name)}${a.group ? html` <span class="muted">(${a.group})</span>` : ""}</td>
-              <td>${a.contentType}</td>
-              <td>${bytes(a.size)}</td>
-              <td><code>${a.sha256 ?? ""}</code></td>
-            </tr>`,
-        )}
-      </table>
-      <h2>Events as published</h2>
-      ${l.published.length === 0 ? html`<p class="muted">None.</p>` : ""}
-      ${l.published.map(
-        (o) =>
-          html`<h3>${o.tenant} / ${o.subscriber} <span class="muted">(${o.kind}, ${o.routingKey})</span></h3>
-            <p>
-              ${o.publishedAt ? html`<span class="ok">published ${when(o.publishedAt)}</span>` : html`<span class="red">waiting since ${when(o.createdAt)}, ${o.attempts} attempts${o.lastError ? `: ${o.lastError}` : ""}</span>`}
-              · message-id <code>${o.messageId}</code>
-            </p>
-            ${operator ? html`<pre class="payload">${json(o.payload)}</pre>` : html`<p class="muted">The payload is shown to operators only.</p>`}`,
-      )}`,
-  );
-}
-
-export function parkedPage(s: Session, groups: ParkedGroup[], hits: Hit[], filter: { reason?: string; tenant?: string }): Html {
-  const operator = s.role === "operator";
-  return page(
-    "Parked",
-    s,
+    v,
+    t("parked.title"),
     html`<table id="groups">
         <tr>
-          <th>reason</th>
-          <th>tenant</th>
-          <th>parked</th>
-          <th>oldest</th>
+          <th>${t("parked.reason")}</th>
+          <th>${t("col.tenant")}</th>
+          <th class="n">${t("parked.count")}</th>
+          <th>${t("parked.oldest")}</th>
         </tr>
         ${groups.map(
           (g) =>
@@ -299,22 +117,37 @@ export function parkedPage(s: Session, groups: ParkedGroup[], hits: Hit[], filte
               <td>
                 <a href="/admin/parked?reason=${encodeURIComponent(g.reason)}${g.tenant ? `&tenant=${encodeURIComponent(g.tenant)}` : ""}">${g.reason}</a>
               </td>
-              <td>${g.tenant ?? "(no tenant)"}</td>
-              <td>${g.count}</td>
-              <td>${when(g.oldest)}</td>
+              <td>${g.tenant ?? t("common.noTenant")}</td>
+              <td class="n">${v.num(g.count)}</td>
+              <td>${v.when(g.oldest)} <span class="muted">(${v.ago(g.oldest)})</span></td>
             </tr>`,
         )}
       </table>
-      ${filter.reason || filter.tenant ? html`<p>Filter: ${filter.reason ?? ""} ${filter.tenant ?? ""} · <a href="/admin/parked">all</a></p>` : ""}
+      ${filter.reason || filter.tenant ? html`<p>${t("parked.filter")}: ${filter.reason ?? ""} ${filter.tenant ?? ""} · <a href="/admin/parked">${t("parked.all")}</a></p>` : ""}
+      ${
+        operator && hits.length > 0
+          ? html`<p>
+              ${
+                selectAll
+                  ? html`<a id="select-none" href="/admin/parked?${query(false)}">${t("parked.selectNone")}</a>`
+                  : html`<a id="select-all" href="/admin/parked?${query(true)}">${t("parked.selectAll", { count: hits.length })}</a>`
+              }
+            </p>`
+          : ""
+      }
       <form method="post" action="/admin/parked/act" id="parked-form">
-        ${csrfField(s)} <input type="hidden" name="reason" value="${filter.reason ?? ""}" /><input type="hidden" name="tenant" value="${filter.tenant ?? ""}" />
-        ${hitTable(hits, operator)}
+        ${s ? csrfField(s) : ""} <input type="hidden" name="reason" value="${filter.reason ?? ""}" /><input
+          type="hidden"
+          name="tenant"
+          value="${filter.tenant ?? ""}"
+        />
+        ${hitTable(v, hits, operator, selectAll)}
         ${
           operator && hits.length > 0
             ? html`<p>
-                <button name="do" value="replay-selected" id="replay-selected">Replay selected</button>
-                <button name="do" value="replay-all" id="replay-all">Replay all matching this filter</button>
-                <button name="do" value="cancel-selected" id="cancel-selected">Cancel selected</button>
+                <button name="do" value="replay-selected" id="replay-selected">${t("parked.replaySelected")}</button>
+                <button name="do" value="replay-all" id="replay-all">${t("parked.replayAll")}</button>
+                <button name="do" value="cancel-selected" id="cancel-selected">${t("parked.cancelSelected")}</button>
               </p>`
             : ""
         }
@@ -322,31 +155,33 @@ export function parkedPage(s: Session, groups: ParkedGroup[], hits: Hit[], filte
   );
 }
 
-export function jobPage(s: Session, job: ReplayJob): Html {
+export function jobPage(v: View, job: ReplayJob): Html {
+  const { t } = v;
   const done = job.results.length;
   const count = (k: string) => job.results.filter((r) => r.kind === k).length;
   return page(
-    `Replay ${job.finished ? "finished" : "running"}`,
-    s,
+    v,
+    job.finished ? t("job.finished") : t("job.running"),
     html`<p id="progress">
-        ${done} of ${job.total} replayed: ${count("routed")} routed, ${count("parked")} still
-        parked${count("not_parked") ? `, ${count("not_parked")} no longer parked` : ""}
+        ${t("job.progress", { done: v.num(done), total: v.num(job.total), routed: v.num(count("routed")), parked: v.num(count("parked")) })}${
+          count("not_parked") ? t("job.notParked", { count: count("not_parked") }) : ""
+        }
       </p>
       <div class="bar"><div style="width:${job.total ? Math.round((done / job.total) * 100) : 100}%"></div></div>
       <table>
         <tr>
-          <th>delivery</th>
-          <th>result</th>
+          <th>${t("job.delivery")}</th>
+          <th>${t("job.result")}</th>
         </tr>
         ${job.results.map(
           (r) =>
             html`<tr>
               <td><a href="/admin/lineage/${r.deliveryId}">${r.deliveryId}</a></td>
-              <td>${r.kind}${r.kind === "parked" ? `: ${r.stage}: ${r.message}` : ""}</td>
+              <td>${t(`replay.${r.kind}`)}${r.kind === "parked" ? `: ${t(`stage.${r.stage}`, { defaultValue: r.stage })}: ${r.message}` : ""}</td>
             </tr>`,
         )}
       </table>
-      <p><a href="/admin/parked">Back to the parked list</a></p>`,
+      <p><a href="/admin/parked">${t("job.back")}</a></p>`,
     job.finished ? {} : { refreshSeconds: 1 },
   );
 }

@@ -13,6 +13,8 @@ export interface SearchQuery {
   state?: string;
   from?: Date;
   to?: Date;
+  /** Only these deliveries (a selection to confirm). */
+  ids?: string[];
   /** Only parked deliveries whose park stage and message are these (the parked list's groups). */
   reason?: string;
 }
@@ -70,13 +72,14 @@ export async function searchDeliveries(store: Store, s: SearchQuery, limit = 200
     }[]
   >`
     select d.id, d.reference, d.channel, d.portal_id, d.source_message_id, d.state, d.tenant_id, d.format, d.received_at,
-           (select string_agg(a.body->'applicant'->>'name', ', ') from applications a where a.delivery_id = d.id) as applicants,
+           coalesce((select string_agg(a.body->'applicant'->>'name', ', ') from applications a where a.delivery_id = d.id), d.park_reason->>'applicant') as applicants,
            case when d.state = 'parked' then ${sql.unsafe(REASON)} end as reason
     from deliveries d
     where true ${text}
       ${s.tenant ? sql`and d.tenant_id = ${s.tenant}` : sql``}
       ${s.channel ? sql`and d.channel = ${s.channel}` : sql``}
       ${s.state ? sql`and d.state = ${s.state}` : sql``}
+      ${s.ids ? sql`and d.id = any(${s.ids.filter(isUuid)}::uuid[])` : sql``}
       ${s.from ? sql`and d.received_at >= ${s.from.toISOString()}` : sql``}
       ${s.to ? sql`and d.received_at < ${s.to.toISOString()}` : sql``}
       ${s.reason ? sql`and d.state = 'parked' and ${sql.unsafe(REASON)} = ${s.reason}` : sql``}
@@ -131,7 +134,13 @@ export interface Lineage {
     parkReason: unknown;
     metadata: unknown;
   };
-  timeline: { at: Date; type: string; detail: unknown; source: "pipeline" | "operator" }[];
+  /**
+   * The state as the operator should read it: `published` once every outbox row is confirmed,
+   * although the delivery row follows a moment later (the relay settles it after its commit).
+   */
+  state: { name: string; since: Date; firstParkedAt?: Date; parkAttempts?: number; cancellable: boolean };
+  /** Pipeline events and operator actions (`actor`: who, as the audit log names them). */
+  timeline: { at: Date; type: string; detail: unknown; source: "pipeline" | "operator"; actor?: string }[];
   attachments: { id: string; name: string; contentType: string; group: string | null; size: number; sha256: string | null }[];
   applications: { id: string; tenant: string; format: string; applicant: string | null }[];
   published: {
@@ -170,8 +179,21 @@ export async function lineage(store: Store, id: string): Promise<Lineage | undef
   const json = (t: unknown) => (typeof t === "string" ? (JSON.parse(t) as unknown) : null);
   const timeline = [
     ...events.map((e) => ({ at: time(e.at), type: e.type as string, detail: json(e.detail), source: "pipeline" as const })),
-    ...audit.map((a) => ({ at: time(a.at), type: `${a.action} by ${a.actor}`, detail: json(a.detail), source: "operator" as const })),
+    ...audit.map((a) => ({ at: time(a.at), type: a.action as string, actor: a.actor as string, detail: json(a.detail), source: "operator" as const })),
   ].sort((a, b) => a.at.getTime() - b.at.getTime());
+  const published = rows.map((r) => ({
+    messageId: r.message_id as string,
+    tenant: r.tenant_id as string,
+    subscriber: r.subscriber_id as string,
+    kind: r.kind as string,
+    routingKey: r.routing_key as string,
+    headers: json(r.headers),
+    payload: json(r.payload),
+    createdAt: time(r.created_at),
+    publishedAt: r.published_at ? time(r.published_at) : null,
+    attempts: r.attempts as number,
+    lastError: r.last_error as string | null,
+  }));
   return {
     delivery: {
       id: d.id,
@@ -193,20 +215,23 @@ export async function lineage(store: Store, id: string): Promise<Lineage | undef
     timeline,
     attachments: files.map((f) => ({ id: f.id, name: f.name, contentType: f.content_type, group: f.group, size: Number(f.size), sha256: f.sha256 })),
     applications: apps.map((a) => ({ id: a.id, tenant: a.tenant_id, format: a.format, applicant: a.applicant })),
-    published: rows.map((r) => ({
-      messageId: r.message_id,
-      tenant: r.tenant_id,
-      subscriber: r.subscriber_id,
-      kind: r.kind,
-      routingKey: r.routing_key,
-      headers: json(r.headers),
-      payload: json(r.payload),
-      createdAt: time(r.created_at),
-      publishedAt: r.published_at ? time(r.published_at) : null,
-      attempts: r.attempts,
-      lastError: r.last_error,
-    })),
+    published,
+    state: stateOf(d.state, time(d.state_since), published, timeline),
   };
+}
+
+/** See `Lineage.state`: the effective state, the first parking and how often parking was tried. */
+function stateOf(state: string, since: Date, published: Lineage["published"], timeline: Lineage["timeline"]): Lineage["state"] {
+  const confirmed = published.map((p) => p.publishedAt);
+  if (state === "routed" && confirmed.length > 0 && confirmed.every((t) => t !== null)) {
+    return { name: "published", since: new Date(Math.max(...confirmed.map((t) => t!.getTime()))), cancellable: false };
+  }
+  if (state === "parked") {
+    const parkings = timeline.filter((e) => e.source === "pipeline" && e.type === "parked");
+    return { name: state, since, firstParkedAt: parkings[0]?.at ?? since, parkAttempts: Math.max(1, parkings.length), cancellable: true };
+  }
+  // Cancel takes back what no subscriber has got yet (gateway/status/control.ts refuses the rest).
+  return { name: state, since, cancellable: state === "routed" && confirmed.every((t) => t === null) };
 }
 
 export interface SubscriberLoad {
@@ -222,8 +247,11 @@ export interface SubscriberLoad {
   lastError: string | null;
 }
 
-/** Per tenant and subscriber: traffic, backlog, relay lag and last error, from the outbox timestamps. */
-export async function subscriberLoad(store: Store, now: Date): Promise<SubscriberLoad[]> {
+/**
+ * Per tenant and subscriber: traffic, backlog, relay lag and last error, from the outbox
+ * timestamps; the `configured` ones without traffic are listed with zeros.
+ */
+export async function subscriberLoad(store: Store, now: Date, configured: { tenant: string; subscriber: string }[] = []): Promise<SubscriberLoad[]> {
   const at = now.toISOString();
   const rows = await store.sql`
     select tenant_id, subscriber_id,
@@ -236,16 +264,20 @@ export async function subscriberLoad(store: Store, now: Date): Promise<Subscribe
     from outbox
     where created_at > ${at}::timestamptz - interval '24 hours' or published_at is null
     group by 1, 2 order by 1, 2`;
-  return rows.map((r) => ({
-    tenant: r.tenant_id,
-    subscriber: r.subscriber_id,
+  const quiet = configured
+    .filter((c) => !rows.some((r) => r.tenant_id === c.tenant && r.subscriber_id === c.subscriber))
+    .map((c) => ({ ...c, lastHour: 0, perHourToday: 0, backlog: 0, oldestWaitingSeconds: 0, meanLagSeconds: null, lastError: null }));
+  const busy = rows.map((r) => ({
+    tenant: r.tenant_id as string,
+    subscriber: r.subscriber_id as string,
     lastHour: r.last_hour,
     perHourToday: Math.round((r.last_day / 24) * 10) / 10,
     backlog: r.backlog,
     oldestWaitingSeconds: Math.max(0, Math.round(r.oldest_waiting)),
     meanLagSeconds: r.mean_lag === null ? null : Math.round(r.mean_lag * 1000) / 1000,
-    lastError: r.last_error,
+    lastError: r.last_error as string | null,
   }));
+  return [...busy, ...quiet].sort((a, b) => a.tenant.localeCompare(b.tenant) || a.subscriber.localeCompare(b.subscriber));
 }
 
 /** One way back to a portal in the overview: its notifications by state and its endpoint. */

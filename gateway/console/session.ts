@@ -16,6 +16,9 @@ export interface Session {
   csrf: string;
 }
 
+/** The console's request variables: its session, a POST's parsed form, the page's language. */
+export type ConsoleEnv = { Variables: { session: Session; form: Record<string, string | string[]>; language: string } };
+
 export const SESSION_COOKIE = "ozg_console";
 /** Field (forms) or header (scripts) that carries the session's CSRF token on every POST. */
 export const CSRF_FIELD = "_csrf";
@@ -37,10 +40,14 @@ export function roleOfToken(admin: GatewayConfig["admin"], token: string): Role 
  */
 export function sessionStore(store: Store, clock: () => Date) {
   return {
-    /** Creates a session for a token already checked, and sets the cookie. */
-    async open(c: Context, role: Role, token: string, minutes: number): Promise<Session> {
+    /**
+     * Creates a session for credentials already checked, and sets the cookie. A token is named
+     * by the start of its hash; a person signed on at an identity provider by name and subject.
+     */
+    async open(c: Context, role: Role, who: { token: string } | { person: string }, minutes: number): Promise<Session> {
       const id = randomBytes(32).toString("base64url");
-      const session: Session = { role, actor: `token:${sha256Hex(token).slice(0, 12)}`, csrf: randomBytes(24).toString("base64url") };
+      const actor = "token" in who ? `token:${sha256Hex(who.token).slice(0, 12)}` : who.person;
+      const session: Session = { role, actor, csrf: randomBytes(24).toString("base64url") };
       const now = clock();
       // Expired sessions of everybody go on the way: no sweeper needed.
       await store.db.delete(consoleSessions).where(lt(consoleSessions.expiresAt, now));

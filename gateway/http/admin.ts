@@ -2,26 +2,37 @@ import { and, desc, eq, lt, type SQL } from "drizzle-orm";
 import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
 import { sha256Hex } from "../auth/portals.ts";
+import { roleOfToken } from "../console/session.ts";
 import { replayDelivery } from "../replay.ts";
 import type { Services } from "../services.ts";
 import { portalEndpoints } from "../notify/endpoints.ts";
 import { deliveryStatus } from "../status/query.ts";
-import { attachments, deliveries, outbox } from "../store/schema.ts";
+import { attachments, auditLog, deliveries, outbox } from "../store/schema.ts";
 import { problem } from "./problem.ts";
 
 const STATES = ["parked", "routed", "published", "cancelled"] as const;
 
 /**
- * Operator credentials: a bearer token whose sha256 is in `admin.tokenSha256` of gateway.yaml.
- * Portal and tenant tokens are not admin tokens; without configured hashes every call is 401.
+ * Admin credentials: a bearer token whose sha256 is in `admin.tokenSha256` (operator: reads and
+ * acts) or `admin.viewerTokenSha256` (viewer: reads only) of gateway.yaml. Portal and tenant
+ * tokens are not admin tokens. No or an unknown token is 401; a viewer token on an action is 403
+ * with the reason, so that a script knows it has the wrong kind of token rather than a wrong one.
  */
 function adminAuth(services: Services) {
   return createMiddleware(async (c, next) => {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "");
-    const allowed = services.runtime().config.gateway.admin?.tokenSha256 ?? [];
-    if (!m || !allowed.includes(sha256Hex(m[1]!))) {
+    const role = m ? roleOfToken(services.runtime().config.gateway.admin, m[1]!) : undefined;
+    if (!role) {
       c.header("WWW-Authenticate", 'Bearer realm="ozg-hub admin"');
       return problem(c, { type: "unauthorized", title: "Unauthorized", status: 401, detail: m ? "not an admin token" : "an admin bearer token is required" });
+    }
+    if (role === "viewer" && c.req.method !== "GET" && c.req.method !== "HEAD") {
+      return problem(c, {
+        type: "forbidden",
+        title: "Forbidden",
+        status: 403,
+        detail: "a viewer token may only read (GET); replaying and enabling need an operator token (admin.tokenSha256)",
+      });
     }
     await next();
   });
@@ -122,6 +133,16 @@ export function adminRoutes(services: Services): Hono {
     if (result.kind === "not_parked")
       return problem(c, { type: "not-parked", title: "Conflict", status: 409, detail: `the delivery is ${result.state}, only parked deliveries are replayed` });
     services.log.info({ deliveryId: result.deliveryId, outcome: result.kind }, "delivery replayed by an operator");
+    // The same audit entry as a console replay: the lineage and the audit page name the token.
+    const token = /^Bearer\s+(\S+)/i.exec(c.req.header("authorization") ?? "")![1]!;
+    await services.store.db.insert(auditLog).values({
+      at: services.clock(),
+      actor: `token:${sha256Hex(token).slice(0, 12)}`,
+      role: "operator",
+      action: "replay",
+      target: result.deliveryId,
+      detail: { result: result.kind, via: "api", ...(result.kind === "parked" ? { stage: result.stage, message: result.message } : {}) },
+    });
     return c.json(result);
   });
 

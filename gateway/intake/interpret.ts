@@ -21,7 +21,16 @@ export async function interpret(runtime: Runtime, input: MappingInput): Promise<
     if (application.sourceId === undefined && input.sourceMessageId)
       application.sourceId = count > 1 ? `${input.sourceMessageId}#${i + 1}` : input.sourceMessageId;
     const r = runtime.router.route(application, input.portalId);
-    if (!r.ok) return { kind: "parked", stage: "routing", format: mapped.format, tenantId: r.tenantId, message: `${which}${r.message}` };
+    const applicant = application.applicant?.name;
+    if (!r.ok)
+      return {
+        kind: "parked",
+        stage: "routing",
+        format: mapped.format,
+        tenantId: r.tenantId,
+        message: `${which}${r.message}`,
+        ...(applicant ? { applicant } : {}),
+      };
     if (r.tenant.strict && application.warnings.length > 0) {
       return {
         kind: "parked",
@@ -30,6 +39,7 @@ export async function interpret(runtime: Runtime, input: MappingInput): Promise<
         tenantId: r.tenant.id,
         message: `${which}tenant ${r.tenant.id} is strict and the application has ${application.warnings.length} warning(s): ${application.warnings.map((w) => `${w.path}: ${w.message}`).join("; ")}`,
         details: application.warnings,
+        ...(applicant ? { applicant } : {}),
       };
     }
     routed.push({ application, tenant: r.tenant, subscribers: r.subscribers });

@@ -22,7 +22,16 @@ export interface RoutedApplication {
 /** What mapping and routing made of a delivery: one application per record, or the reason it is parked. */
 export type Interpretation =
   | { kind: "routed"; format: string; applications: RoutedApplication[] }
-  | { kind: "parked"; stage: "mapping" | "routing"; format?: string; tenantId?: string; message: string; details?: unknown };
+  | {
+      kind: "parked";
+      stage: "mapping" | "routing";
+      format?: string;
+      tenantId?: string;
+      message: string;
+      details?: unknown;
+      /** The applicant's name when mapping got that far, for the operator who finds the delivery in the parked list. */
+      applicant?: string;
+    };
 
 type DeliveryState = Partial<typeof deliveries.$inferInsert> & { state: string };
 
@@ -61,7 +70,12 @@ export function interpretationRows(config: HubConfig, delivery: DeliveryRef, res
         stateSince: now,
         format: result.format ?? null,
         tenantId: result.tenantId ?? null,
-        parkReason: { stage: result.stage, message: result.message, ...(result.details ? { details: result.details } : {}) },
+        parkReason: {
+          stage: result.stage,
+          message: result.message,
+          ...(result.details ? { details: result.details } : {}),
+          ...(result.applicant ? { applicant: result.applicant } : {}),
+        },
       },
       applications: [],
       outbox: [],

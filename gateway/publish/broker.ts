@@ -60,6 +60,34 @@ export class Broker {
     }
   }
 
+  /**
+   * Depth and consumers of queues as the broker reports them (a passive declare per queue), on a
+   * channel of their own: a missing queue closes the channel it was asked on, never the relay's.
+   */
+  async queueStates(queues: string[]): Promise<Map<string, { messages: number; consumers: number } | undefined>> {
+    await this.channel();
+    const model = this.model;
+    if (!model) throw new OutageError("broker connection closed", { retryable: true });
+    const open = async () => {
+      const ch = await model.createChannel();
+      ch.on("error", () => {}); // a missing queue: reported below as undefined
+      return ch;
+    };
+    const out = new Map<string, { messages: number; consumers: number } | undefined>();
+    let ch = await open();
+    for (const q of queues) {
+      try {
+        const r = await ch.checkQueue(q);
+        out.set(q, { messages: r.messageCount, consumers: r.consumerCount });
+      } catch {
+        out.set(q, undefined);
+        ch = await open();
+      }
+    }
+    await ch.close().catch(() => {});
+    return out;
+  }
+
   /** Declares the topology again on the open channel (after a config reload added queues). */
   async redeclare(): Promise<void> {
     const ch = this.channelP;
