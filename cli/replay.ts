@@ -1,5 +1,6 @@
 import { formatProblem } from "../gateway/config/load.ts";
 import { replayAllParked, replayDelivery, type ReplayResult } from "../gateway/replay.ts";
+import { configSpec } from "../adapters/config.ts";
 import { loadRuntime } from "../gateway/runtime.ts";
 import { envSettings } from "../gateway/services.ts";
 import { openStore } from "../gateway/store/db.ts";
@@ -38,7 +39,7 @@ export async function replayCommand(argv: string[], env: NodeJS.ProcessEnv = pro
   if (all ? ids.length > 0 : ids.length !== 1 || format !== undefined) return undefined;
 
   const settings = envSettings(env);
-  const loaded = await loadRuntime(settings.configDir);
+  const loaded = await loadRuntime(settings.configDir, configSpec);
   if (!loaded.ok) {
     err(loaded.problems.map(formatProblem).join("\n"));
     return 1;

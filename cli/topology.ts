@@ -5,6 +5,7 @@ import { formatProblem } from "../gateway/config/load.ts";
 import { messageOf } from "../gateway/errors.ts";
 import { topologyOf } from "../gateway/publish/topology.ts";
 import { statusNames } from "../gateway/status/consumer.ts";
+import { configSpec } from "../adapters/config.ts";
 import { loadRuntime } from "../gateway/runtime.ts";
 import { envSettings } from "../gateway/services.ts";
 
@@ -121,7 +122,7 @@ const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 /** `ozg-hub topology [--apply]`: prints every tenant's user and permissions; applies them on request. */
 export async function topologyCommand(argv: string[], ctl: Rabbitmqctl = localRabbitmqctl): Promise<number> {
   const env = envSettings();
-  const loaded = await loadRuntime(env.configDir);
+  const loaded = await loadRuntime(env.configDir, configSpec);
   if (!loaded.ok) {
     for (const p of loaded.problems) console.error(formatProblem(p));
     return 1;

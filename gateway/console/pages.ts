@@ -1,5 +1,4 @@
 import { html } from "hono/html";
-import { channels } from "../contract.ts";
 import type { CertificateExpiry } from "./certificates.ts";
 import type { ReplayJob } from "./jobs.ts";
 import { bytes, csrfField, page, when, type Html } from "./layout.ts";
@@ -135,7 +134,7 @@ export function overviewPage(s: Session, o: OverviewData): Html {
 
 const iso = (d: Date | undefined) => (d ? d.toISOString().slice(0, 16) : "");
 
-export function searchPage(s: Session, q: SearchQuery, hits: Hit[] | undefined, tenants: string[]): Html {
+export function searchPage(s: Session, q: SearchQuery, hits: Hit[] | undefined, tenants: string[], channels: readonly string[]): Html {
   return page(
     "Search",
     s,

@@ -130,6 +130,7 @@ export function consoleRoutes(services: Services): Hono<Env> {
         q,
         hits,
         services.runtime().config.tenants.map((t) => t.id),
+        services.runtime().spec.channels,
       ),
     );
   });

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { CONSOLE_TOKENS, prepareConsoleConfig, routeOfficeToKiel } from "../../test/support/console.ts";
-import { rowCounts } from "../../test/support/database.ts";
-import { antragBody, ozgCloudForm } from "../../test/support/forms.ts";
-import { startTestHub, TOKENS, type TestHub } from "../../test/support/hub.ts";
+import { CONSOLE_TOKENS, prepareConsoleConfig, routeOfficeToKiel } from "../../support/console.ts";
+import { rowCounts } from "../../support/database.ts";
+import { antragBody, ozgCloudForm } from "../../support/forms.ts";
+import { startTestHub, TOKENS, type TestHub } from "../../support/hub.ts";
 
 /** Logs in with a token through the form and returns the session cookie and the page's CSRF token. */
 async function login(hub: TestHub, token: string): Promise<{ cookie: string; csrf: string; setCookie: string }> {

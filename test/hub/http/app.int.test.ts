@@ -2,8 +2,8 @@ import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parse, stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { antragBody, ozgCloudForm } from "../../test/support/forms.ts";
-import { startTestHub, TOKENS, type TestHub } from "../../test/support/hub.ts";
+import { antragBody, ozgCloudForm } from "../../support/forms.ts";
+import { startTestHub, TOKENS, type TestHub } from "../../support/hub.ts";
 
 describe("operations endpoints", () => {
   let hub: TestHub;

@@ -1,8 +1,8 @@
 import type { Worker } from "node:worker_threads";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { antragBody, ozgCloudForm } from "../../test/support/forms.ts";
-import { startTestHub, TOKENS, type TestHub } from "../../test/support/hub.ts";
+import { antragBody, ozgCloudForm } from "../../support/forms.ts";
+import { startTestHub, TOKENS, type TestHub } from "../../support/hub.ts";
 
 describe("the relay in a worker thread", () => {
   let hub: TestHub;

@@ -1,7 +1,7 @@
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { antragBody, ozgCloudForm } from "../../test/support/forms.ts";
-import { startTestHub, TOKENS, type TestHub } from "../../test/support/hub.ts";
+import { antragBody, ozgCloudForm } from "../../support/forms.ts";
+import { startTestHub, TOKENS, type TestHub } from "../../support/hub.ts";
 
 describe("several relay workers on the rows of one delivery", () => {
   let hub: TestHub;

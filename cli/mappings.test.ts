@@ -2,10 +2,11 @@ import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { mappingsCommand } from "../../cli/mappings.ts";
-import { formatProblem } from "../config/load.ts";
-import { REPO } from "../../test/support/config.ts";
-import { MappingSet } from "./engine.ts";
+import { configSpec } from "../adapters/config.ts";
+import { formatProblem } from "../gateway/config/load.ts";
+import { MappingSet } from "../gateway/mapping/engine.ts";
+import { REPO } from "../test/support/config.ts";
+import { mappingsCommand } from "./mappings.ts";
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -22,7 +23,7 @@ async function withMapping(id: string, text: string): Promise<string> {
 }
 
 async function problemsOf(dir: string): Promise<string[]> {
-  const r = await MappingSet.load(dir);
+  const r = await MappingSet.load(dir, configSpec.channels);
   if (r.ok) throw new Error("expected problems");
   return r.problems.map((p) => formatProblem({ ...p, file: path.relative(dir, path.resolve(p.file)) }));
 }
@@ -41,6 +42,14 @@ describe("mapping files are validated with file and line", () => {
       "bad/bad.yaml:2 priority: Invalid input: expected number, received string",
       'bad/bad.yaml:4 match: Unrecognized key: "xmlroot"',
     ]);
+  });
+
+  it("refuses a channel no adapter is registered under, naming the registered ones", async () => {
+    const text = ["id: chan", "match:", "  channels: [xta, fax]", "fields:", "  sourceId: id", ""].join("\n");
+    const dir = await withMapping("chan", text);
+    expect(await problemsOf(dir)).toEqual([`chan/chan.yaml match.channels[1]: unknown channel "fax": expected one of ${configSpec.channels.join(", ")}`]);
+    // Without the registered channels (a mappings directory read on its own) the file is fine.
+    expect((await MappingSet.load(dir)).ok).toBe(true);
   });
 
   it("reports a JSONata syntax error at the line of the offending character, inside a multi-line field", async () => {

@@ -1,9 +1,9 @@
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createTestDatabase, rowCounts } from "../../test/support/database.ts";
-import { antragBody, ozgCloudForm } from "../../test/support/forms.ts";
-import { startTestHub, TOKENS, type TestHub } from "../../test/support/hub.ts";
-import { GroupCommit } from "./group-commit.ts";
+import { createTestDatabase, rowCounts } from "../../support/database.ts";
+import { antragBody, ozgCloudForm } from "../../support/forms.ts";
+import { startTestHub, TOKENS, type TestHub } from "../../support/hub.ts";
+import { GroupCommit } from "../../../gateway/intake/group-commit.ts";
 
 /** The whole group in one statement. */
 const insertIds = (sql: postgres.Sql | postgres.TransactionSql, ids: number[]) => sql`insert into gc (id) select unnest(${ids}::int[])`;

@@ -2,10 +2,10 @@ import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { replayCommand } from "../cli/replay.ts";
-import { rowCounts } from "../test/support/database.ts";
-import { REPO, startTestHub, TOKENS, type TestHub } from "../test/support/hub.ts";
-import { replayDelivery, type ReplayDeps } from "./replay.ts";
+import { replayCommand } from "../../cli/replay.ts";
+import { rowCounts } from "../support/database.ts";
+import { REPO, startTestHub, TOKENS, type TestHub } from "../support/hub.ts";
+import { replayDelivery, type ReplayDeps } from "../../gateway/replay.ts";
 
 const auth = { authorization: `Bearer ${TOKENS.formsolutions}` };
 const fixture = (name: string) => readFile(path.join(REPO, "mappings/xgewerbeanzeige/fixtures", name), "utf8");

@@ -1,7 +1,7 @@
 import amqp from "amqplib";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { antragBody, ozgCloudForm } from "../../test/support/forms.ts";
-import { startTestHub, TOKENS, type TestHub } from "../../test/support/hub.ts";
+import { antragBody, ozgCloudForm } from "../../support/forms.ts";
+import { startTestHub, TOKENS, type TestHub } from "../../support/hub.ts";
 
 describe("broker topology declared from config", () => {
   let hub: TestHub;

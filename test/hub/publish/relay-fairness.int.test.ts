@@ -4,8 +4,8 @@ import amqp from "amqplib";
 import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
-import { antragBody, ozgCloudForm } from "../../test/support/forms.ts";
-import { REPO, startTestHub, TOKENS, type TestHub } from "../../test/support/hub.ts";
+import { antragBody, ozgCloudForm } from "../../support/forms.ts";
+import { REPO, startTestHub, TOKENS, type TestHub } from "../../support/hub.ts";
 
 const auth = { authorization: `Bearer ${TOKENS.formsolutions}` };
 /** Augsburg's Ordnungsamt: routes the sample form to tenant B (augsburg); the sample's own unit routes to kiel (A). */

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
-import { antragBody, ozgCloudForm } from "../../test/support/forms.ts";
-import { startTestHub, TOKENS, type TestHub } from "../../test/support/hub.ts";
-import { TcpProxy } from "../../test/support/tcp-proxy.ts";
+import { antragBody, ozgCloudForm } from "../../support/forms.ts";
+import { startTestHub, TOKENS, type TestHub } from "../../support/hub.ts";
+import { TcpProxy } from "../../support/tcp-proxy.ts";
 
 const auth = { authorization: `Bearer ${TOKENS.formsolutions}` };
 

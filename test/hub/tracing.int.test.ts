@@ -2,10 +2,10 @@ import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { antragBody, ozgCloudForm } from "../test/support/forms.ts";
-import { startTestHub, TOKENS, type TestHub } from "../test/support/hub.ts";
-import { routingKey } from "./publish/topology.ts";
-import { flushTracing, tracingEnabled } from "./tracing.ts";
+import { antragBody, ozgCloudForm } from "../support/forms.ts";
+import { startTestHub, TOKENS, type TestHub } from "../support/hub.ts";
+import { routingKey } from "../../gateway/publish/topology.ts";
+import { flushTracing, tracingEnabled } from "../../gateway/tracing.ts";
 
 const auth = { authorization: `Bearer ${TOKENS.formsolutions}` };
 
