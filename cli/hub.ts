@@ -1,4 +1,4 @@
-import { configSpec } from "../adapters/config.ts";
+import { configSpec } from "../adapters/index.ts";
 import { buildAdapters } from "../adapters/index.ts";
 import type { ConfigProblem } from "../gateway/config/load.ts";
 import { checkingPort } from "../gateway/port/check.ts";

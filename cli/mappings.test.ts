@@ -2,7 +2,7 @@ import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { configSpec } from "../adapters/config.ts";
+import { configSpec } from "./hub.ts";
 import { formatProblem } from "../gateway/config/load.ts";
 import { MappingSet } from "../gateway/mapping/engine.ts";
 import { REPO } from "../test/support/config.ts";

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { configSpec } from "../adapters/config.ts";
+import { configSpec } from "./hub.ts";
 import { loadConfig } from "../gateway/config/load.ts";
 import { formatProblem } from "../gateway/config/load.ts";
 import { MappingSet } from "../gateway/mapping/engine.ts";

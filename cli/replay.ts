@@ -1,6 +1,6 @@
 import { formatProblem } from "../gateway/config/load.ts";
 import { replayAllParked, replayDelivery, type ReplayResult } from "../gateway/replay.ts";
-import { configSpec } from "../adapters/config.ts";
+import { configSpec } from "./hub.ts";
 import { loadRuntime } from "../gateway/runtime.ts";
 import { envSettings } from "../gateway/services.ts";
 import { openStore } from "../gateway/store/db.ts";

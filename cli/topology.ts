@@ -5,7 +5,7 @@ import { formatProblem } from "../gateway/config/load.ts";
 import { messageOf } from "../gateway/errors.ts";
 import { topologyOf } from "../gateway/publish/topology.ts";
 import { statusNames } from "../gateway/status/consumer.ts";
-import { configSpec } from "../adapters/config.ts";
+import { configSpec } from "./hub.ts";
 import { loadRuntime } from "../gateway/runtime.ts";
 import { envSettings } from "../gateway/services.ts";
 

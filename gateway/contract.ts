@@ -13,7 +13,7 @@ export type { DeliveryStatus, StatusReport } from "./status/query.ts";
 /**
  * A channel a delivery can arrive on: the name an adapter is registered under. Data the core
  * receives from the composition root (`ConfigSpec.channels`), not a list it knows: the adapter
- * registry (`adapters/config.ts`) checks its keys, the core only carries them.
+ * registry (`adapters/index.ts`) checks its keys, the core only carries them.
  */
 export type Channel = string;
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { InboundDocument } from "../../gateway/index.ts";
 import { OutageError } from "../../gateway/index.ts";
 import { loadRuntime } from "../../gateway/runtime.ts";
-import { configSpec } from "../config.ts";
+import { configSpec } from "../index.ts";
 import { writeTestConfig } from "../../test/support/config.ts";
 import { fakePort } from "../../test/support/fake-port.ts";
 import { challenge, type OrderOptions } from "./fixtures/client.ts";

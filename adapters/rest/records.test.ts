@@ -4,7 +4,7 @@ import { parse, stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sha256Hex, type StoredAttachment } from "../../gateway/index.ts";
 import { loadRuntime } from "../../gateway/runtime.ts";
-import { configSpec } from "../config.ts";
+import { configSpec } from "../index.ts";
 import { writeTestConfig } from "../../test/support/config.ts";
 import { fakePort } from "../../test/support/fake-port.ts";
 import { restAdapter } from "./index.ts";

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { HubConfig } from "../../gateway/index.ts";
-import { configSpec } from "../config.ts";
+import { configSpec } from "../index.ts";
 import { testPki } from "../../test/support/pki.ts";
 import { prepareXta } from "./auth.ts";
 

@@ -7,7 +7,7 @@ import type { InboundDocument, IntakeResult } from "../../gateway/index.ts";
 import type { Runtime } from "../../gateway/runtime.ts";
 import { OutageError } from "../../gateway/index.ts";
 import { loadRuntime } from "../../gateway/runtime.ts";
-import { configSpec } from "../config.ts";
+import { configSpec } from "../index.ts";
 import { writeTestConfig } from "../../test/support/config.ts";
 import { fakePort } from "../../test/support/fake-port.ts";
 import { metaDataXml } from "./fixtures/portal-client.ts";

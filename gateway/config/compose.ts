@@ -6,7 +6,7 @@ import { configSchemas, type GatewayConfig, type PortalConfig, type TenantConfig
 /**
  * Everything the core needs to know of the registered adapters, as data: what the composition
  * root hands to `loadRuntime` and `createServices`. The core never imports an adapter; it gets
- * this, built by `composeConfigSpec` from the adapter registry (`adapters/config.ts`).
+ * this, built by `composeConfigSpec` from the adapter registry (`adapters/index.ts`).
  */
 export interface ConfigSpec {
   /** The delivery channels: the names the adapters are registered under. */
@@ -29,7 +29,7 @@ export interface ConfigSpec {
  * const spec = composeConfigSpec({ rest: restConfig, xta: xtaConfig }, { defaultChannels: ["rest"] });
  * const loaded = await loadRuntime(configDir, spec);
  */
-export function composeConfigSpec<K extends string>(specs: Readonly<Record<K, AdapterConfigSpec>>, o: { defaultChannels: readonly K[] }): ConfigSpec {
+export function composeConfigSpec<K extends string>(specs: Readonly<Record<K, AdapterConfigSpec>>, o: { defaultChannels: readonly NoInfer<K>[] }): ConfigSpec {
   const entries = Object.entries(specs) as [K, AdapterConfigSpec][];
   const sectionsOf = (pick: (s: AdapterConfigSpec) => z.ZodType | undefined) =>
     Object.fromEntries(entries.flatMap(([kind, spec]) => (pick(spec) ? [[kind, pick(spec)!.optional()]] : [])));

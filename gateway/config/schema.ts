@@ -14,7 +14,7 @@ const tokenHash = z.string().regex(/^[0-9a-f]{64}$/, "hex sha256 of the bearer t
 /* eslint-disable @typescript-eslint/no-empty-object-type -- filled in by declaration merging */
 /**
  * The adapters' sections of each kind of config file, by adapter: empty here, because the core
- * knows no adapter. The adapter registry (`adapters/config.ts`) fills them in by declaration
+ * knows no adapter. The adapter registry (`adapters/index.ts`) fills them in by declaration
  * merging, from the same specs whose schemas it composes, so an adapter reads its own section
  * typed while the core compiles, runs and is tested without any adapter.
  */
