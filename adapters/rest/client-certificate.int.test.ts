@@ -1,13 +1,11 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import https from "node:https";
-import { tmpdir } from "node:os";
 import path from "node:path";
-import { parse, stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rowCounts } from "../../test/support/database.ts";
 import { antragBody, ozgCloudForm } from "../../test/support/forms.ts";
-import { startTestHub, TOKENS, type TestHub } from "../../test/support/hub.ts";
-import { freePort } from "../../test/support/process.ts";
+import { editYaml, TOKENS, type TestHub } from "../../test/support/hub.ts";
+import { startRestHttpsHub } from "../../test/support/https-hub.ts";
 import { rawPost } from "../xta/fixtures/https.ts";
 import { testPki, type Issued, type TestPki } from "../../test/support/pki.ts";
 
@@ -37,29 +35,11 @@ describe("REST intake by TLS client certificate", () => {
   let portalCert: Issued;
   let otherCert: Issued;
 
-  const editYaml = async (file: string, edit: (doc: any) => void) => {
-    const doc = parse(await readFile(file, "utf8"));
-    edit(doc);
-    await writeFile(file, stringify(doc));
-  };
-
   beforeAll(async () => {
     pki = testPki();
     portalCert = pki.client("formsolutions-antrag");
     otherCert = pki.client("serviceportal-antrag");
-    dir = await mkdtemp(path.join(tmpdir(), "ozg-hub-rest-tls-"));
-    await writeFile(path.join(dir, "server.key"), pki.server.keyPem);
-    await writeFile(path.join(dir, "server.pem"), pki.server.certPem);
-    await writeFile(path.join(dir, "ca.pem"), pki.caPem);
-    const port = await freePort();
-    hub = await startTestHub({
-      gateway: {
-        rest: {
-          https: { port, host: "127.0.0.1", keyFile: path.join(dir, "server.key"), certFile: path.join(dir, "server.pem"), caFile: path.join(dir, "ca.pem") },
-        },
-      },
-    });
-    url = `https://127.0.0.1:${port}`;
+    ({ hub, url, dir } = await startRestHttpsHub(pki));
     await editYaml(path.join(hub.configDir, "portals/formsolutions.yaml"), (p) => (p.rest = { certificateSha256: [portalCert.sha256] }));
     // The Serviceportal's certificate is pinned, but the portal may not (yet) use REST.
     await editYaml(path.join(hub.configDir, "portals/serviceportal.yaml"), (p) => {

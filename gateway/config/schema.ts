@@ -165,10 +165,6 @@ function subscriberCore(x: Extensions) {
     .strict();
 }
 
-function subscriberSchemaOf(x: Extensions) {
-  return subscriberCore(x).extend(x.sections.subscriber);
-}
-
 function tenantCore(x: Extensions) {
   return z
     .object({
@@ -184,7 +180,7 @@ function tenantCore(x: Extensions) {
         .optional(),
       organisationUnitIds: z.array(z.string().min(1)).default([]).describe("ids of the responsible offices (zuständige Stelle)"),
       xtaReaders: z.array(z.string().min(1)).default([]).describe("XTA reader identifiers, e.g. ags:01002000"),
-      subscribers: z.array(subscriberSchemaOf(x)).min(1).describe("systems that receive this tenant's applications"),
+      subscribers: z.array(subscriberCore(x).extend(x.sections.subscriber)).min(1).describe("systems that receive this tenant's applications"),
       strict: z
         .boolean()
         .default(false)
@@ -206,10 +202,6 @@ function tenantCore(x: Extensions) {
         .describe("the tenant's RabbitMQ user, which `ozg-hub topology` limits to the tenant's own queues"),
     })
     .strict();
-}
-
-function tenantSchemaOf(x: Extensions) {
-  return tenantCore(x).extend(x.sections.tenant);
 }
 
 function portalCore(x: Extensions) {
@@ -255,10 +247,6 @@ function portalCore(x: Extensions) {
     .strict();
 }
 
-function portalSchemaOf(x: Extensions) {
-  return portalCore(x).extend(x.sections.portal);
-}
-
 /**
  * The schemas of the config files, the core's fields extended by the adapters' sections. Typed
  * by what the core reads: the adapters' sections are typed where the registry declares them.
@@ -266,8 +254,8 @@ function portalSchemaOf(x: Extensions) {
 export function configSchemas(x: Extensions) {
   return {
     gateway: gatewaySchema.extend(x.sections.gateway) as unknown as z.ZodType<GatewayConfig>,
-    tenant: tenantSchemaOf(x) as unknown as z.ZodType<TenantConfig>,
-    portal: portalSchemaOf(x) as unknown as z.ZodType<PortalConfig>,
+    tenant: tenantCore(x).extend(x.sections.tenant) as unknown as z.ZodType<TenantConfig>,
+    portal: portalCore(x).extend(x.sections.portal) as unknown as z.ZodType<PortalConfig>,
   };
 }
 

@@ -115,38 +115,25 @@ describe("replay of parked deliveries", () => {
 
     const env = { OZG_HUB_CONFIG: hub.configDir, DATABASE_URL: hub.databaseUrl };
     const out: string[] = [];
-    expect(
-      await replayCommand(
-        ["--all-parked", "--format", "ozg-cloud"],
+    /** `ozg-hub replay <args>`, its output (both streams) collected in `out`. */
+    const replay = (args: string[]) =>
+      replayCommand(
+        args,
         env,
         (s) => out.push(s),
         (s) => out.push(s),
-      ),
-    ).toBe(0);
+      );
+    expect(await replay(["--all-parked", "--format", "ozg-cloud"])).toBe(0);
     expect(out).toEqual(["0 of 0 parked deliveries routed"]);
     out.length = 0;
-    expect(
-      await replayCommand(
-        ["--all-parked", "--format", "xgewerbeanzeige"],
-        env,
-        (s) => out.push(s),
-        (s) => out.push(s),
-      ),
-    ).toBe(0);
+    expect(await replay(["--all-parked", "--format", "xgewerbeanzeige"])).toBe(0);
     expect(out).toEqual([
       `[1/2] ${a.id} routed to kiel (xgewerbeanzeige), 2 message(s) queued`,
       `[2/2] ${b.id} routed to kiel (xgewerbeanzeige), 2 message(s) queued`,
       "2 of 2 parked deliveries routed",
     ]);
     out.length = 0;
-    expect(
-      await replayCommand(
-        [a.id],
-        env,
-        (s) => out.push(s),
-        (s) => out.push(s),
-      ),
-    ).toBe(0);
+    expect(await replay([a.id])).toBe(0);
     expect(out).toEqual([expect.stringMatching(new RegExp(`^${a.id} is (routed|published), not parked: nothing to do$`))]);
     // The hub's own relay publishes what the command queued: two per queue, no more.
     const dms = await hub.broker.drain(hub.queue("kiel", "dms"), { atLeast: 2 });

@@ -13,7 +13,7 @@ import { TestBroker } from "./broker.ts";
 import { writeTestConfig } from "./config.ts";
 import { createTestDatabase } from "./database.ts";
 
-export { REPO, TOKENS, writeTestConfig } from "./config.ts";
+export { editYaml, REPO, TOKENS, writeTestConfig } from "./config.ts";
 
 export interface TestHub {
   app: Hono;

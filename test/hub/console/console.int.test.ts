@@ -3,7 +3,7 @@ import { rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { CONSOLE_TOKENS, prepareConsoleConfig, routeOfficeToKiel } from "../../support/console.ts";
 import { rowCounts } from "../../support/database.ts";
-import { antragBody, ozgCloudForm } from "../../support/forms.ts";
+import { postAntrag } from "../../support/forms.ts";
 import { startTestHub, TOKENS, type TestHub } from "../../support/hub.ts";
 
 /** Logs in with a token through the form and returns the session cookie and the page's CSRF token. */
@@ -24,11 +24,7 @@ describe("console: sessions, roles, CSRF and audit (in process)", () => {
     hub = await startTestHub();
     await prepareConsoleConfig(hub.configDir);
     expect(await hub.services.reload()).toEqual({ ok: true });
-    const res = await hub.app.request("/antrag", {
-      method: "POST",
-      headers: { authorization: `Bearer ${TOKENS.formsolutions}` },
-      body: antragBody(ozgCloudForm({ transactionId: "console-parked", zustaendigeStelle: "000000" }), []),
-    });
+    const res = await postAntrag(hub, { transactionId: "console-parked", zustaendigeStelle: "000000" });
     expect(res.status).toBe(202);
     parkedId = (await res.json()).vorgang.vorgangId;
   });
@@ -143,11 +139,7 @@ describe("console: sessions, roles, CSRF and audit (in process)", () => {
   it("replays all parked deliveries matching a filter as a job with progress, and only those", async () => {
     const ids: Record<string, string> = {};
     for (const unit of ["5001", "5002"]) {
-      const res = await hub.app.request("/antrag", {
-        method: "POST",
-        headers: { authorization: `Bearer ${TOKENS.formsolutions}` },
-        body: antragBody(ozgCloudForm({ transactionId: `console-filter-${unit}`, zustaendigeStelle: unit }), []),
-      });
+      const res = await postAntrag(hub, { transactionId: `console-filter-${unit}`, zustaendigeStelle: unit });
       ids[unit] = (await res.json()).vorgang.vorgangId;
     }
     await routeOfficeToKiel(hub.configDir, "5001");
