@@ -7,7 +7,7 @@ import { antragBody, ozgCloudForm } from "../../test/support/forms.ts";
 import { editYaml, TOKENS, type TestHub } from "../../test/support/hub.ts";
 import { startRestHttpsHub } from "../../test/support/https-hub.ts";
 import { rawPost } from "../xta/fixtures/https.ts";
-import { testPki, type Issued, type TestPki } from "../../test/support/pki.ts";
+import { testPki, type Issued } from "../../test/support/pki.ts";
 
 /** A real portal's formData (source: mappings/ozg-cloud/fixtures/README.md), sent byte for byte. */
 const REAL_FORM = path.join(import.meta.dirname, "../../mappings/ozg-cloud/fixtures/startuphafen-formdatatest.input.json");
@@ -28,17 +28,15 @@ async function antrag(transactionId: string): Promise<{ contentType: string; bod
  * (gateway.yaml `rest.https`), against Postgres and RabbitMQ, with certificates made here.
  */
 describe("REST intake by TLS client certificate", () => {
-  let pki: TestPki;
+  // Certificates are made once, when the file is collected; the hub is started per run.
+  const pki = testPki();
+  const portalCert = pki.client("formsolutions-antrag");
+  const otherCert = pki.client("serviceportal-antrag");
   let hub: TestHub;
   let dir: string;
   let url: string;
-  let portalCert: Issued;
-  let otherCert: Issued;
 
   beforeAll(async () => {
-    pki = testPki();
-    portalCert = pki.client("formsolutions-antrag");
-    otherCert = pki.client("serviceportal-antrag");
     ({ hub, url, dir } = await startRestHttpsHub(pki));
     await editYaml(path.join(hub.configDir, "portals/formsolutions.yaml"), (p) => (p.rest = { certificateSha256: [portalCert.sha256] }));
     // The Serviceportal's certificate is pinned, but the portal may not (yet) use REST.
