@@ -1,15 +1,6 @@
-import { createRequire, Module } from "node:module";
 import js from "@eslint/js";
+import "./lint/typescript-api.mjs";
 
-// typescript 7 (the compiler this project builds with) ships no JavaScript API, which the
-// typescript-eslint parser needs. The linter therefore parses with typescript 5.9, installed
-// under another name; type checking stays with `tsc --noEmit` (typescript 7).
-const require = createRequire(import.meta.url);
-const parserTypescript = require.resolve("typescript-eslint-parser-ts");
-const resolve = Module._resolveFilename;
-Module._resolveFilename = function (request, ...rest) {
-  return resolve.call(this, request === "typescript" ? parserTypescript : request, ...rest);
-};
 const { default: tseslint } = await import("typescript-eslint");
 
 export default tseslint.config(
@@ -31,6 +22,26 @@ export default tseslint.config(
       "no-void": "off",
       // Control characters are matched on purpose in XML and header validation.
       "no-control-regex": "off",
+    },
+  },
+  // The import graph runs one way: cli/ -> adapters/ -> gateway/. The core receives the adapters'
+  // config spec and the built adapters from the composition root (cli/hub.ts) and imports neither;
+  // lint/imports.mjs checks the indirect ways in as well.
+  {
+    files: ["gateway/**/*.{ts,mjs}"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              regex: "^(\\.\\./)+(adapters|cli)(/|$)",
+              message:
+                "gateway/ is the core: it imports no adapter and no CLI module; take what an adapter adds as data from the composition root (cli/hub.ts).",
+            },
+          ],
+        },
+      ],
     },
   },
 );

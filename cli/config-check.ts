@@ -1,8 +1,6 @@
-import { buildAdapters } from "../adapters/index.ts";
 import { formatProblem, type ConfigProblem } from "../gateway/config/load.ts";
-import { checkingPort } from "../gateway/port/check.ts";
-import { loadRuntime } from "../gateway/runtime.ts";
 import { envSettings } from "../gateway/services.ts";
+import { adapterProblems, loadHubRuntime } from "./hub.ts";
 
 /**
  * `ozg-hub config check [dir]`: every problem with file, line and path; non-zero exit on any.
@@ -10,8 +8,8 @@ import { envSettings } from "../gateway/services.ts";
  * unreadable keys, wrong passphrases and unusable certificates show here too.
  */
 export async function configCheck(dir = envSettings().configDir): Promise<number> {
-  const r = await loadRuntime(dir);
-  const problems: ConfigProblem[] = r.ok ? await prepareProblems(r.runtime) : r.problems;
+  const r = await loadHubRuntime(dir);
+  const problems: ConfigProblem[] = r.ok ? await adapterProblems(r.runtime) : r.problems;
   if (!r.ok || problems.length > 0) {
     for (const p of problems) console.error(formatProblem(p));
     console.error(`${problems.length} problem${problems.length === 1 ? "" : "s"} in ${dir}`);
@@ -21,11 +19,4 @@ export async function configCheck(dir = envSettings().configDir): Promise<number
   const subscribers = config.tenants.reduce((n, t) => n + t.subscribers.length, 0);
   console.log(`ok: ${config.tenants.length} tenants, ${subscribers} subscribers, ${config.portals.length} portals, ${mappings.mappings.length} mappings`);
   return 0;
-}
-
-/** The problems the adapters' prepare steps find in a config that passed its schemas. */
-async function prepareProblems(runtime: Parameters<typeof checkingPort>[0]): Promise<ConfigProblem[]> {
-  const port = checkingPort(runtime);
-  buildAdapters(port.ctx);
-  return port.problems();
 }

@@ -1,4 +1,5 @@
 import path from "node:path";
+import { configSpec } from "./hub.ts";
 import { loadConfig } from "../gateway/config/load.ts";
 import { formatProblem } from "../gateway/config/load.ts";
 import { MappingSet } from "../gateway/mapping/engine.ts";
@@ -16,7 +17,7 @@ export const MAPPINGS_USAGE = `  mappings test [dir] [--update] [--only <id>]
 
 /** The mappings directory of the deployment config, else ./mappings. */
 async function defaultDir(): Promise<string> {
-  const loaded = await loadConfig(envSettings().configDir);
+  const loaded = await loadConfig(envSettings().configDir, configSpec);
   return loaded.ok ? path.resolve(loaded.config.dir, loaded.config.gateway.mappings) : path.resolve("mappings");
 }
 
@@ -39,7 +40,12 @@ export async function mappingsCommand(
     const dir = path.resolve(args[0] ?? (await defaultDir()));
     // One progress line per case on stderr while the run lasts; the report follows at the end.
     let n = 0;
-    const report = await runGolden(dir, { update, only, onCase: (c) => progress(`[${++n}] ${c.ok ? "ok  " : "FAIL"} ${c.format}/${c.name}`) });
+    const report = await runGolden(dir, {
+      update,
+      only,
+      channels: configSpec.channels,
+      onCase: (c) => progress(`[${++n}] ${c.ok ? "ok  " : "FAIL"} ${c.format}/${c.name}`),
+    });
     (report.ok ? out : err)(formatReport(report));
     return report.ok ? 0 : 1;
   }
@@ -53,7 +59,7 @@ export async function mappingsCommand(
     const [id, file, ...extra] = args;
     if (!id || !file) return badUsage("mappings try needs a mapping id and a file");
     if (extra.length > 0) return badUsage(`unexpected argument "${extra[0]}"`);
-    const loaded = await MappingSet.load(path.resolve(mappingsDir ?? (await defaultDir())));
+    const loaded = await MappingSet.load(path.resolve(mappingsDir ?? (await defaultDir())), configSpec.channels);
     if (!loaded.ok) {
       err(loaded.problems.map(formatProblem).join("\n"));
       return 1;

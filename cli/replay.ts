@@ -1,6 +1,7 @@
 import { userInfo } from "node:os";
 import { formatProblem } from "../gateway/config/load.ts";
 import { replayAllParked, replayDelivery, type ReplayResult } from "../gateway/replay.ts";
+import { configSpec } from "./hub.ts";
 import { loadRuntime } from "../gateway/runtime.ts";
 import { envSettings } from "../gateway/services.ts";
 import { openStore } from "../gateway/store/db.ts";
@@ -56,7 +57,7 @@ export async function replayCommand(argv: string[], env: NodeJS.ProcessEnv = pro
   const actor = `${actorName ?? osUser(env)} (cli)`;
 
   const settings = envSettings(env);
-  const loaded = await loadRuntime(settings.configDir);
+  const loaded = await loadRuntime(settings.configDir, configSpec);
   if (!loaded.ok) {
     err(loaded.problems.map(formatProblem).join("\n"));
     return 1;

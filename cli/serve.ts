@@ -1,22 +1,19 @@
 import type { Server } from "node:http";
 import { serve as listen } from "@hono/node-server";
-import { buildAdapters } from "../adapters/index.ts";
 import { createApp } from "../gateway/http/app.ts";
 import { createLogger } from "../gateway/logger.ts";
-import { adapterPort } from "../gateway/port/port.ts";
-import { ConfigError, createServices, envSettings, type Services } from "../gateway/services.ts";
+import { ConfigError, envSettings, type Services } from "../gateway/services.ts";
+import { assembleHub } from "./hub.ts";
 
 /** `ozg-hub serve`: migrate, start the relay and adapters, listen; SIGHUP reloads, SIGTERM drains. */
 export async function serve(): Promise<number> {
   const env = envSettings();
   const log = createLogger();
   let services: Services;
-  let built: ReturnType<typeof buildAdapters>;
+  let built: Awaited<ReturnType<typeof assembleHub>>["adapters"];
   try {
-    services = await createServices({ ...env, log });
     // Every adapter's prepare step has read its keys and certificates before anything starts.
-    built = buildAdapters(adapterPort(services));
-    await services.prepared();
+    ({ services, adapters: built } = await assembleHub({ ...env, log }));
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);

@@ -6,6 +6,7 @@ import { messageOf } from "../gateway/errors.ts";
 import { brokerAddress } from "../gateway/events/asyncapi.ts";
 import { topologyOf } from "../gateway/publish/topology.ts";
 import { rejectionQueue, statusNames } from "../gateway/status/consumer.ts";
+import { configSpec } from "./hub.ts";
 import { loadRuntime } from "../gateway/runtime.ts";
 import { envSettings } from "../gateway/services.ts";
 import { badUsage, type BadUsage } from "./usage.ts";
@@ -126,7 +127,7 @@ export async function topologyCommand(argv: string[], ctl: Rabbitmqctl = localRa
   const unexpected = argv.find((a) => a !== "--apply");
   if (unexpected !== undefined) return badUsage(`unexpected argument "${unexpected}": only --apply`);
   const env = envSettings();
-  const loaded = await loadRuntime(env.configDir);
+  const loaded = await loadRuntime(env.configDir, configSpec);
   if (!loaded.ok) {
     for (const p of loaded.problems) console.error(formatProblem(p));
     return 1;

@@ -4,14 +4,18 @@
  * protocol's answer. Nothing else of gateway/ is meant for adapters.
  */
 
-import { adapterConfigs } from "../adapters/config.ts";
+import type { TransportRecipient } from "./recipient.ts";
+import type { DeliveryStatus } from "./status/query.ts";
+
+export type { TransportRecipient } from "./recipient.ts";
+export type { DeliveryStatus, StatusReport } from "./status/query.ts";
 
 /**
- * Every channel a delivery can arrive on: the kinds of the adapter registry (`adapters/config.ts`,
- * whose keys `adapters/index.ts` must match). The one list; config, mapping and fixture schemas read it.
+ * A channel a delivery can arrive on: the name an adapter is registered under. Data the core
+ * receives from the composition root (`ConfigSpec.channels`), not a list it knows: the adapter
+ * registry (`adapters/index.ts`) checks its keys, the core only carries them.
  */
-export type Channel = keyof typeof adapterConfigs;
-export const channels = Object.keys(adapterConfigs) as [Channel, ...Channel[]];
+export type Channel = string;
 
 /** An attachment whose bytes are read once, in order, straight into the store. */
 export interface InboundAttachment {
@@ -37,13 +41,6 @@ export interface InboundDocument {
    * `recipient` fields that the content itself leaves empty.
    */
   recipient?: TransportRecipient;
-}
-
-export interface TransportRecipient {
-  xtaReader?: string;
-  ags?: string;
-  ars?: string;
-  organisationUnitId?: string;
 }
 
 /**
@@ -109,36 +106,6 @@ export type IntakeResult =
   | { kind: "too_large"; limit: number; what: "document" | "attachment" | "delivery" | "attachments" }
   /** Nothing stored: the broker is behind by more than the configured backlog; try again later. */
   | { kind: "busy"; retryAfterSeconds: number };
-
-/** A delivery's state and timeline, as its sender may see it. */
-export interface DeliveryStatus {
-  deliveryId: string;
-  reference: string;
-  channel: Channel;
-  sourceMessageId: string | null;
-  state: string;
-  stateSince: Date;
-  receivedAt: Date;
-  tenantId: string | null;
-  format: string | null;
-  parkReason: { stage: string; message: string } | null;
-  /** The applications made of the delivery, one per record, each with its own tenant. */
-  applications?: { id: string; tenantId: string; leikaKey: string | null }[];
-  timeline: { at: Date; type: string; detail: Record<string, unknown> | null }[];
-  /** Status reports of the subscribers, oldest first (see the status event contract). */
-  statuses: StatusReport[];
-}
-
-/** One status reported by a subscriber; the Bescheid only described (its bytes are fetched apart). */
-export interface StatusReport {
-  id: string;
-  at: Date;
-  applicationId: string;
-  status: string;
-  subscriber: string;
-  /** caseReference, message, question, reason and the document's name, contentType, size, sha256, as reported. */
-  detail: Record<string, unknown>;
-}
 
 /** A delivery's primary document, exactly as received. */
 export interface StoredDocument {

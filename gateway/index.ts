@@ -1,8 +1,9 @@
 /**
  * The public face of the core for adapters: exactly what they use. Adapters import from here
  * and nowhere else in gateway/ (their config.ts files excepted, which take the shared
- * building blocks from gateway/config/fields.ts); of the adapters the core imports only their
- * config specs (adapters/config.ts: zod sections, the pull subscriber kind, `storedRecipient`).
+ * building blocks from gateway/config/fields.ts, and the registry, which composes their specs
+ * with gateway/config/compose.ts). The core imports no adapter: the composition root
+ * (cli/hub.ts) hands it the composed config spec and the built adapters.
  */
 export type {
   Adapter,

@@ -1,7 +1,5 @@
 import { and, asc, eq } from "drizzle-orm";
-import { adapterConfigs } from "../adapters/config.ts";
-import type { AdapterConfigSpec } from "./config/fields.ts";
-import type { Channel, TransportRecipient } from "./contract.ts";
+import type { TransportRecipient } from "./recipient.ts";
 import { interpret } from "./intake/interpret.ts";
 import type { Logger } from "./logger.ts";
 import { parseDocument, type AttachmentInfo } from "./mapping/engine.ts";
@@ -42,13 +40,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * deliveries stored before the recipient had a column of its own, the adapters read it from the
  * protocol metadata they stored then (`AdapterConfigSpec.storedRecipient`).
  */
-function transportRecipient(stored: TransportRecipient | null, metadata: Record<string, unknown>): TransportRecipient | undefined {
+function transportRecipient(runtime: Runtime, stored: TransportRecipient | null, metadata: Record<string, unknown>): TransportRecipient | undefined {
   if (stored && Object.keys(stored).length > 0) return stored;
-  for (const spec of Object.values(adapterConfigs) as AdapterConfigSpec[]) {
-    const found = spec.storedRecipient?.(metadata);
-    if (found) return found;
-  }
-  return undefined;
+  return runtime.spec.storedRecipient(metadata);
 }
 
 /**
@@ -78,7 +72,7 @@ export async function replayDelivery(deps: ReplayDeps, deliveryId: string, opts:
     const format = d.format && runtime.mappings.get(d.format) ? d.format : runtime.portals.byId(d.portalId)?.mapping;
     const interpretation: Interpretation = parsed.ok
       ? await interpret(runtime, {
-          channel: d.channel as Channel,
+          channel: d.channel,
           portalId: d.portalId,
           contentType,
           format,
@@ -88,7 +82,7 @@ export async function replayDelivery(deps: ReplayDeps, deliveryId: string, opts:
           attachments: stored,
           document: parsed.document,
           xml: parsed.xml,
-          recipient: transportRecipient(d.recipient, d.metadata),
+          recipient: transportRecipient(runtime, d.recipient, d.metadata),
           forms: runtime.portals.byId(d.portalId)?.forms,
         })
       : { kind: "parked", stage: "mapping", message: `document cannot be parsed: ${parsed.detail}` };

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { PortalDirectory } from "./auth/portals.ts";
+import type { ConfigSpec } from "./config/compose.ts";
 import { loadConfig, problemInGateway, type ConfigProblem, type HubConfig } from "./config/load.ts";
 import { MappingSet } from "./mapping/engine.ts";
 import { Router } from "./routing/router.ts";
@@ -15,6 +16,8 @@ export interface Runtime {
   mappings: MappingSet;
   router: Router;
   portals: PortalDirectory;
+  /** What the registered adapters add, as the composition root handed it in. */
+  spec: ConfigSpec;
 }
 
 export function mappingsDir(config: HubConfig): string {
@@ -37,12 +40,13 @@ function missingMappings(config: HubConfig, dir: string): ConfigProblem {
   );
 }
 
-export async function loadRuntime(dir: string): Promise<{ ok: true; runtime: Runtime } | { ok: false; problems: ConfigProblem[] }> {
-  const loaded = await loadConfig(dir);
+/** Reads the config directory with the composed `spec` (see `composeConfigSpec`), then the mappings it names. */
+export async function loadRuntime(dir: string, spec: ConfigSpec): Promise<{ ok: true; runtime: Runtime } | { ok: false; problems: ConfigProblem[] }> {
+  const loaded = await loadConfig(dir, spec);
   if (!loaded.ok) return loaded;
   const { config } = loaded;
   if (!existsSync(mappingsDir(config))) return { ok: false, problems: [missingMappings(config, mappingsDir(config))] };
-  const mappings = await MappingSet.load(mappingsDir(config));
+  const mappings = await MappingSet.load(mappingsDir(config), spec.channels);
   if (!mappings.ok) return mappings;
 
   const problems: ConfigProblem[] = [];
@@ -58,5 +62,6 @@ export async function loadRuntime(dir: string): Promise<{ ok: true; runtime: Run
     );
   }
   if (problems.length > 0) return { ok: false, problems };
-  return { ok: true, runtime: { config, mappings: mappings.set, router: new Router(config), portals: new PortalDirectory(config.portals) } };
+  const portals = new PortalDirectory(config.portals, (p) => spec.clientCertificates(p));
+  return { ok: true, runtime: { config, mappings: mappings.set, router: new Router(config), portals, spec } };
 }

@@ -1,6 +1,7 @@
 import { count, eq, isNull, and } from "drizzle-orm";
 import type { Adapter, CertificateSource, Gateway, Prepared, PrepareStep } from "./contract.ts";
 import { rateLimiter, type RateLimiter } from "./auth/rate-limit.ts";
+import type { ConfigSpec } from "./config/compose.ts";
 import { formatProblem, type ConfigProblem } from "./config/load.ts";
 import { messageOf } from "./errors.ts";
 import { createIntake } from "./intake/intake.ts";
@@ -37,6 +38,8 @@ export class ConfigError extends Error {
 
 export interface ServiceOptions {
   configDir: string;
+  /** The registered adapters' config spec, from the composition root (`composeConfigSpec`). */
+  spec: ConfigSpec;
   databaseUrl: string;
   amqpUrl: string;
   log?: Logger;
@@ -93,7 +96,7 @@ export interface Services {
 export async function createServices(o: ServiceOptions): Promise<Services> {
   const log = o.log ?? createLogger();
   const clock = o.clock ?? (() => new Date());
-  const loaded = await loadRuntime(o.configDir);
+  const loaded = await loadRuntime(o.configDir, o.spec);
   if (!loaded.ok) throw new ConfigError(loaded.problems);
   let current = loaded.runtime;
   let reloadError: ConfigProblem[] | undefined;
@@ -155,7 +158,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
       notifier.use(new Map(adapters.flatMap((a) => Object.entries(a.wayBack?.senders ?? {}))));
     },
     async reload() {
-      const loadedNext = await loadRuntime(o.configDir);
+      const loadedNext = await loadRuntime(o.configDir, o.spec);
       // Every adapter prepares the new config before any of it is applied: all or nothing.
       const prepared = loadedNext.ok ? await Promise.all(preparers.map((p) => p.step(loadedNext.runtime.config))) : [];
       const unprepared = prepared.flatMap((r) => (r.ok ? [] : r.problems));

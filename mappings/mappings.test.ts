@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { mappingsCommand } from "../cli/mappings.ts";
 import { formatReport, runGolden } from "../gateway/mapping/golden.ts";
 import { REPO } from "../test/support/config.ts";
+import { into } from "../test/support/process.ts";
 
 const FORMATS = ["canonical", "fitconnect", "generic", "ozg-cloud", "xdomea", "xfall", "xgewerbeanzeige"];
 
@@ -72,11 +73,7 @@ describe("ozg-hub mappings test on a broken fixture", () => {
     await writeFile(expectedFile, JSON.stringify(expected, null, 2));
 
     const out: string[] = [];
-    const code = await mappingsCommand(
-      ["test", dir],
-      (s) => out.push(s),
-      (s) => out.push(s),
-    );
+    const code = await mappingsCommand(["test", dir], into(out), into(out));
     expect(code).toBe(1);
     const text = out.join("\n");
     expect(text).toContain("FAIL xgewerbeanzeige/anmeldung-kiel-umlauts");
@@ -138,13 +135,7 @@ describe("ozg-hub mappings test on a broken fixture", () => {
   it("passes when all cases match, exit code 0", async () => {
     const dir = await copyOf("xgewerbeanzeige");
     const out: string[] = [];
-    expect(
-      await mappingsCommand(
-        ["test", dir],
-        (s) => out.push(s),
-        (s) => out.push(s),
-      ),
-    ).toBe(0);
+    expect(await mappingsCommand(["test", dir], into(out), into(out))).toBe(0);
     const t = await tally(dir, "xgewerbeanzeige");
     expect(t.cases).toBeGreaterThanOrEqual(7);
     expect(out.join("\n")).toMatch(new RegExp(`${t.cases} passed, 0 failed$`));

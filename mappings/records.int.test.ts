@@ -1,9 +1,10 @@
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import postgres from "postgres";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { rowCounts } from "../test/support/database.ts";
-import { REPO, startTestHub, TOKENS, type TestHub } from "../test/support/hub.ts";
+import { REPO, startTestHub, TOKENS } from "../test/support/hub.ts";
+import { startedForSuite } from "../test/support/suite.ts";
 
 /**
  * One message, several records, end to end against Postgres and RabbitMQ: the three notices of
@@ -21,13 +22,7 @@ function withMunicipalities(xml: string, codes: string[]): string {
 }
 
 describe("a message with several records", () => {
-  let hub: TestHub;
-  beforeAll(async () => {
-    hub = await startTestHub();
-  });
-  afterAll(async () => {
-    await hub?.stop();
-  });
+  const hub = startedForSuite(() => startTestHub());
 
   async function post(body: string, key: string, contentType = "application/xml") {
     const res = await hub.app.request("/api/v1/deliveries", {

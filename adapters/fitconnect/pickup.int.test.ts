@@ -12,6 +12,7 @@ import type { TestHub } from "../../test/support/hub.ts";
 import { rsaJwk, type FitConnectServer } from "./fixtures/fit-connect-server.ts";
 import { fimData, fitConnectTestbed, until, type Testbed } from "./fixtures/testbed.ts";
 import { fitconnectAdapter } from "./index.ts";
+import { configSpec } from "../index.ts";
 
 const PROBLEMS = "https://schema.fitko.de/fit-connect/events/problems/";
 const ACCEPT = "https://schema.fitko.de/fit-connect/events/accept-submission";
@@ -209,6 +210,7 @@ describe("FIT-Connect pickup", () => {
 
   it("fetches each submission once when two instances serve the destination", async () => {
     const services = await createServices({
+      spec: configSpec,
       configDir: hub.configDir,
       databaseUrl: hub.databaseUrl,
       amqpUrl: hub.amqpUrl,

@@ -1,18 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { challenge } from "./fixtures/client.ts";
-import { settledRowCounts, startOsciHub, xdomea, type OsciHub } from "./fixtures/osci-hub.ts";
+import { settledRowCounts, startOsciHub, xdomea } from "./fixtures/osci-hub.ts";
 import { osciXsdErrors } from "./fixtures/xsd.ts";
+import { startedForSuite } from "../../test/support/suite.ts";
 
 const OSCI = "http://www.osci.de/2002/04/osci";
 
 describe("OSCI explicit dialog: InitDialog, GetMessageId, StoreDelivery, FetchProcessCard, ExitDialog", () => {
-  let o: OsciHub;
-  beforeAll(async () => {
-    o = await startOsciHub();
-  });
-  afterAll(async () => {
-    await o?.stop();
-  });
+  const o = startedForSuite(() => startOsciHub());
 
   it("runs a whole dialog with Challenge/Response and SequenceNumbers, and refuses a replayed request", async () => {
     const c1 = challenge();

@@ -1,18 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { challenge } from "./fixtures/client.ts";
-import { settledRowCounts, startOsciHub, xdomea, type OsciHub } from "./fixtures/osci-hub.ts";
+import { settledRowCounts, startOsciHub, xdomea } from "./fixtures/osci-hub.ts";
 import { osciXsdErrors } from "./fixtures/xsd.ts";
+import { startedForSuite } from "../../test/support/suite.ts";
 
 const messageId = (n: number) => Buffer.alloc(32, n).toString("base64");
 
 describe("OSCI passive recipient: an Intermediär pushes AcceptDelivery / ProcessDelivery", () => {
-  let o: OsciHub;
-  beforeAll(async () => {
-    o = await startOsciHub();
-  });
-  afterAll(async () => {
-    await o?.stop();
-  });
+  const o = startedForSuite(() => startOsciHub());
 
   it("accepts a delivery for Augsburg's Reader key and answers ResponseToAcceptDelivery 0800, signed and encrypted for the Intermediär", async () => {
     const cb = challenge();

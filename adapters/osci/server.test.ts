@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { InboundDocument } from "../../gateway/index.ts";
 import { OutageError } from "../../gateway/index.ts";
 import { loadRuntime } from "../../gateway/runtime.ts";
+import { configSpec } from "../index.ts";
 import { writeTestConfig } from "../../test/support/config.ts";
 import { fakePort } from "../../test/support/fake-port.ts";
 import { challenge, type OrderOptions } from "./fixtures/client.ts";
@@ -29,7 +30,7 @@ describe("OSCI routes against a fake port", () => {
     setup = prepareOsciParties();
     dir = await writeTestConfig("osci-unit", { gateway: { osci: setup.gateway } });
     await setup.writeConfig(dir);
-    const loaded = await loadRuntime(dir);
+    const loaded = await loadRuntime(dir, configSpec);
     if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
     port = fakePort(loaded.runtime);
     app = osciRoutes(port.ctx, port.ctx.prepare(prepareOsci), memoryOsciState());

@@ -1,18 +1,13 @@
 import { createHash } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { rowCounts } from "../../test/support/database.ts";
 import { challenge } from "./fixtures/client.ts";
-import { settledRowCounts, startOsciHub, xdomea, type OsciHub } from "./fixtures/osci-hub.ts";
+import { settledRowCounts, startOsciHub, xdomea } from "./fixtures/osci-hub.ts";
 import { osciXsdErrors } from "./fixtures/xsd.ts";
+import { startedForSuite } from "../../test/support/suite.ts";
 
 describe("OSCI direct intake: GetMessageId + StoreDelivery against Postgres and RabbitMQ", () => {
-  let o: OsciHub;
-  beforeAll(async () => {
-    o = await startOsciHub();
-  });
-  afterAll(async () => {
-    await o?.stop();
-  });
+  const o = startedForSuite(() => startOsciHub());
 
   /** The CloudEvent for one application, whatever else the queue holds. */
   async function eventFor(queue: string, sourceId: string): Promise<any> {

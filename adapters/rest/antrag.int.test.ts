@@ -1,20 +1,15 @@
 import { createHash } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { rowCounts } from "../../test/support/database.ts";
 import { antragBody, ozgCloudForm, withJacksonNulls } from "../../test/support/forms.ts";
-import { startTestHub, TOKENS, type TestHub } from "../../test/support/hub.ts";
+import { startTestHub, TOKENS } from "../../test/support/hub.ts";
+import { startedForSuite } from "../../test/support/suite.ts";
 
 const sha = (b: Uint8Array | string) => createHash("sha256").update(b).digest("hex");
 const auth = { authorization: `Bearer ${TOKENS.formsolutions}` };
 
 describe("POST /antrag (OZG-Cloud compatible) against Postgres and RabbitMQ", () => {
-  let hub: TestHub;
-  beforeAll(async () => {
-    hub = await startTestHub();
-  });
-  afterAll(async () => {
-    await hub?.stop();
-  });
+  const hub = startedForSuite(() => startTestHub());
 
   it("delivers one CloudEvent to each matching queue of the right tenant, none elsewhere", async () => {
     const pdf = Buffer.concat([Buffer.from("%PDF-1.7\n"), Buffer.alloc(300_000, 7)]);

@@ -1,13 +1,11 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
 import https from "node:https";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import type { TLSSocket } from "node:tls";
-import { parse, stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { antragBody, ozgCloudForm } from "../../test/support/forms.ts";
-import { startTestHub, type TestHub } from "../../test/support/hub.ts";
-import { freePort } from "../../test/support/process.ts";
+import { editYaml, type TestHub } from "../../test/support/hub.ts";
+import { startRestHttpsHub } from "../../test/support/https-hub.ts";
 import { testPki, type Issued, type TestPki } from "../../test/support/pki.ts";
 
 const fingerprintOf = (cert: Issued) => cert.sha256.match(/../g)!.join(":").toUpperCase();
@@ -84,22 +82,8 @@ describe("REST HTTPS listener: certificates follow a config reload", () => {
     pki = testPki();
     portal = pki.client("formsolutions-antrag");
     renewed = pki.renewedServer();
-    dir = await mkdtemp(path.join(tmpdir(), "ozg-hub-rest-reload-"));
-    await install(pki.server);
-    await writeFile(path.join(dir, "ca.pem"), pki.caPem);
-    const port = await freePort();
-    hub = await startTestHub({
-      gateway: {
-        rest: {
-          https: { port, host: "127.0.0.1", keyFile: path.join(dir, "server.key"), certFile: path.join(dir, "server.pem"), caFile: path.join(dir, "ca.pem") },
-        },
-      },
-    });
-    url = `https://127.0.0.1:${port}`;
-    const file = path.join(hub.configDir, "portals/formsolutions.yaml");
-    const doc = parse(await readFile(file, "utf8"));
-    doc.rest = { certificateSha256: [portal.sha256] };
-    await writeFile(file, stringify(doc));
+    ({ hub, url, dir } = await startRestHttpsHub(pki));
+    await editYaml(path.join(hub.configDir, "portals/formsolutions.yaml"), (p) => (p.rest = { certificateSha256: [portal.sha256] }));
     expect(await hub.services.reload()).toEqual({ ok: true });
   });
   afterAll(async () => {

@@ -1,15 +1,13 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import https from "node:https";
-import { tmpdir } from "node:os";
 import path from "node:path";
-import { parse, stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rowCounts } from "../../test/support/database.ts";
 import { antragBody, ozgCloudForm } from "../../test/support/forms.ts";
-import { startTestHub, TOKENS, type TestHub } from "../../test/support/hub.ts";
-import { freePort } from "../../test/support/process.ts";
+import { editYaml, TOKENS, type TestHub } from "../../test/support/hub.ts";
+import { startRestHttpsHub } from "../../test/support/https-hub.ts";
 import { rawPost } from "../xta/fixtures/https.ts";
-import { testPki, type Issued, type TestPki } from "../../test/support/pki.ts";
+import { testPki, type Issued } from "../../test/support/pki.ts";
 
 /** A real portal's formData (source: mappings/ozg-cloud/fixtures/README.md), sent byte for byte. */
 const REAL_FORM = path.join(import.meta.dirname, "../../mappings/ozg-cloud/fixtures/startuphafen-formdatatest.input.json");
@@ -30,36 +28,16 @@ async function antrag(transactionId: string): Promise<{ contentType: string; bod
  * (gateway.yaml `rest.https`), against Postgres and RabbitMQ, with certificates made here.
  */
 describe("REST intake by TLS client certificate", () => {
-  let pki: TestPki;
+  // Certificates are made once, when the file is collected; the hub is started per run.
+  const pki = testPki();
+  const portalCert = pki.client("formsolutions-antrag");
+  const otherCert = pki.client("serviceportal-antrag");
   let hub: TestHub;
   let dir: string;
   let url: string;
-  let portalCert: Issued;
-  let otherCert: Issued;
-
-  const editYaml = async (file: string, edit: (doc: any) => void) => {
-    const doc = parse(await readFile(file, "utf8"));
-    edit(doc);
-    await writeFile(file, stringify(doc));
-  };
 
   beforeAll(async () => {
-    pki = testPki();
-    portalCert = pki.client("formsolutions-antrag");
-    otherCert = pki.client("serviceportal-antrag");
-    dir = await mkdtemp(path.join(tmpdir(), "ozg-hub-rest-tls-"));
-    await writeFile(path.join(dir, "server.key"), pki.server.keyPem);
-    await writeFile(path.join(dir, "server.pem"), pki.server.certPem);
-    await writeFile(path.join(dir, "ca.pem"), pki.caPem);
-    const port = await freePort();
-    hub = await startTestHub({
-      gateway: {
-        rest: {
-          https: { port, host: "127.0.0.1", keyFile: path.join(dir, "server.key"), certFile: path.join(dir, "server.pem"), caFile: path.join(dir, "ca.pem") },
-        },
-      },
-    });
-    url = `https://127.0.0.1:${port}`;
+    ({ hub, url, dir } = await startRestHttpsHub(pki));
     await editYaml(path.join(hub.configDir, "portals/formsolutions.yaml"), (p) => (p.rest = { certificateSha256: [portalCert.sha256] }));
     // The Serviceportal's certificate is pinned, but the portal may not (yet) use REST.
     await editYaml(path.join(hub.configDir, "portals/serviceportal.yaml"), (p) => {

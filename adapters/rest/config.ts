@@ -29,6 +29,7 @@ export const restPortalSchema = z
 export const restConfig = {
   gateway: restGatewaySchema.describe("REST intake: an HTTPS listener with client certificates, or a trusted TLS-terminating proxy"),
   portal: restPortalSchema.describe("REST intake by TLS client certificate (e.g. OZG-Cloud /antrag, secured at the transport)"),
+  clientCertificates: { field: "certificateSha256", of: (section: z.infer<typeof restPortalSchema>) => section.certificateSha256 },
 } satisfies AdapterConfigSpec;
 
 export type RestGatewayConfig = z.infer<typeof restGatewaySchema>;

@@ -4,6 +4,7 @@ import { parse, stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sha256Hex, type StoredAttachment } from "../../gateway/index.ts";
 import { loadRuntime } from "../../gateway/runtime.ts";
+import { configSpec } from "../index.ts";
 import { writeTestConfig } from "../../test/support/config.ts";
 import { fakePort } from "../../test/support/fake-port.ts";
 import { restAdapter } from "./index.ts";
@@ -27,7 +28,7 @@ describe("REST downloads of stored records against a fake port", () => {
     const kiel = path.join(dir, "tenants/kiel.yaml");
     const doc = parse(await readFile(kiel, "utf8")) as Record<string, unknown>;
     await writeFile(kiel, stringify({ ...doc, api: { tokenSha256: [sha256Hex(KIEL_TOKEN)] } }));
-    const loaded = await loadRuntime(dir);
+    const loaded = await loadRuntime(dir, configSpec);
     if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
     const port = fakePort(loaded.runtime, {
       async attachment(id, tenantId): Promise<StoredAttachment | undefined> {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { InboundDocument } from "../../gateway/index.ts";
 import { OutageError } from "../../gateway/index.ts";
 import { loadRuntime } from "../../gateway/runtime.ts";
+import { configSpec } from "../index.ts";
 import { TOKENS, writeTestConfig } from "../../test/support/config.ts";
 import { fakePort } from "../../test/support/fake-port.ts";
 import { antragBody, ozgCloudForm } from "../../test/support/forms.ts";
@@ -21,7 +22,7 @@ describe("REST routes against a fake port", () => {
 
   beforeAll(async () => {
     dir = await writeTestConfig("rest-unit");
-    const loaded = await loadRuntime(dir);
+    const loaded = await loadRuntime(dir, configSpec);
     if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
     port = fakePort(loaded.runtime);
     app = restAdapter(port.ctx).routes;

@@ -2,9 +2,10 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import postgres from "postgres";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { rowCounts } from "../../test/support/database.ts";
-import { REPO, startTestHub, TOKENS, type TestHub } from "../../test/support/hub.ts";
+import { REPO, startTestHub, TOKENS } from "../../test/support/hub.ts";
+import { startedForSuite } from "../../test/support/suite.ts";
 
 const DIR = path.join(REPO, "gateway/intake/fixtures/xdomea-zip");
 const MESSAGE = "5f3a9c1e-8b2d-4e6f-a017-2c4b6d8e0f12_Geschaeftsgang.Geschaeftsgang.0201";
@@ -14,13 +15,7 @@ const auth = { authorization: `Bearer ${TOKENS.formsolutions}` };
 
 /** xdomea as the ZIP container the standard prescribes, at POST /api/v1/deliveries, against Postgres and RabbitMQ. */
 describe("POST /api/v1/deliveries with an xdomea ZIP container", () => {
-  let hub: TestHub;
-  beforeAll(async () => {
-    hub = await startTestHub();
-  });
-  afterAll(async () => {
-    await hub?.stop();
-  });
+  const hub = startedForSuite(() => startTestHub());
 
   const post = (body: Uint8Array<ArrayBuffer>, key: string, type = "application/zip") =>
     hub.app.request("/api/v1/deliveries", {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { HubConfig } from "../../gateway/index.ts";
-import { gatewaySchema } from "../../gateway/config/schema.ts";
+import { configSpec } from "../index.ts";
 import { testPki } from "../../test/support/pki.ts";
 import { prepareXta } from "./auth.ts";
 
@@ -21,7 +21,7 @@ describe("XTA client accounts are prepared with their keys", () => {
   });
   const configWith = (accounts: Record<string, unknown>[]): HubConfig => ({
     dir,
-    gateway: gatewaySchema.parse({ xta: { accounts } }),
+    gateway: configSpec.gateway.parse({ xta: { accounts } }),
     tenants: [],
     portals: [],
   });

@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rowCounts } from "../../test/support/database.ts";
 import { REPO } from "../../test/support/hub.ts";
-import { testPki, type Issued, type TestPki } from "../../test/support/pki.ts";
+import { testPki } from "../../test/support/pki.ts";
 import { faultOf, portalClient, type PortalClient } from "./fixtures/portal-client.ts";
 import { startXtaHub, PORTAL_AUTHOR, type XtaHub } from "./fixtures/xta-hub.ts";
 import { xsdErrors } from "./fixtures/xsd.ts";
@@ -20,14 +20,13 @@ const files = [
 const newId = () => `urn:de:xta:messageid:fs:${randomUUID()}`;
 
 describe("XTA server role over HTTPS, driven by the soap client with the official WSDL", () => {
-  let pki: TestPki;
-  let portalCert: Issued;
+  // Certificates are made once, when the file is collected; the hub is started per run.
+  const pki = testPki();
+  const portalCert = pki.client("formsolutions-xta");
   let xta: XtaHub;
   let portal: PortalClient;
 
   beforeAll(async () => {
-    pki = testPki();
-    portalCert = pki.client("formsolutions-xta");
     xta = await startXtaHub(pki, { portal: portalCert });
     portal = await portalClient(xta.url, pki, portalCert);
   });

@@ -7,6 +7,7 @@ import type { InboundDocument, IntakeResult } from "../../gateway/index.ts";
 import type { Runtime } from "../../gateway/runtime.ts";
 import { OutageError } from "../../gateway/index.ts";
 import { loadRuntime } from "../../gateway/runtime.ts";
+import { configSpec } from "../index.ts";
 import { writeTestConfig } from "../../test/support/config.ts";
 import { fakePort } from "../../test/support/fake-port.ts";
 import { metaDataXml } from "./fixtures/portal-client.ts";
@@ -24,7 +25,7 @@ async function runtimeWith(xta: Record<string, unknown>): Promise<{ runtime: Run
     path.join(dir, "portals/xtaportal.yaml"),
     stringify({ id: "xtaportal", name: "XTA portal", channels: ["xta"], xta: { certificateSha256: [FP], authorIdentifiers: ["psw:fs"] } }),
   );
-  const loaded = await loadRuntime(dir);
+  const loaded = await loadRuntime(dir, configSpec);
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
   return { runtime: loaded.runtime, dir };
 }

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import type { ConfigSpec } from "../config/compose.ts";
 import type { PortalConfig } from "../config/schema.ts";
 
 export function sha256Hex(value: string | Uint8Array): string {
@@ -14,11 +15,12 @@ export class PortalDirectory {
   private readonly byIdMap = new Map<string, PortalConfig>();
   private readonly byCertificateMap = new Map<string, PortalConfig>();
 
-  constructor(portals: readonly PortalConfig[]) {
+  /** `certificates`: the client certificates each portal pins (`ConfigSpec.clientCertificates`). */
+  constructor(portals: readonly PortalConfig[], certificates: ConfigSpec["clientCertificates"] = () => []) {
     for (const p of portals) {
       this.byIdMap.set(p.id, p);
       for (const h of p.tokenSha256) this.byTokenHash.set(h, p);
-      for (const fp of p.rest?.certificateSha256 ?? []) this.byCertificateMap.set(fp, p);
+      for (const c of certificates(p)) this.byCertificateMap.set(c.sha256, p);
     }
   }
 
@@ -26,7 +28,7 @@ export class PortalDirectory {
     return token ? this.byTokenHash.get(sha256Hex(token)) : undefined;
   }
 
-  /** The portal that pinned this TLS client certificate (sha256 of the DER, lower-case hex) for REST. */
+  /** The portal that pinned this TLS client certificate (sha256 of the DER, lower-case hex), e.g. for REST. */
   byCertificate(fingerprint: string): PortalConfig | undefined {
     return this.byCertificateMap.get(fingerprint);
   }

@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { portalSchema } from "../config/schema.ts";
+import { composeConfigSpec } from "../config/compose.ts";
 import { rateLimiter } from "./rate-limit.ts";
+
+/** The core's portal schema, no adapter registered. */
+const portalSchema = composeConfigSpec({}, { defaultChannels: [] }).portal;
 
 const portal = (id: string, rateLimit?: { perSecond: number; burst?: number }) => portalSchema.parse({ id, name: id, ...(rateLimit ? { rateLimit } : {}) });
 

@@ -1,13 +1,13 @@
 import { isIP } from "node:net";
 import { z } from "zod";
-import type { TransportRecipient } from "../contract.ts";
+import type { TransportRecipient } from "../recipient.ts";
 
 export { byteSize } from "./bytes.ts";
 
 /**
  * Building blocks of the config spec that the core and the adapters' config fragments share.
- * A leaf module (zod only): adapters' `config.ts` files import it directly, because the core's
- * schema imports those fragments and must not meet itself half-evaluated through `gateway/index.ts`.
+ * A leaf module (zod only): adapters' `config.ts` files import it directly, so that the adapter
+ * registry's config specs load without the rest of the core.
  */
 
 export const id = z
@@ -72,6 +72,12 @@ export interface AdapterConfigSpec {
    * read from the protocol metadata the adapter stored then (replays route with it).
    */
   storedRecipient?(metadata: Record<string, unknown>): TransportRecipient | undefined;
+  /**
+   * The TLS client certificates (sha256 fingerprints) by which a portal's section of this adapter
+   * identifies the portal (`Lookups.portalByCertificate`), and the field that lists them; each
+   * fingerprint may be pinned by one portal only.
+   */
+  clientCertificates?: { field: string; of(portalSection: any): readonly string[] };
 }
 
 export type KeystoreConfig = z.infer<typeof keystoreSchema>;

@@ -4,7 +4,8 @@ import path from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
 import { messageOf } from "../errors.ts";
-import { gatewaySchema, portalSchema, tenantSchema, type GatewayConfig, type PortalConfig, type TenantConfig } from "./schema.ts";
+import type { ConfigSpec } from "./compose.ts";
+import type { GatewayConfig, PortalConfig, TenantConfig } from "./schema.ts";
 
 /** A config mistake, located so that an integrator can fix it without reading code. */
 export interface ConfigProblem {
@@ -153,25 +154,26 @@ async function yamlFiles(dir: string): Promise<string[]> {
 
 /**
  * Reads `gateway.yaml`, `tenants/*.yaml` and `portals/*.yaml` below `dir`, validates each file
- * and then the references between them. Returns every problem, not just the first.
+ * and then the references between them, with the schemas `spec` composed of the registered
+ * adapters' sections. Returns every problem, not just the first.
  */
-export async function loadConfig(dir: string): Promise<ConfigResult> {
+export async function loadConfig(dir: string, spec: ConfigSpec): Promise<ConfigResult> {
   const problems: ConfigProblem[] = [];
   const rel = shownPath;
 
   const gatewayFile = path.join(dir, "gateway.yaml");
-  const gw = await parseYamlFile(gatewayFile, gatewaySchema, rel(gatewayFile));
+  const gw = await parseYamlFile(gatewayFile, spec.gateway, rel(gatewayFile));
   if (!gw.ok) problems.push(...gw.problems);
 
   const tenants: { file: string; value: TenantConfig }[] = [];
   for (const file of await yamlFiles(path.join(dir, "tenants"))) {
-    const r = await parseYamlFile(file, tenantSchema, rel(file));
+    const r = await parseYamlFile(file, spec.tenant, rel(file));
     if (r.ok) tenants.push({ file: rel(file), value: r.value });
     else problems.push(...r.problems);
   }
   const portals: { file: string; value: PortalConfig }[] = [];
   for (const file of await yamlFiles(path.join(dir, "portals"))) {
-    const r = await parseYamlFile(file, portalSchema, rel(file));
+    const r = await parseYamlFile(file, spec.portal, rel(file));
     if (r.ok) portals.push({ file: rel(file), value: r.value });
     else problems.push(...r.problems);
   }
@@ -179,7 +181,7 @@ export async function loadConfig(dir: string): Promise<ConfigResult> {
     problems.push({ file: rel(path.join(dir, "tenants")), path: "", message: "no tenant configured" });
   }
 
-  problems.push(...crossCheck(tenants, portals));
+  problems.push(...crossCheck(tenants, portals, spec));
   if (problems.length > 0 || !gw.ok) return { ok: false, problems };
   return {
     ok: true,
@@ -187,7 +189,7 @@ export async function loadConfig(dir: string): Promise<ConfigResult> {
   };
 }
 
-function crossCheck(tenants: { file: string; value: TenantConfig }[], portals: { file: string; value: PortalConfig }[]): ConfigProblem[] {
+function crossCheck(tenants: { file: string; value: TenantConfig }[], portals: { file: string; value: PortalConfig }[], spec: ConfigSpec): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const claim = new Map<string, string>();
   const unique = (key: string, file: string, at: string, what: string) => {
@@ -214,7 +216,7 @@ function crossCheck(tenants: { file: string; value: TenantConfig }[], portals: {
   for (const { file, value: p } of portals) {
     unique(`portal:${p.id}`, file, "id", `portal id "${p.id}"`);
     p.tokenSha256.forEach((h, i) => unique(`token:${h}`, file, `tokenSha256[${i}]`, "this token hash"));
-    p.rest?.certificateSha256.forEach((h, i) => unique(`rest-certificate:${h}`, file, `rest.certificateSha256[${i}]`, "this REST client certificate"));
+    for (const c of spec.clientCertificates(p)) unique(`certificate:${c.sha256}`, file, c.at, `this ${c.channel.toUpperCase()} client certificate`);
     p.tenants?.forEach((t, i) => {
       if (!tenantIds.has(t)) problems.push({ file, path: `tenants[${i}]`, message: `unknown tenant "${t}"` });
     });

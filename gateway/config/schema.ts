@@ -1,49 +1,28 @@
 import { z } from "zod";
-import { adapterConfigs } from "../../adapters/config.ts";
-import { channels } from "../contract.ts";
-import { byteSize, id, type AdapterConfigSpec } from "./fields.ts";
+import { byteSize, id } from "./fields.ts";
 
 /**
- * The config spec. Every file under the config directory is parsed by one of these schemas at
- * start and by `ozg-hub config check`; `.describe()` texts are the reference in README.
+ * The config spec of the core. Every file under the config directory is parsed by one of these
+ * schemas, extended by the sections of the registered adapters (`composeConfigSpec`), at start
+ * and by `ozg-hub config check`; `.describe()` texts are the reference in README.
  */
 
 const leikaKey = z.string().regex(/^\d{14}$/, "a 14-digit LeiKa key");
 
 const tokenHash = z.string().regex(/^[0-9a-f]{64}$/, "hex sha256 of the bearer token");
 
-type Registered = typeof adapterConfigs;
-type Part = "gateway" | "portal" | "tenant";
-/** The optional sections that the registered adapters add to one kind of config file, keyed by adapter. */
-type Sections<P extends Part> = {
-  [K in keyof Registered as Registered[K] extends Record<P, z.ZodType> ? K : never]: Registered[K] extends Record<P, infer S extends z.ZodType>
-    ? z.ZodOptional<S>
-    : never;
-};
-
-/** Each adapter declares its sections in its own `config.ts`; the files' schemas are composed here. */
-function sectionsOf<P extends Part>(part: P): Sections<P> {
-  const shape: Record<string, z.ZodType> = {};
-  for (const [kind, spec] of Object.entries(adapterConfigs) as [string, AdapterConfigSpec][]) {
-    const section = spec[part];
-    if (section) shape[kind] = section.optional();
-  }
-  return shape as Sections<P>;
-}
-
-type PullSections = {
-  [K in keyof Registered as Registered[K] extends { pullSubscriber: { section: z.ZodType } } ? K : never]: Registered[K] extends {
-    pullSubscriber: { section: infer S extends z.ZodType };
-  }
-    ? z.ZodOptional<S>
-    : never;
-};
-
-/** The subscriber kinds the adapters serve as mailboxes, with their sections, keyed by adapter. */
-const pullSpecs = Object.entries(adapterConfigs as Record<string, AdapterConfigSpec>).flatMap(([adapter, spec]) =>
-  spec.pullSubscriber ? [{ adapter, ...spec.pullSubscriber }] : [],
-);
-const pullSections = Object.fromEntries(pullSpecs.map((p) => [p.adapter, p.section.optional()])) as PullSections;
+/* eslint-disable @typescript-eslint/no-empty-object-type -- filled in by declaration merging */
+/**
+ * The adapters' sections of each kind of config file, by adapter: empty here, because the core
+ * knows no adapter. The adapter registry (`adapters/index.ts`) fills them in by declaration
+ * merging, from the same specs whose schemas it composes, so an adapter reads its own section
+ * typed while the core compiles, runs and is tested without any adapter.
+ */
+export interface GatewaySections {}
+export interface PortalSections {}
+export interface TenantSections {}
+export interface SubscriberSections {}
+/* eslint-enable @typescript-eslint/no-empty-object-type */
 
 export const limitsSchema = z
   .object({
@@ -85,6 +64,7 @@ export const statusGatewaySchema = z
   })
   .strict();
 
+/** gateway.yaml without the adapters' sections; defaults of the core read from it. */
 export const gatewaySchema = z
   .object({
     instance: z.string().default("ozg-hub").describe("name of this deployment, the CloudEvents source"),
@@ -197,111 +177,144 @@ export const gatewaySchema = z
       .strict()
       .optional()
       .describe("credentials of the admin API under /admin, separate from those of portals and tenants"),
-    ...sectionsOf("gateway"),
     status: statusGatewaySchema.default(statusGatewaySchema.parse({})).describe("status events from subscribers and their way back to the portals"),
   })
   .strict();
 
-export const subscriberSchema = z
-  .object({
-    id,
-    kind: z
-      .enum(["amqp", ...pullSpecs.map((p) => p.kind)])
-      .default("amqp")
-      .describe(["amqp: a RabbitMQ queue", ...pullSpecs.map((p) => `${p.kind}: ${p.describe}`)].join("; ")),
-    description: z.string().optional(),
-    queue: z.string().optional().describe("queue name; default <queuePrefix>.<tenant>.<subscriber>"),
-    filter: z
-      .object({
-        leikaKeys: z.array(leikaKey).optional().describe("only applications for these LeiKa services"),
-        formats: z.array(z.string()).optional().describe("only applications mapped by these mapping ids"),
-      })
-      .strict()
-      .default({})
-      .describe("empty: every application of the tenant"),
-    ...pullSections,
-  })
-  .strict();
+/** What the registered adapters add to the core's schemas (see `composeConfigSpec`). */
+export interface Extensions {
+  /** The delivery channels, and those a portal may use when its file names none. */
+  channels: readonly string[];
+  defaultChannels: readonly string[];
+  /** Subscriber kinds served as mailboxes by adapters, beside `amqp`. */
+  pullKinds: readonly { kind: string; describe: string }[];
+  /** Each file's optional sections, keyed by adapter. */
+  sections: Record<"gateway" | "portal" | "tenant" | "subscriber", Record<string, z.ZodType>>;
+}
 
-export const tenantSchema = z
-  .object({
-    id,
-    name: z.string().describe("the authority, as shown to operators"),
-    ags: z
-      .string()
-      .regex(/^\d{8}$/, "an 8-digit Amtlicher Gemeindeschlüssel")
-      .optional(),
-    ars: z
-      .string()
-      .regex(/^\d{12}$/, "a 12-digit Amtlicher Regionalschlüssel")
-      .optional(),
-    organisationUnitIds: z.array(z.string().min(1)).default([]).describe("ids of the responsible offices (zuständige Stelle)"),
-    xtaReaders: z.array(z.string().min(1)).default([]).describe("XTA reader identifiers, e.g. ags:01002000"),
-    subscribers: z.array(subscriberSchema).min(1).describe("systems that receive this tenant's applications"),
-    strict: z
-      .boolean()
-      .default(false)
-      .describe("park applications with warnings (missing or malformed canonical fields) instead of delivering them with the warnings listed"),
-    api: z
-      .object({
-        tokenSha256: z.array(tokenHash).default([]).describe("hashes of the bearer tokens of this tenant's systems (attachment download)"),
-      })
-      .strict()
-      .optional()
-      .describe("credentials of the tenant's systems at the REST API"),
-    amqp: z
-      .object({
-        user: z.string().min(1).optional().describe("RabbitMQ user of this tenant's systems; default <queuePrefix>-<tenant>"),
-        passwordEnv: z.string().optional().describe("environment variable with that user's password, read by `ozg-hub topology --apply`"),
-      })
-      .strict()
-      .optional()
-      .describe("the tenant's RabbitMQ user, which `ozg-hub topology` limits to the tenant's own queues"),
-    ...sectionsOf("tenant"),
-  })
-  .strict();
+function subscriberCore(x: Extensions) {
+  return z
+    .object({
+      id,
+      kind: z
+        .enum(["amqp", ...x.pullKinds.map((p) => p.kind)])
+        .default("amqp")
+        .describe(["amqp: a RabbitMQ queue", ...x.pullKinds.map((p) => `${p.kind}: ${p.describe}`)].join("; ")),
+      description: z.string().optional(),
+      queue: z.string().optional().describe("queue name; default <queuePrefix>.<tenant>.<subscriber>"),
+      filter: z
+        .object({
+          leikaKeys: z.array(leikaKey).optional().describe("only applications for these LeiKa services"),
+          formats: z.array(z.string()).optional().describe("only applications mapped by these mapping ids"),
+        })
+        .strict()
+        .default({})
+        .describe("empty: every application of the tenant"),
+    })
+    .strict();
+}
 
-export const portalSchema = z
-  .object({
-    id,
-    name: z.string(),
-    tokenSha256: z
-      .array(z.string().regex(/^[0-9a-f]{64}$/, "hex sha256 of the bearer token"))
-      .default([])
-      .describe("hashes of the bearer tokens this portal authenticates with (several during rotation)"),
-    channels: z.array(z.enum(channels)).default(["rest"]).describe("intakes this portal may use"),
-    tenants: z.array(z.string()).optional().describe("tenants this portal may deliver to; default all"),
-    mapping: z.string().optional().describe("mapping id to use for this portal's deliveries instead of matching"),
-    rateLimit: z
-      .object({
-        perSecond: z.number().positive().describe("requests per second on average"),
-        burst: z.number().int().positive().optional().describe("requests at once; default perSecond rounded up"),
-      })
-      .strict()
-      .optional()
-      .describe("token bucket per portal and instance for the REST intake; beyond it 429 with Retry-After. Default: no limit"),
-    forms: z
-      .record(z.string(), z.record(z.string(), z.array(z.string().min(1)).min(1)))
-      .default({})
-      .describe(
-        "per form id (control.formId): canonical field (e.g. applicant.familyName) → names or labels of the form fields to read it from, tried before the mapping's defaults",
-      ),
-    ...sectionsOf("portal"),
-    webhook: z
-      .object({
-        url: z.url().describe("where status notifications are POSTed (CloudEvents, Standard Webhooks signature)"),
-        secretEnv: z.string().min(1).describe("environment variable with the signing secret, whsec_<base64>"),
-      })
-      .strict()
-      .optional()
-      .describe("REST portals: the webhook that receives the status of their applications"),
-  })
-  .strict();
+function tenantCore(x: Extensions) {
+  return z
+    .object({
+      id,
+      name: z.string().describe("the authority, as shown to operators"),
+      ags: z
+        .string()
+        .regex(/^\d{8}$/, "an 8-digit Amtlicher Gemeindeschlüssel")
+        .optional(),
+      ars: z
+        .string()
+        .regex(/^\d{12}$/, "a 12-digit Amtlicher Regionalschlüssel")
+        .optional(),
+      organisationUnitIds: z.array(z.string().min(1)).default([]).describe("ids of the responsible offices (zuständige Stelle)"),
+      xtaReaders: z.array(z.string().min(1)).default([]).describe("XTA reader identifiers, e.g. ags:01002000"),
+      subscribers: z.array(subscriberCore(x).extend(x.sections.subscriber)).min(1).describe("systems that receive this tenant's applications"),
+      strict: z
+        .boolean()
+        .default(false)
+        .describe("park applications with warnings (missing or malformed canonical fields) instead of delivering them with the warnings listed"),
+      api: z
+        .object({
+          tokenSha256: z.array(tokenHash).default([]).describe("hashes of the bearer tokens of this tenant's systems (attachment download)"),
+        })
+        .strict()
+        .optional()
+        .describe("credentials of the tenant's systems at the REST API"),
+      amqp: z
+        .object({
+          user: z.string().min(1).optional().describe("RabbitMQ user of this tenant's systems; default <queuePrefix>-<tenant>"),
+          passwordEnv: z.string().optional().describe("environment variable with that user's password, read by `ozg-hub topology --apply`"),
+        })
+        .strict()
+        .optional()
+        .describe("the tenant's RabbitMQ user, which `ozg-hub topology` limits to the tenant's own queues"),
+    })
+    .strict();
+}
 
-export type GatewayConfig = z.infer<typeof gatewaySchema>;
+function portalCore(x: Extensions) {
+  const [first, ...rest] = x.channels;
+  const channel = first === undefined ? z.never() : z.enum([first, ...rest]);
+  return z
+    .object({
+      id,
+      name: z.string(),
+      tokenSha256: z
+        .array(z.string().regex(/^[0-9a-f]{64}$/, "hex sha256 of the bearer token"))
+        .default([])
+        .describe("hashes of the bearer tokens this portal authenticates with (several during rotation)"),
+      channels: z
+        .array(channel)
+        .default([...x.defaultChannels])
+        .describe(`intakes this portal may use; default ${x.defaultChannels.join(", ") || "none"}`),
+      tenants: z.array(z.string()).optional().describe("tenants this portal may deliver to; default all"),
+      mapping: z.string().optional().describe("mapping id to use for this portal's deliveries instead of matching"),
+      rateLimit: z
+        .object({
+          perSecond: z.number().positive().describe("requests per second on average"),
+          burst: z.number().int().positive().optional().describe("requests at once; default perSecond rounded up"),
+        })
+        .strict()
+        .optional()
+        .describe("token bucket per portal and instance for the REST intake; beyond it 429 with Retry-After. Default: no limit"),
+      forms: z
+        .record(z.string(), z.record(z.string(), z.array(z.string().min(1)).min(1)))
+        .default({})
+        .describe(
+          "per form id (control.formId): canonical field (e.g. applicant.familyName) → names or labels of the form fields to read it from, tried before the mapping's defaults",
+        ),
+      webhook: z
+        .object({
+          url: z.url().describe("where status notifications are POSTed (CloudEvents, Standard Webhooks signature)"),
+          secretEnv: z.string().min(1).describe("environment variable with the signing secret, whsec_<base64>"),
+        })
+        .strict()
+        .optional()
+        .describe("REST portals: the webhook that receives the status of their applications"),
+    })
+    .strict();
+}
+
+/**
+ * The schemas of the config files, the core's fields extended by the adapters' sections. Typed
+ * by what the core reads: the adapters' sections are typed where the registry declares them.
+ */
+export function configSchemas(x: Extensions) {
+  return {
+    gateway: gatewaySchema.extend(x.sections.gateway) as unknown as z.ZodType<GatewayConfig>,
+    tenant: tenantCore(x).extend(x.sections.tenant) as unknown as z.ZodType<TenantConfig>,
+    portal: portalCore(x).extend(x.sections.portal) as unknown as z.ZodType<PortalConfig>,
+  };
+}
+
+type CoreSubscriber = z.output<ReturnType<typeof subscriberCore>>;
+type CoreTenant = z.output<ReturnType<typeof tenantCore>>;
+
+export type GatewayConfig = z.infer<typeof gatewaySchema> & GatewaySections;
 export type Limits = z.infer<typeof limitsSchema>;
-export type TenantConfig = z.infer<typeof tenantSchema>;
-export type SubscriberConfig = z.infer<typeof subscriberSchema>;
-export type PortalConfig = z.infer<typeof portalSchema>;
+export type SubscriberConfig = CoreSubscriber & SubscriberSections;
+export type TenantConfig = Omit<CoreTenant, "subscribers"> & TenantSections & { subscribers: SubscriberConfig[] };
+export type PortalConfig = z.output<ReturnType<typeof portalCore>> & PortalSections;
 export type { KeystoreConfig } from "./fields.ts";
 export type StatusGatewayConfig = z.infer<typeof statusGatewaySchema>;

@@ -1,5 +1,4 @@
 import { html } from "hono/html";
-import { channels } from "../contract.ts";
 import type { View } from "./i18n.ts";
 import type { ReplayResult } from "../replay.ts";
 import type { ReplayJob } from "./jobs.ts";
@@ -33,7 +32,7 @@ const local = (v: View, d: Date | undefined) => {
 };
 
 /** The search form; without a query it lists the most recent deliveries (`recent`). */
-export function searchPage(v: View, q: SearchQuery, hits: Hit[], tenants: string[], recent: boolean): Html {
+export function searchPage(v: View, q: SearchQuery, hits: Hit[], tenants: string[], channels: readonly string[], recent: boolean): Html {
   const { t } = v;
   return page(
     v,

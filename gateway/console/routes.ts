@@ -154,6 +154,7 @@ export function consoleRoutes(services: Services): Hono<ConsoleEnv> {
         q,
         hits,
         services.runtime().config.tenants.map((t) => t.id),
+        services.runtime().spec.channels,
         !asked,
       ),
     );

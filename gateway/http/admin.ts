@@ -49,12 +49,11 @@ function adminAuth(services: Services) {
 export function adminRoutes(services: Services): Hono {
   const app = new Hono();
   // The rest of /admin is the console (gateway/console), which logs in with a session instead.
-  app.use("/admin/deliveries", adminAuth(services));
-  app.use("/admin/deliveries/*", adminAuth(services));
-  app.use("/admin/webhooks", adminAuth(services));
-  app.use("/admin/webhooks/*", adminAuth(services));
-  app.use("/admin/endpoints", adminAuth(services));
-  app.use("/admin/endpoints/*", adminAuth(services));
+  const auth = adminAuth(services);
+  for (const base of ["/admin/deliveries", "/admin/webhooks", "/admin/endpoints"]) {
+    app.use(base, auth);
+    app.use(`${base}/*`, auth);
+  }
 
   app.get("/admin/deliveries", async (c) => {
     const state = c.req.query("state");

@@ -1,5 +1,5 @@
 import type { Sql, TransactionSql } from "postgres";
-import type { TransportRecipient } from "../contract.ts";
+import type { TransportRecipient } from "../recipient.ts";
 import type { InterpretationRows } from "../outbox/write.ts";
 
 /** The delivery row as intake writes it, once, with everything known. */

@@ -106,8 +106,11 @@ export class MappingSet {
     return new MappingSet(mappings, new Map(mappings.map((m) => [m.id, m])));
   }
 
-  /** Reads `<dir>/<format>/<format>.yaml` for every folder in `dir`. */
-  static async load(dir: string): Promise<{ ok: true; set: MappingSet } | { ok: false; problems: ConfigProblem[] }> {
+  /**
+   * Reads `<dir>/<format>/<format>.yaml` for every folder in `dir`. `channels`: the registered
+   * ones (`ConfigSpec.channels`), which a mapping's `match.channels` must name; unchecked without.
+   */
+  static async load(dir: string, channels?: readonly string[]): Promise<{ ok: true; set: MappingSet } | { ok: false; problems: ConfigProblem[] }> {
     const problems: ConfigProblem[] = [];
     const compiled: CompiledMapping[] = [];
     let folders: string[];
@@ -135,6 +138,11 @@ export class MappingSet {
           message: `id "${parsed.value.id}" must equal the folder name "${folder}"`,
         });
       }
+      parsed.value.match.channels?.forEach((ch, i) => {
+        if (channels && !channels.includes(ch)) {
+          problems.push({ file: shown, path: `match.channels[${i}]`, message: `unknown channel "${ch}": expected one of ${channels.join(", ")}` });
+        }
+      });
       const c = compileMapping(parsed.value, shown);
       if (c.ok) compiled.push(c.mapping);
       else {

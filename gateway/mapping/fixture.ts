@@ -2,7 +2,6 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { formatPath } from "../config/load.ts";
-import { channels } from "../contract.ts";
 import { messageOf } from "../errors.ts";
 import { parseDocument, type AttachmentInfo, type MappingInput } from "./engine.ts";
 import { limitsSchema } from "../config/schema.ts";
@@ -16,7 +15,7 @@ import { limitsSchema } from "../config/schema.ts";
  */
 export const fixtureContextSchema = z
   .object({
-    channel: z.enum(channels).default("rest"),
+    channel: z.string().min(1).default("rest").describe("the channel the delivery came in on"),
     portal: z.string().default("fixture"),
     contentType: z.string().optional().describe("default from the input's extension"),
     format: z.string().optional().describe("pin a mapping id, as a portal or ?format= would"),

@@ -107,9 +107,14 @@ function isErrorExpectation(v: unknown): v is { error: string } {
 /** Runs every case under `dir`; with `update`, writes each case's actual result as its expected file. */
 export async function runGolden(
   dir: string,
-  opts: { update?: boolean; only?: string; /** After each case. */ onCase?: (c: CaseResult) => void } = {},
+  opts: {
+    update?: boolean;
+    only?: string;
+    /** After each case. */ onCase?: (c: CaseResult) => void;
+    /** The registered channels, which the mappings' `match.channels` must name. */ channels?: readonly string[];
+  } = {},
 ): Promise<GoldenReport> {
-  const loaded = await MappingSet.load(dir);
+  const loaded = await MappingSet.load(dir, opts.channels);
   if (!loaded.ok) return { ok: false, problems: loaded.problems, cases: [] };
   const cases: CaseResult[] = [];
   for (const m of loaded.set.mappings) {

@@ -1,6 +1,5 @@
 import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
-import { channels } from "../contract.ts";
 
 /** The spec of a mapping file, `mappings/<format>/<format>.yaml`. */
 export const mappingFileSchema = z
@@ -15,7 +14,7 @@ export const mappingFileSchema = z
     match: z
       .object({
         format: z.string().optional().describe("the format an adapter or portal pins (e.g. the OZG-Cloud intake)"),
-        channels: z.array(z.enum(channels)).optional(),
+        channels: z.array(z.string().min(1)).optional().describe("the channels (registered adapters) it applies to, e.g. xta"),
         portals: z.array(z.string()).optional(),
         contentTypes: z.array(z.string()).optional().describe("media types without parameters, e.g. application/json"),
         xmlRoot: z

@@ -1,6 +1,5 @@
-import type { DeliveryStatus } from "../contract.ts";
 import type { Store } from "../store/db.ts";
-import { deliveryStatus } from "./query.ts";
+import { deliveryStatus, type DeliveryStatus } from "./query.ts";
 
 /**
  * What a sender may do with a delivery after intake: cancel it while no subscriber has it yet.

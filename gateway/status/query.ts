@@ -1,7 +1,37 @@
 import { and, asc, eq, sql, type SQL } from "drizzle-orm";
-import type { Channel, DeliveryStatus } from "../contract.ts";
 import type { Db } from "../store/db.ts";
 import { applications, deliveries, events, statusReports } from "../store/schema.ts";
+
+/** A delivery's state and timeline, as its sender may see it. */
+export interface DeliveryStatus {
+  deliveryId: string;
+  reference: string;
+  /** The adapter it came through (`Channel`). */
+  channel: string;
+  sourceMessageId: string | null;
+  state: string;
+  stateSince: Date;
+  receivedAt: Date;
+  tenantId: string | null;
+  format: string | null;
+  parkReason: { stage: string; message: string } | null;
+  /** The applications made of the delivery, one per record, each with its own tenant. */
+  applications?: { id: string; tenantId: string; leikaKey: string | null }[];
+  timeline: { at: Date; type: string; detail: Record<string, unknown> | null }[];
+  /** Status reports of the subscribers, oldest first (see the status event contract). */
+  statuses: StatusReport[];
+}
+
+/** One status reported by a subscriber; the Bescheid only described (its bytes are fetched apart). */
+export interface StatusReport {
+  id: string;
+  at: Date;
+  applicationId: string;
+  status: string;
+  subscriber: string;
+  /** caseReference, message, question, reason and the document's name, contentType, size, sha256, as reported. */
+  detail: Record<string, unknown>;
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -49,7 +79,7 @@ export async function deliveryStatus(db: Db, id: string, portalId?: string): Pro
   return {
     deliveryId: d.id,
     reference: d.reference,
-    channel: d.channel as Channel,
+    channel: d.channel,
     sourceMessageId: d.sourceMessageId,
     state: d.state,
     stateSince: d.stateSince,

@@ -1,5 +1,5 @@
 import { expect } from "vitest";
-import { antragBody, ozgCloudForm } from "../support/forms.ts";
+import { antragBody, ozgCloudForm, postAntrag } from "../support/forms.ts";
 import { TOKENS } from "../support/hub.ts";
 import { conformance } from "./suite.ts";
 
@@ -26,11 +26,7 @@ conformance({
     return { kind: "refused", detail: (await res.json()).detail };
   },
   async sendUnauthenticated(hub) {
-    const res = await hub.app.request("/antrag", {
-      method: "POST",
-      headers: { authorization: "Bearer stolen" },
-      body: antragBody(ozgCloudForm({ transactionId: "intruder" }), []),
-    });
+    const res = await postAntrag(hub, { transactionId: "intruder" }, { headers: { authorization: "Bearer stolen" } });
     expect(res.status).toBe(401);
     return { kind: "refused", detail: (await res.json()).detail };
   },

@@ -8,7 +8,7 @@ import { ConfigMap, Service } from "kubernetes-models/v1";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { renderManifests } from "../../deploy/render.ts";
-import { loadRuntime } from "../../gateway/runtime.ts";
+import { loadHubRuntime } from "../../cli/hub.ts";
 import { REPO } from "../support/config.ts";
 
 const FILE = path.join(REPO, "deploy/ozg-hub.yaml");
@@ -90,7 +90,7 @@ describe("deploy/ozg-hub.yaml", () => {
         }
       }
       const env = pod.containers[0].env.find((e: any) => e.name === "OZG_HUB_CONFIG").value;
-      const summary = (r: Awaited<ReturnType<typeof loadRuntime>>) =>
+      const summary = (r: Awaited<ReturnType<typeof loadHubRuntime>>) =>
         r.ok
           ? {
               tenants: r.runtime.config.tenants.map((t) => t.id),
@@ -98,8 +98,8 @@ describe("deploy/ozg-hub.yaml", () => {
               mappings: r.runtime.mappings.mappings.map((m) => m.id),
             }
           : r.problems;
-      const inPod = summary(await loadRuntime(path.join(root, env)));
-      expect(inPod).toEqual(summary(await loadRuntime(path.join(REPO, "config"))));
+      const inPod = summary(await loadHubRuntime(path.join(root, env)));
+      expect(inPod).toEqual(summary(await loadHubRuntime(path.join(REPO, "config"))));
       expect((inPod as { mappings: string[] }).mappings.length).toBeGreaterThan(0);
     } finally {
       await rm(root, { recursive: true, force: true });

@@ -2,7 +2,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rowCounts } from "../support/database.ts";
-import { antragBody, ozgCloudForm } from "../support/forms.ts";
+import { postAntrag } from "../support/forms.ts";
 import { startTestHub, TOKENS, type TestHub } from "../support/hub.ts";
 import { ADMIN_TOKEN, TENANT_TOKENS, addCredentials, allPublished } from "./credentials.ts";
 
@@ -15,11 +15,7 @@ describe("admin API under /admin: its own credentials", () => {
   beforeAll(async () => {
     hub = await startTestHub();
     const post = async (transactionId: string, zustaendigeStelle?: string) => {
-      const res = await hub.app.request("/antrag", {
-        method: "POST",
-        headers: bearer(TOKENS.formsolutions),
-        body: antragBody(ozgCloudForm({ transactionId, zustaendigeStelle }), []),
-      });
+      const res = await postAntrag(hub, { transactionId, zustaendigeStelle });
       expect(res.status).toBe(202);
       return (await res.json()).vorgang.vorgangId as string;
     };

@@ -3,7 +3,7 @@ import path from "node:path";
 import { parse, stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rowCounts } from "../support/database.ts";
-import { antragBody, ozgCloudForm } from "../support/forms.ts";
+import { postAntrag } from "../support/forms.ts";
 import { startTestHub, TOKENS, type TestHub } from "../support/hub.ts";
 
 describe("per-portal rate limit on the REST intake", () => {
@@ -21,8 +21,7 @@ describe("per-portal rate limit on the REST intake", () => {
     await hub?.stop();
   });
 
-  const send = (token: string, transactionId: string) =>
-    hub.app.request("/antrag", { method: "POST", headers: { authorization: `Bearer ${token}` }, body: antragBody(ozgCloudForm({ transactionId }), []) });
+  const send = (token: string, transactionId: string) => postAntrag(hub, { transactionId }, { headers: { authorization: `Bearer ${token}` } });
 
   it("answers 429 with Retry-After beyond the burst, stores nothing, and leaves other portals alone", async () => {
     expect((await send(TOKENS.formsolutions, "rl-1")).status).toBe(202);

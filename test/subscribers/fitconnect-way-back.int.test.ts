@@ -3,10 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rsaJwk } from "../../adapters/fitconnect/fixtures/fit-connect-server.ts";
 import { answerReply, receiveReply, type ReceivedReply } from "../../adapters/fitconnect/fixtures/sender.ts";
 import { fitConnectTestbed, type Testbed } from "../../adapters/fitconnect/fixtures/testbed.ts";
-import { startConsumer, type RunningConsumer } from "../../examples/fachverfahren/consumer.ts";
-import { statusNames } from "../../gateway/status/consumer.ts";
-import { addCredentials, TENANT_TOKENS } from "../isolation/credentials.ts";
-import { eventually, listen, tenantUsers } from "./support.ts";
+import { eventually, startCaseSystem, type CaseSystem } from "./support.ts";
 
 /**
  * An online service -> FIT-Connect (local Submission API) -> ozg-hub -> the example Fachverfahren
@@ -15,9 +12,7 @@ import { eventually, listen, tenantUsers } from "./support.ts";
  */
 describe("the way back to a FIT-Connect sender, as replies on the case", () => {
   let t: Testbed;
-  let users: Awaited<ReturnType<typeof tenantUsers>>;
-  let http: Awaited<ReturnType<typeof listen>>;
-  let consumer: RunningConsumer;
+  let dms: CaseSystem;
   let submitted: Awaited<ReturnType<Testbed["submit"]>>;
   let replies: ReceivedReply[];
   const replyKeys = rsaJwk("encryption");
@@ -26,19 +21,7 @@ describe("the way back to a FIT-Connect sender, as replies on the case", () => {
   beforeAll(async () => {
     t = await fitConnectTestbed();
     t.server.addSenderKey(t.sender.id, senderSigning.publicJwk);
-    await addCredentials(t.hub);
-    users = await tenantUsers(t.hub);
-    http = await listen(t.hub);
-    consumer = await startConsumer({
-      amqpUrl: users.urlFor("kiel"),
-      queue: t.hub.queue("kiel", "dms"),
-      statusExchange: statusNames(t.hub.services.runtime().config.gateway).exchange,
-      routingKey: "kiel.dms",
-      source: "urn:dms:kiel",
-      apiBase: http.url,
-      apiToken: TENANT_TOKENS.kiel,
-      decisionDelayMs: 200,
-    });
+    dms = await startCaseSystem(t.hub);
     submitted = await t.submit({
       metadata: {
         publicServiceType: { name: "Gewerbeanmeldung", identifier: "urn:de:fim:leika:leistung:99050012104000" },
@@ -49,9 +32,7 @@ describe("the way back to a FIT-Connect sender, as replies on the case", () => {
   }, 180_000);
 
   afterAll(async () => {
-    await consumer?.stop();
-    await http?.close();
-    await users?.drop();
+    await dms?.stop();
     await t?.stop();
   });
 

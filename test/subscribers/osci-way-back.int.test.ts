@@ -9,9 +9,7 @@ import { startLibraryHub, type LibraryHub } from "../../adapters/osci/fixtures/l
 import { javaAvailable, libraryPeer, type LibraryPeer } from "../../adapters/osci/fixtures/library-peer.ts";
 import { DOCS, runScenario } from "../../adapters/osci/fixtures/library-scenario.ts";
 import { startStubIntermediary, type StubIntermediary } from "../../adapters/osci/fixtures/stub-intermediary.ts";
-import type { RunningConsumer } from "../../examples/fachverfahren/consumer.ts";
-import { addCredentials } from "../isolation/credentials.ts";
-import { eventually, listen, startKielDms, tenantUsers } from "./support.ts";
+import { eventually, startCaseSystem, type CaseSystem } from "./support.ts";
 
 const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 
@@ -29,9 +27,7 @@ describe.skipIf(!javaAvailable())("the way back to an OSCI portal, as StoreDeliv
   let peer: LibraryPeer;
   let h: LibraryHub;
   let stub: StubIntermediary;
-  let users: Awaited<ReturnType<typeof tenantUsers>>;
-  let http: Awaited<ReturnType<typeof listen>>;
-  let consumer: RunningConsumer;
+  let dms: CaseSystem;
 
   const pair = (name: string) => {
     const pem = readFileSync(path.join(peer.certs, `${name}.pem`), "utf8");
@@ -51,17 +47,12 @@ describe.skipIf(!javaAvailable())("the way back to an OSCI portal, as StoreDeliv
     await writeFile(file, stringify(portal));
     const reloaded = await h.hub.services.reload();
     if (!reloaded.ok) throw new Error(JSON.stringify(reloaded.problems));
-    await addCredentials(h.hub);
-    users = await tenantUsers(h.hub);
-    http = await listen(h.hub);
-    consumer = await startKielDms(h.hub, users, http.url);
+    dms = await startCaseSystem(h.hub);
     const r = await runScenario(peer, "originator", h.url, "implicit", { containers: [{ content: DOCS.xdomeaKiel }] });
     if (r.code !== 0) throw new Error(`the library's StoreDelivery failed:\n${r.out}\n${r.err}`);
   });
   afterAll(async () => {
-    await consumer?.stop();
-    await http?.close();
-    await users?.drop();
+    await dms?.stop();
     await stub?.close();
     await h?.stop();
   });

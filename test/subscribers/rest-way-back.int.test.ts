@@ -2,12 +2,10 @@ import { createHash } from "node:crypto";
 import amqp from "amqplib";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startConsumer, type RunningConsumer } from "../../examples/fachverfahren/consumer.ts";
-import { statusNames } from "../../gateway/status/consumer.ts";
-import { ADMIN_TOKEN, TENANT_TOKENS, addCredentials } from "../isolation/credentials.ts";
+import { ADMIN_TOKEN } from "../isolation/credentials.ts";
 import { antragBody, ozgCloudForm } from "../support/forms.ts";
 import { startTestHub, TOKENS, type TestHub } from "../support/hub.ts";
-import { configureWebhook, eventually, listen, tenantUsers, webhookReceiver, type WebhookReceiver } from "./support.ts";
+import { configureWebhook, eventually, startCaseSystem, webhookReceiver, type CaseSystem, type WebhookReceiver } from "./support.ts";
 
 const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
 
@@ -18,30 +16,16 @@ const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
  */
 describe("the way back to a REST portal, end to end", () => {
   let hub: TestHub;
-  let users: Awaited<ReturnType<typeof tenantUsers>>;
-  let http: Awaited<ReturnType<typeof listen>>;
   let receiver: WebhookReceiver;
-  let consumer: RunningConsumer;
+  let dms: CaseSystem;
   let deliveryId: string;
   const scan = Buffer.from("%PDF-1.4 Personalausweis (Scan)\n".repeat(50));
 
   beforeAll(async () => {
     hub = await startTestHub();
-    await addCredentials(hub);
     receiver = await webhookReceiver();
     await configureWebhook(hub, "formsolutions", receiver);
-    users = await tenantUsers(hub);
-    http = await listen(hub);
-    consumer = await startConsumer({
-      amqpUrl: users.urlFor("kiel"),
-      queue: hub.queue("kiel", "gewerbe"),
-      statusExchange: statusNames(hub.services.runtime().config.gateway).exchange,
-      routingKey: "kiel.gewerbe",
-      source: "urn:fachverfahren:kiel:gewerbe",
-      apiBase: http.url,
-      apiToken: TENANT_TOKENS.kiel,
-      decisionDelayMs: 300,
-    });
+    dms = await startCaseSystem(hub, { subscriber: "gewerbe", decisionDelayMs: 300 });
     const res = await hub.app.request("/antrag", {
       method: "POST",
       headers: bearer(TOKENS.formsolutions),
@@ -52,15 +36,13 @@ describe("the way back to a REST portal, end to end", () => {
     await receiver.waitFor(2);
   });
   afterAll(async () => {
-    await consumer?.stop();
-    await http?.close();
+    await dms?.stop();
     await receiver?.close();
-    await users?.drop();
     await hub?.stop();
   });
 
   it("the Fachverfahren read the attachment with its tenant token, bytes as announced", () => {
-    const [read] = [...consumer.attachments.values()];
+    const [read] = [...dms.consumer.attachments.values()];
     expect(read).toEqual([{ name: "ausweis.pdf", sha256: createHash("sha256").update(scan).digest("hex"), matches: true }]);
   });
 
@@ -128,7 +110,7 @@ describe("the way back to a REST portal, end to end", () => {
   });
 
   it("the example drops a redelivered application by its message id and reports nothing twice", async () => {
-    const first = consumer.handled[0]!;
+    const first = dms.consumer.handled[0]!;
     const conn = await amqp.connect(hub.amqpUrl);
     const ch = await conn.createConfirmChannel();
     const [original] = await hub.broker.drain(hub.queue("kiel", "dms"), { atLeast: 1 }); // the same event, from the other queue
@@ -138,9 +120,9 @@ describe("the way back to a REST portal, end to end", () => {
       ),
     );
     await conn.close();
-    await eventually(async () => (consumer.duplicates === 1 ? true : undefined), "the repeat to be dropped");
+    await eventually(async () => (dms.consumer.duplicates === 1 ? true : undefined), "the repeat to be dropped");
     await new Promise((r) => setTimeout(r, 800)); // longer than the example's decision delay
-    expect(consumer.handled).toEqual([first]);
+    expect(dms.consumer.handled).toEqual([first]);
     expect(receiver.byId.size).toBe(2);
   });
 });

@@ -2,18 +2,10 @@ import amqp from "amqplib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REJECTION_HEADER, statusNames } from "../../gateway/status/consumer.ts";
 import { rowCounts } from "../support/database.ts";
-import { antragBody, ozgCloudForm } from "../support/forms.ts";
-import { startTestHub, TOKENS, type TestHub } from "../support/hub.ts";
-import { eventually, publishStatus, statusCounts, tenantUsers } from "./support.ts";
+import { startTestHub, type TestHub } from "../support/hub.ts";
+import { eventually, publishStatus, statusCounts, statusEvent, submitAntrag, tenantUsers } from "./support.ts";
 
-const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
-const status = (id: string, data: Record<string, unknown>) => ({
-  specversion: "1.0",
-  id,
-  source: "urn:fachverfahren:test",
-  type: "de.ozghub.application.status.v1",
-  data,
-});
+const status = statusEvent;
 
 /**
  * A tenant can report only on its own applications: the broker refuses its user any routing key
@@ -26,17 +18,7 @@ describe("status events: tenant isolation, validation, dead letters", () => {
   let users: Awaited<ReturnType<typeof tenantUsers>>;
   const app = { kiel: "", augsburg: "" };
 
-  async function submit(transactionId: string, zustaendigeStelle?: string): Promise<string> {
-    const res = await hub.app.request("/antrag", {
-      method: "POST",
-      headers: bearer(TOKENS.formsolutions),
-      body: antragBody(ozgCloudForm({ transactionId, zustaendigeStelle }), []),
-    });
-    expect(res.status).toBe(202);
-    const deliveryId = ((await res.json()) as { vorgang: { vorgangId: string } }).vorgang.vorgangId;
-    const [row] = await hub.services.store.sql<{ id: string }[]>`select id from applications where delivery_id = ${deliveryId}`;
-    return row!.id;
-  }
+  const submit = async (transactionId: string, zustaendigeStelle?: string) => (await submitAntrag(hub, { transactionId, zustaendigeStelle })).applicationId;
 
   /** The dead letters so far, with the reason ozg-hub gave. */
   async function deadLetters(atLeast: number): Promise<{ reason: string; routingKey: string }[]> {

@@ -9,9 +9,11 @@ import { Webhook } from "standardwebhooks";
 import { parse, stringify } from "yaml";
 import { applyAccess, localRabbitmqctl, tenantAccess } from "../../cli/topology.ts";
 import { statusNames } from "../../gateway/status/consumer.ts";
+import { expect } from "vitest";
+import { postAntrag } from "../support/forms.ts";
 import type { TestHub } from "../support/hub.ts";
 import { startConsumer, type RunningConsumer } from "../../examples/fachverfahren/consumer.ts";
-import { TENANT_TOKENS } from "../isolation/credentials.ts";
+import { addCredentials, TENANT_TOKENS } from "../isolation/credentials.ts";
 
 /** Real broker users per tenant, as `ozg-hub topology --apply` makes them; `drop()` deletes them. */
 export async function tenantUsers(hub: TestHub): Promise<{ urlFor(tenant: string): string; drop(): Promise<void> }> {
@@ -162,15 +164,66 @@ export async function eventually<T>(check: () => Promise<T | undefined>, what: s
  * The example Fachverfahren on Kiel's `dms` queue with Kiel's broker user and API token, as the
  * way-back tests run it: it publishes `received`, then `decided` with a Bescheid.
  */
-export async function startKielDms(hub: TestHub, users: { urlFor(tenant: string): string }, apiBase: string, decisionDelayMs = 200): Promise<RunningConsumer> {
+/** Kiel's example Fachverfahren consuming `kiel.<subscriber>` with Kiel's own broker user, reading attachments from `apiBase`. */
+export async function startKielDms(
+  hub: TestHub,
+  users: { urlFor(tenant: string): string },
+  apiBase: string,
+  decisionDelayMs = 200,
+  subscriber = "dms",
+): Promise<RunningConsumer> {
   return startConsumer({
     amqpUrl: users.urlFor("kiel"),
-    queue: hub.queue("kiel", "dms"),
+    queue: hub.queue("kiel", subscriber),
     statusExchange: statusNames(hub.services.runtime().config.gateway).exchange,
-    routingKey: "kiel.dms",
-    source: "urn:dms:kiel",
+    routingKey: `kiel.${subscriber}`,
+    source: subscriber === "dms" ? "urn:dms:kiel" : `urn:fachverfahren:kiel:${subscriber}`,
     apiBase,
     apiToken: TENANT_TOKENS.kiel,
     decisionDelayMs,
   });
+}
+
+export interface CaseSystem {
+  users: Awaited<ReturnType<typeof tenantUsers>>;
+  http: Awaited<ReturnType<typeof listen>>;
+  consumer: RunningConsumer;
+  /** Stops the consumer, closes the API port and drops the broker users. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The way back's far end, as in production: the tenants' API tokens configured, their own broker
+ * users, the hub's API on a port, and Kiel's example Fachverfahren on `kiel.<subscriber>`, which
+ * answers every application with `received` and `decided` (with a Bescheid).
+ */
+export async function startCaseSystem(hub: TestHub, o: { subscriber?: string; decisionDelayMs?: number } = {}): Promise<CaseSystem> {
+  await addCredentials(hub);
+  const users = await tenantUsers(hub);
+  const http = await listen(hub);
+  const consumer = await startKielDms(hub, users, http.url, o.decisionDelayMs, o.subscriber);
+  return {
+    users,
+    http,
+    consumer,
+    async stop() {
+      await consumer.stop();
+      await http.close();
+      await users.drop();
+    },
+  };
+}
+
+/** Delivers the OZG-Cloud sample form (with `patch`) at /antrag, expects it accepted, and returns its delivery and its one application. */
+export async function submitAntrag(hub: TestHub, patch: Parameters<typeof postAntrag>[1] = {}): Promise<{ deliveryId: string; applicationId: string }> {
+  const res = await postAntrag(hub, patch);
+  expect(res.status).toBe(202);
+  const deliveryId = ((await res.json()) as { vorgang: { vorgangId: string } }).vorgang.vorgangId;
+  const [row] = await hub.services.store.sql<{ id: string }[]>`select id from applications where delivery_id = ${deliveryId}`;
+  return { deliveryId, applicationId: row!.id };
+}
+
+/** A status event as a subscriber publishes it to ozg.status. */
+export function statusEvent(id: string, data: Record<string, unknown>, source = "urn:fachverfahren:test") {
+  return { specversion: "1.0", id, source, type: "de.ozghub.application.status.v1", data };
 }

@@ -1,37 +1,20 @@
-import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { parse, stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_TOKEN, addCredentials } from "../isolation/credentials.ts";
-import { antragBody, ozgCloudForm } from "../support/forms.ts";
-import { startTestHub, TOKENS, type TestHub } from "../support/hub.ts";
-import { configureWebhook, eventually, publishStatus, webhookReceiver, type WebhookReceiver } from "./support.ts";
+import { editYaml, startTestHub, TOKENS, type TestHub } from "../support/hub.ts";
+import { configureWebhook, eventually, publishStatus, statusEvent, submitAntrag, webhookReceiver, type WebhookReceiver } from "./support.ts";
 
 const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
-const status = (id: string, data: Record<string, unknown>) => ({
-  specversion: "1.0",
-  id,
-  source: "urn:fachverfahren:kiel:dms",
-  type: "de.ozghub.application.status.v1",
-  data,
-});
+const status = (id: string, data: Record<string, unknown>) => statusEvent(id, data, "urn:fachverfahren:kiel:dms");
 
 /** A portal's webhook that is down for a while gets every notification once it is back; one down for good is disabled, visibly. */
 describe("webhooks: retries with backoff, at least once, disabled endpoints", () => {
   let hub: TestHub;
   let receiver: WebhookReceiver;
 
-  async function submit(transactionId: string): Promise<{ deliveryId: string; applicationId: string }> {
-    const res = await hub.app.request("/antrag", {
-      method: "POST",
-      headers: bearer(TOKENS.formsolutions),
-      body: antragBody(ozgCloudForm({ transactionId }), []),
-    });
-    expect(res.status).toBe(202);
-    const deliveryId = ((await res.json()) as { vorgang: { vorgangId: string } }).vorgang.vorgangId;
-    const [row] = await hub.services.store.sql<{ id: string }[]>`select id from applications where delivery_id = ${deliveryId}`;
-    return { deliveryId, applicationId: row!.id };
-  }
+  const submit = (transactionId: string) => submitAntrag(hub, { transactionId });
+  /** Kiel's DMS reports a status on ozg.status. */
+  const report = (id: string, data: Record<string, unknown>) => publishStatus(hub, hub.amqpUrl, "kiel.dms", status(id, data));
   const timeline = async (deliveryId: string) => {
     const res = await hub.app.request(`/api/v1/applications/${deliveryId}`, { headers: bearer(TOKENS.formsolutions) });
     return ((await res.json()) as { timeline: { type: string; detail?: any }[] }).timeline;
@@ -53,7 +36,7 @@ describe("webhooks: retries with backoff, at least once, disabled endpoints", ()
     receiver.down = true;
     const apps = [await submit("retry-1"), await submit("retry-2"), await submit("retry-3")];
     for (const [i, a] of apps.entries()) {
-      expect(await publishStatus(hub, hub.amqpUrl, "kiel.dms", status(`r-${i}`, { status: "in-progress", applicationId: a.applicationId }))).toBe("ok");
+      expect(await report(`r-${i}`, { status: "in-progress", applicationId: a.applicationId })).toBe("ok");
     }
     // at least three attempts each while down
     await eventually(async () => (receiver.refused >= 9 ? true : undefined), "attempts while the endpoint is down");
@@ -85,22 +68,12 @@ describe("webhooks: retries with backoff, at least once, disabled endpoints", ()
   });
 
   it("disables an endpoint whose notification exhausted its attempts; enabling it delivers what waited", async () => {
-    const gw = path.join(hub.configDir, "gateway.yaml");
-    const doc = parse(await readFile(gw, "utf8"));
-    doc.status.webhooks.maxAttempts = 2;
-    await writeFile(gw, stringify(doc));
+    await editYaml(path.join(hub.configDir, "gateway.yaml"), (doc) => (doc.status.webhooks.maxAttempts = 2));
     expect((await hub.services.reload()).ok).toBe(true);
 
     receiver.down = true;
     const a = await submit("disable-1");
-    expect(
-      await publishStatus(
-        hub,
-        hub.amqpUrl,
-        "kiel.dms",
-        status("d-1", { status: "rejected", applicationId: a.applicationId, reason: "Zuständigkeit liegt beim Kreis." }),
-      ),
-    ).toBe("ok");
+    expect(await report("d-1", { status: "rejected", applicationId: a.applicationId, reason: "Zuständigkeit liegt beim Kreis." })).toBe("ok");
     const disabled = await eventually(async () => {
       const e = await endpoint();
       return e.state === "disabled" ? e : undefined;
@@ -125,7 +98,7 @@ describe("webhooks: retries with backoff, at least once, disabled endpoints", ()
     // while disabled, new notifications wait without attempts
     const b = await submit("disable-2");
     const refusedBefore = receiver.refused;
-    expect(await publishStatus(hub, hub.amqpUrl, "kiel.dms", status("d-2", { status: "received", applicationId: b.applicationId }))).toBe("ok");
+    expect(await report("d-2", { status: "received", applicationId: b.applicationId })).toBe("ok");
     await eventually(async () => ((await endpoint()).pending === 1 ? true : undefined), "the second notification to wait");
     await new Promise((r) => setTimeout(r, 800));
     expect(receiver.refused).toBe(refusedBefore);
@@ -147,27 +120,17 @@ describe("webhooks: retries with backoff, at least once, disabled endpoints", ()
     expect(last[0]!.body.data.reason ?? last[1]!.body.data.reason).toBe("Zuständigkeit liegt beim Kreis.");
   });
   it("keeps statuses and notifications across a restart: what waited arrives once afterwards", async () => {
-    const gw = path.join(hub.configDir, "gateway.yaml");
-    const doc = parse(await readFile(gw, "utf8"));
-    doc.status.webhooks.maxAttempts = 25;
-    await writeFile(gw, stringify(doc));
+    await editYaml(path.join(hub.configDir, "gateway.yaml"), (doc) => (doc.status.webhooks.maxAttempts = 25));
     expect((await hub.services.reload()).ok).toBe(true);
     const before = receiver.byId.size;
 
     receiver.down = true;
     const a = await submit("restart-1");
-    expect(await publishStatus(hub, hub.amqpUrl, "kiel.dms", status("s-1", { status: "in-progress", applicationId: a.applicationId }))).toBe("ok");
+    expect(await report("s-1", { status: "in-progress", applicationId: a.applicationId })).toBe("ok");
     await eventually(async () => ((await timeline(a.deliveryId)).some((e) => e.type === "notify-failed") ? true : undefined), "a failed attempt");
 
     await hub.restart({ relay: false }); // a process that neither consumes nor dispatches
-    expect(
-      await publishStatus(
-        hub,
-        hub.amqpUrl,
-        "kiel.dms",
-        status("s-2", { status: "needs-information", applicationId: a.applicationId, question: "Bitte Nachweis der Sachkunde." }),
-      ),
-    ).toBe("ok");
+    expect(await report("s-2", { status: "needs-information", applicationId: a.applicationId, question: "Bitte Nachweis der Sachkunde." })).toBe("ok");
     receiver.down = false;
     await new Promise((r) => setTimeout(r, 800));
     expect(receiver.byId.size).toBe(before);

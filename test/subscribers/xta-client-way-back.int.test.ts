@@ -6,10 +6,8 @@ import { testPki, type Issued } from "../support/pki.ts";
 import { portalClient, type PortalClient } from "../../adapters/xta/fixtures/portal-client.ts";
 import { configureReplyServer, startPortalXtaServer, type PortalXtaServer } from "../../adapters/xta/fixtures/portal-xta-server.ts";
 import { startXtaHub, PORTAL_AUTHOR, type XtaHub } from "../../adapters/xta/fixtures/xta-hub.ts";
-import type { RunningConsumer } from "../../examples/fachverfahren/consumer.ts";
-import { addCredentials } from "../isolation/credentials.ts";
 import { REPO } from "../support/hub.ts";
-import { eventually, listen, startKielDms, tenantUsers } from "./support.ts";
+import { eventually, startCaseSystem, type CaseSystem } from "./support.ts";
 
 const abmeldung = readFileSync(path.join(REPO, "mappings/xdomea/fixtures/minimal-transport-reader.input.xml"));
 const PASSPHRASE_ENV = "OZG_xta.hub_TEST_XTA_WAY_BACK_PASSPHRASE";
@@ -26,9 +24,7 @@ describe("the way back to an XTA portal's own XTA server", () => {
   let portal: PortalClient;
   let portalServer: PortalXtaServer;
   let hubCert: Issued;
-  let users: Awaited<ReturnType<typeof tenantUsers>>;
-  let http: Awaited<ReturnType<typeof listen>>;
-  let consumer: RunningConsumer;
+  let dms: CaseSystem;
   const sent = `urn:de:xta:messageid:sp:${randomUUID()}`;
 
   beforeAll(async () => {
@@ -39,17 +35,12 @@ describe("the way back to an XTA portal's own XTA server", () => {
     await portalServer.down();
     xta = await startXtaHub(pki, { portal: cert });
     await configureReplyServer(xta.hub, pki, hubCert, portalServer, PASSPHRASE_ENV);
-    await addCredentials(xta.hub);
     portal = await portalClient(xta.url, pki, cert);
-    users = await tenantUsers(xta.hub);
-    http = await listen(xta.hub);
-    consumer = await startKielDms(xta.hub, users, http.url);
+    dms = await startCaseSystem(xta.hub);
     await portal.sendMessage({ messageId: sent, author: PORTAL_AUTHOR, reader: "ags:01002000", message: { contentType: "application/xml", bytes: abmeldung } });
   });
   afterAll(async () => {
-    await consumer?.stop();
-    await http?.close();
-    await users?.drop();
+    await dms?.stop();
     await portalServer?.close();
     await xta?.stop();
     delete process.env[PASSPHRASE_ENV];

@@ -6,10 +6,8 @@ import { testPki } from "../support/pki.ts";
 import { portalClient, type PortalClient } from "../../adapters/xta/fixtures/portal-client.ts";
 import { startXtaHub, PORTAL_AUTHOR, type XtaHub } from "../../adapters/xta/fixtures/xta-hub.ts";
 import { xsdErrors } from "../../adapters/xta/fixtures/xsd.ts";
-import type { RunningConsumer } from "../../examples/fachverfahren/consumer.ts";
-import { addCredentials } from "../isolation/credentials.ts";
 import { REPO } from "../support/hub.ts";
-import { eventually, listen, startKielDms, tenantUsers } from "./support.ts";
+import { eventually, startCaseSystem, type CaseSystem } from "./support.ts";
 
 const abmeldung = readFileSync(path.join(REPO, "mappings/xdomea/fixtures/minimal-transport-reader.input.xml"));
 const requestIdOf = (raw: string) => /MsgBoxRequestID="([^"]+)"/.exec(raw)?.[1] ?? "";
@@ -24,26 +22,19 @@ const messageOf = (raw: string) => JSON.parse(Buffer.from(/<xta:Message [^>]*>([
 describe("the way back to an XTA portal, through its msgBox", () => {
   let xta: XtaHub;
   let portal: PortalClient;
-  let users: Awaited<ReturnType<typeof tenantUsers>>;
-  let http: Awaited<ReturnType<typeof listen>>;
-  let consumer: RunningConsumer;
+  let dms: CaseSystem;
   const sent = `urn:de:xta:messageid:sp:${randomUUID()}`;
 
   beforeAll(async () => {
     const pki = testPki();
     const cert = pki.client("formsolutions-xta");
     xta = await startXtaHub(pki, { portal: cert });
-    await addCredentials(xta.hub);
     portal = await portalClient(xta.url, pki, cert);
-    users = await tenantUsers(xta.hub);
-    http = await listen(xta.hub);
-    consumer = await startKielDms(xta.hub, users, http.url);
+    dms = await startCaseSystem(xta.hub);
     await portal.sendMessage({ messageId: sent, author: PORTAL_AUTHOR, reader: "ags:01002000", message: { contentType: "application/xml", bytes: abmeldung } });
   });
   afterAll(async () => {
-    await consumer?.stop();
-    await http?.close();
-    await users?.drop();
+    await dms?.stop();
     await xta?.stop();
   });
 

@@ -1,8 +1,8 @@
-import { cp, mkdtemp, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { stringify } from "yaml";
+import { parse, stringify } from "yaml";
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -30,4 +30,11 @@ export async function writeTestConfig(prefix: string, opts: { mappings?: string;
   };
   await writeFile(path.join(dir, "gateway.yaml"), stringify(gateway));
   return dir;
+}
+
+/** Reads a YAML file, lets `edit` change the document in place, writes it back (a test's config change before a reload). */
+export async function editYaml(file: string, edit: (doc: any) => void): Promise<void> {
+  const doc = parse(await readFile(file, "utf8"));
+  edit(doc);
+  await writeFile(file, stringify(doc));
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { REPO } from "./config.ts";
+import type { Hono } from "hono";
+import { REPO, TOKENS } from "./config.ts";
 
 /** The OZG-Cloud sample form, with the changes a test needs. */
 export function ozgCloudForm(patch: { transactionId?: string; zustaendigeStelle?: string; leikaIds?: string[] } = {}): Record<string, any> {
@@ -40,4 +41,23 @@ export function withJacksonNulls(form: Record<string, any>): Record<string, any>
     control: { ...form.control, serviceKonto: account ? { trustLevel: null, postfachAddress: null, ...account } : null },
     formData: form.formData.map(item),
   };
+}
+
+/** A part of an /antrag body besides the form (see `antragBody`). */
+export type AntragFile = Parameters<typeof antragBody>[1][number];
+
+/**
+ * POSTs the OZG-Cloud sample form (with `patch`) to /antrag, the way the REST intake's tests
+ * deliver: as the formsolutions portal unless `headers` say otherwise.
+ *
+ * @example
+ * expect((await postAntrag(hub, { transactionId: "t-1" })).status).toBe(202);
+ */
+export function postAntrag(
+  hub: { app: Hono },
+  patch: Parameters<typeof ozgCloudForm>[0] = {},
+  o: { headers?: Record<string, string>; files?: AntragFile[] } = {},
+): Promise<Response> {
+  const headers = o.headers ?? { authorization: `Bearer ${TOKENS.formsolutions}` };
+  return Promise.resolve(hub.app.request("/antrag", { method: "POST", headers, body: antragBody(ozgCloudForm(patch), o.files ?? []) }));
 }

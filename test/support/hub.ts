@@ -3,18 +3,17 @@ import { rm } from "node:fs/promises";
 import { Writable } from "node:stream";
 import type { Hono } from "hono";
 import { inject } from "vitest";
-import { buildAdapters } from "../../adapters/index.ts";
 import { createApp } from "../../gateway/http/app.ts";
 import { createLogger } from "../../gateway/logger.ts";
 import { topologyOf } from "../../gateway/publish/topology.ts";
 import { rejectionQueue, statusNames } from "../../gateway/status/consumer.ts";
-import { adapterPort } from "../../gateway/port/port.ts";
-import { createServices, type Services } from "../../gateway/services.ts";
+import type { Services } from "../../gateway/services.ts";
+import { assembleHub } from "../../cli/hub.ts";
 import { TestBroker } from "./broker.ts";
 import { writeTestConfig } from "./config.ts";
 import { createTestDatabase } from "./database.ts";
 
-export { REPO, TOKENS, writeTestConfig } from "./config.ts";
+export { editYaml, REPO, TOKENS, writeTestConfig } from "./config.ts";
 
 export interface TestHub {
   app: Hono;
@@ -64,7 +63,7 @@ export async function startTestHub(
   });
   /** One process's worth of services on the hub's database and config. */
   const boot = async (relay: boolean) => {
-    const services = await createServices({
+    const { services, adapters } = await assembleHub({
       configDir,
       databaseUrl: opts.databaseVia?.(db.url) ?? db.url,
       amqpUrl,
@@ -72,8 +71,6 @@ export async function startTestHub(
       dbPoolSize: 5,
       relayThread: opts.relayThread ?? false,
     });
-    const adapters = buildAdapters(adapterPort(services));
-    await services.prepared();
     services.useAdapters(adapters);
     for (const a of adapters) await a.start?.();
     if (relay) {

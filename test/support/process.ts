@@ -56,3 +56,8 @@ export async function spawnHub(
   }
   return { child, url, output, exited };
 }
+
+/** An output stream for a CLI command under test that collects its lines in `lines`. */
+export function into(lines: string[]): (line: string) => void {
+  return (line) => void lines.push(line);
+}

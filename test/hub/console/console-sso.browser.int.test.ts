@@ -5,11 +5,11 @@ import { serve, type ServerType } from "@hono/node-server";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
-import { prepareConsoleConfig, routeOfficeToKiel } from "../../test/support/console.ts";
-import { rowCounts } from "../../test/support/database.ts";
-import { antragBody, ozgCloudForm } from "../../test/support/forms.ts";
-import { REPO, startTestHub, TOKENS, type TestHub } from "../../test/support/hub.ts";
-import { startOidcProvider } from "../../test/support/oidc.ts";
+import { prepareConsoleConfig, routeOfficeToKiel } from "../../support/console.ts";
+import { rowCounts } from "../../support/database.ts";
+import { antragBody, ozgCloudForm } from "../../support/forms.ts";
+import { REPO, startTestHub, TOKENS, type TestHub } from "../../support/hub.ts";
+import { startOidcProvider } from "../../support/oidc.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const SCREENSHOTS = path.join(REPO, "docs/screenshots");

@@ -4,10 +4,9 @@ import amqp from "amqplib";
 import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
-import { antragBody, ozgCloudForm } from "../../test/support/forms.ts";
-import { REPO, startTestHub, TOKENS, type TestHub } from "../../test/support/hub.ts";
+import { postAntrag } from "../../support/forms.ts";
+import { REPO, startTestHub, type TestHub } from "../../support/hub.ts";
 
-const auth = { authorization: `Bearer ${TOKENS.formsolutions}` };
 /** Augsburg's Ordnungsamt: routes the sample form to tenant B (augsburg); the sample's own unit routes to kiel (A). */
 const AUGSBURG_UNIT = "276519";
 const FLOOD = 20_000;
@@ -56,11 +55,7 @@ describe("relay fairness across tenants", () => {
       const id = `b-${tag}-${i}`;
       const consumed = new Promise<void>((resolve) => waiters.set(id, resolve));
       const start = performance.now();
-      const res = await hub.app.request("/antrag", {
-        method: "POST",
-        headers: auth,
-        body: antragBody(ozgCloudForm({ transactionId: id, zustaendigeStelle: AUGSBURG_UNIT }), []),
-      });
+      const res = await postAntrag(hub, { transactionId: id, zustaendigeStelle: AUGSBURG_UNIT });
       expect(res.status).toBe(202);
       let timer: NodeJS.Timeout | undefined;
       const starved = new Promise<never>(
@@ -78,7 +73,7 @@ describe("relay fairness across tenants", () => {
 
     // Tenant A floods: one real delivery to kiel, its outbox rows multiplied into a backlog that
     // stands in front of everything B sends next (older next_attempt_at, lower ids).
-    const res = await hub.app.request("/antrag", { method: "POST", headers: auth, body: antragBody(ozgCloudForm({ transactionId: "a-seed" }), []) });
+    const res = await postAntrag(hub, { transactionId: "a-seed" });
     expect(res.status).toBe(202);
     await hub.broker.drain(hub.queue("kiel", "dms"), { atLeast: 1, waitMs: 10_000 });
     await hub.services.relay.stop(); // the backlog is written whole before the relay sees it

@@ -1,28 +1,19 @@
 import postgres from "postgres";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { antragBody, ozgCloudForm } from "../../test/support/forms.ts";
-import { startTestHub, TOKENS, type TestHub } from "../../test/support/hub.ts";
+import { describe, expect, it } from "vitest";
+import { postAntrag } from "../../support/forms.ts";
+import { startTestHub } from "../../support/hub.ts";
+import { startedForSuite } from "../../support/suite.ts";
 
 describe("several relay workers on the rows of one delivery", () => {
-  let hub: TestHub;
-  beforeAll(async () => {
-    // One row per round and four workers: the two rows of a delivery are marked by different
-    // workers at the same time, which is where a delivery's final state can be missed.
-    hub = await startTestHub({ gateway: { relay: { batchSize: 1, workers: 4, pollIntervalMs: 100, backoffInitialMs: 100, backoffMaxMs: 1000 } } });
-  });
-  afterAll(async () => {
-    await hub?.stop();
-  });
+  // One row per round and four workers: the two rows of a delivery are marked by different
+  // workers at the same time, which is where a delivery's final state can be missed.
+  const hub = startedForSuite(() =>
+    startTestHub({ gateway: { relay: { batchSize: 1, workers: 4, pollIntervalMs: 100, backoffInitialMs: 100, backoffMaxMs: 1000 } } }),
+  );
 
   it("publishes every row once and settles every delivery as published", async () => {
     const n = 30;
-    const sends = Array.from({ length: n }, (_, i) =>
-      hub.app.request("/antrag", {
-        method: "POST",
-        headers: { authorization: `Bearer ${TOKENS.formsolutions}` },
-        body: antragBody(ozgCloudForm({ transactionId: `w-${i}` }), []),
-      }),
-    );
+    const sends = Array.from({ length: n }, (_, i) => postAntrag(hub, { transactionId: `w-${i}` }));
     expect((await Promise.all(sends)).map((r) => r.status)).toEqual(Array(n).fill(202));
     const dms = await hub.broker.drain(hub.queue("kiel", "dms"), { atLeast: n, waitMs: 30_000 });
     const gewerbe = await hub.broker.drain(hub.queue("kiel", "gewerbe"), { atLeast: n, waitMs: 30_000 });
@@ -46,11 +37,7 @@ describe("several relay workers on the rows of one delivery", () => {
   });
 
   it("settles, after a restart, a delivery whose rows were marked but whose settle step never ran", async () => {
-    const res = await hub.app.request("/antrag", {
-      method: "POST",
-      headers: { authorization: `Bearer ${TOKENS.formsolutions}` },
-      body: antragBody(ozgCloudForm({ transactionId: "w-unsettled" }), []),
-    });
+    const res = await postAntrag(hub, { transactionId: "w-unsettled" });
     const { vorgang } = await res.json();
     await hub.broker.drain(hub.queue("kiel", "dms"), { atLeast: 1, waitMs: 10_000 });
     await hub.broker.drain(hub.queue("kiel", "gewerbe"), { atLeast: 1, waitMs: 10_000 });
@@ -86,24 +73,16 @@ describe("several relay workers on the rows of one delivery", () => {
 });
 
 describe("a relay at capacity", () => {
-  let hub: TestHub;
-  beforeAll(async () => {
-    // One round at a time, one row per round: commits keep arriving while the only slot is taken.
-    hub = await startTestHub({ gateway: { relay: { batchSize: 1, workers: 1, pollIntervalMs: 5000, backoffInitialMs: 100, backoffMaxMs: 1000 } } });
-  });
-  afterAll(async () => {
-    await hub?.stop();
-  });
+  // One round at a time, one row per round: commits keep arriving while the only slot is taken.
+  const hub = startedForSuite(() =>
+    startTestHub({ gateway: { relay: { batchSize: 1, workers: 1, pollIntervalMs: 5000, backoffInitialMs: 100, backoffMaxMs: 1000 } } }),
+  );
 
   it("waits for its slot instead of spinning on wake-ups, and publishes everything without polling", async () => {
     const n = 20;
     // one after another, so that commits (and their wake-ups) land while the slot is taken
     for (let i = 0; i < n; i++) {
-      const res = await hub.app.request("/antrag", {
-        method: "POST",
-        headers: { authorization: `Bearer ${TOKENS.formsolutions}` },
-        body: antragBody(ozgCloudForm({ transactionId: `cap-${i}` }), []),
-      });
+      const res = await postAntrag(hub, { transactionId: `cap-${i}` });
       expect(res.status).toBe(202);
     }
     // 2n rows one by one: a relay that spun on wake-ups would block the process, and drain nothing

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { purgeCommand } from "../cli/purge.ts";
-import { rowCounts } from "../test/support/database.ts";
-import { antragBody, ozgCloudForm } from "../test/support/forms.ts";
-import { startTestHub, TOKENS, type TestHub } from "../test/support/hub.ts";
-import { purgeDeliveries } from "./retention.ts";
+import { purgeCommand } from "../../cli/purge.ts";
+import { rowCounts } from "../support/database.ts";
+import { antragBody, ozgCloudForm } from "../support/forms.ts";
+import { startTestHub, TOKENS, type TestHub } from "../support/hub.ts";
+import { purgeDeliveries } from "../../gateway/retention.ts";
 
 /** Rows of every table that hangs on a delivery, for one delivery. */
 async function rowsOf(hub: TestHub, id: string): Promise<Record<string, number>> {

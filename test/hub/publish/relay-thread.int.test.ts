@@ -1,8 +1,8 @@
 import type { Worker } from "node:worker_threads";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { antragBody, ozgCloudForm } from "../../test/support/forms.ts";
-import { startTestHub, TOKENS, type TestHub } from "../../test/support/hub.ts";
+import { postAntrag } from "../../support/forms.ts";
+import { startTestHub, type TestHub } from "../../support/hub.ts";
 
 describe("the relay in a worker thread", () => {
   let hub: TestHub;
@@ -20,12 +20,7 @@ describe("the relay in a worker thread", () => {
     await hub?.stop();
   });
 
-  const post = (id: string) =>
-    hub.app.request("/antrag", {
-      method: "POST",
-      headers: { authorization: `Bearer ${TOKENS.formsolutions}` },
-      body: antragBody(ozgCloudForm({ transactionId: id }), []),
-    });
+  const post = (id: string) => postAntrag(hub, { transactionId: id });
   const states = () => sql<{ state: string; n: number }[]>`select state, count(*)::int as n from deliveries group by state order by state`;
   const metric = (name: string) => hub.services.metrics.registry.getSingleMetricAsString(name);
 

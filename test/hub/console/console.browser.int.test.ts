@@ -5,10 +5,10 @@ import { serve, type ServerType } from "@hono/node-server";
 import amqp from "amqplib";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CONSOLE_TOKENS, prepareConsoleConfig, routeOfficeToKiel } from "../../test/support/console.ts";
-import { rowCounts } from "../../test/support/database.ts";
-import { antragBody, ozgCloudForm } from "../../test/support/forms.ts";
-import { REPO, startTestHub, TOKENS, type TestHub } from "../../test/support/hub.ts";
+import { CONSOLE_TOKENS, prepareConsoleConfig, routeOfficeToKiel } from "../../support/console.ts";
+import { rowCounts } from "../../support/database.ts";
+import { antragBody, ozgCloudForm } from "../../support/forms.ts";
+import { REPO, startTestHub, TOKENS, type TestHub } from "../../support/hub.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 /** Where `UPDATE_SCREENSHOTS=1` leaves a screenshot of every page (README shows three of them). */

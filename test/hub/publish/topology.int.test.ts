@@ -1,7 +1,7 @@
 import amqp from "amqplib";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { antragBody, ozgCloudForm } from "../../test/support/forms.ts";
-import { startTestHub, TOKENS, type TestHub } from "../../test/support/hub.ts";
+import { postAntrag } from "../../support/forms.ts";
+import { startTestHub, type TestHub } from "../../support/hub.ts";
 
 describe("broker topology declared from config", () => {
   let hub: TestHub;
@@ -27,11 +27,7 @@ describe("broker topology declared from config", () => {
   });
 
   it("dead-letters a message that its consumer rejects into <queue>.dlq", async () => {
-    const res = await hub.app.request("/antrag", {
-      method: "POST",
-      headers: { authorization: `Bearer ${TOKENS.formsolutions}` },
-      body: antragBody(ozgCloudForm({ transactionId: "dlx-1" }), []),
-    });
+    const res = await postAntrag(hub, { transactionId: "dlx-1" });
     expect(res.status).toBe(202);
     const queue = hub.queue("kiel", "dms");
     const ch = await conn.createChannel();

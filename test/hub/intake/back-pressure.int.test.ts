@@ -1,8 +1,8 @@
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { antragBody, ozgCloudForm } from "../../test/support/forms.ts";
-import { startTestHub, TOKENS, type TestHub } from "../../test/support/hub.ts";
-import { TcpProxy } from "../../test/support/tcp-proxy.ts";
+import { postAntrag } from "../../support/forms.ts";
+import { startTestHub, type TestHub } from "../../support/hub.ts";
+import { TcpProxy } from "../../support/tcp-proxy.ts";
 
 const MAX_BACKLOG = 6;
 
@@ -28,12 +28,7 @@ describe("back-pressure: intake while the broker is away", () => {
     await proxy?.close();
   });
 
-  const post = (id: string) =>
-    hub.app.request("/antrag", {
-      method: "POST",
-      headers: { authorization: `Bearer ${TOKENS.formsolutions}` },
-      body: antragBody(ozgCloudForm({ transactionId: id }), []),
-    });
+  const post = (id: string) => postAntrag(hub, { transactionId: id });
   const counts = async () =>
     (
       await sql<{ deliveries: number; outbox: number; events: number }[]>`

@@ -1,18 +1,13 @@
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parse, stringify } from "yaml";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { antragBody, ozgCloudForm } from "../../test/support/forms.ts";
-import { startTestHub, TOKENS, type TestHub } from "../../test/support/hub.ts";
+import { describe, expect, it } from "vitest";
+import { antragBody, ozgCloudForm, postAntrag } from "../../support/forms.ts";
+import { startTestHub } from "../../support/hub.ts";
+import { startedForSuite } from "../../support/suite.ts";
 
 describe("operations endpoints", () => {
-  let hub: TestHub;
-  beforeAll(async () => {
-    hub = await startTestHub();
-  });
-  afterAll(async () => {
-    await hub?.stop();
-  });
+  const hub = startedForSuite(() => startTestHub());
 
   it("reports health, readiness and counts deliveries by outcome", async () => {
     expect((await hub.app.request("/healthz")).status).toBe(200);
@@ -20,14 +15,9 @@ describe("operations endpoints", () => {
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({ status: "ready", checks: { postgres: true, broker: true } });
 
-    const auth = { authorization: `Bearer ${TOKENS.formsolutions}` };
-    await hub.app.request("/antrag", { method: "POST", headers: auth, body: antragBody(ozgCloudForm({ transactionId: "metrics-1" }), []) });
-    await hub.app.request("/antrag", {
-      method: "POST",
-      headers: auth,
-      body: antragBody(ozgCloudForm({ transactionId: "metrics-2", zustaendigeStelle: "0" }), []),
-    });
-    await hub.app.request("/antrag", { method: "POST", headers: { authorization: "Bearer wrong" }, body: antragBody(ozgCloudForm(), []) });
+    await postAntrag(hub, { transactionId: "metrics-1" });
+    await postAntrag(hub, { transactionId: "metrics-2", zustaendigeStelle: "0" });
+    await postAntrag(hub, {}, { headers: { authorization: "Bearer wrong" } });
     await hub.broker.drain(hub.queue("kiel", "dms"), { atLeast: 1 });
 
     const metrics = await (await hub.app.request("/metrics")).text();
@@ -47,11 +37,7 @@ describe("operations endpoints", () => {
 
   it("is quiet on success: accepted deliveries write no log line at info level", async () => {
     const before = hub.logs.length;
-    const res = await hub.app.request("/antrag", {
-      method: "POST",
-      headers: { authorization: `Bearer ${TOKENS.formsolutions}` },
-      body: antragBody(ozgCloudForm({ transactionId: "quiet-1" }), []),
-    });
+    const res = await postAntrag(hub, { transactionId: "quiet-1" });
     expect(res.status).toBe(202);
     await hub.broker.drain(hub.queue("kiel", "gewerbe"), { atLeast: 1 });
     expect(hub.logs.slice(before)).toEqual([]);

@@ -1,10 +1,10 @@
 import { createHash, randomBytes } from "node:crypto";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { rowCounts } from "../../test/support/database.ts";
-import { antragBody, ozgCloudForm } from "../../test/support/forms.ts";
-import { startTestHub, TOKENS, type TestHub } from "../../test/support/hub.ts";
-import { CHUNK_BYTES } from "./attachment-writer.ts";
+import { rowCounts } from "../../support/database.ts";
+import { antragBody, ozgCloudForm } from "../../support/forms.ts";
+import { startTestHub, TOKENS, type TestHub } from "../../support/hub.ts";
+import { CHUNK_BYTES } from "../../../gateway/intake/attachment-writer.ts";
 
 const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 const auth = { authorization: `Bearer ${TOKENS.formsolutions}` };

@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
-import { antragBody, ozgCloudForm } from "../../test/support/forms.ts";
-import { startTestHub, TOKENS, type TestHub } from "../../test/support/hub.ts";
-import { TcpProxy } from "../../test/support/tcp-proxy.ts";
-
-const auth = { authorization: `Bearer ${TOKENS.formsolutions}` };
+import { postAntrag } from "../../support/forms.ts";
+import { startTestHub, type TestHub } from "../../support/hub.ts";
+import { TcpProxy } from "../../support/tcp-proxy.ts";
 
 describe("outbox relay when the broker goes away", () => {
   let hub: TestHub;
@@ -24,7 +22,7 @@ describe("outbox relay when the broker goes away", () => {
     proxy.cut();
     const ids = Array.from({ length: 12 }, (_, i) => `outage-${i}`);
     for (const id of ids) {
-      const res = await hub.app.request("/antrag", { method: "POST", headers: auth, body: antragBody(ozgCloudForm({ transactionId: id }), []) });
+      const res = await postAntrag(hub, { transactionId: id });
       expect(res.status).toBe(202);
     }
     await new Promise((r) => setTimeout(r, 1500)); // the relay tries and fails meanwhile
@@ -48,11 +46,7 @@ describe("outbox relay when the broker goes away", () => {
       (async () => {
         if (i === 10) proxy.cut();
         if (i === 20) proxy.restore();
-        const res = await hub.app.request("/antrag", {
-          method: "POST",
-          headers: auth,
-          body: antragBody(ozgCloudForm({ transactionId: id, leikaIds: ["99123456760000"] }), []),
-        });
+        const res = await postAntrag(hub, { transactionId: id, leikaIds: ["99123456760000"] });
         expect(res.status).toBe(202);
       })(),
     );

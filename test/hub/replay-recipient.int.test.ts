@@ -2,8 +2,8 @@ import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REPO, startTestHub, type TestHub } from "../test/support/hub.ts";
-import { replayDelivery, type ReplayDeps } from "./replay.ts";
+import { REPO, startTestHub, type TestHub } from "../support/hub.ts";
+import { replayDelivery, type ReplayDeps } from "../../gateway/replay.ts";
 
 /**
  * The transport recipient is stored at intake and used again by replay. The document names no

@@ -2,10 +2,10 @@ import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { antragBody, ozgCloudForm } from "../test/support/forms.ts";
-import { startTestHub, TOKENS, type TestHub } from "../test/support/hub.ts";
-import { routingKey } from "./publish/topology.ts";
-import { flushTracing, tracingEnabled } from "./tracing.ts";
+import { postAntrag } from "../support/forms.ts";
+import { startTestHub, TOKENS, type TestHub } from "../support/hub.ts";
+import { routingKey } from "../../gateway/publish/topology.ts";
+import { flushTracing, tracingEnabled } from "../../gateway/tracing.ts";
 
 const auth = { authorization: `Bearer ${TOKENS.formsolutions}` };
 
@@ -96,11 +96,7 @@ describe("tracing from intake to the broker confirm", () => {
     expect(tracingEnabled()).toBe(true);
     const traceId = randomBytes(16).toString("hex");
     const callerSpan = randomBytes(8).toString("hex");
-    const res = await hub.app.request("/antrag", {
-      method: "POST",
-      headers: { ...auth, traceparent: `00-${traceId}-${callerSpan}-01` },
-      body: antragBody(ozgCloudForm({ transactionId: "traced-1" }), []),
-    });
+    const res = await postAntrag(hub, { transactionId: "traced-1" }, { headers: { ...auth, traceparent: `00-${traceId}-${callerSpan}-01` } });
     expect(res.status).toBe(202);
     const [msg] = await hub.broker.drain(hub.queue("kiel", "dms"), { atLeast: 1, waitMs: 10_000 });
     expect(msg).toBeDefined();
@@ -130,7 +126,7 @@ describe("tracing from intake to the broker confirm", () => {
   });
 
   it("starts a new trace for a delivery without traceparent, and still carries it into the message", async () => {
-    const res = await hub.app.request("/antrag", { method: "POST", headers: auth, body: antragBody(ozgCloudForm({ transactionId: "traced-2" }), []) });
+    const res = await postAntrag(hub, { transactionId: "traced-2" });
     expect(res.status).toBe(202);
     const [msg] = await hub.broker.drain(hub.queue("kiel", "dms"), { atLeast: 1, waitMs: 10_000 });
     const m = /^00-([0-9a-f]{32})-([0-9a-f]{16})-01$/.exec(String(msg!.headers.traceparent));

@@ -2,10 +2,12 @@ import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { mappingsCommand } from "../../cli/mappings.ts";
-import { formatProblem } from "../config/load.ts";
-import { REPO } from "../../test/support/config.ts";
-import { MappingSet } from "./engine.ts";
+import { configSpec } from "./hub.ts";
+import { formatProblem } from "../gateway/config/load.ts";
+import { MappingSet } from "../gateway/mapping/engine.ts";
+import { REPO } from "../test/support/config.ts";
+import { mappingsCommand } from "./mappings.ts";
+import { into } from "../test/support/process.ts";
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -22,7 +24,7 @@ async function withMapping(id: string, text: string): Promise<string> {
 }
 
 async function problemsOf(dir: string): Promise<string[]> {
-  const r = await MappingSet.load(dir);
+  const r = await MappingSet.load(dir, configSpec.channels);
   if (r.ok) throw new Error("expected problems");
   return r.problems.map((p) => formatProblem({ ...p, file: path.relative(dir, path.resolve(p.file)) }));
 }
@@ -41,6 +43,14 @@ describe("mapping files are validated with file and line", () => {
       "bad/bad.yaml:2 priority: Invalid input: expected number, received string",
       'bad/bad.yaml:4 match.xmlroot: unknown key "xmlroot"',
     ]);
+  });
+
+  it("refuses a channel no adapter is registered under, naming the registered ones", async () => {
+    const text = ["id: chan", "match:", "  channels: [xta, fax]", "fields:", "  sourceId: id", ""].join("\n");
+    const dir = await withMapping("chan", text);
+    expect(await problemsOf(dir)).toEqual([`chan/chan.yaml match.channels[1]: unknown channel "fax": expected one of ${configSpec.channels.join(", ")}`]);
+    // Without the registered channels (a mappings directory read on its own) the file is fine.
+    expect((await MappingSet.load(dir)).ok).toBe(true);
   });
 
   it("reports a JSONata syntax error at the line of the offending character, inside a multi-line field", async () => {
@@ -76,13 +86,7 @@ describe("mapping files are validated with file and line", () => {
   it("`ozg-hub mappings test` prints the problems, no stack trace, and exits non-zero", async () => {
     const dir = await withMapping("bad", "id: bad\nfields: 3\n");
     const out: string[] = [];
-    expect(
-      await mappingsCommand(
-        ["test", dir],
-        (s) => out.push(s),
-        (s) => out.push(s),
-      ),
-    ).toBe(1);
+    expect(await mappingsCommand(["test", dir], into(out), into(out))).toBe(1);
     expect(out.join("\n")).toMatch(/bad\.yaml:2 fields: Invalid input: expected record, received number\n1 problem\(s\) in the mapping files$/);
     expect(out.join("\n")).not.toContain("    at ");
   });
@@ -95,8 +99,8 @@ describe("ozg-hub mappings try", () => {
     const out: string[] = [];
     const code = await mappingsCommand(
       ["try", "xdomea", fixture("xdomea", "gewerbeanmeldung-kiel-2-4.input.xml"), "--mappings", path.join(REPO, "mappings")],
-      (s) => out.push(s),
-      (s) => out.push(s),
+      into(out),
+      into(out),
     );
     expect(code).toBe(0);
     const app = JSON.parse(out.join("\n"));
@@ -114,13 +118,7 @@ describe("ozg-hub mappings try", () => {
       '<abh.gewerbemeldung.0500 xmlns="http://www.xgewerbeanzeige.de/spezifikation/2.2"><satz><anmeldung><gewerbe><beteiligtePerson><personFunktion><code>1</code></personFunktion></beteiligtePerson></gewerbe></anmeldung></satz></abh.gewerbemeldung.0500>',
     );
     const out: string[] = [];
-    expect(
-      await mappingsCommand(
-        ["try", "xgewerbeanzeige", input, "--mappings", dir],
-        (s) => out.push(s),
-        (s) => out.push(s),
-      ),
-    ).toBe(1);
+    expect(await mappingsCommand(["try", "xgewerbeanzeige", input, "--mappings", dir], into(out), into(out))).toBe(1);
     const text = out.join("\n");
     expect(text).toContain("mapping xgewerbeanzeige produced an invalid application");
     // What routing needs is missing, so the mapping fails; the missing applicant is only a
@@ -147,23 +145,11 @@ describe("ozg-hub mappings try", () => {
     const input = path.join(dir, "x.input.json");
     await writeFile(input, JSON.stringify({ nummer: 99050012104000, name: "A" }));
     const out: string[] = [];
-    expect(
-      await mappingsCommand(
-        ["try", "boom", input, "--mappings", dir],
-        (s) => out.push(s),
-        (s) => out.push(s),
-      ),
-    ).toBe(1);
+    expect(await mappingsCommand(["try", "boom", input, "--mappings", dir], into(out), into(out))).toBe(1);
     expect(out.join("\n")).toMatch(/^mapping boom: field service\.leikaKeys \(\[\$leikaKey\(nummer\)\]\): .*leikaKey/);
     expect(out.join("\n")).toContain("    input nummer = 99050012104000");
     const out2: string[] = [];
-    expect(
-      await mappingsCommand(
-        ["try", "nope", input, "--mappings", dir],
-        (s) => out2.push(s),
-        (s) => out2.push(s),
-      ),
-    ).toBe(1);
+    expect(await mappingsCommand(["try", "nope", input, "--mappings", dir], into(out2), into(out2))).toBe(1);
     expect(out2).toEqual(['no mapping with id "nope" (known: boom)']);
   });
 });

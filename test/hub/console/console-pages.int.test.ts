@@ -4,9 +4,9 @@ import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
-import { CONSOLE_TOKENS, prepareConsoleConfig } from "../../test/support/console.ts";
-import { antragBody, ozgCloudForm } from "../../test/support/forms.ts";
-import { startTestHub, TOKENS, type TestHub } from "../../test/support/hub.ts";
+import { CONSOLE_TOKENS, prepareConsoleConfig } from "../../support/console.ts";
+import { antragBody, ozgCloudForm } from "../../support/forms.ts";
+import { startTestHub, TOKENS, type TestHub } from "../../support/hub.ts";
 
 /** The console's pages as an operator reads them: sentences and tables, a start page, a state filter, select all. */
 describe("console pages (in process)", () => {

@@ -2,10 +2,10 @@ import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir, userInfo } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { replayCommand } from "../cli/replay.ts";
-import { rowCounts } from "../test/support/database.ts";
-import { REPO, startTestHub, TOKENS, type TestHub } from "../test/support/hub.ts";
-import { replayDelivery, type ReplayDeps } from "./replay.ts";
+import { replayCommand } from "../../cli/replay.ts";
+import { rowCounts } from "../support/database.ts";
+import { REPO, startTestHub, TOKENS, type TestHub } from "../support/hub.ts";
+import { replayDelivery, type ReplayDeps } from "../../gateway/replay.ts";
 
 const auth = { authorization: `Bearer ${TOKENS.formsolutions}` };
 const fixture = (name: string) => readFile(path.join(REPO, "mappings/xgewerbeanzeige/fixtures", name), "utf8");
@@ -115,38 +115,25 @@ describe("replay of parked deliveries", () => {
 
     const env = { OZG_HUB_CONFIG: hub.configDir, DATABASE_URL: hub.databaseUrl };
     const out: string[] = [];
-    expect(
-      await replayCommand(
-        ["--all-parked", "--format", "ozg-cloud"],
+    /** `ozg-hub replay <args>`, its output (both streams) collected in `out`. */
+    const replay = (args: string[]) =>
+      replayCommand(
+        args,
         env,
         (s) => out.push(s),
         (s) => out.push(s),
-      ),
-    ).toBe(0);
+      );
+    expect(await replay(["--all-parked", "--format", "ozg-cloud"])).toBe(0);
     expect(out).toEqual(["0 of 0 parked deliveries routed"]);
     out.length = 0;
-    expect(
-      await replayCommand(
-        ["--all-parked", "--format", "xgewerbeanzeige", "--actor", "anna"],
-        env,
-        (s) => out.push(s),
-        (s) => out.push(s),
-      ),
-    ).toBe(0);
+    expect(await replay(["--all-parked", "--format", "xgewerbeanzeige", "--actor", "anna"])).toBe(0);
     expect(out).toEqual([
       `[1/2] ${a.id} routed to kiel (xgewerbeanzeige), 2 message(s) queued`,
       `[2/2] ${b.id} routed to kiel (xgewerbeanzeige), 2 message(s) queued`,
       "2 of 2 parked deliveries routed",
     ]);
     out.length = 0;
-    expect(
-      await replayCommand(
-        [a.id],
-        env,
-        (s) => out.push(s),
-        (s) => out.push(s),
-      ),
-    ).toBe(0);
+    expect(await replay([a.id])).toBe(0);
     expect(out).toEqual([expect.stringMatching(new RegExp(`^${a.id} is (routed|published), not parked: nothing to do$`))]);
     // The hub's own relay publishes what the command queued: two per queue, no more.
     const dms = await hub.broker.drain(hub.queue("kiel", "dms"), { atLeast: 2 });

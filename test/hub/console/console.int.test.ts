@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { CONSOLE_TOKENS, prepareConsoleConfig, routeOfficeToKiel } from "../../test/support/console.ts";
-import { rowCounts } from "../../test/support/database.ts";
-import { antragBody, ozgCloudForm } from "../../test/support/forms.ts";
-import { REPO, startTestHub, TOKENS, type TestHub } from "../../test/support/hub.ts";
+import { CONSOLE_TOKENS, prepareConsoleConfig, routeOfficeToKiel } from "../../support/console.ts";
+import { rowCounts } from "../../support/database.ts";
+import { antragBody, ozgCloudForm, postAntrag } from "../../support/forms.ts";
+import { REPO, startTestHub, TOKENS, type TestHub } from "../../support/hub.ts";
 import { parse, stringify } from "yaml";
-import { sha256Hex } from "../auth/portals.ts";
-import { view } from "./i18n.ts";
+import { sha256Hex } from "../../../gateway/auth/portals.ts";
+import { view } from "../../../gateway/console/i18n.ts";
 
 /** Logs in with a token through the form and returns the session cookie and the page's CSRF token. */
 async function login(hub: TestHub, token: string): Promise<{ cookie: string; csrf: string; setCookie: string }> {
@@ -258,11 +258,7 @@ describe("console: sessions, roles, CSRF and audit (in process)", () => {
   it("replays all parked deliveries matching a filter as a job with progress, and only those", async () => {
     const ids: Record<string, string> = {};
     for (const unit of ["5001", "5002"]) {
-      const res = await hub.app.request("/antrag", {
-        method: "POST",
-        headers: { authorization: `Bearer ${TOKENS.formsolutions}` },
-        body: antragBody(ozgCloudForm({ transactionId: `console-filter-${unit}`, zustaendigeStelle: unit }), []),
-      });
+      const res = await postAntrag(hub, { transactionId: `console-filter-${unit}`, zustaendigeStelle: unit });
       ids[unit] = (await res.json()).vorgang.vorgangId;
     }
     await routeOfficeToKiel(hub.configDir, "5001");

@@ -3,10 +3,10 @@ import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { TestBroker } from "../../test/support/broker.ts";
-import { createTestDatabase } from "../../test/support/database.ts";
-import { REPO, startTestHub, TOKENS, writeTestConfig, type TestHub } from "../../test/support/hub.ts";
-import { spawnHub } from "../../test/support/process.ts";
+import { TestBroker } from "../../support/broker.ts";
+import { createTestDatabase } from "../../support/database.ts";
+import { REPO, startTestHub, TOKENS, writeTestConfig, type TestHub } from "../../support/hub.ts";
+import { spawnHub } from "../../support/process.ts";
 
 const auth = { authorization: `Bearer ${TOKENS.formsolutions}` };
 const BROKEN = "  service.formId: $xml.name\n";

@@ -1,9 +1,10 @@
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createTestDatabase, rowCounts } from "../../test/support/database.ts";
-import { antragBody, ozgCloudForm } from "../../test/support/forms.ts";
-import { startTestHub, TOKENS, type TestHub } from "../../test/support/hub.ts";
-import { GroupCommit } from "./group-commit.ts";
+import { createTestDatabase, rowCounts } from "../../support/database.ts";
+import { postAntrag } from "../../support/forms.ts";
+import { startTestHub } from "../../support/hub.ts";
+import { GroupCommit } from "../../../gateway/intake/group-commit.ts";
+import { startedForSuite } from "../../support/suite.ts";
 
 /** The whole group in one statement. */
 const insertIds = (sql: postgres.Sql | postgres.TransactionSql, ids: number[]) => sql`insert into gc (id) select unnest(${ids}::int[])`;
@@ -24,14 +25,22 @@ describe("group commit on a plain table", () => {
     await db?.drop();
   });
 
-  it("commits concurrent writes in shared transactions; a failing write fails alone; each caller hears after its commit", async () => {
+  /** A group commit on the test table that notes the size of every group it commits. */
+  const groupOf = (settings: { maxBatch: number; windowMs: number; maxGroups: number }) => {
     const sizes: number[] = [];
-    const group = new GroupCommit<number>(
-      sql,
-      () => ({ maxBatch: 8, windowMs: 20, maxGroups: 1 }),
-      insertIds,
-      (n) => sizes.push(n),
-    );
+    return {
+      group: new GroupCommit<number>(
+        sql,
+        () => settings,
+        insertIds,
+        (n) => sizes.push(n),
+      ),
+      sizes,
+    };
+  };
+
+  it("commits concurrent writes in shared transactions; a failing write fails alone; each caller hears after its commit", async () => {
+    const { group, sizes } = groupOf({ maxBatch: 8, windowMs: 20, maxGroups: 1 });
     const ids = Array.from({ length: 40 }, (_, i) => i + 1);
     ids.splice(25, 0, 7); // a duplicate in the middle of a group
     const outcomes = await Promise.all(
@@ -52,13 +61,7 @@ describe("group commit on a plain table", () => {
   });
 
   it("runs a lone write at once, as its own statement", async () => {
-    const sizes: number[] = [];
-    const group = new GroupCommit<number>(
-      sql,
-      () => ({ maxBatch: 8, windowMs: 1000, maxGroups: 2 }),
-      insertIds,
-      (n) => sizes.push(n),
-    );
+    const { group, sizes } = groupOf({ maxBatch: 8, windowMs: 1000, maxGroups: 2 });
     const started = Date.now();
     await group.run(1000);
     expect(sizes).toEqual([1]);
@@ -67,21 +70,10 @@ describe("group commit on a plain table", () => {
 });
 
 describe("group commit at intake", () => {
-  let hub: TestHub;
-  beforeAll(async () => {
-    hub = await startTestHub({ gateway: { groupCommit: { maxBatch: 16, windowMs: 20, maxGroups: 1 } } });
-  });
-  afterAll(async () => {
-    await hub?.stop();
-  });
+  const hub = startedForSuite(() => startTestHub({ gateway: { groupCommit: { maxBatch: 16, windowMs: 20, maxGroups: 1 } } }));
 
   it("accepts concurrent deliveries in shared transactions; repeats among them are answered as repeats, the others stored once", async () => {
-    const post = (id: string) =>
-      hub.app.request("/antrag", {
-        method: "POST",
-        headers: { authorization: `Bearer ${TOKENS.formsolutions}` },
-        body: antragBody(ozgCloudForm({ transactionId: id }), []),
-      });
+    const post = (id: string) => postAntrag(hub, { transactionId: id });
     const ids = Array.from({ length: 30 }, (_, i) => `gc-${i}`);
     const sent = [...ids, "gc-3", "gc-17", "gc-3"];
     const answers = await Promise.all(sent.map(async (id) => ({ id, res: await post(id) })));
