@@ -13,7 +13,7 @@ export async function serve(): Promise<number> {
   let services: Services;
   let built: ReturnType<typeof buildAdapters>;
   try {
-    services = await createServices({ ...env, log });
+    services = await createServices({ ...env, amqpUrl: env.amqpUrlGiven ? env.amqpUrl : undefined, log });
     // Every adapter's prepare step has read its keys and certificates before anything starts.
     built = buildAdapters(adapterPort(services));
     await services.prepared();

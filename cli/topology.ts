@@ -6,6 +6,7 @@ import { messageOf } from "../gateway/errors.ts";
 import { topologyOf } from "../gateway/publish/topology.ts";
 import { statusNames } from "../gateway/status/consumer.ts";
 import { loadRuntime } from "../gateway/runtime.ts";
+import { brokerUrls } from "../gateway/publish/nodes.ts";
 import { envSettings } from "../gateway/services.ts";
 
 export const TOPOLOGY_USAGE = `  topology [--apply]   per tenant a RabbitMQ user that reaches only its own queues; --apply sets them with rabbitmqctl`;
@@ -52,9 +53,9 @@ export function tenantAccess(config: HubConfig): TenantAccess[] {
   });
 }
 
-/** The virtual host of an AMQP URL: `/` unless the path names another. */
+/** The virtual host of an AMQP URL (of the first, for a list of nodes): `/` unless the path names another. */
 export function vhostOf(amqpUrl: string): string {
-  const p = new URL(amqpUrl).pathname;
+  const p = new URL(brokerUrls(amqpUrl)[0]!).pathname;
   return p === "" || p === "/" ? "/" : decodeURIComponent(p.slice(1));
 }
 

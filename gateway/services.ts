@@ -19,11 +19,16 @@ import { StatusConsumer } from "./status/consumer.ts";
 import { migrateStore, openStore, type Store } from "./store/db.ts";
 import { deliveries, outbox } from "./store/schema.ts";
 
+const DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672";
+
 /** The environment contract, with the defaults that work against local services. */
 export function envSettings(env: NodeJS.ProcessEnv = process.env) {
   return {
     databaseUrl: env.DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres",
-    amqpUrl: env.AMQP_URL || "amqp://guest:guest@127.0.0.1:5672",
+    /** One broker URL or several nodes, comma-separated. */
+    amqpUrl: env.AMQP_URL || DEFAULT_AMQP_URL,
+    /** Whether AMQP_URL was given (it then wins over `amqp.urls` of the config). */
+    amqpUrlGiven: Boolean(env.AMQP_URL),
     configDir: env.OZG_HUB_CONFIG || "./config",
     port: Number(env.PORT || 8080),
   };
@@ -38,7 +43,8 @@ export class ConfigError extends Error {
 export interface ServiceOptions {
   configDir: string;
   databaseUrl: string;
-  amqpUrl: string;
+  /** One broker URL or several nodes, comma-separated; without it `amqp.urls` of the config, else the local default. */
+  amqpUrl?: string;
   log?: Logger;
   clock?: () => Date;
   /** Pool size; each upload in flight holds one connection. */
@@ -108,13 +114,14 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
   await startTracing(); // only when OTEL_EXPORTER_OTLP_ENDPOINT is set
   const metrics = createMetrics();
   const store = openStore(o.databaseUrl, { max: o.dbPoolSize });
-  const broker = new Broker(o.amqpUrl, () => topologyOf(current.config), log);
+  const amqpUrl = o.amqpUrl ?? current.config.gateway.amqp.urls?.join(",") ?? DEFAULT_AMQP_URL;
+  const broker = new Broker(amqpUrl, () => topologyOf(current.config), log);
   const relaySettings = () => relaySettingsOf(current.config);
   const relayThread =
     (o.relayThread ?? current.config.gateway.relay.thread)
       ? new RelayThread({
           databaseUrl: o.databaseUrl,
-          amqpUrl: o.amqpUrl,
+          amqpUrl,
           store,
           settings: relaySettings,
           topology: () => topologyOf(current.config),
@@ -126,7 +133,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
   const notifier = new NotificationDispatcher({ store, runtime: () => current, metrics, log, clock });
   let wayBacks: WayBacks = new Map();
   const statusConsumer = new StatusConsumer({
-    amqpUrl: o.amqpUrl,
+    amqpUrl,
     store,
     runtime: () => current,
     wayBacks: () => wayBacks,
