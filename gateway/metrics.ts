@@ -52,6 +52,11 @@ export function createMetrics() {
       help: "Messages published to the broker and not yet confirmed.",
       registers: [registry],
     }),
+    brokerConnected: new Gauge({
+      name: "ozg_hub_broker_connected",
+      help: "1 while this process has a broker connection (readiness does not depend on it: intake is durable without the broker).",
+      registers: [registry],
+    }),
     outboxBacklog: new Gauge({
       name: "ozg_hub_outbox_backlog",
       help: "Outbox rows not yet confirmed by the broker (sampled at scrape).",

@@ -85,7 +85,7 @@ export interface Services {
   prepared(): Promise<void>;
   /** The certificate files the adapters' prepare steps report for the config in force. */
   certificates(): CertificateSource[];
-  /** Postgres and broker both answer. */
+  /** Whether Postgres and the broker answer; readiness follows Postgres alone (see /readyz). */
   ready(): Promise<{ postgres: boolean; broker: boolean }>;
   /** Per-portal token buckets of the REST intake. */
   rateLimiter: RateLimiter;
@@ -216,6 +216,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
         () => true,
         () => false,
       );
+      metrics.brokerConnected.set(brokerOk ? 1 : 0);
       return { postgres, broker: brokerOk };
     },
     async sample() {
@@ -225,13 +226,14 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
         .where(and(isNull(outbox.publishedAt), eq(outbox.kind, "amqp")));
       const [parked] = await store.db.select({ n: count() }).from(deliveries).where(eq(deliveries.state, "parked"));
       metrics.outboxBacklog.set(backlog?.n ?? 0);
+      metrics.brokerConnected.set(broker.connected ? 1 : 0);
       metrics.parkedNow.set(parked?.n ?? 0);
       metrics.webhookEndpointsDisabled.set(await portalEndpoints(store, clock).disabledCount());
     },
     migrate: () => migrateStore(store),
     start() {
       // Declare the topology now rather than at the first publish; an unreachable broker is
-      // retried by the relay and reported by /readyz.
+      // retried by the relay and reported by /readyz?broker and the metric.
       broker.channel().catch((err: unknown) => log.warn({ err: String(err) }, "broker not reachable at start, will retry"));
       relay.start();
       statusConsumer.start();
