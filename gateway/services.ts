@@ -230,7 +230,16 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
       metrics.parkedNow.set(parked?.n ?? 0);
       metrics.webhookEndpointsDisabled.set(await portalEndpoints(store, clock).disabledCount());
     },
-    migrate: () => migrateStore(store),
+    // A standby first in the URL, or a database still starting: wait for the primary (10 min).
+    migrate: () =>
+      migrateStore(store, {
+        waitMs: 600_000,
+        onRetry: (err) =>
+          log.warn(
+            { err: messageOf(err) },
+            "database not writable yet (unreachable, or a standby: use target_session_attrs=primary or the cluster's read-write endpoint), retrying",
+          ),
+      }),
     start() {
       // Declare the topology now rather than at the first publish; an unreachable broker is
       // retried by the relay and reported by /readyz?broker and the metric.
