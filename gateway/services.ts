@@ -17,6 +17,7 @@ import { loadRuntime, type Runtime } from "./runtime.ts";
 import type { WayBacks } from "./status/accept.ts";
 import { StatusConsumer } from "./status/consumer.ts";
 import { migrateStore, openStore, type Store } from "./store/db.ts";
+import { ReplicationMonitor } from "./store/replication.ts";
 import { deliveries, outbox } from "./store/schema.ts";
 
 const DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672";
@@ -69,6 +70,8 @@ export interface Services {
   statusConsumer: StatusConsumer;
   /** Status notifications from the store to the portals, over the adapters' push ways back. */
   notifier: NotificationDispatcher;
+  /** Whether the database replicates synchronously (checked at start and every minute). */
+  replication: ReplicationMonitor;
   metrics: Metrics;
   log: Logger;
   clock: () => Date;
@@ -142,6 +145,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
     clock,
     onAccepted: () => notifier.wake(),
   });
+  const replication = new ReplicationMonitor(store.sql, () => current.config.gateway.database.acceptAsyncReplication, metrics, log);
   const gateway = createIntake({ store, runtime: () => current, metrics, log, clock, onCommitted: () => relay.wake(), backlog: () => relay.backlog() });
 
   return {
@@ -152,6 +156,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
     relay,
     statusConsumer,
     notifier,
+    replication,
     metrics,
     log,
     clock,
@@ -245,10 +250,12 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
       // retried by the relay and reported by /readyz?broker and the metric.
       broker.channel().catch((err: unknown) => log.warn({ err: String(err) }, "broker not reachable at start, will retry"));
       relay.start();
+      replication.start();
       statusConsumer.start();
       notifier.start();
     },
     async stop() {
+      replication.stop();
       await statusConsumer.stop();
       await notifier.stop();
       await relay.stop();

@@ -167,6 +167,18 @@ export const gatewaySchema = z
       .describe("credentials of the admin API under /admin, separate from those of portals and tenants"),
     ...sectionsOf("gateway"),
     status: statusGatewaySchema.default(statusGatewaySchema.parse({})).describe("status events from subscribers and their way back to the portals"),
+    database: z
+      .object({
+        acceptAsyncReplication: z
+          .boolean()
+          .default(false)
+          .describe(
+            "acknowledge that the database has no synchronous standby (a single node, or asynchronous replication by choice), so that a failover may lose acknowledged deliveries; silences that warning",
+          ),
+      })
+      .strict()
+      .default({ acceptAsyncReplication: false })
+      .describe("what ozg-hub expects of its database's replication"),
   })
   .strict();
 

@@ -18,13 +18,16 @@ export interface OverviewData {
   reloadProblems: string[] | undefined;
   certificates: CertificateExpiry[];
   waysBack: WayBackLoad[];
+  /** Why a database failover could lose acknowledged deliveries, if it could. */
+  replicationWarning?: string;
 }
 
 export function overviewPage(s: Session, o: OverviewData): Html {
   return page(
     "Overview",
     s,
-    html`<h2>Subscribers</h2>
+    html`${o.replicationWarning ? html`<p class="red" id="replication-warning">Database replication: ${o.replicationWarning}</p>` : ""}
+      <h2>Subscribers</h2>
       <table id="subscribers">
         <tr>
           <th>tenant</th>

@@ -100,7 +100,16 @@ export function consoleRoutes(services: Services): Hono<Env> {
       certificateExpiries(services.certificates(), services.runtime().config.dir, now),
       wayBackLoad(services.store, now),
     ]);
-    return c.html(overviewPage(s, { load, parked, certificates, waysBack, reloadProblems: services.lastReloadError()?.map(formatProblem) }));
+    return c.html(
+      overviewPage(s, {
+        load,
+        parked,
+        certificates,
+        waysBack,
+        reloadProblems: services.lastReloadError()?.map(formatProblem),
+        replicationWarning: services.replication.current()?.warning,
+      }),
+    );
   });
 
   // A way back disabled after exhausted attempts: enabling it queues its failed notifications again.

@@ -44,6 +44,10 @@ export function adminRoutes(services: Services): Hono {
   app.use("/admin/webhooks/*", adminAuth(services));
   app.use("/admin/endpoints", adminAuth(services));
   app.use("/admin/endpoints/*", adminAuth(services));
+  app.use("/admin/replication", adminAuth(services));
+
+  /** The database's replication as last checked, checked again now: whether a failover can lose acknowledged deliveries. */
+  app.get("/admin/replication", async (c) => c.json((await services.replication.check()) ?? { error: "not checked yet" }));
 
   app.get("/admin/deliveries", async (c) => {
     const state = c.req.query("state");
