@@ -90,12 +90,13 @@ export class RabbitNodes {
       RABBITMQ_ENABLED_PLUGINS_FILE: path.join(this.dir, "plugins"),
       RABBITMQ_PID_FILE: path.join(this.dir, `n${i}/pid`),
       RABBITMQ_CONFIG_FILE: path.join(this.dir, "none"),
+      ERL_CRASH_DUMP: path.join(this.dir, `n${i}/erl_crash.dump`),
       // guest may log in over loopback only, which is all this cluster serves.
     };
   }
 
   async ctl(i: number, args: string[]): Promise<string> {
-    const { stdout } = await exec(path.join(BIN, "rabbitmqctl"), ["-n", this.node(i), "-q", ...args], { env: this.env(i), timeout: 60_000 });
+    const { stdout } = await exec(path.join(BIN, "rabbitmqctl"), ["-n", this.node(i), "-q", ...args], { env: this.env(i), cwd: this.dir, timeout: 60_000 });
     return stdout;
   }
 
@@ -103,7 +104,7 @@ export class RabbitNodes {
   async startNode(i: number): Promise<void> {
     await mkdir(path.join(this.dir, `n${i}/log`), { recursive: true });
     const out = await open(path.join(this.dir, `n${i}/out`), "a");
-    const child = spawn(path.join(BIN, "rabbitmq-server"), [], { env: this.env(i), stdio: ["ignore", out.fd, out.fd] });
+    const child = spawn(path.join(BIN, "rabbitmq-server"), [], { env: this.env(i), cwd: this.dir, stdio: ["ignore", out.fd, out.fd] });
     child.once("exit", () => void out.close());
     this.procs[i] = child;
     // await_startup gives up at once while the node has not yet registered with epmd.
