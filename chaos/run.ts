@@ -1,5 +1,5 @@
 /**
- * `npm run chaos [-- --short] [-- --only kill-9,broker-cut]`: steady REST load against real
+ * `npm run chaos [-- --short] [-- --only kill-9,broker-cut] [-- --cluster]`: steady REST load against real
  * `ozg-hub serve` processes while faults are injected in turns; prints accepted, delivered,
  * lost, duplicates, misrouted and recovery time per scenario. Exits 1 on any loss or misroute.
  *
@@ -7,10 +7,19 @@
  * (pg_ctlcluster) briefly: run it by hand, not next to other test runs. The short mode touches
  * neither and is what CI runs.
  */
+import { spawnSync } from "node:child_process";
 import { runChaos } from "./harness.ts";
 import { printTable } from "./report.ts";
 
 const args = process.argv.slice(2);
+// --cluster: the cluster faults, each against servers of its own (three RabbitMQ nodes; a
+// Postgres primary with a synchronous standby), never the machine's RabbitMQ or Postgres. The
+// same files run in `npm test`; they print their figures.
+if (args.includes("--cluster")) {
+  const files = ["chaos/rabbitmq-cluster.int.test.ts", "chaos/postgres-failover.int.test.ts"];
+  const run = spawnSync("npx", ["vitest", "run", "--reporter=verbose", ...files], { stdio: "inherit" });
+  process.exit(run.status ?? 1);
+}
 const short = args.includes("--short");
 const onlyAt = args.indexOf("--only");
 const only = onlyAt >= 0 ? args[onlyAt + 1]?.split(",") : undefined;

@@ -13,7 +13,7 @@ export async function serve(): Promise<number> {
   let built: Awaited<ReturnType<typeof assembleHub>>["adapters"];
   try {
     // Every adapter's prepare step has read its keys and certificates before anything starts.
-    ({ services, adapters: built } = await assembleHub({ ...env, log }));
+    ({ services, adapters: built } = await assembleHub({ ...env, amqpUrl: env.amqpUrlGiven ? env.amqpUrl : undefined, log }));
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);

@@ -57,7 +57,7 @@ export function tenantAccess(config: HubConfig): TenantAccess[] {
   });
 }
 
-/** The virtual host of an AMQP URL: `/` unless the path names another. */
+/** The virtual host of an AMQP URL (of the first, for a list of nodes): `/` unless the path names another. */
 export function vhostOf(amqpUrl: string): string {
   return brokerAddress(amqpUrl).vhost;
 }

@@ -101,7 +101,8 @@ export async function manifests(o: ManifestOptions) {
     resources: { requests: { cpu: "250m", memory: "256Mi" }, limits: { memory: "1Gi" } },
     startupProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 2, failureThreshold: 60 },
     livenessProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
-    // /readyz is 503 while Postgres or the broker is unreachable: no new deliveries then.
+    // /readyz is 503 while Postgres is unreachable: no new deliveries then. A broker outage does
+    // not make the pod unready (deliveries wait in the outbox); /readyz?broker includes it.
     readinessProbe: { httpGet: { path: "/readyz", port: "http" }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 2 },
     // Let the Service drop the pod before SIGTERM, so no request arrives while it drains.
     lifecycle: { preStop: { exec: { command: ["sleep", "5"] } } },

@@ -45,7 +45,7 @@ export { problemInGateway, type ConfigProblem } from "./config/load.ts";
 export { hasDoctype } from "./mapping/xml.ts";
 export { parseDom, esc, children, child, path, text, type DomParse } from "./dom.ts";
 export { sha256Hex } from "./auth/portals.ts";
-export { isOutage, messageOf, OutageError } from "./errors.ts";
+export { isOutage, messageOf, OutageError, outageDetail } from "./errors.ts";
 export type { MailboxItem, MailboxPage } from "./mailbox/mailbox.ts";
 export { isZip, openXdomeaContainer } from "./intake/xdomea-container.ts";
 export { webhookHeaders } from "./notify/signature.ts";

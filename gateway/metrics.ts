@@ -52,6 +52,21 @@ export function createMetrics() {
       help: "Messages published to the broker and not yet confirmed.",
       registers: [registry],
     }),
+    brokerConnected: new Gauge({
+      name: "ozg_hub_broker_connected",
+      help: "1 while this process has a broker connection (readiness does not depend on it: intake is durable without the broker).",
+      registers: [registry],
+    }),
+    replicationLossless: new Gauge({
+      name: "ozg_hub_replication_lossless",
+      help: "1 while every commit waits for a synchronous standby (nothing acknowledged is lost on a database failover), else 0.",
+      registers: [registry],
+    }),
+    replicationSyncStandbys: new Gauge({
+      name: "ozg_hub_replication_sync_standbys",
+      help: "Standbys streaming from the database in sync or quorum state.",
+      registers: [registry],
+    }),
     outboxBacklog: new Gauge({
       name: "ozg_hub_outbox_backlog",
       help: "Outbox rows not yet confirmed by the broker (sampled at scrape).",

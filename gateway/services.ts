@@ -18,13 +18,19 @@ import { loadRuntime, type Runtime } from "./runtime.ts";
 import type { WayBacks } from "./status/accept.ts";
 import { StatusConsumer } from "./status/consumer.ts";
 import { migrateStore, openStore, type Store } from "./store/db.ts";
+import { ReplicationMonitor } from "./store/replication.ts";
 import { deliveries, outbox } from "./store/schema.ts";
+
+const DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672";
 
 /** The environment contract, with the defaults that work against local services. */
 export function envSettings(env: NodeJS.ProcessEnv = process.env) {
   return {
     databaseUrl: env.DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres",
-    amqpUrl: env.AMQP_URL || "amqp://guest:guest@127.0.0.1:5672",
+    /** One broker URL or several nodes, comma-separated. */
+    amqpUrl: env.AMQP_URL || DEFAULT_AMQP_URL,
+    /** Whether AMQP_URL was given (it then wins over `amqp.urls` of the config). */
+    amqpUrlGiven: Boolean(env.AMQP_URL),
     configDir: env.OZG_HUB_CONFIG || "./config",
     port: Number(env.PORT || 8080),
   };
@@ -41,7 +47,8 @@ export interface ServiceOptions {
   /** The registered adapters' config spec, from the composition root (`composeConfigSpec`). */
   spec: ConfigSpec;
   databaseUrl: string;
-  amqpUrl: string;
+  /** One broker URL or several nodes, comma-separated; without it `amqp.urls` of the config, else the local default. */
+  amqpUrl?: string;
   log?: Logger;
   clock?: () => Date;
   /** Pool size; each upload in flight holds one connection. */
@@ -66,6 +73,8 @@ export interface Services {
   statusConsumer: StatusConsumer;
   /** Status notifications from the store to the portals, over the adapters' push ways back. */
   notifier: NotificationDispatcher;
+  /** Whether the database replicates synchronously (checked at start and every minute). */
+  replication: ReplicationMonitor;
   metrics: Metrics;
   log: Logger;
   clock: () => Date;
@@ -82,7 +91,7 @@ export interface Services {
   prepared(): Promise<void>;
   /** The certificate files the adapters' prepare steps report for the config in force. */
   certificates(): CertificateSource[];
-  /** Postgres and broker both answer. */
+  /** Whether Postgres and the broker answer; readiness follows Postgres alone (see /readyz). */
   ready(): Promise<{ postgres: boolean; broker: boolean }>;
   /** Per-portal token buckets of the REST intake. */
   rateLimiter: RateLimiter;
@@ -111,13 +120,14 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
   await startTracing(); // only when OTEL_EXPORTER_OTLP_ENDPOINT is set
   const metrics = createMetrics();
   const store = openStore(o.databaseUrl, { max: o.dbPoolSize });
-  const broker = new Broker(o.amqpUrl, () => topologyOf(current.config), log);
+  const amqpUrl = o.amqpUrl ?? current.config.gateway.amqp.urls?.join(",") ?? DEFAULT_AMQP_URL;
+  const broker = new Broker(amqpUrl, () => topologyOf(current.config), log);
   const relaySettings = () => relaySettingsOf(current.config);
   const relayThread =
     (o.relayThread ?? current.config.gateway.relay.thread)
       ? new RelayThread({
           databaseUrl: o.databaseUrl,
-          amqpUrl: o.amqpUrl,
+          amqpUrl,
           store,
           settings: relaySettings,
           topology: () => topologyOf(current.config),
@@ -129,7 +139,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
   const notifier = new NotificationDispatcher({ store, runtime: () => current, metrics, log, clock });
   let wayBacks: WayBacks = new Map();
   const statusConsumer = new StatusConsumer({
-    amqpUrl: o.amqpUrl,
+    amqpUrl,
     store,
     runtime: () => current,
     wayBacks: () => wayBacks,
@@ -138,6 +148,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
     clock,
     onAccepted: () => notifier.wake(),
   });
+  const replication = new ReplicationMonitor(store.sql, () => current.config.gateway.database.acceptAsyncReplication, metrics, log);
   const gateway = createIntake({ store, runtime: () => current, metrics, log, clock, onCommitted: () => relay.wake(), backlog: () => relay.backlog() });
 
   return {
@@ -148,6 +159,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
     relay,
     statusConsumer,
     notifier,
+    replication,
     metrics,
     log,
     clock,
@@ -212,6 +224,7 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
         () => true,
         () => false,
       );
+      metrics.brokerConnected.set(brokerOk ? 1 : 0);
       return { postgres, broker: brokerOk };
     },
     async sample() {
@@ -221,19 +234,31 @@ export async function createServices(o: ServiceOptions): Promise<Services> {
         .where(and(isNull(outbox.publishedAt), eq(outbox.kind, "amqp")));
       const [parked] = await store.db.select({ n: count() }).from(deliveries).where(eq(deliveries.state, "parked"));
       metrics.outboxBacklog.set(backlog?.n ?? 0);
+      metrics.brokerConnected.set(broker.connected ? 1 : 0);
       metrics.parkedNow.set(parked?.n ?? 0);
       metrics.webhookEndpointsDisabled.set(await portalEndpoints(store, clock).disabledCount());
     },
-    migrate: () => migrateStore(store),
+    // A standby first in the URL, or a database still starting: wait for the primary (10 min).
+    migrate: () =>
+      migrateStore(store, {
+        waitMs: 600_000,
+        onRetry: (err) =>
+          log.warn(
+            { err: messageOf(err) },
+            "database not writable yet (unreachable, or a standby: use target_session_attrs=primary or the cluster's read-write endpoint), retrying",
+          ),
+      }),
     start() {
       // Declare the topology now rather than at the first publish; an unreachable broker is
-      // retried by the relay and reported by /readyz.
+      // retried by the relay and reported by /readyz?broker and the metric.
       broker.channel().catch((err: unknown) => log.warn({ err: String(err) }, "broker not reachable at start, will retry"));
       relay.start();
+      replication.start();
       statusConsumer.start();
       notifier.start();
     },
     async stop() {
+      replication.stop();
       await statusConsumer.stop();
       await notifier.stop();
       await relay.stop();

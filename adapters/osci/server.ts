@@ -2,7 +2,7 @@ import { X509Certificate } from "node:crypto";
 import type { Element } from "@xmldom/xmldom";
 import { Hono } from "hono";
 import type { AdapterContext } from "../../gateway/index.ts";
-import { isOutage, messageOf, readBody } from "../../gateway/index.ts";
+import { isOutage, messageOf, outageDetail, readBody } from "../../gateway/index.ts";
 import { postgresDialogStore, type DialogStore } from "./dialog-store.ts";
 import type { OsciSettings } from "./settings.ts";
 import { fingerprint } from "./content.ts";
@@ -64,7 +64,7 @@ export function osciRoutes(ctx: AdapterContext, prepared: () => OsciSettings | u
   // is still answered as OSCI: an unsigned 9000 fault, as before the sender is known.
   routes.onError((err, c) => {
     ctx.log.error({ err: messageOf(err), path: c.req.path, outage: isOutage(err) }, "OSCI request failed");
-    const detail = isOutage(err) ? "ozg-hub cannot reach its store right now; nothing was stored, please retry" : "the request could not be completed";
+    const detail = isOutage(err) ? outageDetail(err, "message id") : "the request could not be completed";
     return reply(faultResponse({ ...FEEDBACK.internal, detail }, true), 500);
   });
   return routes;

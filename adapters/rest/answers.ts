@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import type { IntakeResult, Logger } from "../../gateway/index.ts";
-import { isOutage, messageOf, problem } from "../../gateway/index.ts";
+import { isOutage, messageOf, outageDetail, problem } from "../../gateway/index.ts";
 
 type Refusal = Exclude<IntakeResult, { kind: "accepted" | "duplicate" }>;
 
@@ -72,8 +72,8 @@ export function unsupportedType(c: Context, got: string | undefined, allowed: st
 
 /**
  * The REST adapter's answer to anything a handler threw: 503 with Retry-After while Postgres or
- * the broker is away (the client retries the same request; nothing was stored without a
- * receipt), 500 for everything else. Both problem+json, so a portal never meets another shape.
+ * the broker is away or a standby refuses the write (the client retries the same request, with
+ * the same id: see outageDetail for what it is told was stored), 500 for everything else. Both problem+json, so a portal never meets another shape.
  */
 export function failure(c: Context, err: unknown, log: Logger): Response {
   log.error({ err: messageOf(err), path: c.req.path, outage: isOutage(err) }, "REST request failed");
@@ -83,7 +83,7 @@ export function failure(c: Context, err: unknown, log: Logger): Response {
       type: "unavailable",
       title: "Service Unavailable",
       status: 503,
-      detail: "ozg-hub cannot reach its store right now; nothing was stored, please retry",
+      detail: outageDetail(err),
     });
   }
   return problem(c, {

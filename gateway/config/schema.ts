@@ -71,6 +71,11 @@ export const gatewaySchema = z
     limits: limitsSchema.default(limitsSchema.parse({})),
     amqp: z
       .object({
+        urls: z
+          .array(z.string().regex(/^amqps?:\/\//, "an amqp:// or amqps:// URL"))
+          .min(1)
+          .optional()
+          .describe("the broker's nodes, tried in order, the next when one goes; AMQP_URL (comma-separated) takes precedence"),
         exchange: z.string().default("ozg.applications").describe("topic exchange that carries applications"),
         deadLetterExchange: z.string().default("ozg.dead-letter").describe("exchange for rejected or expired messages"),
         queuePrefix: z.string().default("ozg").describe("prefix of derived queue names: <prefix>.<tenant>.<subscriber>"),
@@ -90,8 +95,19 @@ export const gatewaySchema = z
         workers: z.number().int().min(1).max(16).default(4).describe("rounds per process waiting for broker confirms at the same time (one connection each)"),
         maxInFlight: z.number().int().positive().default(2000).describe("most messages per process published and not yet confirmed"),
         pollIntervalMs: z.number().int().positive().default(1000).describe("look for due rows at least this often"),
-        backoffInitialMs: z.number().int().positive().default(500).describe("first retry delay after a failed publish"),
-        backoffMaxMs: z.number().int().positive().default(60_000).describe("longest retry delay"),
+        backoffInitialMs: z.number().int().positive().default(500).describe("first retry delay of a message the broker refused (nack)"),
+        backoffMaxMs: z
+          .number()
+          .int()
+          .positive()
+          .default(5_000)
+          .describe("longest retry delay of a refused message; short, since a refusal mostly means a quorum queue electing its leader"),
+        reconnectIntervalMs: z
+          .number()
+          .int()
+          .positive()
+          .default(1_000)
+          .describe("while no broker node answers, the relay tries to connect this often (claiming nothing meanwhile)"),
         maxBacklog: z
           .number()
           .int()
@@ -109,7 +125,8 @@ export const gatewaySchema = z
         maxInFlight: 2000,
         pollIntervalMs: 1000,
         backoffInitialMs: 500,
-        backoffMaxMs: 60_000,
+        backoffMaxMs: 5_000,
+        reconnectIntervalMs: 1_000,
         maxBacklog: 50_000,
         retryAfterSeconds: 30,
       }),
@@ -178,6 +195,18 @@ export const gatewaySchema = z
       .optional()
       .describe("credentials of the admin API under /admin, separate from those of portals and tenants"),
     status: statusGatewaySchema.default(statusGatewaySchema.parse({})).describe("status events from subscribers and their way back to the portals"),
+    database: z
+      .object({
+        acceptAsyncReplication: z
+          .boolean()
+          .default(false)
+          .describe(
+            "acknowledge that the database has no synchronous standby (a single node, or asynchronous replication by choice), so that a failover may lose acknowledged deliveries; silences that warning",
+          ),
+      })
+      .strict()
+      .default({ acceptAsyncReplication: false })
+      .describe("what ozg-hub expects of its database's replication"),
   })
   .strict();
 

@@ -13,6 +13,8 @@ export interface OverviewData {
   reloadProblems: string[] | undefined;
   certificates: CertificateExpiry[];
   waysBack: WayBackLoad[];
+  /** Why a database failover could lose acknowledged deliveries, if it could. */
+  replicationWarning?: string;
 }
 
 export function overviewPage(v: View, o: OverviewData): Html {
@@ -20,7 +22,8 @@ export function overviewPage(v: View, o: OverviewData): Html {
   return page(
     v,
     t("overview.title"),
-    html`<h2>${t("overview.subscribers")}</h2>
+    html`${o.replicationWarning ? html`<p class="red" id="replication-warning">${t("overview.replication")}: ${o.replicationWarning}</p>` : ""}
+      <h2>${t("overview.subscribers")}</h2>
       <table id="subscribers">
         <tr>
           <th>${t("col.tenant")}</th>

@@ -101,7 +101,16 @@ export function consoleRoutes(services: Services): Hono<ConsoleEnv> {
       certificateExpiries(services.certificates(), services.runtime().config.dir, now),
       wayBackLoad(services.store, now),
     ]);
-    return c.html(overviewPage(v(c), { load, parked, certificates, waysBack, reloadProblems: services.lastReloadError()?.map(formatProblem) }));
+    return c.html(
+      overviewPage(v(c), {
+        load,
+        parked,
+        certificates,
+        waysBack,
+        reloadProblems: services.lastReloadError()?.map(formatProblem),
+        replicationWarning: services.replication.current()?.warning,
+      }),
+    );
   });
 
   /** Every configured tenant and subscriber, in config order: the pages list them also without traffic. */

@@ -1,5 +1,6 @@
 import type { GatewayConfig } from "../config/schema.ts";
 import { EVENT_CONTRACTS, jsonSchemaOf, schemaFileName, type EventContract } from "./contracts.ts";
+import { brokerUrls } from "../publish/nodes.ts";
 
 /** Names of the broker objects of the status way back (see gateway/status/consumer.ts). */
 export interface StatusNames {
@@ -30,12 +31,12 @@ export interface BrokerAddress {
 export const SAMPLE_BROKER: BrokerAddress = { protocol: "amqp", host: "rabbitmq", port: 5672, vhost: "/" };
 
 /**
- * Host, port and virtual host of an AMQP URL, without user and password.
+ * Host, port and virtual host of an AMQP URL (of the first, for a list of nodes), without user and password.
  *
  * @example brokerAddress("amqps://hub:secret@mq.example:5671/ozg") // { protocol: "amqps", host: "mq.example", port: 5671, vhost: "ozg" }
  */
 export function brokerAddress(amqpUrl: string): BrokerAddress {
-  const url = new URL(amqpUrl);
+  const url = new URL(brokerUrls(amqpUrl)[0]!);
   const protocol = url.protocol === "amqps:" ? "amqps" : "amqp";
   const vhost = url.pathname === "" || url.pathname === "/" ? "/" : decodeURIComponent(url.pathname.slice(1));
   return { protocol, host: url.hostname, port: url.port ? Number(url.port) : protocol === "amqps" ? 5671 : 5672, vhost };

@@ -50,10 +50,13 @@ export function adminRoutes(services: Services): Hono {
   const app = new Hono();
   // The rest of /admin is the console (gateway/console), which logs in with a session instead.
   const auth = adminAuth(services);
-  for (const base of ["/admin/deliveries", "/admin/webhooks", "/admin/endpoints"]) {
+  for (const base of ["/admin/deliveries", "/admin/webhooks", "/admin/endpoints", "/admin/replication"]) {
     app.use(base, auth);
     app.use(`${base}/*`, auth);
   }
+
+  /** The database's replication as last checked, checked again now: whether a failover can lose acknowledged deliveries. */
+  app.get("/admin/replication", async (c) => c.json((await services.replication.check()) ?? { error: "not checked yet" }));
 
   app.get("/admin/deliveries", async (c) => {
     const state = c.req.query("state");

@@ -1,26 +1,43 @@
-import amqp, { type ChannelModel, type ConfirmChannel } from "amqplib";
+import type { ChannelModel, ConfirmChannel } from "amqplib";
 import { OutageError, messageOf } from "../errors.ts";
-import { withoutPassword, type Logger } from "../logger.ts";
+import type { Logger } from "../logger.ts";
+import { BrokerNodes } from "./nodes.ts";
 import type { Topology } from "./topology.ts";
 
 /**
  * One broker connection with one confirm channel, (re)opened on demand. Every (re)connect
  * declares the topology first, so a broker that lost its definitions is repaired on the way.
+ * `urls` may name several nodes of a cluster (comma-separated): the connection goes to the
+ * first that answers and, when that node goes, to the next (see BrokerNodes).
  */
 export class Broker {
   private model: ChannelModel | undefined;
   private channelP: Promise<ConfirmChannel> | undefined;
   private closing = false;
+  private readonly nodes: BrokerNodes;
+  /** Channels given up by `renewChannel`: their closing is no reason to drop the connection. */
+  private readonly retired = new Set<ConfirmChannel>();
 
   constructor(
-    /** With credentials: never show it as is (the AsyncAPI document takes host, port and vhost). */
-    readonly url: string,
+    urls: string | readonly string[],
     private readonly topology: () => Topology,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.nodes = new BrokerNodes(urls);
+  }
+
+  /** The first node's URL, with credentials: never show it as is (the AsyncAPI document takes host, port and vhost). */
+  get url(): string {
+    return this.nodes.urls[0]!;
+  }
 
   get connected(): boolean {
     return this.model !== undefined && this.channelP !== undefined;
+  }
+
+  /** The node connected to (without password), if any. */
+  get node(): string | undefined {
+    return this.connected ? this.nodes.connectedTo : undefined;
   }
 
   /** The confirm channel; throws a retryable OutageError while the broker cannot be reached. */
@@ -34,22 +51,22 @@ export class Broker {
   }
 
   private async open(): Promise<ConfirmChannel> {
-    let model: ChannelModel;
-    try {
-      model = await amqp.connect(this.url, { timeout: 5000, clientProperties: { connection_name: "ozg-hub relay" } });
-    } catch (err) {
-      throw new OutageError(`broker unreachable at ${withoutPassword(this.url)}: ${messageOf(err)}`, { retryable: true, cause: err });
-    }
+    const model = await this.nodes.connect("ozg-hub relay");
     model.on("error", (err) => this.log.warn({ err: messageOf(err) }, "broker connection error"));
     model.on("close", () => {
       if (this.model === model) this.reset();
     });
     this.model = model;
+    return this.openChannel(model);
+  }
+
+  private async openChannel(model: ChannelModel): Promise<ConfirmChannel> {
     try {
       const ch = await model.createConfirmChannel();
       ch.on("error", (err) => this.log.warn({ err: messageOf(err) }, "broker channel error"));
       ch.on("close", () => {
-        if (this.model === model) this.reset();
+        if (this.model === model && !this.retired.has(ch)) this.reset();
+        this.retired.delete(ch);
       });
       await declareTopology(ch, this.topology());
       return ch;
@@ -88,6 +105,32 @@ export class Broker {
     return out;
   }
 
+  /**
+   * Publishes go to a new channel on the same connection from now on; the old one closes once
+   * its confirms are in. After a refusal: RabbitMQ (3.10) keeps refusing a quorum queue's
+   * publishes on a channel that it refused once, even after the queue accepts again, while a
+   * new channel is accepted at once.
+   */
+  renewChannel(): void {
+    const old = this.channelP;
+    const model = this.model;
+    if (!old || !model) return;
+    this.channelP = this.openChannel(model).catch((err) => {
+      this.channelP = undefined;
+      throw err;
+    });
+    void old.then(
+      (ch) => {
+        this.retired.add(ch);
+        return ch
+          .waitForConfirms()
+          .catch(() => {})
+          .finally(() => ch.close().catch(() => {}));
+      },
+      () => {},
+    );
+  }
+
   /** Declares the topology again on the open channel (after a config reload added queues). */
   async redeclare(): Promise<void> {
     const ch = this.channelP;
@@ -100,7 +143,17 @@ export class Broker {
     }
   }
 
+  /**
+   * Gives up the connection (confirms did not come in time: the node may be cut off without
+   * the socket noticing); the next `channel()` connects again, starting with the next node.
+   */
+  abandon(): void {
+    if (this.model) this.log.warn({ node: this.nodes.connectedTo }, "broker node did not confirm in time, moving to the next");
+    this.reset();
+  }
+
   private reset(): void {
+    if (this.model) this.nodes.lost();
     const model = this.model;
     this.model = undefined;
     this.channelP = undefined;

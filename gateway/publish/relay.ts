@@ -18,6 +18,7 @@ export interface RelaySettings {
   confirmTimeoutMs: number;
   backoffInitialMs: number;
   backoffMaxMs: number;
+  reconnectIntervalMs: number;
 }
 
 /** The relay's settings from the config: its section and the broker's exchange and confirm timeout. */
@@ -76,7 +77,6 @@ export class Relay implements RelayControl {
   private inFlight = 0;
   private readonly sleepers = new Set<() => void>();
   private woken = false;
-  private failures = 0;
   private pausedUntil = 0;
   private lastOutageLog = 0;
   private lastSweep = 0;
@@ -160,10 +160,14 @@ export class Relay implements RelayControl {
     });
   }
 
-  /** A round failed to publish: pause new rounds with backoff until one succeeds again. */
+  /**
+   * The broker (or the database) failed the round: pause new rounds for the short fixed
+   * reconnect interval. Not a growing backoff: the next round's first step is a connect
+   * attempt to the broker's nodes (claiming nothing while none answers), a cheap probe, so the
+   * relay notices a node's return within that interval however long the outage lasted.
+   */
   private failed(err: unknown): void {
-    this.failures++;
-    this.pausedUntil = Date.now() + backoff(this.settings(), this.failures);
+    this.pausedUntil = Date.now() + this.settings().reconnectIntervalMs;
     this.outage(err);
   }
 
@@ -180,8 +184,10 @@ export class Relay implements RelayControl {
    * they are written. The round's transaction stays open in the background until the broker
    * confirmed (or refused) them and they are marked; then its deliveries are settled.
    */
-  round(): Promise<number> {
+  async round(): Promise<number> {
     const s = this.settings();
+    // Connected first: while no broker node answers, rows stay as they are, unclaimed.
+    await this.broker.channel();
     return new Promise<number>((claimed, fail) => {
       let answered = false;
       let had = 0;
@@ -219,13 +225,22 @@ export class Relay implements RelayControl {
           }
           if (!answered) answer(rows.length);
           const ok = rows.filter((_, i) => !outcomes[i]);
-          const failed = rows.filter((_, i) => outcomes[i]);
+          const refused = rows.filter((_, i) => outcomes[i] instanceof Refused);
+          const lost = rows.filter((_, i) => outcomes[i] && !(outcomes[i] instanceof Refused));
           await this.markPublished(tx, ok);
-          if (failed.length > 0) {
-            const err = outcomes.find(Boolean)!;
-            await this.markFailed(tx, failed, err, s);
+          // Refused (nacked) messages back off one by one; the rest of the round is published.
+          const errorOf = (r: Row) => outcomes[rows.indexOf(r)]!;
+          if (refused.length > 0) {
+            await this.markFailed(tx, refused, errorOf, s);
+            this.broker.renewChannel();
+          }
+          if (lost.length > 0) {
+            // The connection went (or confirms did not come): due again at once, on the next node.
+            const err = errorOf(lost[0]!);
+            await this.markFailed(tx, lost, errorOf);
+            if (err instanceof ConfirmTimeout) this.broker.abandon();
             this.failed(err);
-          } else this.failures = 0;
+          }
           return [...new Set(ok.map((r) => r.deliveryId))];
         })
         .then((deliveryIds) => (deliveryIds.length > 0 ? this.settle(deliveryIds) : undefined))
@@ -326,15 +341,30 @@ export class Relay implements RelayControl {
     for (const r of rows) this.metrics.published.inc({ tenant: r.tenantId, subscriber: r.subscriberId });
   }
 
-  private async markFailed(tx: TransactionSql, rows: Row[], err: Error, s: RelaySettings): Promise<void> {
+  /**
+   * Counts a failed attempt. With settings (a refusal), each row waits by its own attempts:
+   * `backoffInitialMs` doubling up to `backoffMaxMs`, jittered. Without (the connection went),
+   * the rows stay due: the next round publishes them on whichever node answers.
+   */
+  private async markFailed(tx: TransactionSql, rows: Row[], errorOf: (r: Row) => Error, s?: RelaySettings): Promise<void> {
     this.metrics.publishFailures.inc(rows.length);
-    const attempts = Math.max(...rows.map((r) => r.attempts)) + 1;
-    const next = new Date(this.clock().getTime() + backoff(s, attempts));
+    const now = this.clock();
+    const ids = rows.map((r) => String(r.id));
+    const delays = rows.map((r) => (s ? backoff(s, r.attempts + 1) : 0));
+    const errors = rows.map((r) => errorOf(r).message.slice(0, 500));
     await tx`
-      update outbox set attempts = attempts + 1, next_attempt_at = ${next.toISOString()}, last_error = ${err.message.slice(0, 500)}
-      where id = any(${rows.map((r) => String(r.id))}::bigint[])`;
+      update outbox o set attempts = o.attempts + 1, last_error = d.error,
+        next_attempt_at = ${now.toISOString()}::timestamptz + make_interval(secs => d.ms / 1000.0)
+      from unnest(${ids}::bigint[], ${delays}::float8[], ${errors}::text[]) as d(id, ms, error)
+      where o.id = d.id`;
   }
 }
+
+/** The broker refused a message (basic.nack), e.g. a quorum queue without a leader for a moment. */
+class Refused extends Error {}
+
+/** No confirm came in time: the connection may be dead without knowing it. */
+class ConfirmTimeout extends Error {}
 
 /** How often an idle relay looks for deliveries left `routed` after a crash, and how old they must be. */
 const SWEEP_INTERVAL_MS = 60_000;
@@ -391,7 +421,12 @@ export async function publishAll(
           },
           (err: unknown) => {
             if (!err) onConfirm(r);
-            const outcome = err ? new Error(`broker refused ${r.messageId}: ${messageOf(err)}`) : undefined;
+            // amqplib reports a basic.nack as "message nacked", a lost channel as "channel closed".
+            const outcome = !err
+              ? undefined
+              : messageOf(err) === "message nacked"
+                ? new Refused(`broker refused ${r.messageId}: ${messageOf(err)}`)
+                : new Error(`broker did not confirm ${r.messageId}: ${messageOf(err)}`);
             if (open.delete(traced)) endPublishSpan(traced, outcome);
             resolve(outcome);
           },
@@ -408,7 +443,7 @@ export async function publishAll(
   const settled = await Promise.race([Promise.all(confirms), timeout]);
   clearTimeout(timer);
   if (settled === "timeout") {
-    const err = new Error(`no broker confirm within ${timeoutMs} ms`);
+    const err = new ConfirmTimeout(`no broker confirm within ${timeoutMs} ms`);
     for (const t of open) endPublishSpan(t, err);
     return rows.map(() => err);
   }

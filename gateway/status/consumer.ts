@@ -1,9 +1,10 @@
-import amqp, { type ChannelModel, type ConfirmChannel, type ConsumeMessage } from "amqplib";
+import type { ChannelModel, ConfirmChannel, ConsumeMessage } from "amqplib";
 import type { GatewayConfig } from "../config/schema.ts";
 import { messageOf } from "../errors.ts";
 import type { StatusNames } from "../events/asyncapi.ts";
-import { withoutPassword, type Logger } from "../logger.ts";
+import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
+import { BrokerNodes } from "../publish/nodes.ts";
 import type { Runtime } from "../runtime.ts";
 import type { Store } from "../store/db.ts";
 import { acceptStatus, type WayBacks } from "./accept.ts";
@@ -33,7 +34,8 @@ export const REJECTION_HEADER = "x-ozg-rejection-reason";
  * Consumes status events from subscribers: a topic exchange, one quorum queue bound with `#`,
  * its dead letters in `<queue>.dlq`. Each message is acked only after it is stored (or after a
  * refusal is confirmed in the dead-letter queue with its reason), so nothing is lost in between;
- * an outage of the store puts the message back for a later attempt.
+ * an outage of the store puts the message back for a later attempt. With several broker nodes
+ * it consumes from the first that answers and moves to the next when that one goes.
  */
 export class StatusConsumer {
   private model: ChannelModel | undefined;
@@ -41,9 +43,11 @@ export class StatusConsumer {
   private stopping = false;
   private retry: NodeJS.Timeout | undefined;
   private inFlight = new Set<Promise<void>>();
+  private readonly nodes: BrokerNodes;
 
   constructor(
     private readonly deps: {
+      /** One broker URL or several, comma-separated. */
       amqpUrl: string;
       store: Store;
       runtime: () => Runtime;
@@ -54,7 +58,14 @@ export class StatusConsumer {
       clock: () => Date;
       onAccepted: () => void;
     },
-  ) {}
+  ) {
+    this.nodes = new BrokerNodes(deps.amqpUrl);
+  }
+
+  /** The node consumed from (without password), if connected. */
+  get node(): string | undefined {
+    return this.model ? this.nodes.connectedTo : undefined;
+  }
 
   start(): void {
     this.stopping = false;
@@ -70,17 +81,13 @@ export class StatusConsumer {
 
   private async connect(): Promise<void> {
     const names = statusNames(this.deps.runtime().config.gateway);
-    let model: ChannelModel;
-    try {
-      model = await amqp.connect(this.deps.amqpUrl, { timeout: 5000, clientProperties: { connection_name: "ozg-hub status" } });
-    } catch (err) {
-      throw new Error(`broker unreachable at ${withoutPassword(this.deps.amqpUrl)}: ${messageOf(err)}`, { cause: err });
-    }
+    const model = await this.nodes.connect("ozg-hub status");
     this.model = model;
     model.on("error", (err) => this.deps.log.warn({ err: messageOf(err) }, "status consumer connection error"));
     model.on("close", () => {
       if (this.model === model) {
         this.model = undefined;
+        this.nodes.lost();
         this.later(new Error("connection closed"));
       }
     });
@@ -107,6 +114,7 @@ export class StatusConsumer {
       this.consuming = { ch, tag: consumerTag };
     } catch (err) {
       this.model = undefined;
+      this.nodes.lost();
       await model.close().catch(() => {});
       throw err;
     }

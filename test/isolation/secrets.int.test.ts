@@ -121,7 +121,7 @@ describe("secrets never reach logs or error bodies", () => {
     const during = await call(hub, "/antrag", { method: "POST", headers: good, body: antragBody(ozgCloudForm({ transactionId: "sec-3" }), []) });
     expect(during.status).toBe(202);
     await new Promise((r) => setTimeout(r, 1500));
-    expect((await call(hub, "/readyz")).status).toBe(503);
+    expect((await call(hub, "/readyz?broker")).status).toBe(503);
     proxy.restore();
     await new Promise((r) => setTimeout(r, 1500));
     await call(hub, "/readyz");
@@ -149,7 +149,7 @@ describe("secrets never reach logs or error bodies", () => {
       OZG_HUB_CONFIG: configDir,
     });
     procs.push(wrongAmqp);
-    expect((await call(wrongAmqp, "/readyz")).status).toBe(503);
+    expect((await call(wrongAmqp, "/readyz?broker")).status).toBe(503);
     await new Promise((r) => setTimeout(r, 1000));
     wrongAmqp.child.kill("SIGTERM");
     await wrongAmqp.exited;

@@ -9,6 +9,8 @@ export class TcpProxy {
   private readonly server: net.Server;
   private readonly sockets = new Set<net.Socket>();
   private open = true;
+  /** Armed by `cutOnReply`: the reply to look for, and what to call once it was swallowed. */
+  private trap: { marker: Buffer; sprung: () => void } | undefined;
 
   private constructor(private readonly target: { host: string; port: number }) {
     this.server = net.createServer((client) => {
@@ -24,7 +26,19 @@ export class TcpProxy {
       client.on("error", drop).on("close", drop);
       upstream.on("error", drop).on("close", drop);
       client.pipe(upstream);
-      upstream.pipe(client);
+      upstream.on("data", (chunk: Buffer) => {
+        const trap = this.trap;
+        if (trap && chunk.includes(trap.marker)) {
+          this.trap = undefined;
+          drop(); // the server did the work; its answer never arrives
+          trap.sprung();
+          return;
+        }
+        if (!client.write(chunk)) {
+          upstream.pause();
+          client.once("drain", () => upstream.resume());
+        }
+      });
     });
   }
 
@@ -50,6 +64,17 @@ export class TcpProxy {
     this.open = false;
     for (const s of this.sockets) s.destroy();
     this.sockets.clear();
+  }
+
+  /**
+   * The next reply from the server that contains `marker` (e.g. Postgres' "INSERT" command tag,
+   * sent after the implicit commit) is swallowed and that connection dropped: the client never
+   * learns that its statement committed. Resolves when that happened.
+   */
+  cutOnReply(marker: string): Promise<void> {
+    return new Promise((sprung) => {
+      this.trap = { marker: Buffer.from(marker), sprung };
+    });
   }
 
   restore(): void {

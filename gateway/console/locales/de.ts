@@ -121,6 +121,7 @@ export const de = {
   },
   overview: {
     title: "Übersicht",
+    replication: "Datenbank-Replikation",
     subscribers: "Abonnenten",
     lastHour: "letzte Stunde",
     perHour: "je Stunde (24 Std.)",

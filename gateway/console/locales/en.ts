@@ -123,6 +123,7 @@ export const en: typeof de = {
   },
   overview: {
     title: "Overview",
+    replication: "Database replication",
     subscribers: "Subscribers",
     lastHour: "last hour",
     perHour: "per hour (24 h)",

@@ -28,6 +28,12 @@ describe("outbox relay when the broker goes away", () => {
     await new Promise((r) => setTimeout(r, 1500)); // the relay tries and fails meanwhile
     expect((await hub.services.ready()).broker).toBe(false);
     expect(await hub.broker.count(hub.queue("kiel", "dms"))).toBe(0);
+    // Still ready (intake works), the broker's state in the detail, its own query and the metric.
+    const ready = await hub.app.request("/readyz");
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ status: "ready", checks: { postgres: true, broker: false } });
+    expect((await hub.app.request("/readyz?broker")).status).toBe(503);
+    expect(await (await hub.app.request("/metrics")).text()).toMatch(/^ozg_hub_broker_connected 0$/m);
 
     proxy.restore();
     const got = await hub.broker.drain(hub.queue("kiel", "dms"), { atLeast: ids.length, waitMs: 20_000 });
@@ -38,6 +44,8 @@ describe("outbox relay when the broker goes away", () => {
     const gewerbe = await hub.broker.drain(hub.queue("kiel", "gewerbe"), { atLeast: ids.length, waitMs: 10_000 });
     expect(gewerbe).toHaveLength(ids.length);
     expect((await hub.services.ready()).broker).toBe(true);
+    expect((await hub.app.request("/readyz?broker")).status).toBe(200);
+    expect(await (await hub.app.request("/metrics")).text()).toMatch(/^ozg_hub_broker_connected 1$/m);
   });
 
   it("survives a connection cut between publishes and confirms: nothing lost, repeats carry the same message id", async () => {
