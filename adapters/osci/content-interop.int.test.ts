@@ -1,0 +1,51 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventOf, startLibraryHub, type LibraryHub } from "./fixtures/library-hub.ts";
+import { javaAvailable, libraryPeer, type LibraryPeer } from "./fixtures/library-peer.ts";
+import { DOCS, driverSentHashes, runDriver, scratchFile, storedDelivery, type DriverScenario } from "./fixtures/library-scenario.ts";
+
+/**
+ * What the library sends beyond its defaults, as a portal's OSCI client in the field may: nested
+ * content containers, Unicode attachment names and refIds, 16-byte GCM IVs, other algorithms,
+ * documents in ISO-8859-1 or starting with a comment, and content for one tenant's Reader key
+ * naming another tenant. Either delivered whole to the tenant whose key opened it, or refused
+ * with a code the library reads and nothing stored.
+ */
+describe.skipIf(!javaAvailable())("OSCI content as the reference library sends it (Originator against ozg-hub)", () => {
+  let peer: LibraryPeer;
+  let h: LibraryHub;
+  beforeAll(async () => {
+    peer = libraryPeer();
+    h = await startLibraryHub(peer, "intermediary");
+  });
+  afterAll(async () => h?.stop());
+
+  const pdf = () => scratchFile(`plan-${Math.random().toString(36).slice(2)}.pdf`, Buffer.concat([Buffer.from("%PDF-1.7\n"), Buffer.alloc(50_000, 7)]));
+
+  async function accepted(s: DriverScenario, tenant: string) {
+    const [r] = await runDriver(peer, h.url, [s]);
+    expect(r!.exit, r!.steps).toBe(0);
+    expect(r!.steps).toMatch(/StoreDelivery code=0800/);
+    const stored = await storedDelivery(h.hub.databaseUrl, r!.messageId);
+    expect(stored, "stored delivery").toBeDefined();
+    expect(stored!.hashes).toEqual(driverSentHashes(s));
+    expect(stored!.tenantId).toBe(tenant);
+    return { r: r!, stored: stored! };
+  }
+
+  it("a nested ContentContainer: its documents and attachments are read at any depth and stored as sent", async () => {
+    const s: DriverScenario = {
+      containers: [
+        {
+          contents: [
+            { doc: DOCS.xdomeaKiel },
+            { nested: { contents: [{ att: pdf(), refId: "inner-plan" }, { nested: { sign: false, contents: [{ att: pdf(), refId: "deep" }] } }] } },
+          ],
+        },
+      ],
+    };
+    const { stored } = await accepted(s, "kiel");
+    expect(stored.state).not.toBe("parked");
+    expect(stored.names).toEqual(["inner-plan", "deep"]);
+    expect((await eventOf(h, "kiel", stored.id)).data.attachments.map((a: { name: string }) => a.name)).toEqual(["inner-plan", "deep"]);
+  });
+});
