@@ -48,4 +48,24 @@ describe.skipIf(!javaAvailable())("OSCI content as the reference library sends i
     expect(stored.names).toEqual(["inner-plan", "deep"]);
     expect((await eventOf(h, "kiel", stored.id)).data.attachments.map((a: { name: string }) => a.name)).toEqual(["inner-plan", "deep"]);
   });
+
+  it("Unicode attachment names (Content-Description) and refIds (Content-ID, href) are read as UTF-8: stored and published as sent", async () => {
+    const names = ["Antrag Müller – Anlage 1.xml", "Ærø 東京 🚲.pdf"];
+    const s: DriverScenario = {
+      containers: [
+        {
+          contents: [
+            { doc: DOCS.xdomeaKiel },
+            { att: pdf(), refId: "anlage-1", name: names[0] },
+            { att: pdf(), refId: "Bauplan Straße 5.zip" },
+            { att: pdf(), refId: "Plan Ærø", name: names[1] },
+          ],
+        },
+      ],
+    };
+    const { stored } = await accepted(s, "kiel");
+    const expected = [names[0], "Bauplan Straße 5.zip", names[1]];
+    expect(stored.names).toEqual(expected);
+    expect((await eventOf(h, "kiel", stored.id)).data.attachments.map((a: { name: string }) => a.name)).toEqual(expected);
+  });
 });
