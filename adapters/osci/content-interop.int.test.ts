@@ -1,3 +1,5 @@
+import path from "node:path";
+import { REPO } from "../../test/support/config.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventOf, startLibraryHub, type LibraryHub } from "./fixtures/library-hub.ts";
 import { javaAvailable, libraryPeer, type LibraryPeer } from "./fixtures/library-peer.ts";
@@ -19,6 +21,7 @@ describe.skipIf(!javaAvailable())("OSCI content as the reference library sends i
   });
   afterAll(async () => h?.stop());
 
+  const KOSIT = path.join(REPO, "mappings/xgewerbeanzeige/fixtures/kosit-2-2-anmeldung-handwerk.input.xml");
   const pdf = () => scratchFile(`plan-${Math.random().toString(36).slice(2)}.pdf`, Buffer.concat([Buffer.from("%PDF-1.7\n"), Buffer.alloc(50_000, 7)]));
 
   async function accepted(s: DriverScenario, tenant: string) {
@@ -67,5 +70,19 @@ describe.skipIf(!javaAvailable())("OSCI content as the reference library sends i
     const expected = [names[0], "Bauplan Straße 5.zip", names[1]];
     expect(stored.names).toEqual(expected);
     expect((await eventOf(h, "kiel", stored.id)).data.attachments.map((a: { name: string }) => a.name)).toEqual(expected);
+  });
+
+  it("the Reader key decides the tenant: Augsburg's document encrypted for Kiel's key is parked for Kiel with the conflict named, never published to Augsburg", async () => {
+    const { stored } = await accepted({ containers: [{ contents: [{ doc: DOCS.xdomeaAugsburg }] }] }, "kiel");
+    expect(stored.state).toBe("parked");
+    expect(stored.parkReason?.message).toContain("addressed to kiel, document names augsburg");
+    expect(await eventOf(h, "augsburg", stored.id, 4)).toBeUndefined();
+  });
+
+  it("the Reader key decides the tenant: a KoSIT XGewerbeanzeige whose AGS is no tenant's, opened with Kiel's key, goes to Kiel with a warning", async () => {
+    const { stored } = await accepted({ containers: [{ contents: [{ doc: KOSIT }] }] }, "kiel");
+    const event = await eventOf(h, "kiel", stored.id);
+    expect(event, `state ${stored.state}: ${JSON.stringify(stored.parkReason)}`).toBeDefined();
+    expect(event.data.warnings.map((w: { message: string }) => w.message).join("\n")).toMatch(/no tenant's; delivered to kiel/);
   });
 });

@@ -191,10 +191,16 @@ export function tenantOfCertificate(settings: OsciSettings, certB64: string | un
   return settings.readers.find((r) => r.keys.some((k) => k.cert.raw.toString("base64") === clean))?.tenant;
 }
 
+/**
+ * The transport recipient of a delivery: the tenant whose Reader key opened the content (or
+ * whose certificate the signed addressee names) decides; an XTA Reader from MessageMetaData
+ * addresses it when no key does.
+ */
 export function recipientOf(t: TenantConfig | undefined, xtaReader: string | undefined): TransportRecipient | undefined {
-  if (xtaReader) return { xtaReader, ...(t?.ags ? { ags: t.ags } : {}) };
+  const tenant = t ? { tenant: t.id } : {};
+  if (xtaReader) return { ...tenant, xtaReader, ...(t?.ags ? { ags: t.ags } : {}) };
   if (!t) return undefined;
-  return { ...(t.ags ? { ags: t.ags } : {}), ...(t.xtaReaders[0] ? { xtaReader: t.xtaReaders[0] } : {}) };
+  return { ...tenant, ...(t.ags ? { ags: t.ags } : {}), ...(t.xtaReaders[0] ? { xtaReader: t.xtaReaders[0] } : {}) };
 }
 
 export const fingerprint = (c: X509Certificate) => createHash("sha256").update(c.raw).digest("hex");

@@ -20,8 +20,9 @@ export async function interpret(runtime: Runtime, input: MappingInput): Promise<
     // The sender's id for the delivery is the application's, unless the content names its own.
     if (application.sourceId === undefined && input.sourceMessageId)
       application.sourceId = count > 1 ? `${input.sourceMessageId}#${i + 1}` : input.sourceMessageId;
-    const r = runtime.router.route(application, input.portalId);
+    const r = runtime.router.route(application, input.portalId, input.recipient);
     if (!r.ok) return { kind: "parked", stage: "routing", format: mapped.format, tenantId: r.tenantId, message: `${which}${r.message}` };
+    if (r.warning) application.warnings.push({ path: "recipient", message: r.warning });
     if (r.tenant.strict && application.warnings.length > 0) {
       return {
         kind: "parked",

@@ -260,7 +260,11 @@ export async function apply(mapping: CompiledMapping, input: MappingInput, recor
     };
   }
   const mapped: Record<string, unknown> = typeof raw === "object" && raw !== null ? plainJson(raw) : {};
-  if (input.recipient) mapped.recipient = { ...plainJson(input.recipient), ...(mapped.recipient as object | undefined) };
+  if (input.recipient) {
+    // The transport's tenant decides at routing; only its addressing fields go into the application.
+    const { tenant: _tenant, ...address } = input.recipient;
+    mapped.recipient = { ...plainJson(address), ...(mapped.recipient as object | undefined) };
+  }
   const candidate = {
     ...mapped,
     sourceFormat: mapping.id,
