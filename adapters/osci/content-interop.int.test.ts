@@ -1,5 +1,6 @@
 import path from "node:path";
 import { REPO } from "../../test/support/config.ts";
+import { rowCounts } from "../../test/support/database.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventOf, startLibraryHub, type LibraryHub } from "./fixtures/library-hub.ts";
 import { javaAvailable, libraryPeer, type LibraryPeer } from "./fixtures/library-peer.ts";
@@ -33,6 +34,17 @@ describe.skipIf(!javaAvailable())("OSCI content as the reference library sends i
     expect(stored!.hashes).toEqual(driverSentHashes(s));
     expect(stored!.tenantId).toBe(tenant);
     return { r: r!, stored: stored! };
+  }
+
+  /** Refused: the library reads the code, the refusal says why, and the store is unchanged. */
+  async function refused(s: DriverScenario, code: string, why: RegExp) {
+    const logs = h.hub.logs.length;
+    const before = await rowCounts(h.hub.databaseUrl);
+    const [r] = await runDriver(peer, h.url, [s]);
+    expect(r!.exit, r!.steps).toBe(2);
+    expect(r!.steps).toMatch(new RegExp(`(fault|code)=${code}`));
+    expect(h.hub.logs.slice(logs).join("")).toMatch(why);
+    expect(await rowCounts(h.hub.databaseUrl)).toEqual(before);
   }
 
   it("a nested ContentContainer: its documents and attachments are read at any depth and stored as sent", async () => {
@@ -84,5 +96,19 @@ describe.skipIf(!javaAvailable())("OSCI content as the reference library sends i
     const event = await eventOf(h, "kiel", stored.id);
     expect(event, `state ${stored.state}: ${JSON.stringify(stored.parkReason)}`).toBeDefined();
     expect(event.data.warnings.map((w: { message: string }) => w.message).join("\n")).toMatch(/no tenant's; delivered to kiel/);
+  });
+
+  const unsupported = /algorithm not supported \(.+\); supported: .*rsa-oaep/;
+
+  it("SHA-512 as the digest (transport OAEP parameters): refused as an algorithm not supported, not as a wrong key", async () => {
+    await refused({ digest: "sha512", containers: [{ contents: [{ doc: DOCS.xdomeaKiel }] }] }, "9202", unsupported);
+  });
+
+  it("SHA-512 as the digest without transport encryption (the content key's OAEP parameters): refused as an algorithm not supported", async () => {
+    await refused({ digest: "sha512", transportEnc: false, containers: [{ contents: [{ doc: DOCS.xdomeaKiel }] }] }, "9202", unsupported);
+  });
+
+  it("RSA-1_5 for the content key: refused as an algorithm not supported, not as 'no EncryptedKey for a key of ozg-hub's'", async () => {
+    await refused({ containers: [{ asym: "rsa-1_5", contents: [{ doc: DOCS.xdomeaKiel }] }] }, "9202", unsupported);
   });
 });
