@@ -85,6 +85,7 @@ export async function replayDelivery(deps: ReplayDeps, deliveryId: string): Prom
           attachments: stored,
           document: parsed.document,
           xml: parsed.xml,
+          documentWarning: parsed.warning,
           recipient: transportRecipient(d.recipient, d.metadata),
           forms: runtime.portals.byId(d.portalId)?.forms,
         })

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { REPO } from "../../test/support/config.ts";
 import { rowCounts } from "../../test/support/database.ts";
@@ -26,8 +27,9 @@ describe.skipIf(!javaAvailable())("OSCI content as the reference library sends i
   const pdf = () => scratchFile(`plan-${Math.random().toString(36).slice(2)}.pdf`, Buffer.concat([Buffer.from("%PDF-1.7\n"), Buffer.alloc(50_000, 7)]));
 
   async function accepted(s: DriverScenario, tenant: string) {
+    const logs = h.hub.logs.length;
     const [r] = await runDriver(peer, h.url, [s]);
-    expect(r!.exit, r!.steps).toBe(0);
+    expect(r!.exit, `${r!.steps}\n${h.hub.logs.slice(logs).join("")}`).toBe(0);
     expect(r!.steps).toMatch(/StoreDelivery code=0800/);
     const stored = await storedDelivery(h.hub.databaseUrl, r!.messageId);
     expect(stored, "stored delivery").toBeDefined();
@@ -110,5 +112,32 @@ describe.skipIf(!javaAvailable())("OSCI content as the reference library sends i
 
   it("RSA-1_5 for the content key: refused as an algorithm not supported, not as 'no EncryptedKey for a key of ozg-hub's'", async () => {
     await refused({ containers: [{ asym: "rsa-1_5", contents: [{ doc: DOCS.xdomeaKiel }] }] }, "9202", unsupported);
+  });
+
+  it("16-byte GCM IVs (the library's setIvLength(16)) for the container and its attachments are read", async () => {
+    await accepted({ containers: [{ iv: 16, contents: [{ doc: DOCS.xdomeaKiel }, { att: pdf(), refId: "iv16", iv: 16 }] }] }, "kiel");
+  });
+
+  it("an ISO-8859-1 document with a matching XML declaration is read by its declared encoding and delivered with a warning", async () => {
+    const utf8 = readFileSync(DOCS.xgewerbeKiel, "utf8").replace('encoding="UTF-8"', 'encoding="ISO-8859-1"');
+    const doc = scratchFile("latin1.xml", Buffer.from(utf8, "latin1"));
+    const { stored } = await accepted({ containers: [{ contents: [{ doc }] }] }, "kiel");
+    const event = await eventOf(h, "kiel", stored.id);
+    expect(event, `state ${stored.state}: ${JSON.stringify(stored.parkReason)}`).toBeDefined();
+    expect(JSON.stringify(event.data)).toContain("Çelik-Weiß");
+    expect(event.data.warnings.map((w: { message: string }) => w.message).join("\n")).toMatch(/ISO-8859-1.*UTF-8/);
+  });
+
+  it("XML documents without a declaration are recognised: a comment first, a BOM and whitespace, a processing instruction", async () => {
+    const body = readFileSync(DOCS.xgewerbeKiel, "utf8").replace(/^<\?xml[^>]*\?>\s*/, "");
+    expect(body.startsWith("<!--")).toBe(true);
+    for (const [name, text] of [
+      ["comment.xml", body],
+      ["bom.xml", `\uFEFF \n\t${body}`],
+      ["pi.xml", `<?xml-stylesheet type="text/xsl" href="view.xsl"?>\n${body}`],
+    ] as const) {
+      const { stored } = await accepted({ containers: [{ contents: [{ doc: scratchFile(name, Buffer.from(text, "utf8")) }] }] }, "kiel");
+      expect(stored.state, `${name}: ${JSON.stringify(stored.parkReason)}`).not.toBe("parked");
+    }
   });
 });

@@ -173,14 +173,20 @@ function readContainer(r: ContainerReading, el: Element, own: string, covered: b
   return undefined;
 }
 
-/** The first XML or JSON content is the delivery's document (portal formats come as either). */
-function documentType(b: Buffer): string | undefined {
+/**
+ * The first XML or JSON content is the delivery's document (portal formats come as either). XML
+ * is recognised after its prolog, whatever it holds: a byte order mark, whitespace, the
+ * declaration (or none), processing instructions and comments, then any root element.
+ */
+export function documentType(b: Buffer): string | undefined {
   const head = b
-    .subarray(0, 64)
+    .subarray(0, 64 * 1024)
     .toString("latin1")
-    .replace(/^\uFEFF|^\xEF\xBB\xBF/, "");
-  if (/^\s*(<\?xml|<[A-Za-z])/.test(head)) return "application/xml";
+    .replace(/^\xEF\xBB\xBF/, "");
   if (/^\s*[{[]/.test(head)) return "application/json";
+  // The pattern always matches (possibly empty) at the start, so it never backtracks far.
+  const afterProlog = head.replace(/^(?:\s+|<\?[\s\S]*?\?>|<!--[\s\S]*?-->)*/, "");
+  if (/^<[^\s<>!?/=]/.test(afterProlog)) return "application/xml";
   return undefined;
 }
 

@@ -87,7 +87,9 @@ export function decryptData<K extends KeyPair>(
   const em = child(ed, NS.xenc, "EncryptionMethod");
   const alg = em?.getAttribute("Algorithm");
   if (alg !== ALG.aes256gcm) return unsupported(`content encryption ${alg ?? "(none)"}`);
-  // A declared IvLength wins; without one the OSCI 1.2 profile's 12 bytes.
+  // A declared IvLength wins. Without one, the OSCI 1.2 profile's 12 bytes, then 16: the
+  // library writes no IvLength for its setIvLength(16) and reads an absent one as 16 itself.
+  // Trying both is safe: only the right length passes GCM's tag check.
   const declared = child(em, NS.osci128, "IvLength")?.getAttribute("Value");
   const ivLength = declared ? Number(declared) : IV;
   if (!Number.isInteger(ivLength) || ivLength < 12 || ivLength > 16) return unsupported(`IvLength ${declared}`);
@@ -106,13 +108,15 @@ export function decryptData<K extends KeyPair>(
     if (!v) return { ok: false, reason: "failed", detail: "EncryptedData without CipherValue or CipherReference" };
     data = Buffer.from(v, "base64");
   }
+  const cipher = data;
+  const open = (key: Buffer) => aesGcmDecrypt(key, cipher, ivLength) ?? (declared ? undefined : aesGcmDecrypt(key, cipher, 16));
   const keyInfo = child(ed, NS.ds, "KeyInfo");
   const mgmt = text(child(keyInfo, NS.ds, "MgmtData"));
   if (o.mgmtData && mgmt) {
     // The key itself, as the library writes it for an attachment inside a content container:
     // only ever taken from a container that was itself decrypted with a Reader key.
     const aes = Buffer.from(mgmt.replace(/\s+/g, ""), "base64");
-    const plaintext = aesGcmDecrypt(aes, data, ivLength);
+    const plaintext = open(aes);
     return plaintext
       ? { ok: true, plaintext, key: aes }
       : { ok: false, reason: "failed", detail: "the ciphertext does not match its GCM tag (key from MgmtData)" };
@@ -139,7 +143,7 @@ export function decryptData<K extends KeyPair>(
       } catch {
         continue;
       }
-      const plaintext = aesGcmDecrypt(aes, data, ivLength);
+      const plaintext = open(aes);
       if (plaintext) return { ok: true, plaintext, key: aes, by: k };
       return { ok: false, reason: "failed", detail: "the ciphertext does not match its GCM tag" };
     }

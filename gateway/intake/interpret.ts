@@ -23,6 +23,7 @@ export async function interpret(runtime: Runtime, input: MappingInput): Promise<
     const r = runtime.router.route(application, input.portalId, input.recipient);
     if (!r.ok) return { kind: "parked", stage: "routing", format: mapped.format, tenantId: r.tenantId, message: `${which}${r.message}` };
     if (r.warning) application.warnings.push({ path: "recipient", message: r.warning });
+    if (input.documentWarning) application.warnings.push({ path: "content", message: input.documentWarning });
     if (r.tenant.strict && application.warnings.length > 0) {
       return {
         kind: "parked",
