@@ -147,4 +147,8 @@ describe.skipIf(!javaAvailable())("OSCI content as the reference library sends i
       expect(stored?.state, `${docs[i]![0]}: ${JSON.stringify(stored?.parkReason)}`).not.toBe("parked");
     }
   });
+
+  it("an empty content container the library signed (a signature with no Reference) is read as empty, not answered with 9000", async () => {
+    await accepted({ containers: [{ contents: [{ doc: DOCS.xdomeaKiel }, { nested: { sign: true, contents: [] } }] }, { sign: true, contents: [] }] }, "kiel");
+  });
 });

@@ -117,7 +117,11 @@ function readContainer(r: ContainerReading, el: Element, own: string, covered: b
   const partBytes = (cid: string) => plainParts.get(cid) ?? parts.get(cid)?.body;
   const sig = child(el, NS.ds, "Signature");
   let signedIds: Set<string> | undefined;
-  if (sig) {
+  if (sig && children(child(sig, NS.ds, "SignedInfo"), NS.ds, "Reference").length === 0) {
+    // The library signs an empty container with a SignedInfo of no Reference: it vouches for
+    // nothing, so whatever content the container might hold counts as unsigned (refused below).
+    signedIds = new Set();
+  } else if (sig) {
     // A container in the clear is checked in the message's text, a decrypted one in its own.
     // Authors sign attachments as they wrote them, before encryption.
     const authorsPinned = r.settings.portals.flatMap((p) => p.certs);
