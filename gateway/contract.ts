@@ -37,8 +37,10 @@ export interface InboundDocument {
   /** Mapping id, when the protocol itself fixes the format (e.g. the OZG-Cloud intake). */
   format?: string;
   /**
-   * Addressing from the transport (a Reader, an addressee). Fills the application's
-   * `recipient` fields that the content itself leaves empty.
+   * Addressing from the transport (a Reader, an addressee, a destination). Fills the
+   * application's `recipient` fields that the content itself leaves empty, and where it names
+   * a tenant (by `tenant`, or by identifiers a tenant is configured with) it decides the
+   * tenant: a document naming another tenant is parked, never delivered to that other tenant.
    */
   recipient?: TransportRecipient;
 }

@@ -82,6 +82,7 @@ export async function replayDelivery(deps: ReplayDeps, deliveryId: string, opts:
           attachments: stored,
           document: parsed.document,
           xml: parsed.xml,
+          documentWarning: parsed.warning,
           recipient: transportRecipient(runtime, d.recipient, d.metadata),
           forms: runtime.portals.byId(d.portalId)?.forms,
         })

@@ -57,4 +57,18 @@ describe("file names in MIME headers of requests ozg-hub sends", () => {
     expect(headerSafe("Bescheid Müller.pdf")).toBe("Bescheid M_ller.pdf");
     expect(headerSafe("a.pdf\r\nContent-ID: <osci@message>")).toBe("a.pdf__Content-ID: <osci@message>");
   });
+
+  it("reads part headers as UTF-8 (Content-ID and Content-Description as the library writes them), Latin-1 only when they are no valid UTF-8", () => {
+    const part = (headers: Buffer) => Buffer.concat([Buffer.from("--b\r\n"), headers, Buffer.from("\r\n\r\nx\r\n--b--")]);
+    const utf8 = parseMime(
+      part(Buffer.from("Content-ID: <Bauplan Straße 5.zip>\r\nContent-Description: Antrag Müller – Anlage 1.xml", "utf8")),
+      "multipart/related; boundary=b",
+    );
+    expect(utf8.ok && [utf8.parts[0]!.contentId, utf8.parts[0]!.headers["content-description"]]).toEqual([
+      "Bauplan Straße 5.zip",
+      "Antrag Müller – Anlage 1.xml",
+    ]);
+    const latin1 = parseMime(part(Buffer.from("Content-ID: <Straße>", "latin1")), "multipart/related; boundary=b");
+    expect(latin1.ok && latin1.parts[0]!.contentId).toBe("Straße");
+  });
 });

@@ -58,7 +58,7 @@ export function parseMime(body: Buffer, httpContentType?: string): MimeParse {
     if (next < 0) return { ok: false, detail: "MIME part without closing boundary" };
     const hEnd = headerEnd(body, from);
     if (hEnd < 0 || hEnd > next + 2) return { ok: false, detail: "MIME part without headers" };
-    const headers = parseHeaders(body.subarray(from, hEnd).toString("latin1"));
+    const headers = parseHeaders(headerText(body.subarray(from, hEnd)));
     let content = body.subarray(hEnd, next);
     if ((headers["content-transfer-encoding"] ?? "").toLowerCase() === "base64") content = Buffer.from(content.toString("latin1"), "base64");
     const contentId = (headers["content-id"] ?? "").replace(/^<|>$/g, "");
@@ -67,6 +67,21 @@ export function parseMime(body: Buffer, httpContentType?: string): MimeParse {
   }
   if (parts.length === 0) return { ok: false, detail: "MIME message without parts" };
   return { ok: true, parts };
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * A part's header block as text. OSCI clients write Content-ID and Content-Description as raw
+ * UTF-8 (RFC 6532), the same text the XML `href` carries: read as UTF-8, so that `Straße` in a
+ * header and in the href are one name; a block that is no valid UTF-8 is taken as Latin-1.
+ */
+function headerText(block: Buffer): string {
+  try {
+    return utf8.decode(block);
+  } catch {
+    return block.toString("latin1");
+  }
 }
 
 /** Index just past the blank line that ends a header block starting at `from` (CRLF or LF). */

@@ -86,13 +86,13 @@ export function decryptData<K extends KeyPair>(
 ): Decryption & ({ ok: false } | { by?: K }) {
   const em = child(ed, NS.xenc, "EncryptionMethod");
   const alg = em?.getAttribute("Algorithm");
-  if (alg !== ALG.aes256gcm)
-    return { ok: false, reason: "unsupported", detail: `content encryption ${alg ?? "(none)"} is not supported; use ${ALG.aes256gcm}` };
-  // A declared IvLength wins; without one the OSCI 1.2 profile's 12 bytes.
+  if (alg !== ALG.aes256gcm) return unsupported(`content encryption ${alg ?? "(none)"}`);
+  // A declared IvLength wins. Without one, the OSCI 1.2 profile's 12 bytes, then 16: the
+  // library writes no IvLength for its setIvLength(16) and reads an absent one as 16 itself.
+  // Trying both is safe: only the right length passes GCM's tag check.
   const declared = child(em, NS.osci128, "IvLength")?.getAttribute("Value");
   const ivLength = declared ? Number(declared) : IV;
-  if (!Number.isInteger(ivLength) || ivLength < 12 || ivLength > 16)
-    return { ok: false, reason: "unsupported", detail: `IvLength ${declared} is not supported` };
+  if (!Number.isInteger(ivLength) || ivLength < 12 || ivLength > 16) return unsupported(`IvLength ${declared}`);
   const cipherData = child(ed, NS.xenc, "CipherData");
   let data: Buffer | undefined;
   const ref = child(cipherData, NS.xenc, "CipherReference")?.getAttribute("URI");
@@ -108,29 +108,34 @@ export function decryptData<K extends KeyPair>(
     if (!v) return { ok: false, reason: "failed", detail: "EncryptedData without CipherValue or CipherReference" };
     data = Buffer.from(v, "base64");
   }
+  const cipher = data;
+  const open = (key: Buffer) => aesGcmDecrypt(key, cipher, ivLength) ?? (declared ? undefined : aesGcmDecrypt(key, cipher, 16));
   const keyInfo = child(ed, NS.ds, "KeyInfo");
   const mgmt = text(child(keyInfo, NS.ds, "MgmtData"));
   if (o.mgmtData && mgmt) {
     // The key itself, as the library writes it for an attachment inside a content container:
     // only ever taken from a container that was itself decrypted with a Reader key.
     const aes = Buffer.from(mgmt.replace(/\s+/g, ""), "base64");
-    const plaintext = aesGcmDecrypt(aes, data, ivLength);
+    const plaintext = open(aes);
     return plaintext
       ? { ok: true, plaintext, key: aes }
       : { ok: false, reason: "failed", detail: "the ciphertext does not match its GCM tag (key from MgmtData)" };
   }
   const encryptedKeys = children(keyInfo, NS.xenc, "EncryptedKey");
+  // Key transport the profile does not cover, in an EncryptedKey meant for one of our keys.
+  let unsupportedFor: string | undefined;
   for (const ek of encryptedKeys) {
-    const method = child(ek, NS.xenc, "EncryptionMethod");
-    if (method?.getAttribute("Algorithm") !== ALG.rsaOaep) continue;
-    const mgf = child(method, NS.xenc11, "MGF")?.getAttribute("Algorithm");
-    if (mgf !== undefined && mgf !== ALG.mgf1sha256) continue;
     const wrapped = text(path(ek, [NS.xenc, "CipherData"], [NS.xenc, "CipherValue"]));
     if (!wrapped) continue;
     const named = text(path(ek, [NS.ds, "KeyInfo"], [NS.ds, "X509Data"], [NS.ds, "X509Certificate"]))?.replace(/\s+/g, "");
     // The certificate in KeyInfo only says for whom the key was wrapped; trust comes from the
     // decryption succeeding with a key of ours.
     const candidates = named ? keys.filter((k) => k.cert.raw.toString("base64") === named) : keys;
+    const transport = keyTransport(child(ek, NS.xenc, "EncryptionMethod"));
+    if (transport) {
+      if (!named || candidates.length) unsupportedFor ??= transport;
+      continue;
+    }
     for (const k of candidates.length ? candidates : keys) {
       let aes: Buffer;
       try {
@@ -138,10 +143,33 @@ export function decryptData<K extends KeyPair>(
       } catch {
         continue;
       }
-      const plaintext = aesGcmDecrypt(aes, data, ivLength);
+      const plaintext = open(aes);
       if (plaintext) return { ok: true, plaintext, key: aes, by: k };
       return { ok: false, reason: "failed", detail: "the ciphertext does not match its GCM tag" };
     }
   }
+  if (unsupportedFor) return unsupported(unsupportedFor);
   return { ok: false, reason: "no_key", detail: encryptedKeys.length ? "no EncryptedKey for a key of ozg-hub's" : "EncryptedData without EncryptedKey" };
+}
+
+/** The algorithms decryptData reads, named in every refusal of another one. */
+export const PROFILE = `${ALG.aes256gcm} (IV 12 to 16 bytes); key transport ${ALG.rsaOaep} with digest ${ALG.sha256} and MGF ${ALG.mgf1sha256}`;
+
+function unsupported(what: string): { ok: false; reason: "unsupported"; detail: string } {
+  return { ok: false, reason: "unsupported", detail: `algorithm not supported (${what}); supported: ${PROFILE}` };
+}
+
+/**
+ * What an EncryptedKey's method asks for beyond the profile, or undefined when it is the
+ * profile's RSA-OAEP (absent DigestMethod and MGF are taken as the profile's, as OSCI clients
+ * write them). Node's RSA-OAEP uses one hash for digest and MGF1, so only SHA-256 with MGF1-SHA256.
+ */
+function keyTransport(method: Element | undefined): string | undefined {
+  const alg = method?.getAttribute("Algorithm");
+  if (alg !== ALG.rsaOaep) return `key transport ${alg ?? "(none)"}`;
+  const digest = child(method, NS.ds, "DigestMethod")?.getAttribute("Algorithm");
+  if (digest !== undefined && digest !== ALG.sha256) return `RSA-OAEP digest ${digest}`;
+  const mgf = child(method, NS.xenc11, "MGF")?.getAttribute("Algorithm");
+  if (mgf !== undefined && mgf !== ALG.mgf1sha256) return `RSA-OAEP MGF ${mgf}`;
+  return undefined;
 }

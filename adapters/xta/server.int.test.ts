@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rowCounts } from "../../test/support/database.ts";
 import { REPO } from "../../test/support/hub.ts";
@@ -80,6 +81,22 @@ describe("XTA server role over HTTPS, driven by the soap client with the officia
       expect(await reportStatus(messageId, "1")).toBe("1");
     });
   }
+
+  it("the Reader decides the tenant: a document naming Augsburg sent to Kiel's Reader is parked for Kiel, never published to Augsburg", async () => {
+    const messageId = newId();
+    const augsburgDoc = readFileSync(path.join(REPO, "mappings/xdomea/fixtures/ummeldung-augsburg-3-0.input.xml"));
+    await portal.sendMessage({ messageId, author: PORTAL_AUTHOR, reader: "ags:01002000", message: { contentType: "application/xml", bytes: augsburgDoc } });
+    const sql = postgres(xta.hub.databaseUrl, { max: 1 });
+    try {
+      const [d] = await sql<{ state: string; tenant_id: string | null; park_reason: { message: string } | null }[]>`
+        select state, tenant_id, park_reason from deliveries where source_message_id = ${messageId}`;
+      expect(d).toMatchObject({ state: "parked", tenant_id: "kiel" });
+      expect(d!.park_reason!.message).toContain("addressed to kiel, document names augsburg");
+    } finally {
+      await sql.end();
+    }
+    expect(await xta.hub.broker.count(xta.hub.queue("augsburg", "dms"))).toBe(0);
+  });
 
   it("refuses a reused MessageID with 9024 and stores nothing", async () => {
     const messageId = newId();

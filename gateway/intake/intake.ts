@@ -161,6 +161,7 @@ export function createIntake(deps: IntakeDeps): Pick<Gateway, "intake" | "status
         attachments: draft.attachments,
         document: parsed.document,
         xml: parsed.xml,
+        documentWarning: parsed.warning,
         recipient: doc.recipient,
         forms: runtime.portals.byId(d.portalId)?.forms,
       }),

@@ -20,7 +20,7 @@ export async function interpret(runtime: Runtime, input: MappingInput): Promise<
     // The sender's id for the delivery is the application's, unless the content names its own.
     if (application.sourceId === undefined && input.sourceMessageId)
       application.sourceId = count > 1 ? `${input.sourceMessageId}#${i + 1}` : input.sourceMessageId;
-    const r = runtime.router.route(application, input.portalId);
+    const r = runtime.router.route(application, input.portalId, input.recipient);
     const applicant = application.applicant?.name;
     if (!r.ok)
       return {
@@ -31,6 +31,8 @@ export async function interpret(runtime: Runtime, input: MappingInput): Promise<
         message: `${which}${r.message}`,
         ...(applicant ? { applicant } : {}),
       };
+    if (r.warning) application.warnings.push({ path: "recipient", message: r.warning });
+    if (input.documentWarning) application.warnings.push({ path: "content", message: input.documentWarning });
     if (r.tenant.strict && application.warnings.length > 0) {
       return {
         kind: "parked",

@@ -38,6 +38,8 @@ export interface MappingInput {
   attachments: AttachmentInfo[];
   document: unknown;
   xml?: XmlRoot;
+  /** What reading the document noticed (e.g. a declared ISO-8859-1): a warning on every application. */
+  documentWarning?: string;
   /** Transport addressing; fills recipient fields the mapping left empty. */
   recipient?: TransportRecipient;
   /** The portal's per-form field names (`forms` in its config), `$forms` in mappings. */
@@ -47,7 +49,7 @@ export interface MappingInput {
 /** One application per record of the source; a source without records gives exactly one. */
 export type MappingOutcome = { ok: true; format: string; applications: Application[] } | { ok: false; format?: string; message: string; problems: Problem[] };
 
-export type ParsedDocument = { ok: true; kind: "json" | "xml"; document: unknown; xml?: XmlRoot } | { ok: false; detail: string };
+export type ParsedDocument = { ok: true; kind: "json" | "xml"; document: unknown; xml?: XmlRoot; warning?: string } | { ok: false; detail: string };
 
 /** Media type without parameters, lower-case: `Application/JSON; charset=utf-8` → `application/json`. */
 export function mediaType(contentType: string): string {
@@ -66,7 +68,7 @@ function isXml(contentType: string): boolean {
 export function parseDocument(bytes: Uint8Array, contentType: string, depth: Pick<Limits, "xmlDepth" | "jsonDepth">): ParsedDocument {
   if (isXml(contentType)) {
     const r = parseXml(bytes, depth.xmlDepth);
-    return r.ok ? { ok: true, kind: "xml", document: r.value, xml: r.root } : { ok: false, detail: r.detail };
+    return r.ok ? { ok: true, kind: "xml", document: r.value, xml: r.root, ...(r.warning ? { warning: r.warning } : {}) } : { ok: false, detail: r.detail };
   }
   const t = mediaType(contentType);
   if (t === "application/json" || t.endsWith("+json")) {
@@ -270,7 +272,11 @@ export async function apply(mapping: CompiledMapping, input: MappingInput, recor
     };
   }
   const mapped: Record<string, unknown> = typeof raw === "object" && raw !== null ? plainJson(raw) : {};
-  if (input.recipient) mapped.recipient = { ...plainJson(input.recipient), ...(mapped.recipient as object | undefined) };
+  if (input.recipient) {
+    // The transport's tenant decides at routing; only its addressing fields go into the application.
+    const { tenant: _tenant, ...address } = input.recipient;
+    mapped.recipient = { ...plainJson(address), ...(mapped.recipient as object | undefined) };
+  }
   const candidate = {
     ...mapped,
     sourceFormat: mapping.id,

@@ -96,6 +96,16 @@ describe("XML reader", () => {
     const latin = Buffer.concat([Buffer.from(bom), Buffer.from('<?xml version="1.0" encoding="ISO-8859-1"?><a/>')]);
     expect(parseXml(latin)).toMatchObject({ ok: false, detail: expect.stringContaining('encoding "ISO-8859-1"') });
     const spaced = Buffer.from("<?xml version='1.0' encoding=\u00a0'ISO-8859-1'?><a/>");
+    // Without a byte order mark, a declared ISO-8859-1 is read by it, with a warning; other encodings are refused by name.
+    expect(parseXml(Buffer.from('<?xml version="1.0" encoding="ISO-8859-1"?><a>Gr\u00f6\u00dfe</a>', "latin1"))).toMatchObject({
+      ok: true,
+      value: { a: "Gr\u00f6\u00dfe" },
+      warning: expect.stringContaining("ISO-8859-1"),
+    });
+    expect(parseXml(Buffer.from('<?xml version="1.0" encoding="IBM273"?><a/>'))).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining('encoding "IBM273"'),
+    });
     expect(parseXml(spaced)).toMatchObject({ ok: false, detail: expect.stringContaining('encoding "ISO-8859-1"') });
     expect(parseXml(Buffer.concat([Buffer.from(bom), Buffer.from("<a>x</a>")]))).toMatchObject({ ok: true, value: { a: "x" } });
     for (const text of ["<!doctype a><a/>", '<a><!-- x --><!Entity x "y"></a>', "<!-- <!DOCTYPE --><a/>"])

@@ -16,7 +16,8 @@ import { readXml, readXmlBytes } from "./xml-reader.ts";
  * // { ok: true, root: { namespace: "urn:x", name: "a" }, value: { a: { b: "1" } } }
  */
 export type XmlParse =
-  { ok: true; root: XmlRoot; value: Record<string, unknown> } | { ok: false; reason: "doctype" | "malformed" | "too_deep"; detail: string };
+  /** `warning`: read, but not as XÖV asks (e.g. a declared ISO-8859-1). */
+  { ok: true; root: XmlRoot; value: Record<string, unknown>; warning?: string } | { ok: false; reason: "doctype" | "malformed" | "too_deep"; detail: string };
 
 export interface XmlRoot {
   namespace: string | undefined;
@@ -46,6 +47,8 @@ export function parseXml(bytes: Uint8Array, maxDepth = 64): XmlParse {
   // ozg-hub's XML inputs are UTF-8 (xdomea, XFall, the transports' envelopes), anything else is refused by name.
   // isUtf8 (simdutf) and a plain decode are several times faster than a fatal TextDecoder,
   // and refuse the same byte sequences.
+  const declaredLatin = latinDeclared(bytes, maxDepth);
+  if (declaredLatin) return declaredLatin;
   if (!isUtf8(bytes)) return { ok: false, reason: "malformed", detail: "not valid UTF-8" };
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const quick = readBytes(buffer, maxDepth);
@@ -68,6 +71,47 @@ export function parseXml(bytes: Uint8Array, maxDepth = 64): XmlParse {
 }
 
 const DECLARED = /^<\?xml[^>]*?encoding\s*=\s*["']([^"']*)["']/;
+
+/** Single-byte Latin encodings read by their declaration; ISO-8859-1 exactly, the others as WHATWG decodes them. */
+const LATIN: Record<string, string> = {
+  "iso-8859-1": "latin1",
+  "iso8859-1": "latin1",
+  "latin-1": "latin1",
+  latin1: "latin1",
+  l1: "latin1",
+  "iso-8859-15": "iso-8859-15",
+  "latin-9": "iso-8859-15",
+  "windows-1252": "windows-1252",
+  cp1252: "windows-1252",
+};
+
+/**
+ * A document (without a UTF-8 byte order mark) that declares ISO-8859-1, -15 or windows-1252 is
+ * read by its declaration, with a warning: XÖV asks for UTF-8, yet such a document is whole and
+ * readable, and its bytes are stored as sent. Every other encoding is still refused by name.
+ * Only the head is decoded to find the declaration; everything else takes the UTF-8 path.
+ */
+function latinDeclared(bytes: Uint8Array, maxDepth: number): XmlParse | undefined {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (buffer[0] !== 0x3c) return undefined; // no declaration first (a BOM says UTF-8 anyway)
+  const declared = DECLARED.exec(buffer.subarray(0, 256).toString("latin1"))?.[1];
+  const encoding = declared ? LATIN[declared.toLowerCase().replace(/_/g, "-")] : undefined;
+  if (!declared || !encoding) return undefined;
+  let text: string;
+  try {
+    text = encoding === "latin1" ? buffer.toString("latin1") : new TextDecoder(encoding, { fatal: true }).decode(buffer);
+  } catch {
+    return { ok: false, reason: "malformed", detail: `not valid ${declared}` };
+  }
+  const r = parseXml(
+    Buffer.from(
+      text.replace(DECLARED, (d) => d.replace(declared, "UTF-8")),
+      "utf8",
+    ),
+    maxDepth,
+  );
+  return r.ok ? { ...r, warning: `the document is encoded in ${declared}; XÖV asks for UTF-8` } : r;
+}
 
 /**
  * The checks above and the reading on the bytes (see readXmlBytes); `undefined` wherever one of

@@ -1,8 +1,13 @@
 import type { HubConfig } from "../config/load.ts";
 import type { SubscriberConfig, TenantConfig } from "../config/schema.ts";
+import type { TransportRecipient } from "../contract.ts";
 import type { Application } from "../mapping/canonical.ts";
 
-export type RouteOutcome = { ok: true; tenant: TenantConfig; subscribers: SubscriberConfig[] } | { ok: false; tenantId?: string; message: string };
+export type RouteOutcome =
+  /** `warning`: the document names a recipient that is no tenant's; the transport's tenant took it. */
+  { ok: true; tenant: TenantConfig; subscribers: SubscriberConfig[]; warning?: string } | { ok: false; tenantId?: string; message: string };
+
+type Address = Partial<Record<"organisationUnitId" | "xtaReader" | "ars" | "ags", string>>;
 
 /**
  * Finds the one tenant responsible for an application and the subscribers that want it.
@@ -10,6 +15,12 @@ export type RouteOutcome = { ok: true; tenant: TenantConfig; subscribers: Subscr
  * The recipient is matched by its most specific identifier first: organisation unit
  * (zuständige Stelle), then transport reader (`xtaReader`), then ARS, then AGS. Anything that finds no tenant, or
  * a tenant the portal may not deliver to, or no subscriber, is parked by the caller.
+ *
+ * The transport recipient decides (the OSCI Reader key that opened the content, the XTA
+ * Reader, the FIT-Connect destination): when it names a tenant, a document naming another one
+ * is parked ("addressed to kiel, document names augsburg") and a document naming no known
+ * tenant goes to the transport's tenant with a warning. The document's own claim is what its
+ * recipient says beyond the transport's fields (the mapping fills absent fields from them).
  */
 export class Router {
   private readonly byOu = new Map<string, TenantConfig>();
@@ -30,14 +41,32 @@ export class Router {
     return this.config.tenants.find((t) => t.id === id);
   }
 
-  route(app: Application, portalId: string): RouteOutcome {
-    const r = app.recipient;
-    const tenant =
+  private lookup(r: Address): TenantConfig | undefined {
+    return (
       (r.organisationUnitId && this.byOu.get(r.organisationUnitId)) ||
       (r.xtaReader && this.byReader.get(r.xtaReader)) ||
       (r.ars && this.byArs.get(r.ars)) ||
       (r.ags && this.byAgs.get(r.ags)) ||
-      undefined;
+      undefined
+    );
+  }
+
+  route(app: Application, portalId: string, transport?: TransportRecipient): RouteOutcome {
+    const r = app.recipient;
+    const addressed = transport && (transport.tenant !== undefined ? this.tenant(transport.tenant) : this.lookup(transport));
+    let tenant = addressed ?? this.lookup(r);
+    let warning: string | undefined;
+    if (addressed) {
+      const own = Object.fromEntries(
+        Object.entries(r).filter(([k, v]) => typeof v === "string" && v !== (transport as Address)[k as keyof Address]),
+      ) as Address;
+      const claimed = this.lookup(own);
+      if (claimed && claimed.id !== addressed.id)
+        return { ok: false, tenantId: addressed.id, message: `addressed to ${addressed.id}, document names ${claimed.id}` };
+      if (!claimed && Object.keys(own).length > 0)
+        warning = `the document names recipient ${JSON.stringify(own)}, which is no tenant's; delivered to ${addressed.id}, whom the transport addressed`;
+      tenant = addressed;
+    }
     if (!tenant) {
       return { ok: false, message: `no tenant for recipient ${JSON.stringify(r)}` };
     }
@@ -53,7 +82,7 @@ export class Router {
         message: `no subscriber of tenant ${tenant.id} takes ${app.sourceFormat} / ${app.service.leikaKeys.join(",") || "no LeiKa key"}`,
       };
     }
-    return { ok: true, tenant, subscribers };
+    return { ok: true, tenant, subscribers, ...(warning ? { warning } : {}) };
   }
 }
 
