@@ -5,7 +5,8 @@ import { FEEDBACK, type Feedback } from "./feedback.ts";
 import type { OsciSettings } from "./settings.ts";
 import type { MimePart } from "./mime.ts";
 import { NS } from "./ns.ts";
-import { canonical, verifySignature } from "./signature.ts";
+import { canonical } from "./signature.ts";
+import { nextTurn, verifySignatureOffThread } from "./signature-pool.ts";
 import { child, children, parseXmlPart, path, text } from "./xml.ts";
 import { decryptData } from "./xmlenc.ts";
 
@@ -27,13 +28,13 @@ const fail = (f: Feedback, detail: string): ContentRead => ({ ok: false, feedbac
  * certificates). The first XML content is the document; `href="cid:..."` contents are
  * attachments. Only parts the transport signature covered (`signedCids`) are taken.
  */
-export function readContents(
+export async function readContents(
   pkg: Element | undefined,
   settings: OsciSettings,
   parts: Map<string, MimePart>,
   signedCids: Set<string>,
   messageText: string,
-): ContentRead {
+): Promise<ContentRead> {
   if (!pkg) return fail(FEEDBACK.invalidRequest, "ContentPackage missing");
   const authorsPinned = settings.portals.flatMap((p) => p.certs);
   const out: Contents = { document: undefined, attachments: [], tenant: undefined, authors: [] };
@@ -50,6 +51,7 @@ export function readContents(
     if (!d.ok) return fail(FEEDBACK.cannotDecrypt, `attachment ${ref}: ${d.detail}`);
     plainParts.set(ref.replace(/^cid:/, ""), d.plaintext);
     if (el.getAttribute("MimeType")) plainTypes.set(ref.replace(/^cid:/, ""), el.getAttribute("MimeType")!);
+    await nextTurn();
   }
   const partBytes = (cid: string) => plainParts.get(cid) ?? parts.get(cid)?.body;
   for (const el of children(pkg)) {
@@ -70,6 +72,7 @@ export function readContents(
     }
   }
   for (const { el, text: own } of containers) {
+    await nextTurn();
     // Attachments encrypted inside the container (the library's default): the AES key is in
     // ds:MgmtData, readable only because the container itself was encrypted for a Reader key.
     // What cannot be decrypted is refused; ciphertext is never taken for an attachment.
@@ -79,13 +82,14 @@ export function readContents(
       const d = decryptData(ed, readers, signedPart, { mgmtData: own !== "" });
       if (!d.ok) return fail(d.reason === "missing_part" ? FEEDBACK.invalidRequest : FEEDBACK.cannotDecrypt, `attachment ${ref}: ${d.detail}`);
       plainParts.set(ref.slice(4), d.plaintext);
+      await nextTurn(); // other requests (health probes) get their turn between attachments
     }
     const sig = child(el, NS.ds, "Signature");
     let signedIds: Set<string> | undefined;
     if (sig) {
       // A container in the clear is checked in the message's text, a decrypted one in its own.
       // Authors sign attachments as they wrote them, before encryption.
-      const v = verifySignature(
+      const v = await verifySignatureOffThread(
         own || messageText,
         sig,
         authorsPinned,

@@ -88,7 +88,7 @@ const delivery: OrderHandler = async (o) => {
   if (!messageId) return orderFail(FEEDBACK.noMessageId);
   if (o.sender.kind === "originator" && !o.settings.messageIds.valid(messageId, o.sender.portalId))
     return orderFail({ ...FEEDBACK.illegalMessageId, detail: "ask for one with GetMessageId" });
-  const contents = readContents(child(o.m.body, NS.osci, "ContentPackage"), o.settings, o.m.parts, o.signedCids, o.m.text);
+  const contents = await readContents(child(o.m.body, NS.osci, "ContentPackage"), o.settings, o.m.parts, o.signedCids, o.m.text);
   if (!contents.ok) return isMessageLevel(contents.feedback) ? o.refuse(contents.feedback) : orderFail(contents.feedback);
   const cs = contents.contents;
   const metadata = readMessageMetaData(child(o.m.header, NS.oscimeta, "MessageMetaData"));

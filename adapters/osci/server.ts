@@ -11,7 +11,7 @@ import { FEEDBACK, type Feedback } from "./feedback.ts";
 import { openMessage, type OsciMessage } from "./message.ts";
 import { NS } from "./ns.ts";
 import { buildResponse, faultResponse, type ControlOut, type ResponseOrder } from "./responses.ts";
-import { verifySignature } from "./signature.ts";
+import { nextTurn, verifySignatureOffThread } from "./signature-pool.ts";
 import { HANDLERS, type Sender } from "./orders.ts";
 import { child, path, text } from "./xml.ts";
 
@@ -43,10 +43,19 @@ export function osciRoutes(ctx: AdapterContext, prepared: () => OsciSettings | u
     if (!settings) return reply(faultResponse({ ...FEEDBACK.internal, detail: "OSCI is not configured on this ozg-hub" }, true), 500);
     const body = await readBody(c.req.raw, settings.maxMessageBytes);
     if (body === "too_large") return refuse({ ...FEEDBACK.structure, detail: `message larger than ${settings.maxMessageBytes} bytes` });
+    await nextTurn();
     const opened = openMessage(body, c.req.header("content-type"), [settings.decryption]);
+    await nextTurn();
     if (!opened.ok) return refuse(opened.feedback);
     const m = opened.message;
-    const who = authenticate(m, settings, ctx.clock());
+    // Every part besides the SOAP envelope is an attachment: too many are refused before any crypto.
+    const maxAttachments = ctx.lookups.limits().attachments;
+    if (m.parts.size - 1 > maxAttachments)
+      return refuse({
+        ...FEEDBACK.invalidRequest,
+        detail: `more than ${maxAttachments} attachments (${m.parts.size - 1}); limits.attachments is ${maxAttachments}`,
+      });
+    const who = await authenticate(m, settings, ctx.clock());
     if (!who.ok) return refuse(who.feedback);
     const { sender, signedIds, signedCids } = who;
     const control = await dialogs.check(m.operation, readControlBlock(m.controlBlock), fingerprint(sender.signer), sender.cipherCert);
@@ -85,7 +94,7 @@ function reply(body: Buffer, status: number): Response {
 type Authenticated = { ok: true; sender: Sender; signedIds: Set<string>; signedCids: Set<string> } | { ok: false; feedback: Feedback };
 
 /** The ClientSignature against the certificates pinned for the role the order implies. */
-function authenticate(m: OsciMessage, s: OsciSettings, now: Date): Authenticated {
+async function authenticate(m: OsciMessage, s: OsciSettings, now: Date): Promise<Authenticated> {
   const passive = m.operation === "acceptDelivery" || m.operation === "processDelivery";
   const pinned = passive ? s.intermediaries.flatMap((i) => i.certs) : s.portals.flatMap((p) => p.certs);
   // A cid: reference to a part that is not there is a missing part, not a forgery.
@@ -93,7 +102,7 @@ function authenticate(m: OsciMessage, s: OsciSettings, now: Date): Authenticated
     if (uri.startsWith("cid:") && !m.parts.has(uri.slice(4)))
       return { ok: false, feedback: { ...FEEDBACK.invalidRequest, detail: `MIME part <${uri.slice(4)}> is missing` } };
   }
-  const v = verifySignature(m.text, m.signature, pinned, (cid) => m.parts.get(cid)?.body);
+  const v = await verifySignatureOffThread(m.text, m.signature, pinned, (cid) => m.parts.get(cid)?.body);
   if (!v.ok) {
     const f =
       v.code === "unsigned"
