@@ -37,6 +37,21 @@ export interface InboundDocument {
    * `recipient` fields that the content itself leaves empty.
    */
   recipient?: TransportRecipient;
+  /** Signatures over the content the adapter verified; recorded on the timeline and carried in every application. */
+  signatures?: ContentSignature[];
+}
+
+/** A signature over the content that the adapter verified: who signed, and how far ozg-hub trusts the signer. */
+export interface ContentSignature {
+  /** What the signer signed as, e.g. `author` (an OSCI content container's Author). */
+  role: string;
+  subject: string;
+  issuer: string;
+  /** Serial number, hex. */
+  serial: string;
+  /** pinned: a certificate the config pins; trusted: chains to a configured trust anchor; untrusted: neither (the signature itself verified). */
+  trust: "pinned" | "trusted" | "untrusted";
+  detail: string;
 }
 
 export interface TransportRecipient {

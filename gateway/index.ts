@@ -27,6 +27,7 @@ export type {
   StoredAttachment,
   StoredDocument,
   TransportRecipient,
+  ContentSignature,
   WayBack,
   WayBackChoice,
 } from "./contract.ts";

@@ -14,8 +14,10 @@ export interface Contents {
   document: { bytes: Buffer; contentType: string } | undefined;
   attachments: InboundAttachment[];
   tenant: TenantConfig | undefined;
-  /** Author signatures checked on content containers (for the process card's inspection report). */
-  authors: X509Certificate[];
+  /** Author signatures verified on content containers; `pinned` false: any signer, judged apart (author-trust.ts). */
+  authors: { signer: X509Certificate; pinned: boolean }[];
+  /** Content containers without an Author signature. */
+  unsigned: number;
 }
 
 export type ContentRead = { ok: true; contents: Contents } | { ok: false; feedback: Feedback };
@@ -37,7 +39,7 @@ export async function readContents(
 ): Promise<ContentRead> {
   if (!pkg) return fail(FEEDBACK.invalidRequest, "ContentPackage missing");
   const authorsPinned = settings.portals.flatMap((p) => p.certs);
-  const out: Contents = { document: undefined, attachments: [], tenant: undefined, authors: [] };
+  const out: Contents = { document: undefined, attachments: [], tenant: undefined, authors: [], unsigned: 0 };
   const containers: { el: Element; text: string }[] = [];
   const readers = settings.readers.flatMap((r) => r.keys.map((k) => ({ ...k, tenant: r.tenant })));
   // Attachments encrypted for the Reader: EncryptedData whose CipherReference names the part.
@@ -95,11 +97,12 @@ export async function readContents(
         authorsPinned,
         partBytes,
         el.ownerDocument === pkg.ownerDocument ? undefined : (pkg.ownerDocument ?? undefined),
+        true,
       );
       if (!v.ok) return fail(v.code === "unknown_signer" ? FEEDBACK.signerUnknown : FEEDBACK.signatureInvalid, `Author signature: ${v.detail}`);
-      out.authors.push(v.signer);
+      out.authors.push({ signer: v.signer, pinned: v.pinned });
       signedIds = v.ids;
-    }
+    } else out.unsigned++;
     for (const content of children(el, NS.osci, "Content")) {
       const id = content.getAttribute("Id") ?? "";
       // The library signs the Base64Content (by its own Id) rather than the Content around it.

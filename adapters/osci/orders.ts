@@ -1,6 +1,7 @@
 import type { X509Certificate } from "node:crypto";
 import type { Element } from "@xmldom/xmldom";
-import type { AdapterContext, IntakeResult } from "../../gateway/index.ts";
+import type { AdapterContext, IntakeResult, TenantConfig } from "../../gateway/index.ts";
+import { judgeAuthor, type AuthorSignature } from "./author-trust.ts";
 import { readContents, recipientOf, tenantOfCertificate } from "./content.ts";
 import type { ControlCheck } from "./dialogs.ts";
 import { FEEDBACK, isMessageLevel, type Feedback } from "./feedback.ts";
@@ -99,8 +100,15 @@ const delivery: OrderHandler = async (o) => {
   const tenant = cs.tenant ?? (o.signedIds.has("nonintermediarycertificates") ? tenantOfCertificate(o.settings, addressee) : undefined);
   const subject = text(child(o.m.order, NS.osci, "Subject"));
   const receivedAt = o.ctx.clock();
+  const authors = cs.authors.map((a) => judgeAuthor(a.signer, a.pinned, o.settings.authorAnchors, receivedAt));
+  const weak = untrustedContent(o, tenant, authors, cs.unsigned);
+  if (weak) return orderFail({ ...FEEDBACK.signerUnknown, detail: weak });
   // The certificates checked for this delivery, kept with it for the process card.
-  const inspected = [o.sender.signer, ...cs.authors].map((cert) => ({ subject: cert.subject, issuer: cert.issuer, serial: cert.serialNumber }));
+  const inspected = [o.sender.signer, ...cs.authors.map((a) => a.signer)].map((cert) => ({
+    subject: cert.subject,
+    issuer: cert.issuer,
+    serial: cert.serialNumber,
+  }));
   const result: IntakeResult = await o.ctx.gateway.intake({
     channel: "osci",
     portalId: o.sender.portalId,
@@ -119,13 +127,14 @@ const delivery: OrderHandler = async (o) => {
             subject,
             transportEncrypted: o.m.encrypted,
             signer: o.sender.signer.subject,
-            authors: cs.authors.map((a) => a.subject),
+            authors: authors.map((a) => a.subject),
             tenant: tenant?.id,
             inspected,
           },
           ...(xta ? { xta } : {}),
         },
         recipient: recipientOf(tenant, xta?.reader),
+        ...(authors.length ? { signatures: authors } : {}),
       };
     },
   });
@@ -153,6 +162,24 @@ const delivery: OrderHandler = async (o) => {
   // The answer is a message of its own: it carries the id the Intermediär assigned to the response.
   return o.answer(ctrl(), { op: "responseToProcessDelivery", feedback: FEEDBACK.ok, messageId: messageIdOf(child(o.m.order, NS.osci, "MessageIdResponse")) });
 };
+
+/**
+ * Where the tenant or the portal demands a trusted Author (`osci.requireTrustedAuthor`): why this
+ * content falls short (an unsigned container, an untrusted signer), else undefined. Without the
+ * demand every verified signature is accepted and recorded with its trust.
+ */
+function untrustedContent(o: OrderContext, tenant: TenantConfig | undefined, authors: AuthorSignature[], unsigned: number): string | undefined {
+  const by = tenant?.osci?.requireTrustedAuthor
+    ? `tenant ${tenant.id}`
+    : o.ctx.lookups.portal(o.sender.portalId)?.osci?.requireTrustedAuthor
+      ? `portal ${o.sender.portalId}`
+      : undefined;
+  if (!by) return undefined;
+  const weak = authors.find((a) => a.trust === "untrusted");
+  if (weak) return `${by} requires a trusted Author signature; ${weak.subject.replace(/\n/g, ", ")}: ${weak.detail}`;
+  if (unsigned > 0) return `${by} requires a trusted Author signature; ${unsigned} content container(s) unsigned`;
+  return undefined;
+}
 
 /** One handler per OSCI order; the table must name every operation `openMessage` recognises. */
 export const HANDLERS = {

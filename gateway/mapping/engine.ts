@@ -1,6 +1,6 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import type { Channel, Problem, TransportRecipient } from "../contract.ts";
+import type { Channel, ContentSignature, Problem, TransportRecipient } from "../contract.ts";
 import { parseYamlFile, type ConfigProblem } from "../config/load.ts";
 import { messageOf } from "../errors.ts";
 import type { Application } from "./canonical.ts";
@@ -38,6 +38,8 @@ export interface MappingInput {
   xml?: XmlRoot;
   /** Transport addressing; fills recipient fields the mapping left empty. */
   recipient?: TransportRecipient;
+  /** Signatures over the content the adapter verified; copied into the application as they are. */
+  signatures?: ContentSignature[];
   /** The portal's per-form field names (`forms` in its config), `$forms` in mappings. */
   forms?: Record<string, Record<string, string[]>>;
 }
@@ -260,11 +262,13 @@ export async function apply(mapping: CompiledMapping, input: MappingInput, recor
     };
   }
   const mapped: Record<string, unknown> = typeof raw === "object" && raw !== null ? plainJson(raw) : {};
+  delete mapped.signatures; // what ozg-hub verified, never what a mapping claims
   if (input.recipient) mapped.recipient = { ...plainJson(input.recipient), ...(mapped.recipient as object | undefined) };
   const candidate = {
     ...mapped,
     sourceFormat: mapping.id,
     attachments: describeAttachments(input.attachments, mapped.attachments),
+    ...(input.signatures?.length ? { signatures: input.signatures } : {}),
     // The whole source rides along, whatever the mapping extracted: nothing can be lost.
     content: {
       kind: input.xml ? "xml" : "json",
