@@ -183,6 +183,12 @@ export interface Gateway {
   status(deliveryId: string, portalId: string): Promise<DeliveryStatus | undefined>;
   /** When a delivery was received and the protocol metadata stored with it, found by the sender's id. */
   deliveryMetadata(portalId: string, sourceMessageId: string): Promise<{ receivedAt: Date; metadata: Record<string, unknown> } | undefined>;
+  /** The deliveries a portal sent on a channel under its own ids, oldest first: received after `receivedAfter` if given, at most `limit`. */
+  deliveriesOf(
+    portalId: string,
+    channel: Channel,
+    opts: { receivedAfter?: Date; limit: number },
+  ): Promise<{ sourceMessageId: string; receivedAt: Date; metadata: Record<string, unknown> }[]>;
   /** The original document, only for the tenant the whole delivery was routed to (not while parked). */
   originalDocument(deliveryId: string, tenantId: string): Promise<StoredDocument | undefined>;
   /** An attachment, only for the tenant its delivery was routed to. */

@@ -1,5 +1,4 @@
 import type { X509Certificate } from "node:crypto";
-import type { Element } from "@xmldom/xmldom";
 import type { AdapterContext, IntakeResult, TenantConfig } from "../../gateway/index.ts";
 import { judgeAuthor, type AuthorSignature } from "./author-trust.ts";
 import { readContents, recipientOf, tenantOfCertificate } from "./content.ts";
@@ -11,7 +10,8 @@ import type { ControlOut, ProcessCardOut, ResponseOrder } from "./responses.ts";
 import type { OsciSettings } from "./settings.ts";
 // OSCI 1.2 messages may carry XTA's MessageMetaData header; one reader for both channels.
 import { readMessageMetaData } from "../xta/metadata.ts";
-import { child, esc, path, text } from "./xml.ts";
+import { fetchProcessCard } from "./process-cards.ts";
+import { child, messageIdOf, path, text } from "./xml.ts";
 
 /** Who sent a verified request: a portal's OSCI client or an Intermediär, by its pinned certificate. */
 export interface Sender {
@@ -41,6 +41,11 @@ export interface OrderContext {
   refuse(f: Feedback): Response;
   /** A delivery's metadata by sender and MessageId, for process cards. */
   deliveryMetadata(portalId: string, messageId: string): Promise<{ receivedAt: Date; metadata: Record<string, unknown> } | undefined>;
+  /** A sender's deliveries, oldest first: received after `receivedAfter` if given, at most `limit`. */
+  deliveriesOf(
+    portalId: string,
+    opts: { receivedAfter?: Date; limit: number },
+  ): Promise<{ sourceMessageId: string; receivedAt: Date; metadata: Record<string, unknown> }[]>;
 }
 
 export type OrderHandler = (o: OrderContext) => Promise<Response> | Response;
@@ -51,25 +56,6 @@ const exitDialog: OrderHandler = (o) => o.answer(o.control.out(), { op: "respons
 
 const getMessageId: OrderHandler = (o) =>
   o.answer(o.control.out(), { op: "responseToGetMessageId", feedback: o.ok, messageId: o.settings.messageIds.issue(o.sender.portalId) });
-
-const fetchProcessCard: OrderHandler = async (o) => {
-  const wanted = [...(o.m.order.getElementsByTagNameNS(NS.osci, "MessageId") as unknown as Element[])].map((e) => messageIdOf(e)!);
-  const found = (await Promise.all(wanted.map((id) => processCard(o, o.sender.portalId, id)))).flatMap((card) => (card ? [card] : []));
-  const selection = `<osci:SelectionRule>${wanted.map((id) => `<osci:MessageId>${esc(id)}</osci:MessageId>`).join("")}</osci:SelectionRule>`;
-  if (wanted.length === 0)
-    return o.answer(o.control.out(), {
-      op: "responseToFetchProcessCard",
-      feedback: { ...FEEDBACK.noProcessCard, detail: "select process cards by MessageId" },
-      selection: '<osci:Quantity Limit="1"/>',
-      processCards: [],
-    });
-  return o.answer(o.control.out(), {
-    op: "responseToFetchProcessCard",
-    feedback: found.length ? o.ok : FEEDBACK.noProcessCard,
-    selection,
-    processCards: found,
-  });
-};
 
 /** StoreDelivery (from a portal's client), AcceptDelivery and ProcessDelivery (pushed by an Intermediär): one intake. */
 const delivery: OrderHandler = async (o) => {
@@ -191,27 +177,3 @@ export const HANDLERS = {
   acceptDelivery: delivery,
   processDelivery: delivery,
 } satisfies Record<Operation, OrderHandler>;
-
-/**
- * The process card of a delivery, from the store: any instance answers it, also after a
- * restart. Reception is when ozg-hub committed the delivery; the inspection report lists the
- * certificates whose signatures were verified then.
- */
-async function processCard(o: OrderContext, portalId: string, messageId: string): Promise<ProcessCardOut | undefined> {
-  const found = await o.deliveryMetadata(portalId, messageId);
-  if (!found) return undefined;
-  const osci = (found.metadata.osci ?? {}) as { subject?: string; inspected?: { subject: string; issuer: string; serial: string }[] };
-  const at = found.receivedAt;
-  return {
-    messageId,
-    creation: at,
-    reception: at,
-    ...(osci.subject ? { subject: osci.subject } : {}),
-    inspections: (osci.inspected ?? []).map((i) => ({ at, ...i, ok: true })),
-  };
-}
-
-/** A MessageId is base64 (xs:base64Binary): the library wraps long ones in lines, whitespace is no part of the id. */
-export function messageIdOf(el: Element | undefined): string | undefined {
-  return text(el)?.replace(/\s+/g, "") || undefined;
-}

@@ -12,7 +12,7 @@ import { openMessage, type OsciMessage } from "./message.ts";
 import { NS } from "./ns.ts";
 import { buildResponse, faultResponse, type ControlOut, type ResponseOrder } from "./responses.ts";
 import { nextTurn, verifySignatureOffThread } from "./signature-pool.ts";
-import { HANDLERS, type Sender } from "./orders.ts";
+import { HANDLERS, type OrderContext, type Sender } from "./orders.ts";
 import { child, path, text } from "./xml.ts";
 
 const MIME_TYPE = "text/xml; charset=utf-8";
@@ -22,11 +22,17 @@ export interface OsciState {
   dialogs: DialogStore;
   /** A delivery's metadata by its sender and MessageId, for process cards. */
   deliveryMetadata(portalId: string, messageId: string): Promise<{ receivedAt: Date; metadata: Record<string, unknown> } | undefined>;
+  /** A sender's OSCI deliveries, oldest first (process cards selected by date or all). */
+  deliveriesOf: OrderContext["deliveriesOf"];
 }
 
 /** The OSCI state in the store: the dialog tables the adapter owns, delivery metadata through the port. */
 export function storedOsciState(ctx: AdapterContext): OsciState {
-  return { dialogs: postgresDialogStore(ctx.tables), deliveryMetadata: ctx.gateway.deliveryMetadata };
+  return {
+    dialogs: postgresDialogStore(ctx.tables),
+    deliveryMetadata: ctx.gateway.deliveryMetadata,
+    deliveriesOf: (portalId, opts) => ctx.gateway.deliveriesOf(portalId, "osci", opts),
+  };
 }
 
 /**
@@ -67,7 +73,20 @@ export function osciRoutes(ctx: AdapterContext, prepared: () => OsciSettings | u
       reply(buildResponse(ctrl, order, { key: settings.signing.key, certPem: settings.signing.pem }, m.encrypted ? cipherCert : undefined), status);
     const ok: Feedback = control.inDialog ? FEEDBACK.okDialogOpen : FEEDBACK.ok;
 
-    return HANDLERS[m.operation]({ ctx, settings, m, sender, signedIds, signedCids, control, ok, answer, refuse, deliveryMetadata: state.deliveryMetadata });
+    return HANDLERS[m.operation]({
+      ctx,
+      settings,
+      m,
+      sender,
+      signedIds,
+      signedCids,
+      control,
+      ok,
+      answer,
+      refuse,
+      deliveryMetadata: state.deliveryMetadata,
+      deliveriesOf: state.deliveriesOf,
+    });
   });
   // Whatever escapes the pipeline (the store gone during the dialog check or the intake, a bug)
   // is still answered as OSCI: an unsigned 9000 fault, as before the sender is known.
