@@ -61,6 +61,7 @@ export async function readContents(
       if (path(el, [NS.xenc, "CipherData"], [NS.xenc, "CipherReference"])) continue;
       const d = decryptData(el, readers, signedPart);
       if (!d.ok) return fail(FEEDBACK.cannotDecrypt, `content container: ${d.detail}`);
+      await nextTurn();
       // The Reader key that opened it names the tenant.
       out.tenant ??= d.by?.tenant;
       const xml = parseXmlPart(d.plaintext);

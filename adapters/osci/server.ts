@@ -64,6 +64,7 @@ export function osciRoutes(ctx: AdapterContext, prepared: () => OsciSettings | u
     const who = await authenticate(m, settings, ctx.clock());
     if (!who.ok) return refuse(who.feedback);
     const { sender, signedIds, signedCids } = who;
+    await nextTurn();
     const control = await dialogs.check(m.operation, readControlBlock(m.controlBlock), fingerprint(sender.signer), sender.cipherCert);
     if (!control.ok) return refuse(control.feedback);
     const cipherCert = control.cipherCert;
