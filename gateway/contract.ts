@@ -43,6 +43,21 @@ export interface InboundDocument {
    * tenant: a document naming another tenant is parked, never delivered to that other tenant.
    */
   recipient?: TransportRecipient;
+  /** Signatures over the content the adapter verified; recorded on the timeline and carried in every application. */
+  signatures?: ContentSignature[];
+}
+
+/** A signature over the content that the adapter verified: who signed, and how far ozg-hub trusts the signer. */
+export interface ContentSignature {
+  /** What the signer signed as, e.g. `author` (an OSCI content container's Author). */
+  role: string;
+  subject: string;
+  issuer: string;
+  /** Serial number, hex. */
+  serial: string;
+  /** pinned: a certificate the config pins; trusted: chains to a configured trust anchor; untrusted: neither (the signature itself verified). */
+  trust: "pinned" | "trusted" | "untrusted";
+  detail: string;
 }
 
 /**
@@ -141,6 +156,12 @@ export interface Gateway {
   status(deliveryId: string, portalId: string): Promise<DeliveryStatus | undefined>;
   /** When a delivery was received and the protocol metadata stored with it, found by the sender's id. */
   deliveryMetadata(portalId: string, sourceMessageId: string): Promise<{ receivedAt: Date; metadata: Record<string, unknown> } | undefined>;
+  /** The deliveries a portal sent on a channel under its own ids, oldest first: received after `receivedAfter` if given, at most `limit`. */
+  deliveriesOf(
+    portalId: string,
+    channel: Channel,
+    opts: { receivedAfter?: Date; limit: number },
+  ): Promise<{ sourceMessageId: string; receivedAt: Date; metadata: Record<string, unknown> }[]>;
   /** The original document, only for the tenant the whole delivery was routed to (not while parked). */
   originalDocument(deliveryId: string, tenantId: string): Promise<StoredDocument | undefined>;
   /** An attachment, only for the tenant its delivery was routed to. */

@@ -28,6 +28,7 @@ export type {
   StoredAttachment,
   StoredDocument,
   TransportRecipient,
+  ContentSignature,
   WayBack,
   WayBackChoice,
 } from "./contract.ts";

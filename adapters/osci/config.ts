@@ -23,6 +23,12 @@ export const osciGatewaySchema = z
       .default([])
       .describe("Intermediäre that push AcceptDelivery / ProcessDelivery to /osci (ozg-hub as passive recipient)"),
     maxMessageBytes: byteSize.default(40 * 1024 ** 2).describe("largest OSCI request"),
+    authorTrustAnchorFiles: z
+      .array(z.string())
+      .default([])
+      .describe(
+        "PEM CA certificates an Author (content) signature by a certificate no portal pins may chain to: such a signer is recorded as trusted, any other as untrusted (accepted unless the tenant or portal sets requireTrustedAuthor)",
+      ),
   })
   .strict();
 
@@ -58,6 +64,12 @@ export const osciPortalSchema = z
     replyIntermediary: osciReplyIntermediarySchema
       .optional()
       .describe("the Intermediär of this portal's OSCI client: status replies go there as StoreDelivery; without it they are parked for the operator"),
+    requireTrustedAuthor: z
+      .boolean()
+      .default(false)
+      .describe(
+        "deliveries from this portal (its OSCI client, or an Intermediär recorded under it): refuse (9700) content containers without an Author signature by a pinned portal certificate or one that chains to osci.authorTrustAnchorFiles; default: unsigned and untrusted signers are accepted and recorded",
+      ),
   })
   .strict();
 
@@ -68,6 +80,12 @@ export const osciTenantSchema = z
       .array(keystoreSchema)
       .min(1)
       .describe("the tenant's OSCI Reader keys: content containers encrypted for them are decrypted, their certificates route to the tenant"),
+    requireTrustedAuthor: z
+      .boolean()
+      .default(false)
+      .describe(
+        "content for this tenant: refuse (9700) content containers without an Author signature by a pinned portal certificate or one that chains to osci.authorTrustAnchorFiles; default: unsigned and untrusted signers are accepted and recorded",
+      ),
   })
   .strict();
 

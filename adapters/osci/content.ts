@@ -5,7 +5,8 @@ import { FEEDBACK, type Feedback } from "./feedback.ts";
 import type { OsciSettings } from "./settings.ts";
 import type { MimePart } from "./mime.ts";
 import { NS } from "./ns.ts";
-import { canonical, verifySignature } from "./signature.ts";
+import { canonical } from "./signature.ts";
+import { nextTurn, verifySignatureOffThread } from "./signature-pool.ts";
 import { child, children, parseXmlPart, path, text } from "./xml.ts";
 import { decryptData, type KeyPair } from "./xmlenc.ts";
 
@@ -13,8 +14,10 @@ export interface Contents {
   document: { bytes: Buffer; contentType: string } | undefined;
   attachments: InboundAttachment[];
   tenant: TenantConfig | undefined;
-  /** Author signatures checked on content containers (for the process card's inspection report). */
-  authors: X509Certificate[];
+  /** Author signatures verified on content containers; `pinned` false: any signer, judged apart (author-trust.ts). */
+  authors: { signer: X509Certificate; pinned: boolean }[];
+  /** Content containers without an Author signature of their own or of a container around them. */
+  unsigned: number;
 }
 
 export type ContentRead = { ok: true; contents: Contents } | { ok: false; feedback: Feedback };
@@ -27,15 +30,15 @@ const fail = (f: Feedback, detail: string): ContentRead => ({ ok: false, feedbac
  * certificates). The first XML content is the document; `href="cid:..."` contents are
  * attachments. Only parts the transport signature covered (`signedCids`) are taken.
  */
-export function readContents(
+export async function readContents(
   pkg: Element | undefined,
   settings: OsciSettings,
   parts: Map<string, MimePart>,
   signedCids: Set<string>,
   messageText: string,
-): ContentRead {
+): Promise<ContentRead> {
   if (!pkg) return fail(FEEDBACK.invalidRequest, "ContentPackage missing");
-  const out: Contents = { document: undefined, attachments: [], tenant: undefined, authors: [] };
+  const out: Contents = { document: undefined, attachments: [], tenant: undefined, authors: [], unsigned: 0 };
   const containers: { el: Element; text: string }[] = [];
   const readers = settings.readers.flatMap((r) => r.keys.map((k) => ({ ...k, tenant: r.tenant })));
   // Attachments encrypted for the Reader: EncryptedData whose CipherReference names the part.
@@ -48,6 +51,7 @@ export function readContents(
     const d = decryptData(el, readers, signedPart);
     if (!d.ok) return fail(FEEDBACK.cannotDecrypt, `attachment ${ref}: ${d.detail}`);
     plainParts.set(ref.replace(/^cid:/, ""), d.plaintext);
+    await nextTurn(); // other requests (health probes) get their turn between attachments
     if (el.getAttribute("MimeType")) plainTypes.set(ref.replace(/^cid:/, ""), el.getAttribute("MimeType")!);
   }
   for (const el of children(pkg)) {
@@ -55,6 +59,7 @@ export function readContents(
       if (path(el, [NS.xenc, "CipherData"], [NS.xenc, "CipherReference"])) continue;
       const d = decryptData(el, readers, signedPart);
       if (!d.ok) return fail(FEEDBACK.cannotDecrypt, `content container: ${d.detail}`);
+      await nextTurn();
       // The Reader key that opened it names the tenant; one delivery goes to one tenant only.
       const tenant = d.by?.tenant;
       if (out.tenant && tenant && tenant.id !== out.tenant.id)
@@ -72,7 +77,8 @@ export function readContents(
   }
   const read: ContainerReading = { settings, parts, signedCids, messageText, pkg, readers, plainParts, plainTypes, out };
   for (const { el, text: own } of containers) {
-    const failed = readContainer(read, el, own, false, 0);
+    await nextTurn();
+    const failed = await readContainer(read, el, own, false, 0);
     if (failed) return failed;
   }
   return { ok: true, contents: out };
@@ -100,7 +106,7 @@ const MAX_NESTING = 8;
  * dropped. `covered`: an enclosing container's Author signature already covers this one whole.
  * Returns a refusal, or undefined when everything was read.
  */
-function readContainer(r: ContainerReading, el: Element, own: string, covered: boolean, depth: number): ContentRead | undefined {
+async function readContainer(r: ContainerReading, el: Element, own: string, covered: boolean, depth: number): Promise<ContentRead | undefined> {
   if (depth > MAX_NESTING) return fail(FEEDBACK.invalidRequest, `content containers nested deeper than ${MAX_NESTING} levels`);
   const { out, parts, signedCids, plainParts } = r;
   // Attachments encrypted inside the container (the library's default): the AES key is in
@@ -113,6 +119,7 @@ function readContainer(r: ContainerReading, el: Element, own: string, covered: b
     const d = decryptData(ed, r.readers, signedPart, { mgmtData: own !== "" });
     if (!d.ok) return fail(d.reason === "missing_part" ? FEEDBACK.invalidRequest : FEEDBACK.cannotDecrypt, `attachment ${ref}: ${d.detail}`);
     plainParts.set(ref.slice(4), d.plaintext);
+    await nextTurn(); // other requests (health probes) get their turn between attachments
   }
   const partBytes = (cid: string) => plainParts.get(cid) ?? parts.get(cid)?.body;
   const sig = child(el, NS.ds, "Signature");
@@ -125,17 +132,18 @@ function readContainer(r: ContainerReading, el: Element, own: string, covered: b
     // A container in the clear is checked in the message's text, a decrypted one in its own.
     // Authors sign attachments as they wrote them, before encryption.
     const authorsPinned = r.settings.portals.flatMap((p) => p.certs);
-    const v = verifySignature(
+    const v = await verifySignatureOffThread(
       own || r.messageText,
       sig,
       authorsPinned,
       partBytes,
       el.ownerDocument === r.pkg.ownerDocument ? undefined : (r.pkg.ownerDocument ?? undefined),
+      true,
     );
     if (!v.ok) return fail(v.code === "unknown_signer" ? FEEDBACK.signerUnknown : FEEDBACK.signatureInvalid, `Author signature: ${v.detail}`);
-    out.authors.push(v.signer);
+    out.authors.push({ signer: v.signer, pinned: v.pinned });
     signedIds = v.ids;
-  }
+  } else if (!covered) out.unsigned++;
   for (const content of children(el, NS.osci, "Content")) {
     const id = content.getAttribute("Id") ?? "";
     // The library signs the Base64Content (by its own Id) rather than the Content around it.
@@ -166,7 +174,7 @@ function readContainer(r: ContainerReading, el: Element, own: string, covered: b
     const inline = children(content)[0];
     if (!inline) continue;
     if (inline.namespaceURI === NS.osci && inline.localName === "ContentContainer") {
-      const failed = readContainer(r, inline, own, signed, depth + 1);
+      const failed = await readContainer(r, inline, own, signed, depth + 1);
       if (failed) return failed;
       continue;
     }

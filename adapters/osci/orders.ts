@@ -1,6 +1,6 @@
 import type { X509Certificate } from "node:crypto";
-import type { Element } from "@xmldom/xmldom";
-import type { AdapterContext, IntakeResult } from "../../gateway/index.ts";
+import type { AdapterContext, IntakeResult, TenantConfig } from "../../gateway/index.ts";
+import { judgeAuthor, type AuthorSignature } from "./author-trust.ts";
 import { readContents, recipientOf, tenantOfCertificate } from "./content.ts";
 import type { ControlCheck } from "./dialogs.ts";
 import { FEEDBACK, isMessageLevel, type Feedback } from "./feedback.ts";
@@ -10,7 +10,8 @@ import type { ControlOut, ProcessCardOut, ResponseOrder } from "./responses.ts";
 import type { OsciSettings } from "./settings.ts";
 // OSCI 1.2 messages may carry XTA's MessageMetaData header; one reader for both channels.
 import { readMessageMetaData } from "../xta/metadata.ts";
-import { child, esc, path, text } from "./xml.ts";
+import { fetchProcessCard } from "./process-cards.ts";
+import { child, messageIdOf, path, text } from "./xml.ts";
 
 /** Who sent a verified request: a portal's OSCI client or an Intermediär, by its pinned certificate. */
 export interface Sender {
@@ -40,6 +41,11 @@ export interface OrderContext {
   refuse(f: Feedback): Response;
   /** A delivery's metadata by sender and MessageId, for process cards. */
   deliveryMetadata(portalId: string, messageId: string): Promise<{ receivedAt: Date; metadata: Record<string, unknown> } | undefined>;
+  /** A sender's deliveries, oldest first: received after `receivedAfter` if given, at most `limit`. */
+  deliveriesOf(
+    portalId: string,
+    opts: { receivedAfter?: Date; limit: number },
+  ): Promise<{ sourceMessageId: string; receivedAt: Date; metadata: Record<string, unknown> }[]>;
 }
 
 export type OrderHandler = (o: OrderContext) => Promise<Response> | Response;
@@ -50,25 +56,6 @@ const exitDialog: OrderHandler = (o) => o.answer(o.control.out(), { op: "respons
 
 const getMessageId: OrderHandler = (o) =>
   o.answer(o.control.out(), { op: "responseToGetMessageId", feedback: o.ok, messageId: o.settings.messageIds.issue(o.sender.portalId) });
-
-const fetchProcessCard: OrderHandler = async (o) => {
-  const wanted = [...(o.m.order.getElementsByTagNameNS(NS.osci, "MessageId") as unknown as Element[])].map((e) => messageIdOf(e)!);
-  const found = (await Promise.all(wanted.map((id) => processCard(o, o.sender.portalId, id)))).flatMap((card) => (card ? [card] : []));
-  const selection = `<osci:SelectionRule>${wanted.map((id) => `<osci:MessageId>${esc(id)}</osci:MessageId>`).join("")}</osci:SelectionRule>`;
-  if (wanted.length === 0)
-    return o.answer(o.control.out(), {
-      op: "responseToFetchProcessCard",
-      feedback: { ...FEEDBACK.noProcessCard, detail: "select process cards by MessageId" },
-      selection: '<osci:Quantity Limit="1"/>',
-      processCards: [],
-    });
-  return o.answer(o.control.out(), {
-    op: "responseToFetchProcessCard",
-    feedback: found.length ? o.ok : FEEDBACK.noProcessCard,
-    selection,
-    processCards: found,
-  });
-};
 
 /** StoreDelivery (from a portal's client), AcceptDelivery and ProcessDelivery (pushed by an Intermediär): one intake. */
 const delivery: OrderHandler = async (o) => {
@@ -88,7 +75,7 @@ const delivery: OrderHandler = async (o) => {
   if (!messageId) return orderFail(FEEDBACK.noMessageId);
   if (o.sender.kind === "originator" && !o.settings.messageIds.valid(messageId, o.sender.portalId))
     return orderFail({ ...FEEDBACK.illegalMessageId, detail: "ask for one with GetMessageId" });
-  const contents = readContents(child(o.m.body, NS.osci, "ContentPackage"), o.settings, o.m.parts, o.signedCids, o.m.text);
+  const contents = await readContents(child(o.m.body, NS.osci, "ContentPackage"), o.settings, o.m.parts, o.signedCids, o.m.text);
   if (!contents.ok) return isMessageLevel(contents.feedback) ? o.refuse(contents.feedback) : orderFail(contents.feedback);
   const cs = contents.contents;
   const metadata = readMessageMetaData(child(o.m.header, NS.oscimeta, "MessageMetaData"));
@@ -99,8 +86,15 @@ const delivery: OrderHandler = async (o) => {
   const tenant = cs.tenant ?? (o.signedIds.has("nonintermediarycertificates") ? tenantOfCertificate(o.settings, addressee) : undefined);
   const subject = text(child(o.m.order, NS.osci, "Subject"));
   const receivedAt = o.ctx.clock();
+  const authors = cs.authors.map((a) => judgeAuthor(a.signer, a.pinned, o.settings.authorAnchors, receivedAt));
+  const weak = untrustedContent(o, tenant, authors, cs.unsigned);
+  if (weak) return orderFail({ ...FEEDBACK.signerUnknown, detail: weak });
   // The certificates checked for this delivery, kept with it for the process card.
-  const inspected = [o.sender.signer, ...cs.authors].map((cert) => ({ subject: cert.subject, issuer: cert.issuer, serial: cert.serialNumber }));
+  const inspected = [o.sender.signer, ...cs.authors.map((a) => a.signer)].map((cert) => ({
+    subject: cert.subject,
+    issuer: cert.issuer,
+    serial: cert.serialNumber,
+  }));
   const result: IntakeResult = await o.ctx.gateway.intake({
     channel: "osci",
     portalId: o.sender.portalId,
@@ -119,13 +113,14 @@ const delivery: OrderHandler = async (o) => {
             subject,
             transportEncrypted: o.m.encrypted,
             signer: o.sender.signer.subject,
-            authors: cs.authors.map((a) => a.subject),
+            authors: authors.map((a) => a.subject),
             tenant: tenant?.id,
             inspected,
           },
           ...(xta ? { xta } : {}),
         },
         recipient: recipientOf(tenant, xta?.reader),
+        ...(authors.length ? { signatures: authors } : {}),
       };
     },
   });
@@ -154,6 +149,24 @@ const delivery: OrderHandler = async (o) => {
   return o.answer(ctrl(), { op: "responseToProcessDelivery", feedback: FEEDBACK.ok, messageId: messageIdOf(child(o.m.order, NS.osci, "MessageIdResponse")) });
 };
 
+/**
+ * Where the tenant or the portal demands a trusted Author (`osci.requireTrustedAuthor`): why this
+ * content falls short (an unsigned container, an untrusted signer), else undefined. Without the
+ * demand every verified signature is accepted and recorded with its trust.
+ */
+function untrustedContent(o: OrderContext, tenant: TenantConfig | undefined, authors: AuthorSignature[], unsigned: number): string | undefined {
+  const by = tenant?.osci?.requireTrustedAuthor
+    ? `tenant ${tenant.id}`
+    : o.ctx.lookups.portal(o.sender.portalId)?.osci?.requireTrustedAuthor
+      ? `portal ${o.sender.portalId}`
+      : undefined;
+  if (!by) return undefined;
+  const weak = authors.find((a) => a.trust === "untrusted");
+  if (weak) return `${by} requires a trusted Author signature; ${weak.subject.replace(/\n/g, ", ")}: ${weak.detail}`;
+  if (unsigned > 0) return `${by} requires a trusted Author signature; ${unsigned} content container(s) unsigned`;
+  return undefined;
+}
+
 /** One handler per OSCI order; the table must name every operation `openMessage` recognises. */
 export const HANDLERS = {
   initDialog,
@@ -164,27 +177,3 @@ export const HANDLERS = {
   acceptDelivery: delivery,
   processDelivery: delivery,
 } satisfies Record<Operation, OrderHandler>;
-
-/**
- * The process card of a delivery, from the store: any instance answers it, also after a
- * restart. Reception is when ozg-hub committed the delivery; the inspection report lists the
- * certificates whose signatures were verified then.
- */
-async function processCard(o: OrderContext, portalId: string, messageId: string): Promise<ProcessCardOut | undefined> {
-  const found = await o.deliveryMetadata(portalId, messageId);
-  if (!found) return undefined;
-  const osci = (found.metadata.osci ?? {}) as { subject?: string; inspected?: { subject: string; issuer: string; serial: string }[] };
-  const at = found.receivedAt;
-  return {
-    messageId,
-    creation: at,
-    reception: at,
-    ...(osci.subject ? { subject: osci.subject } : {}),
-    inspections: (osci.inspected ?? []).map((i) => ({ at, ...i, ok: true })),
-  };
-}
-
-/** A MessageId is base64 (xs:base64Binary): the library wraps long ones in lines, whitespace is no part of the id. */
-export function messageIdOf(el: Element | undefined): string | undefined {
-  return text(el)?.replace(/\s+/g, "") || undefined;
-}

@@ -11,8 +11,8 @@ import { FEEDBACK, type Feedback } from "./feedback.ts";
 import { openMessage, type OsciMessage } from "./message.ts";
 import { NS } from "./ns.ts";
 import { buildResponse, faultResponse, type ControlOut, type ResponseOrder } from "./responses.ts";
-import { verifySignature } from "./signature.ts";
-import { HANDLERS, type Sender } from "./orders.ts";
+import { nextTurn, verifySignatureOffThread } from "./signature-pool.ts";
+import { HANDLERS, type OrderContext, type Sender } from "./orders.ts";
 import { child, path, text } from "./xml.ts";
 
 const MIME_TYPE = "text/xml; charset=utf-8";
@@ -22,11 +22,17 @@ export interface OsciState {
   dialogs: DialogStore;
   /** A delivery's metadata by its sender and MessageId, for process cards. */
   deliveryMetadata(portalId: string, messageId: string): Promise<{ receivedAt: Date; metadata: Record<string, unknown> } | undefined>;
+  /** A sender's OSCI deliveries, oldest first (process cards selected by date or all). */
+  deliveriesOf: OrderContext["deliveriesOf"];
 }
 
 /** The OSCI state in the store: the dialog tables the adapter owns, delivery metadata through the port. */
 export function storedOsciState(ctx: AdapterContext): OsciState {
-  return { dialogs: postgresDialogStore(ctx.tables), deliveryMetadata: ctx.gateway.deliveryMetadata };
+  return {
+    dialogs: postgresDialogStore(ctx.tables),
+    deliveryMetadata: ctx.gateway.deliveryMetadata,
+    deliveriesOf: (portalId, opts) => ctx.gateway.deliveriesOf(portalId, "osci", opts),
+  };
 }
 
 /**
@@ -43,12 +49,22 @@ export function osciRoutes(ctx: AdapterContext, prepared: () => OsciSettings | u
     if (!settings) return reply(faultResponse({ ...FEEDBACK.internal, detail: "OSCI is not configured on this ozg-hub" }, true), 500);
     const body = await readBody(c.req.raw, settings.maxMessageBytes);
     if (body === "too_large") return refuse({ ...FEEDBACK.structure, detail: `message larger than ${settings.maxMessageBytes} bytes` });
+    await nextTurn();
     const opened = openMessage(body, c.req.header("content-type"), [settings.decryption]);
+    await nextTurn();
     if (!opened.ok) return refuse(opened.feedback);
     const m = opened.message;
-    const who = authenticate(m, settings, ctx.clock());
+    // Every part besides the SOAP envelope is an attachment: too many are refused before any crypto.
+    const maxAttachments = ctx.lookups.limits().attachments;
+    if (m.parts.size - 1 > maxAttachments)
+      return refuse({
+        ...FEEDBACK.invalidRequest,
+        detail: `more than ${maxAttachments} attachments (${m.parts.size - 1}); limits.attachments is ${maxAttachments}`,
+      });
+    const who = await authenticate(m, settings, ctx.clock());
     if (!who.ok) return refuse(who.feedback);
     const { sender, signedIds, signedCids } = who;
+    await nextTurn();
     const control = await dialogs.check(m.operation, readControlBlock(m.controlBlock), fingerprint(sender.signer), sender.cipherCert);
     if (!control.ok) return refuse(control.feedback);
     const cipherCert = control.cipherCert;
@@ -58,7 +74,20 @@ export function osciRoutes(ctx: AdapterContext, prepared: () => OsciSettings | u
       reply(buildResponse(ctrl, order, { key: settings.signing.key, certPem: settings.signing.pem }, m.encrypted ? cipherCert : undefined), status);
     const ok: Feedback = control.inDialog ? FEEDBACK.okDialogOpen : FEEDBACK.ok;
 
-    return HANDLERS[m.operation]({ ctx, settings, m, sender, signedIds, signedCids, control, ok, answer, refuse, deliveryMetadata: state.deliveryMetadata });
+    return HANDLERS[m.operation]({
+      ctx,
+      settings,
+      m,
+      sender,
+      signedIds,
+      signedCids,
+      control,
+      ok,
+      answer,
+      refuse,
+      deliveryMetadata: state.deliveryMetadata,
+      deliveriesOf: state.deliveriesOf,
+    });
   });
   // Whatever escapes the pipeline (the store gone during the dialog check or the intake, a bug)
   // is still answered as OSCI: an unsigned 9000 fault, as before the sender is known.
@@ -85,7 +114,7 @@ function reply(body: Buffer, status: number): Response {
 type Authenticated = { ok: true; sender: Sender; signedIds: Set<string>; signedCids: Set<string> } | { ok: false; feedback: Feedback };
 
 /** The ClientSignature against the certificates pinned for the role the order implies. */
-function authenticate(m: OsciMessage, s: OsciSettings, now: Date): Authenticated {
+async function authenticate(m: OsciMessage, s: OsciSettings, now: Date): Promise<Authenticated> {
   const passive = m.operation === "acceptDelivery" || m.operation === "processDelivery";
   const pinned = passive ? s.intermediaries.flatMap((i) => i.certs) : s.portals.flatMap((p) => p.certs);
   // A cid: reference to a part that is not there is a missing part, not a forgery.
@@ -93,7 +122,7 @@ function authenticate(m: OsciMessage, s: OsciSettings, now: Date): Authenticated
     if (uri.startsWith("cid:") && !m.parts.has(uri.slice(4)))
       return { ok: false, feedback: { ...FEEDBACK.invalidRequest, detail: `MIME part <${uri.slice(4)}> is missing` } };
   }
-  const v = verifySignature(m.text, m.signature, pinned, (cid) => m.parts.get(cid)?.body);
+  const v = await verifySignatureOffThread(m.text, m.signature, pinned, (cid) => m.parts.get(cid)?.body);
   if (!v.ok) {
     const f =
       v.code === "unsigned"

@@ -16,6 +16,8 @@ export interface OsciSettings {
   intermediaries: { id: string; portal: string; certs: X509Certificate[]; cipherCert?: string }[];
   portals: { portal: PortalConfig; certs: X509Certificate[]; cipherCert?: string; reply?: ReplyIntermediary }[];
   readers: { tenant: TenantConfig; keys: KeyPair[] }[];
+  /** CA certificates an unpinned Author's certificate may chain to (`osci.authorTrustAnchorFiles`). */
+  authorAnchors: X509Certificate[];
   /** MessageIds of ozg-hub, derived from the signing key so that every instance with this config agrees. */
   messageIds: MessageIds;
 }
@@ -76,6 +78,7 @@ export function prepareOsci(config: HubConfig): Prepared<OsciSettings | undefine
       tenant: t,
       keys: t.osci!.readerKeys.flatMap((k, n) => attempt(() => loadKeystore(k, file), inFile(`tenants/${t.id}`, `osci.readerKeys[${n}]`)) ?? []),
     }));
+  const authorAnchors = osci.authorTrustAnchorFiles.flatMap((f, k) => attempt(() => cert(f), inGateway(["osci", "authorTrustAnchorFiles", k])) ?? []);
   if (problems.length > 0 || !signing || !decryption) return { ok: false, problems };
   // Derived from ozg-hub's signing key, so every instance with the same config agrees.
   const secret = createHash("sha256")
@@ -84,7 +87,16 @@ export function prepareOsci(config: HubConfig): Prepared<OsciSettings | undefine
     .digest();
   return {
     ok: true,
-    settings: { signing, decryption, maxMessageBytes: osci.maxMessageBytes, intermediaries, portals, readers, messageIds: new MessageIds(secret) },
+    settings: {
+      signing,
+      decryption,
+      maxMessageBytes: osci.maxMessageBytes,
+      intermediaries,
+      portals,
+      readers,
+      authorAnchors,
+      messageIds: new MessageIds(secret),
+    },
     certificates: certificatesOf(config),
   };
 }
@@ -103,6 +115,7 @@ function certificatesOf(config: HubConfig): CertificateSource[] {
     for (const f of i.signatureCertFiles) out.push({ use: `OSCI Intermediär ${i.id} signature`, file: f });
     if (i.cipherCertFile) out.push({ use: `OSCI Intermediär ${i.id} cipher`, file: i.cipherCertFile });
   }
+  osci?.authorTrustAnchorFiles.forEach((f, n) => out.push({ use: `OSCI Author trust anchor ${n + 1}`, file: f }));
   for (const t of config.tenants) t.osci?.readerKeys.forEach((k, n) => keystore(`OSCI reader key ${n + 1} of tenant ${t.id}`, k));
   for (const p of config.portals) {
     for (const f of p.osci?.signatureCertFiles ?? []) out.push({ use: `OSCI signature of portal ${p.id}`, file: f });

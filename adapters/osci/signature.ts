@@ -13,78 +13,142 @@ import { ALG, NS } from "./ns.ts";
 import { children, elementsById, parseXmlPart, pemBase64 } from "./xml.ts";
 
 export type Verification =
-  | { ok: true; signer: X509Certificate; ids: Set<string>; cids: Set<string> }
+  /** `pinned`: the signer is a pinned certificate (false only where any signer was allowed). */
+  | { ok: true; signer: X509Certificate; pinned: boolean; ids: Set<string>; cids: Set<string> }
   | { ok: false; code: "unsigned" | "invalid" | "unknown_signer" | "wrapped"; detail: string };
 
 type PartLookup = (cid: string) => Buffer | undefined;
 
-/** xml-crypto with `cid:` references resolved against the MIME parts (its own code resolves only XML). */
+/** The Id index of a document, built once per document however many references point into it. */
+const idIndexes = new WeakMap<Document, Map<string, Element[]>>();
+function idIndex(doc: Document): Map<string, Element[]> {
+  let index = idIndexes.get(doc);
+  if (!index) idIndexes.set(doc, (index = elementsById(doc)));
+  return index;
+}
+
+const digestMatches = (bytes: Buffer | string, ref: { digestAlgorithm?: string; digestValue?: unknown }) => {
+  if (ref.digestAlgorithm !== ALG.sha256) return false;
+  const got = createHash("sha256").update(bytes).digest();
+  const want = Buffer.from(String(ref.digestValue), "base64");
+  return got.length === want.length && timingSafeEqual(got, want);
+};
+
+/**
+ * xml-crypto with its reference lookup replaced: `cid:` references resolved against the MIME
+ * parts (its own code resolves only XML), `#Id` references through one Id index per document.
+ * xml-crypto's own lookup runs an XPath over the whole document per reference (and another for
+ * the ancestors' namespaces): quadratic in the number of attachments, seconds for a hundred.
+ */
 function osciSignedXml(parts: PartLookup, cert: string): SignedXml {
   const sx = new SignedXml({ publicCert: cert, getCertFromKeyInfo: () => null });
-  const xmlReference = (sx as any).validateReference.bind(sx);
   (sx as any).validateReference = (ref: any, doc: Document) => {
-    if (typeof ref.uri === "string" && ref.uri.startsWith("cid:")) {
-      const bytes = parts(ref.uri.slice(4));
-      if (!bytes || ref.digestAlgorithm !== ALG.sha256) return undefined;
-      const got = createHash("sha256").update(bytes).digest();
-      const want = Buffer.from(String(ref.digestValue), "base64");
-      return got.length === want.length && timingSafeEqual(got, want) ? ref.uri : undefined;
+    const uri = typeof ref.uri === "string" ? ref.uri : "";
+    if (uri.startsWith("cid:")) {
+      const bytes = parts(uri.slice(4));
+      return bytes && digestMatches(bytes, ref) ? uri : undefined;
     }
+    // OSCI signs elements by Id only; a whole-document or XPointer reference is not followed.
+    if (!uri.startsWith("#")) return undefined;
+    const els = idIndex(doc).get(uri.slice(1));
+    if (!els?.length) return undefined;
+    if (els.length > 1) throw new Error(`multiple elements with the same value for the Id attribute ${uri.slice(1)} (signature wrapping)`);
+    const el = els[0]!;
     // The library signs Base64Content with the xmldsig base64 transform alone: the digest is
     // over the decoded bytes, i.e. over the content exactly as the Author wrote it.
-    if (
-      typeof ref.uri === "string" &&
-      ref.uri.startsWith("#") &&
-      Array.isArray(ref.transforms) &&
-      ref.transforms.length === 1 &&
-      ref.transforms[0] === ALG.base64
-    ) {
-      const els = elementsById(doc).get(ref.uri.slice(1));
-      if (els?.length !== 1 || ref.digestAlgorithm !== ALG.sha256) return undefined;
-      const got = createHash("sha256")
-        .update(Buffer.from(els[0]!.textContent ?? "", "base64"))
-        .digest();
-      const want = Buffer.from(String(ref.digestValue), "base64");
-      return got.length === want.length && timingSafeEqual(got, want) ? ref.uri : undefined;
+    if (Array.isArray(ref.transforms) && ref.transforms.length === 1 && ref.transforms[0] === ALG.base64) {
+      return digestMatches(Buffer.from(el.textContent ?? "", "base64"), ref) ? uri : undefined;
     }
-    return xmlReference(ref, doc);
+    const canon: string = (sx as any).canonicalize(
+      ref.transforms,
+      el,
+      {
+        inclusiveNamespacesPrefixList: ref.inclusiveNamespacesPrefixList,
+        ancestorNamespaces: Array.isArray(ref.transforms) ? findAncestorNsForElement(el as any) : undefined,
+      },
+      { discardComments: true },
+    );
+    return digestMatches(canon, ref) ? canon : undefined;
   };
   return sx;
 }
 
+/** What the costly part of a check needs, in plain data: it may run on another thread. */
+export interface SignatureTask {
+  text: string;
+  /** Position of the ds:Signature among the document's ds:Signature elements (document order). */
+  sigIndex: number;
+  /** PEM certificates to try, in order. */
+  candidates: string[];
+  /** The MIME parts the signature references by `cid:`, as received. */
+  parts: [string, Uint8Array][];
+}
+
+export type TaskResult = { ok: true; candidate: number; uris: string[] } | { ok: false; code: "invalid" | "wrapped"; detail: string };
+
+type Prepared = { ok: true; task: SignatureTask; certs: X509Certificate[]; pinned: boolean } | Extract<Verification, { ok: false }>;
+
 /**
- * Verifies the ds:Signature `sig` (inside `text`) against the pinned certificates. On success
- * the ids and cids it covers are returned; callers read only elements whose Id is among them.
+ * The cheap part of a check, on the caller's thread: algorithms, the certificate KeyInfo names
+ * and which certificates to try. KeyInfo may name the signer; it never supplies the key, unless
+ * `anySigner` (Author signatures, whose trust is judged apart): then a certificate not pinned is
+ * tried too and the result says `pinned: false`.
  */
-export function verifySignature(text: string, sig: Element | undefined, pinned: X509Certificate[], parts: PartLookup, certsIn?: Document): Verification {
+export function prepareCheck(sig: Element | undefined, pinned: X509Certificate[], parts: PartLookup, certsIn?: Document, anySigner = false): Prepared {
   if (!sig) return { ok: false, code: "unsigned", detail: "the message carries no signature" };
-  const parsed = parseXmlPart(Buffer.from(text, "utf8"));
-  if (!parsed.ok) return { ok: false, code: "invalid", detail: parsed.detail };
-  for (const [id, els] of elementsById(parsed.doc)) {
-    if (els.length > 1) return { ok: false, code: "wrapped", detail: `Id "${id}" occurs ${els.length} times` };
-  }
   const method = (name: string) => children(children(sig, NS.ds, "SignedInfo")[0], NS.ds, name)[0]?.getAttribute("Algorithm");
   if (method("SignatureMethod") !== ALG.rsaSha256 || method("CanonicalizationMethod") !== ALG.c14n) {
     return { ok: false, code: "invalid", detail: `signature algorithms must be ${ALG.rsaSha256} with ${ALG.c14n}` };
   }
-  const named = namedCertificate(sig, parsed.doc, certsIn);
-  // KeyInfo may name the signer; it never supplies the key. Unnamed: try every pinned certificate.
-  const candidates = named ? pinned.filter((c) => c.raw.toString("base64") === named) : pinned;
-  if (candidates.length === 0) return { ok: false, code: "unknown_signer", detail: "the signing certificate is not one ozg-hub trusts for this sender" };
+  const doc = sig.ownerDocument!;
+  const named = namedCertificate(sig, doc, certsIn);
+  let certs = named ? pinned.filter((c) => c.raw.toString("base64") === named) : pinned;
+  let isPinned = true;
+  if (certs.length === 0 && named && anySigner) {
+    try {
+      certs = [new X509Certificate(Buffer.from(named, "base64"))];
+      isPinned = false;
+    } catch (err) {
+      return { ok: false, code: "invalid", detail: `the signing certificate cannot be read: ${messageOf(err)}` };
+    }
+  }
+  if (certs.length === 0) return { ok: false, code: "unknown_signer", detail: "the signing certificate is not one ozg-hub trusts for this sender" };
+  const all = doc.getElementsByTagNameNS(NS.ds, "Signature");
+  let sigIndex = -1;
+  for (let i = 0; i < all.length && sigIndex < 0; i++) if (all.item(i) === sig) sigIndex = i;
+  const refs = sig.getElementsByTagNameNS(NS.ds, "Reference");
+  const cids = new Set<string>();
+  for (let i = 0; i < refs.length; i++) {
+    const uri = refs.item(i)!.getAttribute("URI") ?? "";
+    if (uri.startsWith("cid:")) cids.add(uri.slice(4));
+  }
+  const bytes = [...cids].flatMap((cid): [string, Uint8Array][] => {
+    const b = parts(cid);
+    return b ? [[cid, b]] : [];
+  });
+  return { ok: true, certs, pinned: isPinned, task: { text: "", sigIndex, candidates: certs.map((c) => c.toString()), parts: bytes } };
+}
+
+/** The costly part: parses the text, refuses duplicate Ids, digests every reference, checks the value. */
+export function runCheck(task: SignatureTask): TaskResult {
+  const parsed = parseXmlPart(Buffer.from(task.text, "utf8"));
+  if (!parsed.ok) return { ok: false, code: "invalid", detail: parsed.detail };
+  for (const [id, els] of idIndex(parsed.doc)) {
+    if (els.length > 1) return { ok: false, code: "wrapped", detail: `Id "${id}" occurs ${els.length} times` };
+  }
+  const sig = parsed.doc.getElementsByTagNameNS(NS.ds, "Signature").item(task.sigIndex);
+  if (!sig) return { ok: false, code: "invalid", detail: "signature not found" };
+  const parts = new Map(task.parts);
+  const lookup = (cid: string) => {
+    const b = parts.get(cid);
+    return b ? Buffer.from(b.buffer, b.byteOffset, b.byteLength) : undefined;
+  };
   let detail = "signature does not verify";
-  for (const cert of candidates) {
-    const sx = osciSignedXml(parts, cert.toString());
+  for (const [candidate, pem] of task.candidates.entries()) {
+    const sx = osciSignedXml(lookup, pem);
     sx.loadSignature(sig as unknown as Node);
     try {
-      if (sx.checkSignature(text)) {
-        const uris = sx.getReferences().map((r) => r.uri ?? "");
-        return {
-          ok: true,
-          signer: cert,
-          ids: new Set(uris.filter((u) => u.startsWith("#")).map((u) => u.slice(1))),
-          cids: new Set(uris.filter((u) => u.startsWith("cid:")).map((u) => u.slice(4))),
-        };
-      }
+      if (sx.checkSignature(task.text)) return { ok: true, candidate, uris: sx.getReferences().map((r) => r.uri ?? "") };
       detail = "a signed reference does not match its digest";
     } catch (err) {
       detail = messageOf(err).split("\n")[0]!;
@@ -92,6 +156,29 @@ export function verifySignature(text: string, sig: Element | undefined, pinned: 
     }
   }
   return { ok: false, code: "invalid", detail };
+}
+
+/** The verification a prepared check and its result make. */
+export function verificationOf(prepared: Extract<Prepared, { ok: true }>, r: TaskResult): Verification {
+  if (!r.ok) return r;
+  return {
+    ok: true,
+    signer: prepared.certs[r.candidate]!,
+    pinned: prepared.pinned,
+    ids: new Set(r.uris.filter((u) => u.startsWith("#")).map((u) => u.slice(1))),
+    cids: new Set(r.uris.filter((u) => u.startsWith("cid:")).map((u) => u.slice(4))),
+  };
+}
+
+/**
+ * Verifies the ds:Signature `sig` (inside `text`) against the pinned certificates, on this
+ * thread (see signature-pool.ts for requests). On success the ids and cids it covers are
+ * returned; callers read only elements whose Id is among them.
+ */
+export function verifySignature(text: string, sig: Element | undefined, pinned: X509Certificate[], parts: PartLookup, certsIn?: Document): Verification {
+  const prepared = prepareCheck(sig, pinned, parts, certsIn);
+  if (!prepared.ok) return prepared;
+  return verificationOf(prepared, runCheck({ ...prepared.task, text }));
 }
 
 /**

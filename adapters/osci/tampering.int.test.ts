@@ -98,12 +98,23 @@ describe("OSCI: tampered, forged and hostile requests are refused with the right
     );
   });
 
-  it("a content container signed by an Author ozg-hub does not pin: 9700 in the signed order answer", async () => {
-    const a = await store({ content: { document: xdomea("osci-tamper-author"), encryptFor: o.parties.kielReader.certPem, author: o.parties.stranger } });
-    expect(a.fault).toBe(false);
-    expect(a.signature).toMatchObject({ ok: true });
-    expect(await osciXsdErrors(a.xml, "soapResponseToStoreDelivery")).toEqual([]);
-    await expectRefused(a, "9700");
+  it("a content container signed by an Author ozg-hub does not pin, where the portal demands a trusted Author: 9700 in the signed order answer", async () => {
+    // Without the demand such a signer is accepted and recorded as untrusted (author-signature.int.test.ts).
+    const file = path.join(o.hub.configDir, "portals/osciportal.yaml");
+    const plain = await readFile(file, "utf8");
+    const portal = parse(plain);
+    await writeFile(file, stringify({ ...portal, osci: { ...portal.osci, requireTrustedAuthor: true } }));
+    expect((await o.hub.services.reload()).ok).toBe(true);
+    try {
+      const a = await store({ content: { document: xdomea("osci-tamper-author"), encryptFor: o.parties.kielReader.certPem, author: o.parties.stranger } });
+      expect(a.fault).toBe(false);
+      expect(a.signature).toMatchObject({ ok: true });
+      expect(await osciXsdErrors(a.xml, "soapResponseToStoreDelivery")).toEqual([]);
+      await expectRefused(a, "9700");
+    } finally {
+      await writeFile(file, plain);
+      await o.hub.services.reload();
+    }
   });
 
   it("transport layer encrypted for somebody else's key: 9200", async () => {

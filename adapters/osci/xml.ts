@@ -1,5 +1,5 @@
 import type { Document, Element } from "@xmldom/xmldom";
-import { children, parseDom, type DomParse } from "../../gateway/index.ts";
+import { children, parseDom, text, type DomParse } from "../../gateway/index.ts";
 
 export { child, children, esc, path, text } from "../../gateway/index.ts";
 
@@ -33,4 +33,9 @@ export function certPem(b64: string): string {
 
 export function pemBase64(pem: string): string {
   return pem.replace(/-----[^-]+-----/g, "").replace(/\s+/g, "");
+}
+
+/** A MessageId is base64 (xs:base64Binary): the library wraps long ones in lines, whitespace is no part of the id. */
+export function messageIdOf(el: Element | undefined): string | undefined {
+  return text(el)?.replace(/\s+/g, "") || undefined;
 }

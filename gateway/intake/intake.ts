@@ -163,6 +163,7 @@ export function createIntake(deps: IntakeDeps): Pick<Gateway, "intake" | "status
         xml: parsed.xml,
         documentWarning: parsed.warning,
         recipient: doc.recipient,
+        signatures: doc.signatures,
         forms: runtime.portals.byId(d.portalId)?.forms,
       }),
     );
@@ -179,7 +180,14 @@ export function createIntake(deps: IntakeDeps): Pick<Gateway, "intake" | "status
       deliveryId,
       at: receivedAt,
       type: "received",
-      detail: { channel: d.channel, portal: d.portalId, sourceMessageId: draft.sourceMessageId, attachments: draft.attachments.length, bytes: size },
+      detail: {
+        channel: d.channel,
+        portal: d.portalId,
+        sourceMessageId: draft.sourceMessageId,
+        attachments: draft.attachments.length,
+        bytes: size,
+        ...(doc.signatures?.length ? { signatures: doc.signatures } : {}),
+      },
     };
     await inSpan("ozg-hub.store", { "ozg.delivery": deliveryId, "ozg.outbox_rows": rows.outbox.length }, () =>
       write({

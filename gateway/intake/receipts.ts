@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { and, eq } from "drizzle-orm";
-import type { Receipt } from "../contract.ts";
+import { and, asc, eq, gt, isNotNull } from "drizzle-orm";
+import type { Channel, Receipt } from "../contract.ts";
 import type { Db } from "../store/db.ts";
 import { applicationsOf } from "../status/query.ts";
 import { attachments, deliveries } from "../store/schema.ts";
@@ -62,6 +62,32 @@ export async function storedHashes(db: Db, deliveryId: string): Promise<ContentH
 
 export const sameHashes = (a: ContentHashes, b: ContentHashes): boolean =>
   a.document === b.document && a.attachments.length === b.attachments.length && a.attachments.every((h, i) => h === b.attachments[i]);
+
+/**
+ * The deliveries a portal sent on a channel under its own ids, oldest first, received after
+ * `receivedAfter` when given, at most `limit` (e.g. for OSCI process cards selected by date).
+ */
+export async function findDeliveriesOf(
+  db: Db,
+  portalId: string,
+  channel: Channel,
+  opts: { receivedAfter?: Date; limit: number },
+): Promise<{ sourceMessageId: string; receivedAt: Date; metadata: Record<string, unknown> }[]> {
+  const rows = await db
+    .select({ sourceMessageId: deliveries.sourceMessageId, receivedAt: deliveries.receivedAt, metadata: deliveries.metadata })
+    .from(deliveries)
+    .where(
+      and(
+        eq(deliveries.portalId, portalId),
+        eq(deliveries.channel, channel),
+        isNotNull(deliveries.sourceMessageId),
+        opts.receivedAfter ? gt(deliveries.receivedAt, opts.receivedAfter) : undefined,
+      ),
+    )
+    .orderBy(asc(deliveries.receivedAt))
+    .limit(opts.limit);
+  return rows.map((r) => ({ sourceMessageId: r.sourceMessageId!, receivedAt: r.receivedAt, metadata: (r.metadata ?? {}) as Record<string, unknown> }));
+}
 
 /** True for Postgres' unique violation on the (portal, source message id) index. */
 export function isDuplicateSource(err: unknown): boolean {

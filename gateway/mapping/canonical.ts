@@ -132,6 +132,25 @@ export const applicationSchema = z
       )
       .default([])
       .describe("filled by the gateway from the stored attachments"),
+    signatures: z
+      .array(
+        z
+          .object({
+            role: z.string().describe("what the signer signed as, e.g. author (an OSCI content container's Author)"),
+            subject: z.string(),
+            issuer: z.string(),
+            serial: z.string().describe("serial number of the signing certificate, hex"),
+            trust: z
+              .enum(["pinned", "trusted", "untrusted"])
+              .describe(
+                "pinned: a certificate the config pins; trusted: chains to a configured trust anchor; untrusted: neither (the signature itself verified)",
+              ),
+            detail: z.string(),
+          })
+          .strict(),
+      )
+      .optional()
+      .describe("signatures over the content that ozg-hub verified on receipt, filled by the gateway, never by a mapping"),
     warnings: z
       .array(warning)
       .default([])

@@ -1,6 +1,6 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import type { Channel, Problem, TransportRecipient } from "../contract.ts";
+import type { Channel, ContentSignature, Problem, TransportRecipient } from "../contract.ts";
 import { parseYamlFile, shownPath, type ConfigProblem } from "../config/load.ts";
 import { messageOf } from "../errors.ts";
 import type { Application } from "./canonical.ts";
@@ -42,6 +42,8 @@ export interface MappingInput {
   documentWarning?: string;
   /** Transport addressing; fills recipient fields the mapping left empty. */
   recipient?: TransportRecipient;
+  /** Signatures over the content the adapter verified; copied into the application as they are. */
+  signatures?: ContentSignature[];
   /** The portal's per-form field names (`forms` in its config), `$forms` in mappings. */
   forms?: Record<string, Record<string, string[]>>;
 }
@@ -272,6 +274,7 @@ export async function apply(mapping: CompiledMapping, input: MappingInput, recor
     };
   }
   const mapped: Record<string, unknown> = typeof raw === "object" && raw !== null ? plainJson(raw) : {};
+  delete mapped.signatures; // what ozg-hub verified, never what a mapping claims
   if (input.recipient) {
     // The transport's tenant decides at routing; only its addressing fields go into the application.
     const { tenant: _tenant, ...address } = input.recipient;
@@ -281,6 +284,7 @@ export async function apply(mapping: CompiledMapping, input: MappingInput, recor
     ...mapped,
     sourceFormat: mapping.id,
     attachments: describeAttachments(input.attachments, mapped.attachments),
+    ...(input.signatures?.length ? { signatures: input.signatures } : {}),
     // The whole source rides along, whatever the mapping extracted: nothing can be lost.
     content: {
       kind: input.xml ? "xml" : "json",

@@ -4,7 +4,7 @@ import { applicationSchema, type Application, type Warning } from "./canonical.t
 import type { Problem } from "../contract.ts";
 
 /** Fields whose failure makes an application undeliverable; everything else becomes a warning. */
-const FATAL = new Set(["recipient", "sourceFormat", "attachments", "content", "warnings"]);
+const FATAL = new Set(["recipient", "sourceFormat", "attachments", "signatures", "content", "warnings"]);
 
 export type Validation = { ok: true; application: Application } | { ok: false; problems: Problem[] };
 

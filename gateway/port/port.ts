@@ -7,7 +7,7 @@ import { createReplyBox } from "../mailbox/replies.ts";
 import { portalEndpoints } from "../notify/endpoints.ts";
 import type { Services } from "../services.ts";
 import { deliveryControl } from "../status/control.ts";
-import { findDeliveryMetadata } from "../intake/receipts.ts";
+import { findDeliveriesOf, findDeliveryMetadata } from "../intake/receipts.ts";
 import { AdvisoryLease } from "../store/lease.ts";
 import { storedRecords } from "./records.ts";
 
@@ -38,6 +38,7 @@ export function adapterPort(s: Services): AdapterContext {
       intake: s.gateway.intake,
       status: s.gateway.status,
       deliveryMetadata: (portalId, sourceMessageId) => findDeliveryMetadata(s.store.db, portalId, sourceMessageId),
+      deliveriesOf: (portalId, channel, opts) => findDeliveriesOf(s.store.db, portalId, channel, opts),
       originalDocument: records.originalDocument,
       attachment: records.attachment,
       statusDocument: records.statusDocument,

@@ -43,6 +43,7 @@ export function fakePort(runtime: Runtime, gateway: Partial<Gateway> = {}) {
       },
       status: async () => undefined,
       deliveryMetadata: async () => undefined,
+      deliveriesOf: async () => [],
       originalDocument: async () => undefined,
       attachment: async () => undefined,
       statusDocument: async () => undefined,

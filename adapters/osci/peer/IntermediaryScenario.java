@@ -24,7 +24,8 @@ public class IntermediaryScenario {
     Spec spec = new Spec(a[2]);
     boolean process = a[1].equals("process");
     String client = spec.get("client", "intermed");
-    Originator orig = new Originator(Keys.signer("originator"), Keys.decrypter("originator"));
+    String author = spec.get("author", "originator");
+    Originator orig = new Originator(Keys.signer(author), Keys.decrypter(author));
     Intermed intermed = new Intermed(Keys.signer(client), Keys.decrypter("intermed"));
     DialogHandler odh = new DialogHandler(orig, intermed, null);
     Addressee addressee = new Addressee(Keys.cert("addressee_sig"), Keys.cert(spec.get("addresseeCipher", "addressee_enc")));
@@ -48,6 +49,8 @@ public class IntermediaryScenario {
         }
       } catch (Exception e) {
         // expected: no client-side parser for ResponseToAccept/ProcessDelivery in the library
+        // (anything else shows here when no answer was captured)
+        System.err.println("SEND " + e);
       }
       rc = Math.max(rc, verify(Paths.get(System.getProperty("osci.capture.dir"), "rsp-" + i + ".bin")));
     }

@@ -53,6 +53,29 @@ public class OriginatorScenario {
         ResponseToFetchProcessCard r = f.send();
         ProcessCardBundle[] cards = r.getProcessCardBundles();
         step("FetchProcessCard", Spec.code(r.getFeedback()), "cards=" + cards.length + (cards.length > 0 ? " card=" + cards[0].getMessageId() + " creation=" + (cards[0].getCreation() != null) : ""));
+        // More selections (fetch=reception|modification|all|noreception|addressee, comma-separated):
+        // by date of reception or of recent modification (since fetchSince), or all; fetchLimit caps the count.
+        for (String sel : spec.get("fetch", "").split(",")) {
+          if (sel.isBlank()) continue;
+          FetchProcessCard g = new FetchProcessCard(dh);
+          if (sel.equals("all")) g.setSelectionMode(OSCIMessage.NO_SELECTION_RULE);
+          else {
+            g.setSelectionMode(sel.equals("modification") ? OSCIMessage.SELECT_BY_RECENT_MODIFICATION : OSCIMessage.SELECT_BY_DATE_OF_RECEPTION);
+            g.setSelectionRule(spec.get("fetchSince", "2000-01-01T00:00:00Z"));
+            if (sel.equals("noreception")) g.setSelectNoReceptionOnly(true);
+            if (sel.equals("addressee")) g.setRoleForSelection(OSCIMessage.SELECT_ADDRESSEE);
+          }
+          if (spec.get("fetchLimit", null) != null) g.setQuantityLimit(Long.parseLong(spec.get("fetchLimit", "1")));
+          try {
+            ResponseToFetchProcessCard gr = g.send();
+            StringBuilder ids = new StringBuilder();
+            for (ProcessCardBundle b : gr.getProcessCardBundles()) ids.append(ids.length() == 0 ? "" : ";").append(b.getMessageId());
+            step("FetchProcessCard:" + sel, Spec.code(gr.getFeedback()), "cards=" + gr.getProcessCardBundles().length + " ids=" + ids);
+          } catch (OSCIException e) {
+            System.out.println("STEP FetchProcessCard:" + sel + " fault=" + e.getErrorCode() + " " + e);
+            rc = Math.max(rc, 2);
+          }
+        }
         step("ExitDialog", Spec.code(new ExitDialog(dh).send().getFeedback()), "");
       }
     } catch (OSCIException e) {
