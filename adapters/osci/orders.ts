@@ -1,54 +1,15 @@
-import type { X509Certificate } from "node:crypto";
-import type { AdapterContext, IntakeResult, TenantConfig } from "../../gateway/index.ts";
+import type { IntakeResult, TenantConfig } from "../../gateway/index.ts";
 import { judgeAuthor, type AuthorSignature } from "./author-trust.ts";
 import { readContents, recipientOf, tenantOfCertificate } from "./content.ts";
-import type { ControlCheck } from "./dialogs.ts";
 import { FEEDBACK, isMessageLevel, type Feedback } from "./feedback.ts";
-import type { Operation, OsciMessage } from "./message.ts";
+import type { Operation } from "./message.ts";
 import { NS } from "./ns.ts";
 import type { ControlOut, ProcessCardOut, ResponseOrder } from "./responses.ts";
-import type { OsciSettings } from "./settings.ts";
 // OSCI 1.2 messages may carry XTA's MessageMetaData header; one reader for both channels.
 import { readMessageMetaData } from "../xta/metadata.ts";
 import { fetchProcessCard } from "./process-cards.ts";
+import type { OrderContext, OrderHandler } from "./order-context.ts";
 import { child, messageIdOf, path, text } from "./xml.ts";
-
-/** Who sent a verified request: a portal's OSCI client or an Intermediär, by its pinned certificate. */
-export interface Sender {
-  portalId: string;
-  signer: X509Certificate;
-  /** Certificate to encrypt the answer for. */
-  cipherCert?: string;
-  kind: "originator" | "intermediary";
-}
-
-/** What every order handler gets: a request that passed MIME, decryption, signature and ControlBlock. */
-export interface OrderContext {
-  ctx: AdapterContext;
-  /** The settings of the config in force when the request came in. */
-  settings: OsciSettings;
-  m: OsciMessage;
-  sender: Sender;
-  /** Ids of the signed elements and parts: only those are read. */
-  signedIds: Set<string>;
-  signedCids: Set<string>;
-  control: Extract<ControlCheck, { ok: true }>;
-  /** Feedback 0800, or 0801 inside an open dialog. */
-  ok: Feedback;
-  /** The signed (and, for an encrypted request, encrypted) response. */
-  answer(ctrl: ControlOut, order: ResponseOrder, status?: number): Response;
-  /** A message-level refusal: an unsigned fault. */
-  refuse(f: Feedback): Response;
-  /** A delivery's metadata by sender and MessageId, for process cards. */
-  deliveryMetadata(portalId: string, messageId: string): Promise<{ receivedAt: Date; metadata: Record<string, unknown> } | undefined>;
-  /** A sender's deliveries, oldest first: received after `receivedAfter` if given, at most `limit`. */
-  deliveriesOf(
-    portalId: string,
-    opts: { receivedAfter?: Date; limit: number },
-  ): Promise<{ sourceMessageId: string; receivedAt: Date; metadata: Record<string, unknown> }[]>;
-}
-
-export type OrderHandler = (o: OrderContext) => Promise<Response> | Response;
 
 const initDialog: OrderHandler = (o) => o.answer(o.control.out(), { op: "responseToInitDialog", feedback: FEEDBACK.okDialogOpen });
 

@@ -1,7 +1,7 @@
 import type { Element } from "@xmldom/xmldom";
 import { FEEDBACK } from "./feedback.ts";
 import { NS } from "./ns.ts";
-import type { OrderContext, OrderHandler } from "./orders.ts";
+import type { OrderContext, OrderHandler } from "./order-context.ts";
 import type { ProcessCardOut } from "./responses.ts";
 import { child, children, esc, messageIdOf, text } from "./xml.ts";
 

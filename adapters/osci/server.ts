@@ -12,7 +12,8 @@ import { openMessage, type OsciMessage } from "./message.ts";
 import { NS } from "./ns.ts";
 import { buildResponse, faultResponse, type ControlOut, type ResponseOrder } from "./responses.ts";
 import { nextTurn, verifySignatureOffThread } from "./signature-pool.ts";
-import { HANDLERS, type OrderContext, type Sender } from "./orders.ts";
+import type { OrderContext, Sender } from "./order-context.ts";
+import { HANDLERS } from "./orders.ts";
 import { child, path, text } from "./xml.ts";
 
 const MIME_TYPE = "text/xml; charset=utf-8";
