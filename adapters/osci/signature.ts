@@ -1,5 +1,5 @@
 /**
- * XML signatures of OSCI 1.2: inclusive c14n, rsa-sha256, sha256 digests, references to
+ * XML signatures of OSCI 1.2: inclusive c14n, rsa-sha256, sha256 (or sha384/sha512) digests, references to
  * header blocks and the body by `#Id` and to MIME parts by `cid:`. xml-crypto checks the
  * XML references and the SignatureValue; `cid:` references are digested here over the part's
  * bytes as received. The key is always a pinned certificate from config, never the KeyInfo.
@@ -27,9 +27,21 @@ function idIndex(doc: Document): Map<string, Element[]> {
   return index;
 }
 
+/**
+ * The reference digests a signature may use (xmldsig-more / xmlenc URIs). The library signs with
+ * SHA-256 by default and with SHA-512 when told to; both are checked as xml-crypto's own lookup
+ * did, so a sound signature is never refused for its digest.
+ */
+const DIGESTS: Record<string, string> = {
+  [ALG.sha256]: "sha256",
+  "http://www.w3.org/2001/04/xmldsig-more#sha384": "sha384",
+  "http://www.w3.org/2001/04/xmlenc#sha512": "sha512",
+};
+
 const digestMatches = (bytes: Buffer | string, ref: { digestAlgorithm?: string; digestValue?: unknown }) => {
-  if (ref.digestAlgorithm !== ALG.sha256) return false;
-  const got = createHash("sha256").update(bytes).digest();
+  const algorithm = DIGESTS[ref.digestAlgorithm ?? ""];
+  if (!algorithm) return false;
+  const got = createHash(algorithm).update(bytes).digest();
   const want = Buffer.from(String(ref.digestValue), "base64");
   return got.length === want.length && timingSafeEqual(got, want);
 };
