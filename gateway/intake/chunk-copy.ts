@@ -58,6 +58,14 @@ export class ChunkCopy {
   }
 
   private async write(buf: Buffer): Promise<void> {
-    if (!this.stream.write(buf)) await Promise.race([once(this.stream, "drain"), once(this.stream, "close")]);
+    if (this.stream.write(buf)) return;
+    // Both waits are cancelled once either ends: a bare race would leave the loser's listeners
+    // on the stream, one pair per stalled write (MaxListenersExceededWarning on big attachments).
+    const done = new AbortController();
+    try {
+      await Promise.race([once(this.stream, "drain", { signal: done.signal }), once(this.stream, "close", { signal: done.signal })]);
+    } finally {
+      done.abort();
+    }
   }
 }
