@@ -40,7 +40,7 @@ describe("the config spec composed of the sections it is handed", () => {
     const bad = await loadConfig(await configDir({ p1: "channels: [rest]\nxta: {}\n" }), spec);
     expect(bad.ok ? [] : bad.problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
       'channels[0]: Invalid option: expected one of "sftp"|"mail"',
-      ': Unrecognized key: "xta"',
+      'xta: unknown key "xta"',
     ]);
   });
 

@@ -92,7 +92,7 @@ describe("webhooks: retries with backoff, at least once, disabled endpoints", ()
     const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0]!;
     const overview = await (await hub.app.request("/admin", { headers: { cookie } })).text();
     const row = /<table id="ways-back">[\s\S]*?<tr class="red">([\s\S]*?)<\/tr>/.exec(overview)?.[1] ?? "";
-    expect(row).toMatch(/formsolutions[\s\S]*webhook[\s\S]*disabled[\s\S]*action="\/admin\/ways-back\/formsolutions\/webhook\/enable"/);
+    expect(row).toMatch(/formsolutions[\s\S]*webhook[\s\S]*abgeschaltet[\s\S]*action="\/admin\/ways-back\/formsolutions\/webhook\/enable"/);
     expect(row).toContain("HTTP 503");
 
     // while disabled, new notifications wait without attempts
