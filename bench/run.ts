@@ -21,7 +21,8 @@ import { removeBrokerNames, removeQueues } from "./cleanup.ts";
 import { benchFanOut } from "./fanout.ts";
 import { cpuSplit, type CpuSplit } from "./cpu.ts";
 import { amqpConfirmFloor, postgresCommitFloor } from "./floors.ts";
-import { memoryOf, resetPeak, uploadLarge } from "./memory.ts";
+import { memoryOf, resetPeak } from "./memory.ts";
+import { uploadLarge } from "../test/support/large-upload.ts";
 import { restLoad, submission, type LoadResult } from "./rest.ts";
 
 const databaseUrl = process.env.DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres";

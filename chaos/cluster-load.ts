@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { rm } from "node:fs/promises";
 import type { Sql } from "postgres";
+import { afterAll, expect } from "vitest";
 import { writeTestConfig, TOKENS } from "../test/support/config.ts";
 import { antragBody, ozgCloudForm } from "../test/support/forms.ts";
 import { spawnHub, type HubProcess } from "../test/support/process.ts";
@@ -80,8 +81,41 @@ export class ClusterLoad {
     return (await sql<{ n: number }[]>`select count(*)::int as n from outbox where published_at is null and kind = 'amqp'`)[0]!.n;
   }
 
+  /** Every answer a 202 or a 503: an outage may refuse a request, never fail it otherwise. */
+  expectOnly202Or503(): void {
+    const statuses = this.statuses();
+    expect(
+      statuses.every((s) => s === 202 || s === 503),
+      `statuses ${statuses.join(",")}`,
+    ).toBe(true);
+  }
+
+  /** No instance exited during the run (the output's end is shown when one did). */
+  expectHubsRunning(): void {
+    for (const h of this.hubs) expect(h.child.exitCode, h.output.join("").slice(-2000)).toBeNull();
+  }
+
+  /** The source ids of consumed application events, each once. */
+  static sourceIds(consumed: { body: unknown }[]): Set<string> {
+    return new Set(consumed.map((m) => (m.body as { data: { sourceId: string } }).data.sourceId));
+  }
+
   async stop(): Promise<void> {
     for (const h of this.hubs) h.child.kill("SIGKILL");
     await rm(this.configDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Registers clean-up steps while a test starts nodes, hubs and connections; after the describe
+ * block they run in reverse order, each failure ignored so the rest still runs.
+ */
+export function cleanupAfterAll(): (step: () => Promise<unknown>) => void {
+  const steps: (() => Promise<unknown>)[] = [];
+  afterAll(async () => {
+    for (const c of steps.reverse()) await c().catch(() => {});
+  });
+  return (step) => {
+    steps.push(step);
+  };
 }

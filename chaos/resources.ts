@@ -12,7 +12,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { readFile, rm, writeFile } from "node:fs/promises";
-import http from "node:http";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -22,6 +21,7 @@ import postgres from "postgres";
 import { REPO, TOKENS, writeTestConfig } from "../test/support/config.ts";
 import { createTestDatabase } from "../test/support/database.ts";
 import { spawnHub } from "../test/support/process.ts";
+import { uploadLarge } from "../test/support/large-upload.ts";
 import { Recorder } from "./consumer.ts";
 import { sendMessageEnvelope, xdomeaApplication, xtaGatewayConfig, xtaHeaders, xtaPortalYaml } from "./xta.ts";
 import { Load } from "./load.ts";
@@ -48,53 +48,11 @@ const fds = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
 const resetPeak = (pid: number) => writeFileSync(`/proc/${pid}/clear_refs`, "5");
 const mb = (b: number) => `${(b / MB).toFixed(0)} MB`;
 
-/** Streams a multipart /antrag body whose attachment is generated piece by piece. */
 /** The OZG-Cloud sample form (read here: test/support/forms.ts belongs to vitest runs). */
 function ozgCloudForm(transactionId: string): unknown {
   const form = JSON.parse(readFileSync(path.join(REPO, "mappings/ozg-cloud/fixtures/gewerbeanmeldung-kiel.input.json"), "utf8"));
   form.control.transactionId = transactionId;
   return form;
-}
-
-function upload(url: string, bytes: number): Promise<{ status: number; body: string; sha256: string }> {
-  const boundary = `ozgres${randomBytes(6).toString("hex")}`;
-  const head = Buffer.from(
-    `--${boundary}\r\nContent-Disposition: form-data; name="formData"\r\nContent-Type: application/json\r\n\r\n${JSON.stringify(ozgCloudForm(`res-${Date.now()}`))}\r\n` +
-      `--${boundary}\r\nContent-Disposition: form-data; name="attachment"; filename="bauplan.tif"\r\nContent-Type: image/tiff\r\n\r\n`,
-  );
-  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
-  const hash = createHash("sha256");
-  async function* body() {
-    yield head;
-    const piece = Buffer.alloc(256 * 1024);
-    for (let sent = 0, i = 0; sent < bytes; i++) {
-      const n = Math.min(piece.length, bytes - sent);
-      piece.fill(i % 251);
-      hash.update(piece.subarray(0, n));
-      yield Buffer.from(piece.subarray(0, n));
-      sent += n;
-    }
-    yield tail;
-  }
-  const u = new URL("/antrag", url);
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        hostname: u.hostname,
-        port: u.port,
-        path: u.pathname,
-        method: "POST",
-        headers: { authorization: `Bearer ${TOKENS.formsolutions}`, "content-type": `multipart/form-data; boundary=${boundary}` },
-      },
-      (res) => {
-        let text = "";
-        res.on("data", (d) => (text += d));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text, sha256: hash.digest("hex") }));
-      },
-    );
-    req.on("error", reject);
-    Readable.from(body()).pipe(req);
-  });
 }
 
 async function main() {
@@ -124,7 +82,7 @@ async function main() {
     const idle = mem(pid);
     resetPeak(pid);
     const t0 = Date.now();
-    const up = await upload(hub.url, SIZE);
+    const up = await uploadLarge({ url: hub.url, token: TOKENS.formsolutions, bytes: SIZE, form: ozgCloudForm(`res-${Date.now()}`) });
     const upPeak = mem(pid).hwm;
     if (up.status !== 202) throw new Error(`upload answered ${up.status}: ${up.body}`);
     const upSeconds = (Date.now() - t0) / 1000;

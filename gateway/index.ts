@@ -51,3 +51,4 @@ export type { MailboxItem, MailboxPage } from "./mailbox/mailbox.ts";
 export { isZip, openXdomeaContainer } from "./intake/xdomea-container.ts";
 export { webhookHeaders } from "./notify/signature.ts";
 export { adapterCounter } from "./metrics.ts";
+export { BackgroundLoop, backoffMs, logsFailure } from "./loop.ts";

@@ -1,4 +1,4 @@
-import { messageOf, OutageError, type AdapterContext, type Lease } from "../../gateway/index.ts";
+import { BackgroundLoop, backoffMs, logsFailure, messageOf, OutageError, type AdapterContext, type Lease } from "../../gateway/index.ts";
 import { createClient, type FitConnectClient } from "./client.ts";
 import type { Destination } from "./config.ts";
 import { decisions } from "./decisions.ts";
@@ -19,9 +19,7 @@ export interface PollRound {
  * wakes the poller up.
  */
 export class DestinationPoller {
-  private running = false;
-  private loop: Promise<void> | undefined;
-  private wakeUp: (() => void) | undefined;
+  private readonly loop = new BackgroundLoop(() => this.run());
   private woken = false;
   readonly client: FitConnectClient;
   private readonly lease: Lease;
@@ -40,22 +38,18 @@ export class DestinationPoller {
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.loop.start();
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    this.wakeUp?.();
-    await this.loop;
+    await this.loop.stop();
     await this.releaseLease();
   }
 
   /** Polls now instead of after the pause (a callback announced new submissions). */
   wake(): void {
     this.woken = true;
-    this.wakeUp?.();
+    this.loop.wake();
   }
 
   /** Takes the destination's lease; false while another instance holds it. */
@@ -112,7 +106,7 @@ export class DestinationPoller {
   private async run(): Promise<void> {
     let failures = 0;
     const c = this.dest.config;
-    while (this.running) {
+    while (this.loop.running) {
       let delay = c.pollIntervalMs;
       this.woken = false;
       try {
@@ -127,21 +121,13 @@ export class DestinationPoller {
       } catch (err) {
         failures++;
         this.metrics.polls.inc({ destination: c.id, outcome: "failed" });
-        delay = Math.min(c.backoffMaxMs, c.pollIntervalMs * 2 ** Math.min(failures - 1, 16));
-        if (failures === 1 || failures % 10 === 0)
-          this.ctx.log.warn({ destination: c.id, failures, err: messageOf(err) }, "FIT-Connect poll failed, backing off");
+        delay = backoffMs(failures, c.pollIntervalMs, c.backoffMaxMs);
+        if (logsFailure(failures)) this.ctx.log.warn({ destination: c.id, failures, err: messageOf(err) }, "FIT-Connect poll failed, backing off");
         await this.lease.check();
       }
-      if (!this.running) break;
+      if (!this.loop.running) break;
       if (this.woken) continue;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, delay);
-        this.wakeUp = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.wakeUp = undefined;
+      await this.loop.sleep(delay);
     }
   }
 }

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { rowCounts } from "../../test/support/database.ts";
-import { startLibraryHub, type LibraryHub } from "./fixtures/library-hub.ts";
-import { javaAvailable, libraryPeer, type LibraryPeer } from "./fixtures/library-peer.ts";
+import { expectPublished, expectRefused, libraryHubPerSuite, storedCell } from "./fixtures/library-hub.ts";
+import { javaAvailable } from "./fixtures/library-peer.ts";
 import { attachmentFile, DOCS, runScenario, sentHashes, storedDelivery, type ScenarioRun, type ScenarioSpec } from "./fixtures/library-scenario.ts";
 
 /**
@@ -12,15 +12,9 @@ import { attachmentFile, DOCS, runScenario, sentHashes, storedDelivery, type Sce
  * SupplierSignature, feedback, response MessageId.
  */
 describe.skipIf(!javaAvailable())("OSCI interop: the reference library as Intermediär pushing to ozg-hub (passive recipient)", () => {
-  let peer: LibraryPeer;
-  let h: LibraryHub;
+  const suite = libraryHubPerSuite("recipient");
   const table: string[] = [];
-  beforeAll(async () => {
-    peer = libraryPeer();
-    h = await startLibraryHub(peer, "recipient");
-  });
-  afterAll(async () => {
-    await h?.stop();
+  afterAll(() => {
     console.log(`\nOSCI interop, library as Intermediär:\n${table.join("\n")}\n`);
   });
 
@@ -34,14 +28,10 @@ describe.skipIf(!javaAvailable())("OSCI interop: the reference library as Interm
   }
 
   async function accepted(scenario: string, kind: "accept" | "process", spec: ScenarioSpec & { msgId: string }, tenant: string, format: string | string[]) {
-    const r = await runScenario(peer, "intermediary", h.url, kind, spec);
+    const r = await runScenario(suite.peer, "intermediary", suite.h.url, kind, spec);
     // ProcessDelivery: the library's Intermediär names the request `<id>-request`, the response `<id>-response`.
-    const stored = await storedDelivery(h.hub.databaseUrl, kind === "process" ? `${spec.msgId}-request` : spec.msgId);
-    record(
-      scenario,
-      r,
-      stored ? `stored == sent: ${JSON.stringify(stored.hashes) === JSON.stringify(sentHashes(spec))}, ${stored.tenantId}` : "nothing stored",
-    );
+    const stored = await storedDelivery(suite.h.hub.databaseUrl, kind === "process" ? `${spec.msgId}-request` : spec.msgId);
+    record(scenario, r, storedCell(stored, spec));
     expect(r.code, `${r.out}\n${r.err}`).toBe(0);
     expect(r.steps).toHaveLength(1);
     expect(r.steps[0]).toContain(`type=0x${kind === "process" ? "90" : "10"} signed=true encrypted=${spec.transportEnc ?? true} code=0800`);
@@ -49,15 +39,8 @@ describe.skipIf(!javaAvailable())("OSCI interop: the reference library as Interm
     expect(stored, "stored delivery").toBeDefined();
     expect(stored!.hashes).toEqual(sentHashes(spec));
     expect(stored!.tenantId).toBe(tenant);
-    for (let i = 0; i < 40; i++) {
-      const hit = (await h.hub.broker.drain(h.hub.queue(tenant, "dms"), { waitMs: 250 })).find((m) => (m.body as any).ozgdelivery === stored!.id);
-      if (hit) {
-        expect((hit.body as any).ozgtenant).toBe(tenant);
-        expect([format].flat()).toContain((hit.body as any).ozgformat);
-        return r;
-      }
-    }
-    throw new Error(`no event for delivery ${stored!.id} (${stored!.state}) in ${tenant}'s dms queue`);
+    await expectPublished(suite.h, stored!, tenant, format);
+    return r;
   }
 
   it("AcceptDelivery with the defaults (signed container, encrypted attachment, transport encryption), xdomea for Kiel", async () => {
@@ -115,13 +98,12 @@ describe.skipIf(!javaAvailable())("OSCI interop: the reference library as Interm
   });
 
   async function refused(scenario: string, kind: "accept" | "process", spec: ScenarioSpec, code: string) {
-    const before = await rowCounts(h.hub.databaseUrl);
-    const r = await runScenario(peer, "intermediary", h.url, kind, spec);
-    const after = await rowCounts(h.hub.databaseUrl);
-    record(scenario, r, JSON.stringify(after) === JSON.stringify(before) ? "nothing stored" : "STORED");
-    expect(r.code, `${r.out}\n${r.err}`).toBe(2);
-    expect(r.steps.at(-1)).toContain(`fault=${code}`);
-    expect(after).toEqual(before);
+    await expectRefused(
+      suite.h,
+      () => runScenario(suite.peer, "intermediary", suite.h.url, kind, spec),
+      `fault=${code}`,
+      (r, stored) => record(scenario, r, stored),
+    );
   }
 
   it("a container encrypted for a key no tenant holds: the library reads fault 9202, nothing stored", async () => {
@@ -152,9 +134,9 @@ describe.skipIf(!javaAvailable())("OSCI interop: the reference library as Interm
   });
 
   it("the same MessageId pushed twice: 0800, then 9801 in the signed answer, stored once", async () => {
-    const before = await rowCounts(h.hub.databaseUrl);
-    const r = await runScenario(peer, "intermediary", h.url, "accept", { msgId: newId(), repeat: 2, containers: [{ content: DOCS.xdomeaKiel }] });
-    const after = await rowCounts(h.hub.databaseUrl);
+    const before = await rowCounts(suite.h.hub.databaseUrl);
+    const r = await runScenario(suite.peer, "intermediary", suite.h.url, "accept", { msgId: newId(), repeat: 2, containers: [{ content: DOCS.xdomeaKiel }] });
+    const after = await rowCounts(suite.h.hub.databaseUrl);
     record("AcceptDelivery pushed twice (replayed MessageId)", r, `deliveries +${after.deliveries! - before.deliveries!}`);
     expect(r.code, r.out).toBe(2);
     expect(r.steps.map((s) => /code=\d+/.exec(s)?.[0])).toEqual(["code=0800", "code=9801"]);

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { rowCounts } from "../../test/support/database.ts";
-import { startLibraryHub, type LibraryHub } from "./fixtures/library-hub.ts";
-import { javaAvailable, libraryPeer, type LibraryPeer } from "./fixtures/library-peer.ts";
+import { expectPublished, expectRefused, libraryHubPerSuite, storedCell } from "./fixtures/library-hub.ts";
+import { javaAvailable } from "./fixtures/library-peer.ts";
 import { attachmentFile, DOCS, runScenario, sentHashes, storedDelivery, type ScenarioRun, type ScenarioSpec } from "./fixtures/library-scenario.ts";
 
 /**
@@ -11,15 +11,9 @@ import { attachmentFile, DOCS, runScenario, sentHashes, storedDelivery, type Sce
  * parses, decrypts and verifies every answer. Its exit code is the judge.
  */
 describe.skipIf(!javaAvailable())("OSCI interop: the reference library as Originator (GetMessageId, StoreDelivery, explicit dialog)", () => {
-  let peer: LibraryPeer;
-  let h: LibraryHub;
+  const suite = libraryHubPerSuite("intermediary");
   const table: string[] = [];
-  beforeAll(async () => {
-    peer = libraryPeer();
-    h = await startLibraryHub(peer, "intermediary");
-  });
-  afterAll(async () => {
-    await h?.stop();
+  afterAll(() => {
     console.log(`\nOSCI interop, library as Originator:\n${table.join("\n")}\n`);
   });
 
@@ -36,29 +30,18 @@ describe.skipIf(!javaAvailable())("OSCI interop: the reference library as Origin
 
   /** The library completes; what it sent is stored byte for byte and published in the tenant's queue. */
   async function accepted(scenario: string, mode: "implicit" | "dialog", spec: ScenarioSpec, tenant: string, format: string | string[]) {
-    const r = await runScenario(peer, "originator", h.url, mode, spec);
+    const r = await runScenario(suite.peer, "originator", suite.h.url, mode, spec);
     const id = messageIdOf(r);
-    const stored = await storedDelivery(h.hub.databaseUrl, id);
-    record(
-      scenario,
-      r,
-      stored ? `stored == sent: ${JSON.stringify(stored.hashes) === JSON.stringify(sentHashes(spec))}, ${stored.tenantId}` : "nothing stored",
-    );
+    const stored = await storedDelivery(suite.h.hub.databaseUrl, id);
+    record(scenario, r, storedCell(stored, spec));
     expect(r.code, `${r.out}\n${r.err}`).toBe(0);
     expect(r.steps.find((s) => s.startsWith("STEP StoreDelivery"))).toMatch(/code=080[01] card=\S+ inspections=[1-9]/);
     expect(stored, "stored delivery").toBeDefined();
     expect(stored!.hashes).toEqual(sentHashes(spec));
     expect(stored!.tenantId).toBe(tenant);
     // Mapped and published to the tenant's queue (dms takes every application).
-    for (let i = 0; i < 40; i++) {
-      const hit = (await h.hub.broker.drain(h.hub.queue(tenant, "dms"), { waitMs: 250 })).find((m) => (m.body as any).ozgdelivery === stored!.id);
-      if (hit) {
-        expect((hit.body as any).ozgtenant).toBe(tenant);
-        expect([format].flat()).toContain((hit.body as any).ozgformat);
-        return { r, stored: stored!, event: hit.body as any };
-      }
-    }
-    throw new Error(`no event for delivery ${stored!.id} (${stored!.state}) in ${tenant}'s dms queue; hub log:\n${h.hub.logs.slice(-5).join("")}`);
+    const event = await expectPublished(suite.h, stored!, tenant, format, () => `; hub log:\n${suite.h.hub.logs.slice(-5).join("")}`);
+    return { r, stored: stored!, event };
   }
 
   it("defaults: GetMessageId + StoreDelivery with a signed container, an encrypted attachment and transport encryption (xdomea for Kiel)", async () => {
@@ -131,15 +114,13 @@ describe.skipIf(!javaAvailable())("OSCI interop: the reference library as Origin
   });
 
   /** Refused: the library reads the code, and the store is unchanged. */
-  async function refused(scenario: string, spec: ScenarioSpec, code: string, how: "fault" | "code") {
-    const before = await rowCounts(h.hub.databaseUrl);
-    const r = await runScenario(peer, "originator", h.url, "implicit", spec);
-    const after = await rowCounts(h.hub.databaseUrl);
-    record(scenario, r, JSON.stringify(after) === JSON.stringify(before) ? "nothing stored" : "STORED");
-    expect(r.code, `${r.out}\n${r.err}`).toBe(2);
-    expect(r.steps.at(-1)).toContain(how === "fault" ? `fault=${code}` : `code=${code}`);
-    expect(after).toEqual(before);
-    return r;
+  function refused(scenario: string, spec: ScenarioSpec, code: string, how: "fault" | "code") {
+    return expectRefused(
+      suite.h,
+      () => runScenario(suite.peer, "originator", suite.h.url, "implicit", spec),
+      how === "fault" ? `fault=${code}` : `code=${code}`,
+      (r, stored) => record(scenario, r, stored),
+    );
   }
 
   it("content encrypted for a key no tenant holds: the library reads fault 9202, nothing stored", async () => {
@@ -175,9 +156,9 @@ describe.skipIf(!javaAvailable())("OSCI interop: the reference library as Origin
   });
 
   it("a replayed MessageId: the first StoreDelivery 0800, the second 9801 in the signed answer, stored once", async () => {
-    const before = await rowCounts(h.hub.databaseUrl);
-    const r = await runScenario(peer, "originator", h.url, "implicit", { repeat: 2, containers: [{ content: DOCS.xdomeaKiel }] });
-    const after = await rowCounts(h.hub.databaseUrl);
+    const before = await rowCounts(suite.h.hub.databaseUrl);
+    const r = await runScenario(suite.peer, "originator", suite.h.url, "implicit", { repeat: 2, containers: [{ content: DOCS.xdomeaKiel }] });
+    const after = await rowCounts(suite.h.hub.databaseUrl);
     record("replayed MessageId (StoreDelivery twice)", r, `deliveries +${after.deliveries! - before.deliveries!}`);
     expect(r.code, r.out).toBe(2);
     expect(r.steps.filter((s) => s.startsWith("STEP StoreDelivery")).map((s) => s.split(" ")[2])).toEqual(["code=0800", "code=9801"]);

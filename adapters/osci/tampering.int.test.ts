@@ -30,6 +30,9 @@ describe("OSCI: tampered, forged and hostile requests are refused with the right
   }
 
   /** A StoreDelivery for Kiel with one attachment, changed by `change`. */
+  /** A StoreDelivery whose signed XML has `from` replaced by `to` on the way (after signing). */
+  const storeReplacing = (from: string, to: string) => store({ afterSigning: (xml) => xml.replace(from, to) });
+
   async function store(change: Partial<OrderOptions>, attachment = Buffer.from("Anlage: Gewerbeabmeldung\n")) {
     return o.portal.send(o.hub.app, "storeDelivery", {
       control: { challenge: challenge(), sequenceNumber: 0 },
@@ -56,7 +59,7 @@ describe("OSCI: tampered, forged and hostile requests are refused with the right
   }
 
   it("a changed byte in a signed header block: 9601", async () => {
-    await expectRefused(await store({ afterSigning: (xml) => xml.replace("<osci:Subject>Abmeldung<", "<osci:Subject>Abmeldunh<") }), "9601");
+    await expectRefused(await storeReplacing("<osci:Subject>Abmeldung<", "<osci:Subject>Abmeldunh<"), "9601");
   });
 
   it("a changed byte in a signed attachment part: 9601", async () => {
@@ -76,10 +79,7 @@ describe("OSCI: tampered, forged and hostile requests are refused with the right
 
   it("a duplicated signed element (same Id twice, signature wrapping): 9602", async () => {
     await expectRefused(
-      await store({
-        afterSigning: (xml) =>
-          xml.replace('<soap:Body Id="body">', '<soap:Body Id="body"><osci:Note Id="storedelivery"><osci:MessageId>AAAA</osci:MessageId></osci:Note>'),
-      }),
+      await storeReplacing('<soap:Body Id="body">', '<soap:Body Id="body"><osci:Note Id="storedelivery"><osci:MessageId>AAAA</osci:MessageId></osci:Note>'),
       "9602",
     );
   });
@@ -155,10 +155,7 @@ describe("OSCI: tampered, forged and hostile requests are refused with the right
 
   it("a DTD / entity bomb in the root part is refused before parsing: 9100", async () => {
     await expectRefused(
-      await store({
-        afterSigning: (xml) =>
-          xml.replace('<?xml version="1.0" encoding="UTF-8"?>', '<?xml version="1.0" encoding="UTF-8"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">]>'),
-      }),
+      await storeReplacing('<?xml version="1.0" encoding="UTF-8"?>', '<?xml version="1.0" encoding="UTF-8"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">]>'),
       "9100",
     );
   });

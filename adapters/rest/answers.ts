@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import type { IntakeResult, Logger } from "../../gateway/index.ts";
 import { isOutage, messageOf, outageDetail, problem } from "../../gateway/index.ts";
+import { receiptBody } from "./receipt.ts";
 
 type Refusal = Exclude<IntakeResult, { kind: "accepted" | "duplicate" }>;
 
@@ -59,6 +60,35 @@ export function repeatAnswer(c: Context, r: Extract<IntakeResult, { kind: "dupli
     detail: `"${r.receipt.sourceMessageId}" was delivered before (reference ${r.receipt.reference}) with other content; nothing was stored. Send a change under a new id.`,
     reference: r.receipt.reference,
   });
+}
+
+/** The `Idempotency-Key` header: undefined when none was sent, false when it is unusable. */
+export function idempotencyKey(c: Context): string | undefined | false {
+  const key = c.req.header("idempotency-key");
+  if (key === undefined) return undefined;
+  return /^[\x21-\x7e]{1,200}$/.test(key) ? key : false;
+}
+
+/** The 400 for an `Idempotency-Key` that `idempotencyKey` found unusable. */
+export function invalidIdempotencyKey(c: Context): Response {
+  return problem(c, {
+    type: "invalid-idempotency-key",
+    title: "Bad Request",
+    status: 400,
+    detail: "Idempotency-Key must be 1 to 200 printable characters",
+  });
+}
+
+/**
+ * The answer of /api/v1/applications and /api/v1/deliveries to an intake: 202 with the receipt
+ * and the status URL (or the answer to a repeat), a problem for a refusal.
+ */
+export function receiptAnswer(c: Context, result: IntakeResult): Response {
+  if (result.kind !== "accepted" && result.kind !== "duplicate") return refusal(c, result);
+  const repeat = result.kind === "duplicate" && repeatAnswer(c, result);
+  if (repeat) return repeat;
+  c.header("Location", `/api/v1/applications/${result.receipt.deliveryId}`);
+  return c.json(receiptBody(result.receipt), 202);
 }
 
 export function unsupportedType(c: Context, got: string | undefined, allowed: string[]): Response {

@@ -1,10 +1,9 @@
-import { Hono, type Context } from "hono";
+import { Hono } from "hono";
 import type { AdapterContext } from "../../gateway/index.ts";
 import { applicationSchema, problem } from "../../gateway/index.ts";
 import { portalAuth, type RestEnv } from "./auth.ts";
-import { refusal, repeatAnswer, unsupportedType } from "./answers.ts";
+import { idempotencyKey, invalidIdempotencyKey, receiptAnswer, unsupportedType } from "./answers.ts";
 import { intakeMultipart, intakeSingle } from "./intake-body.ts";
-import { receiptBody } from "./receipt.ts";
 import { jsonDocument } from "./submission.ts";
 
 /** What a portal submits to /api/v1/applications: the canonical application without what ozg-hub adds. */
@@ -25,13 +24,7 @@ export function applicationRoutes(ctx: AdapterContext): Hono<RestEnv> {
   app.post("/api/v1/applications", async (c) => {
     const portal = c.get("portal");
     const key = idempotencyKey(c);
-    if (key === false)
-      return problem(c, {
-        type: "invalid-idempotency-key",
-        title: "Bad Request",
-        status: 400,
-        detail: "Idempotency-Key must be 1 to 200 printable characters",
-      });
+    if (key === false) return invalidIdempotencyKey(c);
     const contentType = c.req.header("content-type") ?? "";
     const type = contentType.split(";")[0]!.trim().toLowerCase();
     const asDocument = (bytes: Buffer) =>
@@ -51,18 +44,7 @@ export function applicationRoutes(ctx: AdapterContext): Hono<RestEnv> {
     } else {
       return unsupportedType(c, contentType, JSON_TYPES);
     }
-
-    switch (result.kind) {
-      case "duplicate":
-      case "accepted": {
-        const repeat = result.kind === "duplicate" && repeatAnswer(c, result);
-        if (repeat) return repeat;
-        c.header("Location", `/api/v1/applications/${result.receipt.deliveryId}`);
-        return c.json(receiptBody(result.receipt), 202);
-      }
-      default:
-        return refusal(c, result);
-    }
+    return receiptAnswer(c, result);
   });
 
   app.get("/api/v1/applications/:id", async (c) => {
@@ -93,11 +75,4 @@ export function applicationRoutes(ctx: AdapterContext): Hono<RestEnv> {
     });
   });
   return app;
-}
-
-/** undefined: none sent; false: sent but unusable. */
-function idempotencyKey(c: Context): string | undefined | false {
-  const key = c.req.header("idempotency-key");
-  if (key === undefined) return undefined;
-  return /^[\x21-\x7e]{1,200}$/.test(key) ? key : false;
 }

@@ -2,9 +2,8 @@ import { Hono } from "hono";
 import type { AdapterContext, InboundDocument } from "../../gateway/index.ts";
 import { problem } from "../../gateway/index.ts";
 import { portalAuth, type RestEnv } from "./auth.ts";
-import { refusal, repeatAnswer, unsupportedType } from "./answers.ts";
+import { idempotencyKey, invalidIdempotencyKey, receiptAnswer, unsupportedType } from "./answers.ts";
 import { intakeMultipart, intakeSingle, intakeZip } from "./intake-body.ts";
-import { receiptBody } from "./receipt.ts";
 
 const ZIP_TYPES = new Set(["application/zip", "application/x-zip-compressed"]);
 const DOCUMENT_TYPES = /^(application\/(xml|json)|text\/xml|application\/[\w.+-]+\+(xml|json))$/;
@@ -26,15 +25,8 @@ export function deliveryRoutes(ctx: AdapterContext): Hono<RestEnv> {
     if (format !== undefined && !ctx.lookups.hasMapping(format)) {
       return problem(c, { type: "unknown-format", title: "Unknown format", status: 422, detail: `no mapping with id "${format}"` });
     }
-    const key = c.req.header("idempotency-key");
-    if (key !== undefined && !/^[\x21-\x7e]{1,200}$/.test(key)) {
-      return problem(c, {
-        type: "invalid-idempotency-key",
-        title: "Bad Request",
-        status: 400,
-        detail: "Idempotency-Key must be 1 to 200 printable characters",
-      });
-    }
+    const key = idempotencyKey(c);
+    if (key === false) return invalidIdempotencyKey(c);
     const contentType = c.req.header("content-type") ?? "";
     const type = contentType.split(";")[0]!.trim().toLowerCase();
     const doc = (bytes: Buffer, ct: string): InboundDocument => ({ contentType: ct, bytes, sourceMessageId: key, ...(format ? { format } : {}) });
@@ -58,11 +50,7 @@ export function deliveryRoutes(ctx: AdapterContext): Hono<RestEnv> {
     } else {
       return unsupportedType(c, contentType, ["application/xml", "application/json", "multipart/form-data", "application/zip (xdomea container)"]);
     }
-    if (result.kind !== "accepted" && result.kind !== "duplicate") return refusal(c, result);
-    const repeat = result.kind === "duplicate" && repeatAnswer(c, result);
-    if (repeat) return repeat;
-    c.header("Location", `/api/v1/applications/${result.receipt.deliveryId}`);
-    return c.json(receiptBody(result.receipt), 202);
+    return receiptAnswer(c, result);
   });
   return app;
 }

@@ -1,14 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { antragBody, ozgCloudForm } from "../../test/support/forms.ts";
 import { TOKENS } from "../../test/support/hub.ts";
 import { rawPost } from "./fixtures/https.ts";
-import { testPki, type Issued, type TestPki } from "./fixtures/pki.ts";
 import { metaDataXml } from "./fixtures/portal-client.ts";
-import { startXtaHub, PORTAL_AUTHOR, type XtaHub } from "./fixtures/xta-hub.ts";
+import { PORTAL_AUTHOR, xtaHubPerSuite } from "./fixtures/xta-hub.ts";
 import { xsdErrors } from "./fixtures/xsd.ts";
 
 const S12 = "http://www.w3.org/2003/05/soap-envelope";
@@ -22,40 +21,33 @@ function sendEnvelope(): string {
 }
 
 describe("XTA sendMessage while the broker is behind", () => {
-  let pki: TestPki;
-  let portalCert: Issued;
-  let xta: XtaHub;
-  beforeAll(async () => {
-    pki = testPki();
-    portalCert = pki.client("formsolutions-xta");
-    xta = await startXtaHub(pki, { portal: portalCert });
+  const suite = xtaHubPerSuite({
     // A backlog of one row is too much, and no relay works it off: the broker is "behind".
-    const file = path.join(xta.hub.configDir, "gateway.yaml");
-    const gateway = parse(await readFile(file, "utf8"));
-    gateway.relay.maxBacklog = 1;
-    gateway.relay.retryAfterSeconds = 9;
-    await writeFile(file, stringify(gateway));
-    expect((await xta.hub.services.reload()).ok).toBe(true);
-    await xta.hub.services.relay.stop();
-  });
-  afterAll(async () => {
-    await xta?.stop();
+    async configure(xta) {
+      const file = path.join(xta.hub.configDir, "gateway.yaml");
+      const gateway = parse(await readFile(file, "utf8"));
+      gateway.relay.maxBacklog = 1;
+      gateway.relay.retryAfterSeconds = 9;
+      await writeFile(file, stringify(gateway));
+      expect((await xta.hub.services.reload()).ok).toBe(true);
+      await xta.hub.services.relay.stop();
+    },
   });
 
   it("answers XTAWSTechnicalProblemException 9030 (Receiver) and stores nothing", async () => {
-    const res = await xta.hub.app.request("/antrag", {
+    const res = await suite.xta.hub.app.request("/antrag", {
       method: "POST",
       headers: { authorization: `Bearer ${TOKENS.formsolutions}` },
       body: antragBody(ozgCloudForm({ transactionId: "xta-busy" }), []),
     });
     expect(res.status).toBe(202); // backlog was 0: accepted, two rows now wait for the broker
-    for (let i = 0; i < 50 && xta.hub.services.relay.backlog(0) < 1; i++) await new Promise((r) => setTimeout(r, 50));
-    const sql = xta.hub.services.store.sql;
+    for (let i = 0; i < 50 && suite.xta.hub.services.relay.backlog(0) < 1; i++) await new Promise((r) => setTimeout(r, 50));
+    const sql = suite.xta.hub.services.store.sql;
     const count = async () => (await sql<{ n: number }[]>`select count(*)::int as n from deliveries`)[0]!.n;
     expect(await count()).toBe(1);
 
-    const fault = await rawPost(`${xta.url}/xta/send`, pki, {
-      cert: portalCert,
+    const fault = await rawPost(`${suite.xta.url}/xta/send`, suite.pki, {
+      cert: suite.portalCert,
       contentType: `application/soap+xml; charset=utf-8; action="${SEND}"`,
       body: sendEnvelope(),
     });

@@ -2,13 +2,12 @@ import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { rowCounts } from "../../test/support/database.ts";
 import { REPO } from "../../test/support/hub.ts";
-import { testPki, type TestPki } from "../../test/support/pki.ts";
-import { faultOf, portalClient, type PortalClient } from "./fixtures/portal-client.ts";
-import { startXtaHub, MAILBOX_LEIKA, PORTAL_AUTHOR, type XtaHub } from "./fixtures/xta-hub.ts";
+import { faultOf } from "./fixtures/portal-client.ts";
+import { MAILBOX_LEIKA, PORTAL_AUTHOR, xtaHubPerSuite } from "./fixtures/xta-hub.ts";
 import { xsdErrors } from "./fixtures/xsd.ts";
 
 // A Gewerbeabmeldung for Kiel, addressed only by the XTA Reader: Kiel's mailbox subscriber takes it.
@@ -20,67 +19,52 @@ const pendingOf = (raw: string) => /<osci:ItemsPending>(\d+)</.exec(raw)?.[1];
 const messageOf = (raw: string) => JSON.parse(Buffer.from(/<xta:Message [^>]*>([^<]*)</.exec(raw)![1]!, "base64").toString("utf8"));
 
 describe("XTA mailbox role: a tenant's system fetches its applications from ozg-hub", () => {
-  let pki: TestPki;
-  let xta: XtaHub;
-  let portal: PortalClient;
-  let system: PortalClient;
-
-  beforeAll(async () => {
-    pki = testPki();
-    const portalCert = pki.client("formsolutions-xta");
-    const mailboxCert = pki.client("kiel-fachverfahren");
-    xta = await startXtaHub(pki, { portal: portalCert, mailbox: mailboxCert });
-    portal = await portalClient(xta.url, pki, portalCert);
-    system = await portalClient(xta.url, pki, mailboxCert);
-  });
-  afterAll(async () => {
-    await xta?.stop();
-  });
+  const suite = xtaHubPerSuite({ mailbox: true, clients: true });
 
   async function send(): Promise<string> {
     const messageId = `urn:de:xta:messageid:sp:${randomUUID()}`;
-    await portal.sendMessage({ messageId, author: PORTAL_AUTHOR, reader: "ags:01002000", message: { contentType: "application/xml", bytes: abmeldung } });
+    await suite.portal.sendMessage({ messageId, author: PORTAL_AUTHOR, reader: "ags:01002000", message: { contentType: "application/xml", bytes: abmeldung } });
     return messageId;
   }
 
   it("lists, hands out again until closed, and lets a closed message go", async () => {
-    const [, empty] = await system.getStatusList();
+    const [, empty] = await suite.system.getStatusList();
     expect(empty).toContain('<osci:NoMessageAvailable reason="http://www.osci.eu/ws/2008/05/transport/MsgBox/reasons/NoMatch"/>');
 
     const sent = await send();
-    const [, list] = await system.getStatusList();
+    const [, list] = await suite.system.getStatusList();
     const [boxId] = messageIdsOf(list);
     expect(messageIdsOf(list)).toHaveLength(1);
     expect(pendingOf(list)).toBe("0");
     expect(list).toContain(`<oscimeta:Service>urn:de:fim:leika:leistung:${MAILBOX_LEIKA}</oscimeta:Service>`);
     expect(list).toContain(`<oscimeta:Reader><oscimeta:Identifier type="xoev">ags:01002000</oscimeta:Identifier></oscimeta:Reader>`);
 
-    const [, fetched] = await system.getMessage();
+    const [, fetched] = await suite.system.getMessage();
     expect(messageIdsOf(fetched)).toEqual([boxId]);
     const event = messageOf(fetched);
     expect(event).toMatchObject({ type: "de.ozghub.application.received.v1", ozgtenant: "kiel", ozgformat: "xdomea", ozgleikakey: MAILBOX_LEIKA });
     expect(event.data.applicant).toMatchObject({ givenName: "Broder", familyName: "Hansen" });
 
     // Fetched but not closed: offered again, and the delivery is not yet done.
-    const [, again] = await system.getStatusList();
+    const [, again] = await suite.system.getStatusList();
     expect(messageIdsOf(again)).toEqual([boxId]);
-    const [, refetched] = await system.getMessage(boxId);
+    const [, refetched] = await suite.system.getMessage(boxId);
     expect(messageOf(refetched).id).toBe(event.id);
-    await xta.hub.broker.drain(xta.hub.queue("kiel", "dms"), { atLeast: 1 });
-    await xta.hub.broker.drain(xta.hub.queue("kiel", "gewerbe"), { atLeast: 1 });
-    const [, open] = await portal.getTransportReport(sent);
+    await suite.xta.hub.broker.drain(suite.xta.hub.queue("kiel", "dms"), { atLeast: 1 });
+    await suite.xta.hub.broker.drain(suite.xta.hub.queue("kiel", "gewerbe"), { atLeast: 1 });
+    const [, open] = await suite.portal.getTransportReport(sent);
     expect(open).toContain("<xta:Status>0</xta:Status>");
 
-    await system.close(requestIdOf(fetched), [boxId!]);
-    const [, gone] = await system.getStatusList();
+    await suite.system.close(requestIdOf(fetched), [boxId!]);
+    const [, gone] = await suite.system.getStatusList();
     expect(gone).toContain("<osci:NoMessageAvailable");
-    expect(faultOf(await system.getMessage(boxId).catch((e: unknown) => e))).toMatchObject({ exception: "InvalidMessageIDException", code: "9070" });
-    expect(faultOf(await system.close(requestIdOf(fetched), [boxId!]).catch((e: unknown) => e))).toMatchObject({
+    expect(faultOf(await suite.system.getMessage(boxId).catch((e: unknown) => e))).toMatchObject({ exception: "InvalidMessageIDException", code: "9070" });
+    expect(faultOf(await suite.system.close(requestIdOf(fetched), [boxId!]).catch((e: unknown) => e))).toMatchObject({
       exception: "InvalidMessageIDException",
       code: "9070",
     });
     for (let i = 0; i < 50; i++) {
-      const [, r] = await portal.getTransportReport(sent);
+      const [, r] = await suite.portal.getTransportReport(sent);
       if (r.includes("<xta:Status>1</xta:Status>")) return;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -90,47 +74,47 @@ describe("XTA mailbox role: a tenant's system fetches its applications from ozg-
   it("pages with MsgBoxRequestID iterators (ItemsPending, getNextStatusList, getNextMessage)", async () => {
     await send();
     await send();
-    const [, first] = await system.getStatusList(1);
+    const [, first] = await suite.system.getStatusList(1);
     expect(messageIdsOf(first)).toHaveLength(1);
     expect(pendingOf(first)).toBe("1");
-    const [, second] = await system.getNextStatusList(requestIdOf(first));
+    const [, second] = await suite.system.getNextStatusList(requestIdOf(first));
     expect(messageIdsOf(second)).toHaveLength(1);
     expect(messageIdsOf(second)[0]).not.toBe(messageIdsOf(first)[0]);
     expect(pendingOf(second)).toBe("0");
-    const [, end] = await system.getNextStatusList(requestIdOf(second));
+    const [, end] = await suite.system.getNextStatusList(requestIdOf(second));
     expect(end).toContain("<osci:NoMessageAvailable");
-    const [, bogus] = await system.getNextStatusList("urn:not-an-iterator");
+    const [, bogus] = await suite.system.getNextStatusList("urn:not-an-iterator");
     expect(bogus).toContain("reasons/RequestIdInvalid");
 
-    const [, m1] = await system.getMessage();
+    const [, m1] = await suite.system.getMessage();
     expect(pendingOf(m1)).toBe("1");
-    const [, m2] = await system.getNextMessage(requestIdOf(m1));
+    const [, m2] = await suite.system.getNextMessage(requestIdOf(m1));
     expect(messageIdsOf(m2)).toEqual(messageIdsOf(second));
-    const [, none] = await system.getNextMessage(requestIdOf(m2));
+    const [, none] = await suite.system.getNextMessage(requestIdOf(m2));
     expect(none).toContain("<osci:NoMessageAvailable");
-    await system.close(requestIdOf(m2), [...messageIdsOf(m1), ...messageIdsOf(m2)]);
-    const [, gone] = await system.getStatusList();
+    await suite.system.close(requestIdOf(m2), [...messageIdsOf(m1), ...messageIdsOf(m2)]);
+    const [, gone] = await suite.system.getStatusList();
     expect(gone).toContain("<osci:NoMessageAvailable");
   });
 
   it("carries the delivery's files as Attachments", async () => {
     const pdf = Buffer.concat([Buffer.from("%PDF-1.7\n"), Buffer.alloc(100_000, 0x0a)]);
-    await portal.sendMessage({
+    await suite.portal.sendMessage({
       messageId: `urn:de:xta:messageid:sp:${randomUUID()}`,
       author: PORTAL_AUTHOR,
       reader: "ags:01002000",
       message: { contentType: "application/xml", bytes: abmeldung },
       attachments: [{ contentType: "application/pdf", filename: "Abmeldung.pdf", bytes: pdf }],
     });
-    const [, fetched] = await system.getMessage();
+    const [, fetched] = await suite.system.getMessage();
     const m = /<xta:Attachment contentType="application\/pdf" filename="Abmeldung.pdf" size="(\d+)">([^<]*)</.exec(fetched);
     expect(m?.[1]).toBe(String(pdf.length));
     expect(Buffer.from(m![2]!, "base64").equals(pdf)).toBe(true);
-    await system.close(requestIdOf(fetched), messageIdsOf(fetched));
+    await suite.system.close(requestIdOf(fetched), messageIdsOf(fetched));
   });
 
   it("keeps accounts apart: the system may not send, the portal's box holds only its own replies, the Author must match", async () => {
-    const err = await system
+    const err = await suite.system
       .sendMessage({
         messageId: `urn:de:xta:messageid:x:${randomUUID()}`,
         author: "ags:01002000",
@@ -140,71 +124,62 @@ describe("XTA mailbox role: a tenant's system fetches its applications from ozg-
       .catch((e: unknown) => e);
     expect(faultOf(err)).toMatchObject({ exception: "PermissionDeniedException", code: "9013" });
     // the portal's msgBox holds status replies to what it sent (none here), never the applications
-    const [, replies] = await portal.getStatusList();
+    const [, replies] = await suite.portal.getStatusList();
     expect(replies).toContain("<osci:NoMessageAvailable");
-    expect(faultOf(await system.checkAccountActive("ags:09761000").catch((e: unknown) => e))).toMatchObject({
+    expect(faultOf(await suite.system.checkAccountActive("ags:09761000").catch((e: unknown) => e))).toMatchObject({
       exception: "PermissionDeniedException",
       code: "9014",
     });
-    await system.checkAccountActive("ags:01002000");
+    await suite.system.checkAccountActive("ags:01002000");
   });
 
   it("gave only replies that are valid against the official XTA schemas", async () => {
-    expect(system.replies.length).toBeGreaterThan(15);
-    for (const reply of [...system.replies, ...portal.replies]) expect(await xsdErrors(reply), reply).toEqual([]);
+    expect(suite.system.replies.length).toBeGreaterThan(15);
+    for (const reply of [...suite.system.replies, ...suite.portal.replies]) expect(await xsdErrors(reply), reply).toEqual([]);
   });
 });
 
 describe("XTA cancelMessage of a message that only a mailbox subscriber takes", () => {
-  let xta: XtaHub;
-  let portal: PortalClient;
-  let system: PortalClient;
-
-  beforeAll(async () => {
-    const pki = testPki();
-    const portalCert = pki.client("formsolutions-xta");
-    const mailboxCert = pki.client("kiel-fachverfahren");
-    xta = await startXtaHub(pki, { portal: portalCert, mailbox: mailboxCert });
+  const suite = xtaHubPerSuite({
+    mailbox: true,
+    clients: true,
     // Kiel's queue subscribers would have the message at once; here the mailbox is the only one.
-    const file = path.join(xta.hub.configDir, "tenants/kiel.yaml");
-    const kiel = parse(await readFile(file, "utf8"));
-    kiel.subscribers = kiel.subscribers.filter((s: { kind?: string }) => s.kind === "xta-mailbox");
-    await writeFile(file, stringify(kiel));
-    expect(await xta.hub.services.reload()).toEqual({ ok: true });
-    portal = await portalClient(xta.url, pki, portalCert);
-    system = await portalClient(xta.url, pki, mailboxCert);
-  });
-  afterAll(async () => {
-    await xta?.stop();
+    async configure(xta) {
+      const file = path.join(xta.hub.configDir, "tenants/kiel.yaml");
+      const kiel = parse(await readFile(file, "utf8"));
+      kiel.subscribers = kiel.subscribers.filter((s: { kind?: string }) => s.kind === "xta-mailbox");
+      await writeFile(file, stringify(kiel));
+      expect(await xta.hub.services.reload()).toEqual({ ok: true });
+    },
   });
 
   const send = async () => {
     const messageId = `urn:de:xta:messageid:sp:${randomUUID()}`;
-    await portal.sendMessage({ messageId, author: PORTAL_AUTHOR, reader: "ags:01002000", message: { contentType: "application/xml", bytes: abmeldung } });
+    await suite.portal.sendMessage({ messageId, author: PORTAL_AUTHOR, reader: "ags:01002000", message: { contentType: "application/xml", bytes: abmeldung } });
     return messageId;
   };
 
   it("cancels while the message only waits in the box", async () => {
     const sent = await send();
-    await portal.cancelMessage(sent);
-    const [, report] = await portal.getTransportReport(sent);
+    await suite.portal.cancelMessage(sent);
+    const [, report] = await suite.portal.getTransportReport(sent);
     expect(report).toContain("<xta:Status>3</xta:Status>");
-    const [, list] = await system.getStatusList();
+    const [, list] = await suite.system.getStatusList();
     expect(list).toContain("<osci:NoMessageAvailable");
   });
 
   it("denies it once the tenant's system has fetched the message, whose close then succeeds", async () => {
     const sent = await send();
-    const [, fetched] = await system.getMessage();
+    const [, fetched] = await suite.system.getMessage();
     const [boxId] = messageIdsOf(fetched);
     expect(boxId).toBeDefined();
-    const before = await rowCounts(xta.hub.databaseUrl);
-    expect(faultOf(await portal.cancelMessage(sent).catch((e: unknown) => e))).toMatchObject({ exception: "CancelDeniedException", code: "9000" });
-    expect(await rowCounts(xta.hub.databaseUrl)).toEqual(before);
-    await system.close(requestIdOf(fetched), [boxId!]);
-    const [, gone] = await system.getStatusList();
+    const before = await rowCounts(suite.xta.hub.databaseUrl);
+    expect(faultOf(await suite.portal.cancelMessage(sent).catch((e: unknown) => e))).toMatchObject({ exception: "CancelDeniedException", code: "9000" });
+    expect(await rowCounts(suite.xta.hub.databaseUrl)).toEqual(before);
+    await suite.system.close(requestIdOf(fetched), [boxId!]);
+    const [, gone] = await suite.system.getStatusList();
     expect(gone).toContain("<osci:NoMessageAvailable");
-    const [, report] = await portal.getTransportReport(sent);
+    const [, report] = await suite.portal.getTransportReport(sent);
     expect(report).toContain("<xta:Status>1</xta:Status>");
   });
 });

@@ -1,4 +1,4 @@
-import { messageOf, type AdapterContext, type Lease } from "../../gateway/index.ts";
+import { BackgroundLoop, backoffMs, logsFailure, messageOf, type AdapterContext, type Lease } from "../../gateway/index.ts";
 import type { ReadyAccount } from "./accounts.ts";
 import type { XtaSettings } from "./auth.ts";
 import type { XtaAccountConfig } from "./config.ts";
@@ -21,9 +21,7 @@ export interface PollRound {
  * poller holds a Postgres advisory lock on a connection of its own while it runs.
  */
 export class AccountPoller {
-  private running = false;
-  private loop: Promise<void> | undefined;
-  private wakeUp: (() => void) | undefined;
+  private readonly loop = new BackgroundLoop(() => this.run());
   private client: XtaClient | undefined;
   private readonly lease: Lease;
   private readonly metrics: XtaMetrics;
@@ -42,15 +40,11 @@ export class AccountPoller {
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.loop.start();
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    this.wakeUp?.();
-    await this.loop;
+    await this.loop.stop();
     await this.releaseLease();
   }
 
@@ -109,7 +103,7 @@ export class AccountPoller {
 
   private async run(): Promise<void> {
     let failures = 0;
-    while (this.running) {
+    while (this.loop.running) {
       let delay = this.account.pollIntervalMs;
       try {
         if (await this.acquireLease()) {
@@ -121,21 +115,13 @@ export class AccountPoller {
       } catch (err) {
         failures++;
         this.metrics.polls.inc({ account: this.account.id, outcome: "failed" });
-        delay = Math.min(this.account.backoffMaxMs, this.account.pollIntervalMs * 2 ** Math.min(failures - 1, 16));
+        delay = backoffMs(failures, this.account.pollIntervalMs, this.account.backoffMaxMs);
         this.client = undefined; // reconnect: the certificate or the server may have changed
-        if (failures === 1 || failures % 10 === 0)
-          this.ctx.log.warn({ account: this.account.id, failures, err: messageOf(err) }, "XTA mailbox poll failed, backing off");
+        if (logsFailure(failures)) this.ctx.log.warn({ account: this.account.id, failures, err: messageOf(err) }, "XTA mailbox poll failed, backing off");
         await this.lease.check();
       }
-      if (!this.running) break;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, delay);
-        this.wakeUp = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.wakeUp = undefined;
+      if (!this.loop.running) break;
+      await this.loop.sleep(delay);
     }
   }
 }

@@ -19,6 +19,18 @@ const committed = async (file: string) => JSON.parse(await readFile(path.join(SC
 const schemaOf = (schema: z.ZodType) =>
   jsonSchemaOf({ name: "application-event", type: "de.ozghub.application.received.v1", schema, dataTitle: "Application" });
 
+/** The AsyncAPI document /api/v1/asyncapi.json serves for a gateway config and the broker URL it uses. */
+async function servedAsyncApi(gw: ReturnType<typeof gatewaySchema.parse>, brokerUrl: string): Promise<any> {
+  return JSON.parse(
+    await (
+      await contractRoutes(
+        () => gw,
+        () => brokerUrl,
+      ).request("/api/v1/asyncapi.json")
+    ).text(),
+  );
+}
+
 /** An independent validator (Ajv, JSON Schema 2020-12), as a consumer would use the published files. */
 function validator(schema: Record<string, unknown>) {
   const ajv = new Ajv2020.default({ strict: false, allErrors: true });
@@ -184,26 +196,12 @@ describe("the event contract", () => {
       expect((binding.exchange ?? binding.queue).vhost).toBe("ozg/prod");
     }
     expect(text).not.toMatch(/s3cr|hubuser/);
-    const plain = JSON.parse(
-      await (
-        await contractRoutes(
-          () => gw,
-          () => "amqp://guest:guest@10.1.2.3",
-        ).request("/api/v1/asyncapi.json")
-      ).text(),
-    );
+    const plain = await servedAsyncApi(gw, "amqp://guest:guest@10.1.2.3");
     expect(plain.servers.broker).toMatchObject({ host: "10.1.2.3:5672", protocol: "amqp" });
     expect(plain.channels.status.bindings.amqp.exchange.vhost).toBe("/");
     // Subscribers may reach the broker by another name than ozg-hub does: amqp.publicUrl.
     const published = gatewaySchema.parse({ amqp: { publicUrl: "amqps://mq.land.example/kommunen" } });
-    const doc2 = JSON.parse(
-      await (
-        await contractRoutes(
-          () => published,
-          () => "amqp://guest:guest@10.1.2.3",
-        ).request("/api/v1/asyncapi.json")
-      ).text(),
-    );
+    const doc2 = await servedAsyncApi(published, "amqp://guest:guest@10.1.2.3");
     expect(doc2.servers.broker).toMatchObject({ host: "mq.land.example:5671", protocol: "amqps" });
     expect(doc2.channels.statusRejections.bindings.amqp.queue.vhost).toBe("kommunen");
   });

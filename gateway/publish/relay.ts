@@ -2,6 +2,7 @@ import { once } from "node:events";
 import type { TransactionSql } from "postgres";
 import type { ConfirmChannel } from "amqplib";
 import { messageOf } from "../errors.ts";
+import { BackgroundLoop } from "../loop.ts";
 import type { Logger } from "../logger.ts";
 import type { HubConfig } from "../config/load.ts";
 import type { Store } from "../store/db.ts";
@@ -71,11 +72,9 @@ interface Row {
  * they are published again (at-least-once; the stable message id lets consumers drop the repeat).
  */
 export class Relay implements RelayControl {
-  private running = false;
-  private loop: Promise<void> = Promise.resolve();
+  private readonly loop = new BackgroundLoop(() => this.run());
   private readonly open = new Set<Promise<void>>();
   private inFlight = 0;
-  private readonly sleepers = new Set<() => void>();
   private woken = false;
   private pausedUntil = 0;
   private lastOutageLog = 0;
@@ -97,22 +96,19 @@ export class Relay implements RelayControl {
 
   /** Starts claiming rounds. */
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.loop.start();
   }
 
   /** Finishes the rounds in flight, then stops. */
   async stop(): Promise<void> {
-    this.running = false;
-    this.wake();
-    await this.loop;
+    this.woken = true;
+    await this.loop.stop();
   }
 
   /** Asks for a round now rather than at the next poll (called after a commit). */
   wake(): void {
     this.woken = true;
-    for (const w of [...this.sleepers]) w();
+    this.loop.wake();
   }
 
   /**
@@ -124,7 +120,7 @@ export class Relay implements RelayControl {
   }
 
   private async run(): Promise<void> {
-    while (this.running) {
+    while (this.loop.running) {
       const s = this.settings();
       let delay = s.pollIntervalMs;
       const pause = this.pausedUntil - Date.now();
@@ -143,21 +139,9 @@ export class Relay implements RelayControl {
       }
       // At capacity, a finishing round wakes the loop; until then a wake-up changes nothing.
       if (this.woken && delay === s.pollIntervalMs && !full) continue;
-      await this.sleep(delay);
+      await this.loop.sleep(delay);
     }
     await Promise.all(this.open);
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const wakeUp = () => {
-        clearTimeout(timer);
-        this.sleepers.delete(wakeUp);
-        resolve();
-      };
-      const timer = setTimeout(wakeUp, ms);
-      this.sleepers.add(wakeUp);
-    });
   }
 
   /**

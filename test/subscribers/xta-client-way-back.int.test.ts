@@ -1,15 +1,11 @@
 import { createHash, randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
-import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { testPki, type Issued } from "../support/pki.ts";
-import { portalClient, type PortalClient } from "../../adapters/xta/fixtures/portal-client.ts";
+import { describe, expect, it } from "vitest";
+import type { Issued } from "../support/pki.ts";
 import { configureReplyServer, startPortalXtaServer, type PortalXtaServer } from "../../adapters/xta/fixtures/portal-xta-server.ts";
-import { startXtaHub, PORTAL_AUTHOR, type XtaHub } from "../../adapters/xta/fixtures/xta-hub.ts";
-import { REPO } from "../support/hub.ts";
-import { eventually, startCaseSystem, type CaseSystem } from "./support.ts";
+import { PORTAL_AUTHOR } from "../../adapters/xta/fixtures/xta-hub.ts";
+import { eventually } from "./support.ts";
+import { xtaWayBackPerSuite } from "./xta-way-back.ts";
 
-const abmeldung = readFileSync(path.join(REPO, "mappings/xdomea/fixtures/minimal-transport-reader.input.xml"));
 const PASSPHRASE_ENV = "OZG_xta.hub_TEST_XTA_WAY_BACK_PASSPHRASE";
 
 /**
@@ -20,36 +16,27 @@ const PASSPHRASE_ENV = "OZG_xta.hub_TEST_XTA_WAY_BACK_PASSPHRASE";
  * once, and the timeline shows every attempt.
  */
 describe("the way back to an XTA portal's own XTA server", () => {
-  let xta: XtaHub;
-  let portal: PortalClient;
   let portalServer: PortalXtaServer;
   let hubCert: Issued;
-  let dms: CaseSystem;
   const sent = `urn:de:xta:messageid:sp:${randomUUID()}`;
-
-  beforeAll(async () => {
-    const pki = testPki();
-    const cert = pki.client("formsolutions-xta");
-    hubCert = pki.client("ozg-hub");
-    portalServer = await startPortalXtaServer(pki);
-    await portalServer.down();
-    xta = await startXtaHub(pki, { portal: cert });
-    await configureReplyServer(xta.hub, pki, hubCert, portalServer, PASSPHRASE_ENV);
-    portal = await portalClient(xta.url, pki, cert);
-    dms = await startCaseSystem(xta.hub);
-    await portal.sendMessage({ messageId: sent, author: PORTAL_AUTHOR, reader: "ags:01002000", message: { contentType: "application/xml", bytes: abmeldung } });
-  });
-  afterAll(async () => {
-    await dms?.stop();
-    await portalServer?.close();
-    await xta?.stop();
-    delete process.env[PASSPHRASE_ENV];
+  // The portal's own XTA server, down at first; the hub sends replies to it.
+  const suite = xtaWayBackPerSuite(sent, {
+    async configure(xta, pki) {
+      hubCert = pki.client("ozg-hub");
+      portalServer = await startPortalXtaServer(pki);
+      await portalServer.down();
+      await configureReplyServer(xta.hub, pki, hubCert, portalServer, PASSPHRASE_ENV);
+    },
+    async stop() {
+      await portalServer?.close();
+      delete process.env[PASSPHRASE_ENV];
+    },
   });
 
   const timeline = async () => {
-    const [d] = await xta.hub.services.store.sql<{ id: string }[]>`select id from deliveries where source_message_id = ${sent}`;
+    const [d] = await suite.xta.hub.services.store.sql<{ id: string }[]>`select id from deliveries where source_message_id = ${sent}`;
     if (!d) return [];
-    return xta.hub.services.store.sql<{ type: string; detail: any }[]>`select type, detail from events where delivery_id = ${d.id} order by id`;
+    return suite.xta.hub.services.store.sql<{ type: string; detail: any }[]>`select type, detail from events where delivery_id = ${d.id} order by id`;
   };
 
   it("retries while the portal's server is down or answers a fault, then delivers `received` and `decided` with the Bescheid, each once", async () => {
@@ -103,7 +90,7 @@ describe("the way back to an XTA portal's own XTA server", () => {
         messageId: expect.stringMatching(/^urn:de:xta:messageid:ozghub:/),
       });
     // Nothing waits in the portal's msgBox at ozg-hub: the replies went to its own server.
-    const [, list] = await portal.getStatusList();
+    const [, list] = await suite.portal.getStatusList();
     expect(list).toContain("<osci:NoMessageAvailable");
   });
 });

@@ -1,15 +1,10 @@
 import { createHash, randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
-import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { testPki } from "../support/pki.ts";
-import { portalClient, type PortalClient } from "../../adapters/xta/fixtures/portal-client.ts";
-import { startXtaHub, PORTAL_AUTHOR, type XtaHub } from "../../adapters/xta/fixtures/xta-hub.ts";
+import { describe, expect, it } from "vitest";
+import { PORTAL_AUTHOR } from "../../adapters/xta/fixtures/xta-hub.ts";
 import { xsdErrors } from "../../adapters/xta/fixtures/xsd.ts";
-import { REPO } from "../support/hub.ts";
-import { eventually, startCaseSystem, type CaseSystem } from "./support.ts";
+import { eventually } from "./support.ts";
+import { xtaWayBackPerSuite } from "./xta-way-back.ts";
 
-const abmeldung = readFileSync(path.join(REPO, "mappings/xdomea/fixtures/minimal-transport-reader.input.xml"));
 const requestIdOf = (raw: string) => /MsgBoxRequestID="([^"]+)"/.exec(raw)?.[1] ?? "";
 const messageIdsOf = (raw: string) => [...raw.matchAll(/<oscimeta:MsgIdentification><wsa:MessageID>([^<]+)</g)].map((m) => m[1]!);
 const messageOf = (raw: string) => JSON.parse(Buffer.from(/<xta:Message [^>]*>([^<]*)</.exec(raw)![1]!, "base64").toString("utf8"));
@@ -20,36 +15,21 @@ const messageOf = (raw: string) => JSON.parse(Buffer.from(/<xta:Message [^>]*>([
  * `soap` client and the official XTA 2.1.1 WSDL, and closes it.
  */
 describe("the way back to an XTA portal, through its msgBox", () => {
-  let xta: XtaHub;
-  let portal: PortalClient;
-  let dms: CaseSystem;
   const sent = `urn:de:xta:messageid:sp:${randomUUID()}`;
-
-  beforeAll(async () => {
-    const pki = testPki();
-    const cert = pki.client("formsolutions-xta");
-    xta = await startXtaHub(pki, { portal: cert });
-    portal = await portalClient(xta.url, pki, cert);
-    dms = await startCaseSystem(xta.hub);
-    await portal.sendMessage({ messageId: sent, author: PORTAL_AUTHOR, reader: "ags:01002000", message: { contentType: "application/xml", bytes: abmeldung } });
-  });
-  afterAll(async () => {
-    await dms?.stop();
-    await xta?.stop();
-  });
+  const suite = xtaWayBackPerSuite(sent);
 
   it("the portal lists, fetches and closes `received` and `decided` with the Bescheid as Attachment", async () => {
     const list = await eventually(async () => {
-      const [, raw] = await portal.getStatusList();
+      const [, raw] = await suite.portal.getStatusList();
       return messageIdsOf(raw).length === 2 ? raw : undefined;
     }, "two replies in the portal's msgBox");
     expect(list).toContain("<oscimeta:Service>urn:de:ozg-hub:status</oscimeta:Service>");
     expect(list).toContain(`<oscimeta:Reader><oscimeta:Identifier type="xoev">${PORTAL_AUTHOR}</oscimeta:Identifier></oscimeta:Reader>`);
 
-    const [, first] = await portal.getMessage();
+    const [, first] = await suite.portal.getMessage();
     const received = messageOf(first);
     expect(received).toMatchObject({ type: "de.ozghub.portal.status.v1", data: { status: "received", sourceId: sent } });
-    const [, second] = await portal.getNextMessage(requestIdOf(first));
+    const [, second] = await suite.portal.getNextMessage(requestIdOf(first));
     const decided = messageOf(second);
     expect(decided.data.status).toBe("decided");
     expect(decided.data.document.content).toBeUndefined(); // the bytes travel as Attachment
@@ -61,16 +41,16 @@ describe("the way back to an XTA portal, through its msgBox", () => {
     expect(pdf.subarray(0, 5).toString("latin1")).toBe("%PDF-");
 
     // fetched but not closed: offered again
-    const [, again] = await portal.getStatusList();
+    const [, again] = await suite.portal.getStatusList();
     expect(messageIdsOf(again)).toHaveLength(2);
-    await portal.close(requestIdOf(second), [...messageIdsOf(first), ...messageIdsOf(second)]);
-    const [, gone] = await portal.getStatusList();
+    await suite.portal.close(requestIdOf(second), [...messageIdsOf(first), ...messageIdsOf(second)]);
+    const [, gone] = await suite.portal.getStatusList();
     expect(gone).toContain("<osci:NoMessageAvailable");
   });
 
   it("the timeline shows the application, both statuses and the replies fetched and closed", async () => {
-    const [d] = await xta.hub.services.store.sql<{ id: string }[]>`select id from deliveries where source_message_id = ${sent}`;
-    const events = await xta.hub.services.store.sql<
+    const [d] = await suite.xta.hub.services.store.sql<{ id: string }[]>`select id from deliveries where source_message_id = ${sent}`;
+    const events = await suite.xta.hub.services.store.sql<
       { type: string; detail: string }[]
     >`select type, detail::text as detail from events where delivery_id = ${d!.id} order by id`;
     const steps = events.map((e) => {
@@ -83,7 +63,7 @@ describe("the way back to an XTA portal, through its msgBox", () => {
   });
 
   it("the transport report of the sent message carries the statuses as an additional report", async () => {
-    const [, report] = await portal.getTransportReport(sent);
+    const [, report] = await suite.portal.getTransportReport(sent);
     expect(report).toContain('<xta:Key listURI="urn:de:ozg-hub:codeliste:report-type" listVersionID="1"><code>status</code></xta:Key>');
     const data = JSON.parse(Buffer.from(/<xta:Data>([^<]+)</.exec(report)![1]!, "base64").toString("utf8"));
     expect(data.statuses.map((s: { status: string }) => s.status)).toEqual(["received", "decided"]);
@@ -91,7 +71,7 @@ describe("the way back to an XTA portal, through its msgBox", () => {
   });
 
   it("gave only replies that are valid against the official XTA schemas", async () => {
-    expect(portal.replies.length).toBeGreaterThan(4);
-    for (const reply of portal.replies) expect(await xsdErrors(reply), reply).toEqual([]);
+    expect(suite.portal.replies.length).toBeGreaterThan(4);
+    for (const reply of suite.portal.replies) expect(await xsdErrors(reply), reply).toEqual([]);
   });
 });
