@@ -6,7 +6,7 @@ import { PORTAL_AUTHOR } from "../../adapters/xta/fixtures/xta-hub.ts";
 import { eventually } from "./support.ts";
 import { xtaWayBackPerSuite } from "./xta-way-back.ts";
 
-const PASSPHRASE_ENV = "OZG_xta.hub_TEST_XTA_WAY_BACK_PASSPHRASE";
+const PASSPHRASE_ENV = "OZG_HUB_TEST_XTA_WAY_BACK_PASSPHRASE";
 
 /**
  * XTA portal with its own XTA server -> ozg-hub -> the example Fachverfahren -> `received` and
