@@ -20,7 +20,13 @@ const INTEROP: Record<string, string> = {
   "adapters/xta/listener.int.test.ts": "`soap` client with the WSDL ozg-hub serves, TLS client certificates",
   "adapters/xta/mailbox.int.test.ts": "`soap` client with the official XTA 2.1.1 WSDL (mailbox role)",
   "adapters/xta/portal-boxes.int.test.ts": "`soap` client with the official XTA 2.1.1 WSDL, two portals",
+  "adapters/osci/content-interop.int.test.ts": "Governikus OSCI-Bibliothek 2.4.1 (Java) as Originator: nested containers, Unicode names, algorithms, encodings",
+  "adapters/osci/author-signature.int.test.ts":
+    "Governikus OSCI-Bibliothek 2.4.1 (Java) as Intermediär: Author signatures by pinned, trusted and unknown signers",
+  "adapters/osci/process-card-selection.int.test.ts": "Governikus OSCI-Bibliothek 2.4.1 (Java) client API: FetchProcessCard selections",
+  "adapters/osci/many-attachments.int.test.ts": "Governikus OSCI-Bibliothek 2.4.1 (Java) as Originator: 100 and 120 attachments",
   "adapters/fitconnect/pickup.int.test.ts": "node-jose as the FIT-Connect online service (JWE, signed SETs)",
+  "adapters/fitconnect/interop.int.test.ts": "node-jose as senders in the field send (zip: DEF, thumbprint kid, key rotation, zip bomb)",
 };
 
 /** Where generative suites live: any `generative*.int.test.ts` outside node_modules. */
