@@ -40,6 +40,7 @@ describe("generated code from the published schemas (quicktype)", () => {
         "Postfach",
         "Recipient",
         "Service",
+        "Signature",
         "SourceContent",
         "SourceRecord",
         "Warning",
@@ -49,7 +50,7 @@ describe("generated code from the published schemas (quicktype)", () => {
     expect(code).not.toMatch(/Anonymous|\bData\b/);
     expect(fieldsOf(code, "ApplicationEvent")).toEqual(expect.arrayContaining(["data", "id", "ozgtenant", "ozgdelivery", "type", "ozgleikakey?"]));
     expect(fieldsOf(code, "Application")).toEqual(
-      expect.arrayContaining(["id", "sourceFormat", "service", "recipient", "attachments", "warnings", "applicant?", "content?"]),
+      expect.arrayContaining(["id", "sourceFormat", "service", "recipient", "attachments", "warnings", "applicant?", "content?", "signatures?"]),
     );
     expect(fieldsOf(code, "Attachment")).toEqual(expect.arrayContaining(["id", "name", "contentType", "size", "sha256", "group?"]));
     expect(code).toMatch(/attachments: +Attachment\[\];/);
